@@ -1,0 +1,76 @@
+// dermcam_prepare_tool IMAGE OUT_PREFIX [width=N height=N resize=stretch|center-crop|letterbox
+//                      layout=NCHW|NHWC scale=0-1|0-255 filter=triangle|box|cubic maxDisplaySide=N]
+// Runs the native core exactly as prepareImage() does in wasm; writes OUT_PREFIX.tensor.f32 and
+// OUT_PREFIX.display.rgba and prints the metadata as JSON. tests/js compares it with the wasm module.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "decode.h"
+#include "preprocess.h"
+
+using namespace dermcam;
+
+namespace {
+
+bool write_file(const std::string& path, const void* data, size_t size) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return static_cast<bool>(out);
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "%s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) return fail("usage: dermcam_prepare_tool IMAGE OUT_PREFIX [key=value ...]");
+  std::ifstream in(argv[1], std::ios::binary);
+  if (!in) return fail(std::string("cannot read ") + argv[1]);
+  const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+
+  PreprocessOptions o;
+  int max_display_side = kDefaultDisplaySide;
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    const std::string key = arg.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    if (key == "width") o.width = std::atoi(value.c_str());
+    else if (key == "height") o.height = std::atoi(value.c_str());
+    else if (key == "maxDisplaySide") max_display_side = std::atoi(value.c_str());
+    else if (key == "resize") o.policy = value == "stretch" ? ResizePolicy::kStretch : value == "letterbox" ? ResizePolicy::kLetterbox : ResizePolicy::kCenterCrop;
+    else if (key == "layout") o.layout = value == "NHWC" ? TensorLayout::kNHWC : TensorLayout::kNCHW;
+    else if (key == "scale") o.scale = value == "0-255" ? PixelScale::kByte : PixelScale::kUnit;
+    else if (key == "filter") o.filter = value == "box" ? ResampleFilter::kBox : value == "cubic" ? ResampleFilter::kCubic : ResampleFilter::kTriangle;
+    else return fail("unknown option " + key);
+  }
+
+  auto decoded = decode_image(bytes.data(), bytes.size());
+  if (!decoded) return fail(std::string(error_code_name(decoded.error().code)) + ": " + decoded.error().message);
+  const RgbImage& photo = decoded.value().image;
+  auto tensor = make_model_tensor(photo, o);
+  if (!tensor) return fail(tensor.error().message);
+  auto display = make_display_image(photo, max_display_side);
+  if (!display) return fail(display.error().message);
+  const ModelTensor& t = tensor.value();
+  const RgbaImage& d = display.value();
+  const std::string prefix = argv[2];
+  if (!write_file(prefix + ".tensor.f32", t.data.data(), t.data.size() * sizeof(float)) ||
+      !write_file(prefix + ".display.rgba", d.pixels.data(), d.pixels.size())) {
+    return fail("cannot write " + prefix);
+  }
+  const TensorToDisplay m = map_tensor_to_display(t.placement, photo.width, photo.height, d.width, d.height);
+  std::printf(
+      "{\"width\":%d,\"height\":%d,\"shape\":[%d,%d,%d,%d],\"display\":{\"width\":%d,\"height\":%d},"
+      "\"tensorToDisplay\":{\"scaleX\":%.17g,\"scaleY\":%.17g,\"offsetX\":%.17g,\"offsetY\":%.17g}}\n",
+      photo.width, photo.height, t.shape[0], t.shape[1], t.shape[2], t.shape[3], d.width, d.height, m.scale_x,
+      m.scale_y, m.offset_x, m.offset_y);
+  return 0;
+}

@@ -1,0 +1,133 @@
+#include "decode.h"
+
+#include <stb_image.h>
+
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "exif.h"
+#include "orientation.h"
+
+namespace dermcam {
+namespace {
+
+struct StbFree {
+  void operator()(void* p) const { stbi_image_free(p); }
+};
+
+Error stb_error(ImageFormat format) {
+  const char* reason = stbi_failure_reason();
+  const std::string why = reason != nullptr ? reason : "unknown reason";
+  if (why == "outofmem") {
+    return {ErrorCode::kOutOfMemory, std::string("Not enough memory to decode this ") +
+                                         image_format_name(format) + " image."};
+  }
+  if (why == "too large") {
+    return {ErrorCode::kImageTooLarge,
+            std::string("This ") + image_format_name(format) + " image is too large to decode."};
+  }
+  return {ErrorCode::kCorruptImage, std::string("The ") + image_format_name(format) +
+                                        " file is damaged or incomplete and cannot be decoded (" + why + ")."};
+}
+
+// One output channel value: (c * a + max * (max - a)) / max composites over white at the source depth,
+// then one rounding to 8 bits: round(value * 255 / max).
+inline uint8_t to_8bit_over_white(uint32_t c, uint32_t a, uint32_t max) {
+  const uint64_t max2 = static_cast<uint64_t>(max) * max;
+  const uint64_t composited = static_cast<uint64_t>(c) * a + static_cast<uint64_t>(max) * (max - a);  // / max2
+  return static_cast<uint8_t>((composited * 255 + max2 / 2) / max2);
+}
+
+template <typename Sample>
+void convert_to_rgb8(const Sample* src, size_t pixel_count, int channels, uint32_t max, uint8_t* dst) {
+  const bool has_alpha = channels == 2 || channels == 4;
+  const int color_channels = has_alpha ? channels - 1 : channels;
+  for (size_t i = 0; i < pixel_count; ++i, src += channels, dst += 3) {
+    const uint32_t alpha = has_alpha ? src[channels - 1] : max;
+    for (int c = 0; c < 3; ++c) {
+      const uint32_t value = src[color_channels == 1 ? 0 : c];
+      if (!has_alpha && max == 255) {
+        dst[c] = static_cast<uint8_t>(value);
+      } else {
+        dst[c] = to_8bit_over_white(value, alpha, max);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const DecodeOptions& options) {
+  if (options.max_pixels < 1 || options.max_pixels > kMaxPixelsLimit) {
+    return Error{ErrorCode::kInvalidArgument,
+                 "max_pixels must be between 1 and " + std::to_string(kMaxPixelsLimit) + "."};
+  }
+  if (data == nullptr || size == 0) return Error{ErrorCode::kEmptyInput, "The file is empty."};
+  if (size > static_cast<size_t>(INT_MAX)) {
+    return Error{ErrorCode::kImageTooLarge, "The file is larger than 2 GB."};
+  }
+
+  DecodedImage out;
+  out.format = detect_image_format(data, size);
+  if (out.format == ImageFormat::kUnknown) {
+    return Error{ErrorCode::kUnrecognizedFormat,
+                 "This file is not a JPEG, PNG or BMP image (its contents match no image format)."};
+  }
+  if (!is_decodable(out.format)) {
+    return Error{ErrorCode::kUnsupportedFormat, std::string(image_format_name(out.format)) +
+                                                    " images are not supported; please use a JPEG, PNG or BMP."};
+  }
+
+  const int length = static_cast<int>(size);
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+  if (!stbi_info_from_memory(data, length, &width, &height, &channels)) return stb_error(out.format);
+  if (width <= 0 || height <= 0) {
+    return Error{ErrorCode::kCorruptImage, "The image has a zero width or height."};
+  }
+  const uint64_t pixel_count = static_cast<uint64_t>(width) * static_cast<uint64_t>(height);
+  if (pixel_count > options.max_pixels) {
+    return Error{ErrorCode::kImageTooLarge,
+                 "The image is " + std::to_string(width) + " x " + std::to_string(height) + " pixels (" +
+                     std::to_string(pixel_count / 1000000) + " MP); the limit is " +
+                     std::to_string(options.max_pixels / 1000000) + " MP."};
+  }
+
+  const bool sixteen_bit = stbi_is_16_bit_from_memory(data, length) != 0;
+  int decoded_w = 0;
+  int decoded_h = 0;
+  std::unique_ptr<void, StbFree> pixels(
+      sixteen_bit ? static_cast<void*>(stbi_load_16_from_memory(data, length, &decoded_w, &decoded_h, &channels, 0))
+                  : static_cast<void*>(stbi_load_from_memory(data, length, &decoded_w, &decoded_h, &channels, 0)));
+  if (!pixels) return stb_error(out.format);
+  if (decoded_w != width || decoded_h != height || channels < 1 || channels > 4) {
+    return Error{ErrorCode::kCorruptImage, "The image header and its pixel data disagree."};
+  }
+
+  out.stored_width = width;
+  out.stored_height = height;
+  out.bits_per_channel = sixteen_bit ? 16 : 8;
+  out.channels = channels;
+  out.image.width = width;
+  out.image.height = height;
+  out.image.pixels.resize(static_cast<size_t>(pixel_count) * 3);
+  if (sixteen_bit) {
+    convert_to_rgb8(static_cast<const uint16_t*>(pixels.get()), pixel_count, channels, 65535,
+                    out.image.pixels.data());
+  } else {
+    convert_to_rgb8(static_cast<const uint8_t*>(pixels.get()), pixel_count, channels, 255,
+                    out.image.pixels.data());
+  }
+  pixels.reset();
+
+  if (out.format == ImageFormat::kJpeg) out.exif_orientation = read_jpeg_exif_orientation(data, size);
+  if (options.apply_exif_orientation) {
+    out.image = apply_exif_orientation(std::move(out.image), out.exif_orientation);
+  }
+  return out;
+}
+
+}  // namespace dermcam
