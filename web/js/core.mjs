@@ -1,0 +1,80 @@
+// dermcam's C++ image core (WebAssembly), shared by the page, the Web Worker and Node (tests, CLI).
+//
+// The module is created lazily, once: every call awaits the same promise. Calls are coarse (bytes in,
+// typed arrays out, all copied out of wasm memory). A failure the core reports comes back as a thrown
+// CoreError with a stable `code` (see wasm/error.h). Anything else thrown from inside the module (it should
+// not happen; out-of-memory is the one known way) drops the instance so the next call starts a fresh one.
+import createDermcamCore from '../generated/dermcam-core.mjs';
+
+const WASM_URL = new URL('../generated/dermcam-core.wasm', import.meta.url);
+const IS_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+export class CoreError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'CoreError';
+    this.code = code;
+  }
+}
+
+let instancePromise = null;
+
+async function instantiate() {
+  const options = {};
+  if (IS_NODE) {
+    // Emscripten 3.1.6 loads the .wasm with fetch(), which Node cannot do for file paths.
+    const { readFile } = await import('node:fs/promises');
+    options.wasmBinary = await readFile(WASM_URL);
+  }
+  return createDermcamCore(options);
+}
+
+export function loadCore() {
+  instancePromise ??= instantiate().catch((error) => {
+    instancePromise = null;
+    throw new CoreError('load_failed', `The image engine could not be loaded: ${error?.message ?? error}`);
+  });
+  return instancePromise;
+}
+
+async function call(name, ...args) {
+  const core = await loadCore();
+  let result;
+  try {
+    result = core[name](...args);
+  } catch (error) {
+    instancePromise = null;
+    throw new CoreError('internal', `The image engine failed and was restarted: ${error?.message ?? error}`);
+  }
+  if (result instanceof Error) throw new CoreError(result.code, result.message);
+  return result;
+}
+
+/**
+ * Decodes JPEG/PNG/BMP bytes to an upright RGB image.
+ * @param {Uint8Array|ArrayBuffer} bytes
+ * @param {{maxPixels?: number, applyExifOrientation?: boolean}} [options]
+ * @returns {Promise<{width, height, format, storedWidth, storedHeight, exifOrientation, bitsPerChannel,
+ *   channels, rgb: Uint8Array}>}
+ */
+export function decodeImage(bytes, options = {}) {
+  return call('decodeImage', bytes, options);
+}
+
+/**
+ * Decodes and preprocesses a photo into the model tensor plus a display copy (see wasm/preprocess.h).
+ * Options: width, height, resize ('stretch'|'center-crop'|'letterbox'), padColor [r,g,b], scale ('0-1'|'0-255'),
+ * mean [3], std [3], layout ('NCHW'|'NHWC'), filter ('triangle'|'box'|'cubic'), maxDisplaySide, maxPixels,
+ * applyExifOrientation.
+ * @returns {Promise<{photo, tensor: {data: Float32Array, shape: number[], layout: string},
+ *   display: {width, height, rgba: Uint8ClampedArray}, placement, tensorToDisplay}>}
+ */
+export function prepareImage(bytes, options = {}) {
+  return call('prepareImage', bytes, options);
+}
+
+/** Current size of the module's linear memory in bytes (it only grows), for diagnostics. */
+export async function coreMemoryBytes() {
+  const core = await loadCore();
+  return core.HEAPU8.length;
+}
