@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what dermcam needs on Debian 12 and is not there yet (apt packages, then `npm ci`).
+# Safe to run again: it only installs what is missing. Needs root or sudo for apt.
+source "$(dirname "$0")/lib.sh"
+
+APT_PACKAGES=(
+  cmake make g++ pkg-config       # native build
+  googletest libgtest-dev         # native unit tests
+  libbenchmark-dev                # native benchmarks
+  emscripten                      # the WebAssembly build (Debian's 3.1.6)
+  libstb-dev                      # stb_image / stb_image_write
+  chromium                        # browser end-to-end tests
+  python3-numpy python3-pil python3-skimage  # scripts/make-test-fixtures.py
+)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+
+if ((${#missing[@]})); then
+  log "installing apt packages: ${missing[*]}"
+  SUDO=""
+  [[ "$(id -u)" == 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cd "$ROOT"
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --ignore-scripts
+fi
