@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Writes tests/fixtures/cam/: random target-layer tensors and the CAMs pytorch-grad-cam (1.5.x) computes
+for them, re-implemented here line by line in NumPy float32 with OpenCV's resize, so the C++ engine's
+golden tests need neither torch nor pytorch-grad-cam.   Run: /usr/bin/python3 scripts/make-cam-references.py
+
+One deliberate difference: an SVD's sign is arbitrary and pytorch-grad-cam leaves it as LAPACK returns
+it; dermcam makes the projection's largest-magnitude value positive, and so do these references.
+"""
+import os
+
+import cv2
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "cam")
+OUTPUT_SIZE = (40, 32)  # (width, height), as cv2 takes it
+
+
+def get_2d_projection(activation_batch):
+    activation_batch = activation_batch.copy()
+    activation_batch[np.isnan(activation_batch)] = 0
+    projections = []
+    for activations in activation_batch:
+        reshaped = activations.reshape(activations.shape[0], -1).transpose()
+        reshaped = reshaped - reshaped.mean(axis=0)
+        _, _, vt = np.linalg.svd(reshaped, full_matrices=True)
+        projection = reshaped @ vt[0, :]
+        if projection[np.argmax(np.abs(projection))] < 0:  # dermcam's sign convention
+            projection = -projection
+        projections.append(projection.reshape(activations.shape[1:]))
+    return np.float32(projections)
+
+
+def weights_gradcam(a, g):
+    return np.mean(g, axis=(2, 3))
+
+
+def weights_gradcampp(a, g):
+    g2 = g ** 2
+    g3 = g2 * g
+    sum_a = np.sum(a, axis=(2, 3))
+    aij = g2 / (2 * g2 + sum_a[:, :, None, None] * g3 + 0.000001)
+    aij = np.where(g != 0, aij, 0)
+    weights = np.maximum(g, 0) * aij
+    return np.sum(weights, axis=(2, 3))
+
+
+def weights_xgradcam(a, g):
+    sum_a = np.sum(a, axis=(2, 3))
+    weights = g * a / (sum_a[:, :, None, None] + 1e-7)
+    return weights.sum(axis=(2, 3))
+
+
+def cam_image(method, a, g, eigen_smooth):
+    """BaseCAM.get_cam_image and the overrides of the element-wise / Eigen methods."""
+    if method in ("gradcam", "gradcam++", "xgradcam"):
+        w = {"gradcam": weights_gradcam, "gradcam++": weights_gradcampp, "xgradcam": weights_xgradcam}[method](a, g)
+        weighted = w[:, :, None, None] * a
+        return get_2d_projection(weighted) if eigen_smooth else weighted.sum(axis=1)
+    if method == "hirescam":
+        elementwise = g * a
+        return get_2d_projection(elementwise) if eigen_smooth else elementwise.sum(axis=1)
+    if method == "gradcamelementwise":
+        elementwise = np.maximum(g * a, 0)
+        return get_2d_projection(elementwise) if eigen_smooth else elementwise.sum(axis=1)
+    if method == "layercam":
+        spatial = np.maximum(g, 0) * a
+        return get_2d_projection(spatial) if eigen_smooth else spatial.sum(axis=1)
+    if method == "eigencam":
+        return get_2d_projection(a)
+    if method == "eigengradcam":
+        return get_2d_projection(g * a)
+    raise ValueError(method)
+
+
+def scale_cam_image(cam, target_size=None):
+    result = []
+    for img in cam:
+        img = img - np.min(img)
+        img = img / (1e-7 + np.max(img))
+        if target_size is not None:
+            img = cv2.resize(img, target_size)
+        result.append(img)
+    return np.float32(result)
+
+
+def compute_cam_per_layer(layers, method, eigen_smooth):
+    per_layer = []
+    for a, g in layers:
+        cam = cam_image(method, a, g, eigen_smooth)
+        cam = np.maximum(cam, 0)
+        per_layer.append(scale_cam_image(cam, OUTPUT_SIZE)[:, None, :])
+    return per_layer
+
+
+def aggregate_multi_layers(per_layer):
+    cams = np.concatenate(per_layer, axis=1)
+    cams = np.maximum(cams, 0)
+    return scale_cam_image(np.mean(cams, axis=1))
+
+
+def forward(layers, method, eigen_smooth=False):
+    return aggregate_multi_layers(compute_cam_per_layer(layers, method, eigen_smooth))[0]
+
+
+METHODS = ["gradcam", "hirescam", "gradcamelementwise", "gradcam++", "xgradcam", "layercam", "eigencam",
+           "eigengradcam"]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    rng = np.random.default_rng(20261123)
+    # Post-ReLU-like activations (non-negative, some exact zeros) and signed gradients for 2 classes.
+    a = np.maximum(rng.normal(0.3, 1.0, (1, 40, 5, 6)), 0).astype(np.float32)
+    g = rng.normal(0.0, 0.05, (2, 40, 5, 6)).astype(np.float32)
+    g[:, :, 1:3, 3:5] += 0.04  # a class-relevant region, so maps have structure
+    a2 = np.maximum(rng.normal(0.2, 1.0, (1, 8, 3, 4)), 0).astype(np.float32)
+    g2 = rng.normal(0.01, 0.05, (2, 8, 3, 4)).astype(np.float32)
+    for name, array in (("a", a), ("g", g), ("a2", a2), ("g2", g2)):
+        np.save(os.path.join(OUT, f"{name}.npy"), array)
+
+    for method in METHODS:
+        for eigen in (False, True):
+            for k in (0, 1):
+                cam = forward([(a, g[k:k + 1])], method, eigen)
+                np.save(os.path.join(OUT, f"ref_{method}_{'eigen' if eigen else 'plain'}_{k}.npy"), cam)
+
+    # Two target layers fused.
+    np.save(os.path.join(OUT, "ref_fused_gradcam_0.npy"), forward([(a, g[0:1]), (a2, g2[0:1])], "gradcam"))
+
+    # aug_smooth as pytorch-grad-cam does it: each augmented run's CAM, de-augmented, averaged (no rescale).
+    # Run 0 is the input itself; run 1 stands for a flipped, 0.9x brightness copy (its tensors flipped along w).
+    a_flip = np.ascontiguousarray(np.flip(a * 0.9 + 0.05, axis=3)).astype(np.float32)
+    g_flip = np.ascontiguousarray(np.flip(g[0:1] * 1.1, axis=3)).astype(np.float32)
+    np.save(os.path.join(OUT, "a_flip.npy"), a_flip)
+    np.save(os.path.join(OUT, "g_flip.npy"), g_flip)
+    cams = [forward([(a, g[0:1])], "gradcam"), np.flip(forward([(a_flip, g_flip)], "gradcam"), axis=1)]
+    np.save(os.path.join(OUT, "ref_aug_gradcam_0.npy"), np.mean(np.float32(cams), axis=0))
+
+    # OpenCV INTER_LINEAR resizing of a float map, the step every CAM goes through.
+    small = rng.random((5, 7), dtype=np.float32)
+    np.save(os.path.join(OUT, "resize_src.npy"), small)
+    np.save(os.path.join(OUT, "resize_40x32.npy"), cv2.resize(small, (40, 32)))
+    np.save(os.path.join(OUT, "resize_224x224.npy"), cv2.resize(small, (224, 224)))
+    np.save(os.path.join(OUT, "resize_9x5.npy"), cv2.resize(small, (9, 5)))
+
+
+if __name__ == "__main__":
+    main()

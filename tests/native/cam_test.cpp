@@ -1,0 +1,244 @@
+// The CAM pipeline: golden maps from pytorch-grad-cam's code path (scripts/make-cam-references.py), and
+// properties every method must keep.
+#include "cam.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "npy.h"
+
+namespace dermcam {
+namespace {
+
+using test::NpyArray;
+using test::read_cam_fixture;
+
+constexpr int kOutW = 40;
+constexpr int kOutH = 32;
+
+struct Fixture {
+  NpyArray a = read_cam_fixture("a.npy");    // (1, C, h, w)
+  NpyArray g = read_cam_fixture("g.npy");    // (2, C, h, w): two classes
+  NpyArray a2 = read_cam_fixture("a2.npy");
+  NpyArray g2 = read_cam_fixture("g2.npy");
+  int c() const { return static_cast<int>(a.shape[1]); }
+  int h() const { return static_cast<int>(a.shape[2]); }
+  int w() const { return static_cast<int>(a.shape[3]); }
+  size_t class_stride() const { return static_cast<size_t>(c()) * h() * w(); }
+  LayerInput layer(int cls) const {
+    return {a.data.data(), g.data.data() + cls * class_stride(), c(), h(), w(), FeatureLayout::kNCHW};
+  }
+  LayerInput layer2(int cls) const {
+    const int c2 = static_cast<int>(a2.shape[1]), h2 = static_cast<int>(a2.shape[2]), w2 = static_cast<int>(a2.shape[3]);
+    return {a2.data.data(), g2.data.data() + cls * static_cast<size_t>(c2) * h2 * w2, c2, h2, w2, FeatureLayout::kNCHW};
+  }
+};
+
+CamResult run(const std::vector<CamRun>& runs, CamMethod method, bool eigen = false, int w = kOutW, int h = kOutH) {
+  CamOptions options;
+  options.method = method;
+  options.eigen_smooth = eigen;
+  options.output_width = w;
+  options.output_height = h;
+  auto result = compute_cam(runs, options);
+  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+  return result.ok() ? std::move(result).value() : CamResult{};
+}
+
+double max_abs_diff(const std::vector<float>& got, const std::vector<float>& want) {
+  EXPECT_EQ(got.size(), want.size());
+  double worst = 0;
+  for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+  return worst;
+}
+
+// pytorch-grad-cam works in float32 (and LAPACK's SVD for the Eigen variants); dermcam in double.
+constexpr double kGoldenTolerance = 2e-5;
+
+TEST(CamGoldenTest, EveryMethodMatchesPytorchGradCam) {
+  const Fixture f;
+  for (const CamMethodInfo& method : cam_method_registry()) {
+    for (bool eigen : {false, true}) {
+      for (int cls : {0, 1}) {
+        const std::string name = std::string("ref_") + method.id + (eigen ? "_eigen_" : "_plain_") + std::to_string(cls) + ".npy";
+        const NpyArray want = read_cam_fixture(name);
+        const CamResult got = run({{{f.layer(cls)}, false}}, method.method, eigen);
+        EXPECT_EQ(got.status, MapStatus::kOk) << name;
+        EXPECT_LT(max_abs_diff(got.map, want.data), kGoldenTolerance) << name;
+      }
+    }
+  }
+}
+
+TEST(CamGoldenTest, TwoLayersAreFusedAsPytorchGradCamDoes) {
+  const Fixture f;
+  const CamResult got = run({{{f.layer(0), f.layer2(0)}, false}}, CamMethod::kGradCam);
+  EXPECT_LT(max_abs_diff(got.map, read_cam_fixture("ref_fused_gradcam_0.npy").data), kGoldenTolerance);
+  ASSERT_EQ(got.layers.size(), 2u);
+  EXPECT_EQ(got.layers[1].width, f.layer2(0).width);
+}
+
+TEST(CamGoldenTest, AugSmoothUnflipsAndAverages) {
+  const Fixture f;
+  const NpyArray a_flip = read_cam_fixture("a_flip.npy");
+  const NpyArray g_flip = read_cam_fixture("g_flip.npy");
+  const LayerInput flipped{a_flip.data.data(), g_flip.data.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  const CamResult got = run({{{f.layer(0)}, false}, {{flipped}, true}}, CamMethod::kGradCam);
+  EXPECT_LT(max_abs_diff(got.map, read_cam_fixture("ref_aug_gradcam_0.npy").data), kGoldenTolerance);
+}
+
+// --- properties ---
+
+std::vector<float> to_nhwc(const std::vector<float>& nchw, int c, int h, int w, size_t offset = 0) {
+  std::vector<float> out(static_cast<size_t>(c) * h * w);
+  for (int k = 0; k < c; ++k) {
+    for (int i = 0; i < h * w; ++i) out[static_cast<size_t>(i) * c + k] = nchw[offset + static_cast<size_t>(k) * h * w + i];
+  }
+  return out;
+}
+
+TEST(CamPropertyTest, NchwEqualsNhwc) {
+  const Fixture f;
+  const std::vector<float> a = to_nhwc(f.a.data, f.c(), f.h(), f.w());
+  const std::vector<float> g = to_nhwc(f.g.data, f.c(), f.h(), f.w(), f.class_stride());
+  const LayerInput nhwc{a.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNHWC};
+  for (const CamMethodInfo& method : cam_method_registry()) {
+    const CamResult x = run({{{f.layer(1)}, false}}, method.method);
+    const CamResult y = run({{{nhwc}, false}}, method.method);
+    EXPECT_EQ(x.map, y.map) << method.id;
+    EXPECT_EQ(x.layers[0].raw, y.layers[0].raw) << method.id;
+  }
+}
+
+TEST(CamPropertyTest, InvariantToPositiveScaling) {
+  const Fixture f;
+  std::vector<float> a = f.a.data;
+  std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
+  for (float& v : a) v *= 3.0f;
+  for (float& v : g) v *= 0.25f;
+  const LayerInput scaled{a.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  for (const CamMethodInfo& method : cam_method_registry()) {
+    // Grad-CAM++'s alpha = g^2 / (2 g^2 + sum(A) g^3) is not homogeneous in g and A: by design, not invariant.
+    if (method.method == CamMethod::kGradCamPlusPlus) continue;
+    for (bool eigen : {false, true}) {
+      const CamResult x = run({{{f.layer(0)}, false}}, method.method, eigen);
+      const CamResult y = run({{{scaled}, false}}, method.method, eigen);
+      EXPECT_LT(max_abs_diff(x.map, y.map), 1e-5) << method.id << (eigen ? " eigen" : "");
+    }
+  }
+}
+
+TEST(CamPropertyTest, FlippedRunIsUnflipped) {
+  const Fixture f;
+  const int c = f.c(), h = f.h(), w = f.w();
+  std::vector<float> a(f.a.data.size()), g(f.class_stride());
+  for (int k = 0; k < c; ++k) {
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const size_t src = (static_cast<size_t>(k) * h + y) * w + x;
+        const size_t dst = (static_cast<size_t>(k) * h + y) * w + (w - 1 - x);
+        a[dst] = f.a.data[src];
+        g[dst] = f.g.data[src];
+      }
+    }
+  }
+  const LayerInput mirrored{a.data(), g.data(), c, h, w, FeatureLayout::kNCHW};
+  for (const CamMethodInfo& method : cam_method_registry()) {
+    const CamResult plain = run({{{f.layer(0)}, false}}, method.method);
+    const CamResult unflipped = run({{{mirrored}, true}}, method.method);
+    EXPECT_LT(max_abs_diff(plain.map, unflipped.map), 1e-6) << method.id;
+    const CamResult both = run({{{f.layer(0)}, false}, {{mirrored}, true}}, method.method);
+    EXPECT_LT(max_abs_diff(plain.map, both.map), 1e-6) << method.id;
+  }
+}
+
+TEST(CamPropertyTest, MapsAreScaledToTheUnitInterval) {
+  const Fixture f;
+  for (const CamMethodInfo& method : cam_method_registry()) {
+    const CamResult r = run({{{f.layer(0)}, false}}, method.method);
+    const auto [lo, hi] = std::minmax_element(r.map.begin(), r.map.end());
+    EXPECT_NEAR(*lo, 0.0f, 1e-6) << method.id;
+    EXPECT_NEAR(*hi, 1.0f, 1e-5) << method.id;
+    EXPECT_EQ(r.width, kOutW);
+    EXPECT_EQ(r.height, kOutH);
+  }
+}
+
+TEST(CamPropertyTest, ReluDropsNegativeEvidence) {
+  const Fixture f;
+  std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
+  for (float& v : g) v = -std::fabs(v);  // every gradient says "less of this class"
+  const LayerInput negative{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  for (CamMethod method : {CamMethod::kGradCam, CamMethod::kHiResCam, CamMethod::kGradCamElementWise,
+                           CamMethod::kLayerCam, CamMethod::kGradCamPlusPlus}) {
+    const CamResult r = run({{{negative}, false}}, method);
+    EXPECT_EQ(r.status, MapStatus::kAllZero) << cam_method_info(method).id;
+    EXPECT_TRUE(std::all_of(r.map.begin(), r.map.end(), [](float v) { return v == 0.0f; }));
+    EXPECT_LE(r.layers[0].raw_max, 0.0);
+  }
+  // The raw signed map keeps the magnitudes the ReLU threw away.
+  const CamResult r = run({{{negative}, false}}, CamMethod::kGradCam);
+  EXPECT_LT(r.layers[0].raw_min, 0.0);
+}
+
+TEST(CamStatusTest, ConstantMapIsReported) {
+  std::vector<float> a(4 * 9, 1.0f), g(4 * 9, 0.5f);
+  const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, FeatureLayout::kNCHW}}, false}}, CamMethod::kGradCam);
+  EXPECT_EQ(r.status, MapStatus::kConstant);
+  EXPECT_STREQ(map_status_name(r.status), "constant");
+  EXPECT_NE(std::string(map_status_message(r.status)).find("flat"), std::string::npos);
+  EXPECT_TRUE(std::all_of(r.map.begin(), r.map.end(), [](float v) { return v == 0.0f; }));
+}
+
+TEST(CamStatusTest, ZeroActivationsAreReported) {
+  std::vector<float> a(4 * 9, 0.0f), g(4 * 9, 0.5f);
+  const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, FeatureLayout::kNCHW}}, false}}, CamMethod::kEigenCam);
+  EXPECT_NE(r.status, MapStatus::kOk);
+}
+
+TEST(CamStatusTest, NonFiniteInputsAreReportedNotDrawn) {
+  const Fixture f;
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
+    g[17] = bad;
+    const LayerInput layer{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+    for (const CamMethodInfo& method : cam_method_registry()) {
+      const CamResult r = run({{{layer}, false}}, method.method);
+      if (!method.needs_gradients) continue;  // Eigen-CAM never reads the gradients
+      EXPECT_EQ(r.status, MapStatus::kNonFinite) << method.id;
+      EXPECT_TRUE(std::all_of(r.map.begin(), r.map.end(), [](float v) { return v == 0.0f; }));
+    }
+  }
+  std::vector<float> a = f.a.data;
+  a[0] = std::numeric_limits<float>::quiet_NaN();
+  const LayerInput layer{a.data(), f.g.data.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  EXPECT_EQ(run({{{layer}, false}}, CamMethod::kEigenCam).status, MapStatus::kNonFinite);
+}
+
+TEST(CamValidationTest, BadShapesAndMissingInputsAreErrors) {
+  const Fixture f;
+  CamOptions options;
+  EXPECT_EQ(compute_cam({}, options).error().code, ErrorCode::kInvalidArgument);
+  LayerInput no_gradients = f.layer(0);
+  no_gradients.gradients = nullptr;
+  const Error e = compute_cam({{{no_gradients}, false}}, options).error();
+  EXPECT_NE(e.message.find("needs gradients"), std::string::npos);
+  options.method = CamMethod::kEigenCam;
+  EXPECT_TRUE(compute_cam({{{no_gradients}, false}}, options).ok());
+  LayerInput zero = f.layer(0);
+  zero.height = 0;
+  EXPECT_FALSE(compute_cam({{{zero}, false}}, options).ok());
+  LayerInput other = f.layer(0);
+  other.width -= 1;
+  EXPECT_NE(compute_cam({{{f.layer(0)}, false}, {{other}, true}}, options).error().message.find("different shapes"),
+            std::string::npos);
+  options.output_width = 0;
+  EXPECT_FALSE(compute_cam({{{f.layer(0)}, false}}, options).ok());
+}
+
+}  // namespace
+}  // namespace dermcam

@@ -1,0 +1,182 @@
+#include "overlay.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "decode.h"
+#include "map_resize.h"
+#include "png_encode.h"
+#include "test_images.h"
+
+namespace dermcam {
+namespace {
+
+RgbaImage rgba_from(const RgbImage& rgb) {
+  RgbaImage out;
+  out.width = rgb.width;
+  out.height = rgb.height;
+  out.pixels.resize(static_cast<size_t>(rgb.width) * rgb.height * 4);
+  for (size_t i = 0, n = static_cast<size_t>(rgb.width) * rgb.height; i < n; ++i) {
+    for (int c = 0; c < 3; ++c) out.pixels[i * 4 + c] = rgb.pixels[i * 3 + c];
+    out.pixels[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+const Rect kFullTensor{0, 0, 224, 224};
+const TensorToDisplay kIdentity{1, 1, 0, 0};
+
+std::vector<float> gradient_map(int w, int h) {
+  std::vector<float> m(static_cast<size_t>(w) * h);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) m[static_cast<size_t>(y) * w + x] = static_cast<float>(x) / (w - 1);
+  }
+  return m;
+}
+
+TEST(OverlayTest, OpacityZeroIsThePhotoAndOneIsTheColormap) {
+  const RgbaImage photo = rgba_from(test::pattern_image(224, 224));
+  const std::vector<float> map = gradient_map(224, 224);
+  for (Colormap colormap : {Colormap::kJet, Colormap::kTurbo, Colormap::kViridis, Colormap::kInferno}) {
+    OverlayOptions o;
+    o.colormap = colormap;
+    o.opacity = 0.0f;
+    EXPECT_EQ(render_overlay(photo, map.data(), 224, 224, kFullTensor, kIdentity, o).value().image.pixels, photo.pixels);
+    o.opacity = 1.0f;
+    const RgbaImage pure = render_overlay(photo, map.data(), 224, 224, kFullTensor, kIdentity, o).value().image;
+    const ColormapTable& lut = colormap_table(colormap);
+    for (int x = 0; x < 224; x += 13) {
+      const uint8_t* p = &pure.pixels[(static_cast<size_t>(100) * 224 + x) * 4];
+      const auto& want = lut[colormap_index(map[x])];
+      EXPECT_EQ(p[0], want[0]);
+      EXPECT_EQ(p[1], want[1]);
+      EXPECT_EQ(p[2], want[2]);
+      EXPECT_EQ(p[3], 255);
+    }
+  }
+}
+
+TEST(OverlayTest, HalfOpacityBlendsLinearly) {
+  RgbImage grey;
+  grey.width = grey.height = 224;
+  grey.pixels.assign(224 * 224 * 3, 100);
+  const std::vector<float> map(224 * 224, 1.0f);  // jet[255] = (128, 0, 0)
+  OverlayOptions o;
+  o.opacity = 0.5f;
+  const RgbaImage out = render_overlay(rgba_from(grey), map.data(), 224, 224, kFullTensor, kIdentity, o).value().image;
+  EXPECT_EQ(out.pixels[0], 114);  // 0.5 * 100 + 0.5 * 128
+  EXPECT_EQ(out.pixels[1], 50);
+  EXPECT_EQ(out.pixels[2], 50);
+}
+
+// One hot cell in a 7 x 7 CAM must land on the photo pixels it stands for, whatever the resize policy.
+TEST(OverlayTest, HotCellLandsOnItsPhotoPixelsUnderEveryPolicy) {
+  const RgbImage photo = test::pattern_image(400, 300);
+  for (ResizePolicy policy : {ResizePolicy::kStretch, ResizePolicy::kCenterCrop, ResizePolicy::kLetterbox}) {
+    PreprocessOptions p;
+    p.policy = policy;
+    const Placement placement = plan_placement(photo.width, photo.height, p).value();
+    const RgbaImage display = rgba_from(photo);  // display == photo size: 400 x 300
+    const TensorToDisplay m = map_tensor_to_display(placement, 400, 300, 400, 300);
+    std::vector<float> cells(49, 0.0f);
+    cells[2 * 7 + 5] = 1.0f;  // column 5, row 2
+    const std::vector<float> map = resize_map_bilinear(cells.data(), 7, 7, 224, 224);
+    const std::vector<float> heat = heat_on_display(map.data(), 224, 224, placement.tensor_content, m, 400, 300);
+    size_t best = 0;
+    for (size_t i = 0; i < heat.size(); ++i) {
+      if (!std::isnan(heat[i]) && (std::isnan(heat[best]) || heat[i] > heat[best])) best = i;
+    }
+    // The cell's centre in tensor coordinates (the CAM covers the whole tensor, padding included), then in
+    // the photo.
+    const Rect& c = placement.tensor_content;
+    const double tx = (5 + 0.5) * 224 / 7;
+    const double ty = (2 + 0.5) * 224 / 7;
+    const double want_x = tx * m.scale_x + m.offset_x;
+    const double want_y = ty * m.scale_y + m.offset_y;
+    EXPECT_NEAR(static_cast<double>(best % 400) + 0.5, want_x, 1.5) << static_cast<int>(policy);
+    EXPECT_NEAR(static_cast<double>(best / 400) + 0.5, want_y, 1.5) << static_cast<int>(policy);
+
+    // Pixels outside what the model saw carry no heat and keep the photo's colour.
+    OverlayOptions o;
+    o.opacity = 1.0f;
+    const RgbaImage out = render_overlay(display, map.data(), 224, 224, c, m, o).value().image;
+    if (policy == ResizePolicy::kCenterCrop) {  // the crop keeps photo x in [50, 350)
+      EXPECT_TRUE(std::isnan(heat[150 * 400 + 10]));
+      EXPECT_EQ(out.pixels[(150 * 400 + 10) * 4], display.pixels[(150 * 400 + 10) * 4]);
+      EXPECT_FALSE(std::isnan(heat[150 * 400 + 60]));
+    } else {
+      EXPECT_FALSE(std::isnan(heat[0]));
+      EXPECT_FALSE(std::isnan(heat[heat.size() - 1]));
+    }
+  }
+}
+
+TEST(OverlayTest, LetterboxPaddingGetsNoHeat) {
+  PreprocessOptions p;
+  p.policy = ResizePolicy::kLetterbox;
+  const Placement placement = plan_placement(400, 300, p).value();  // content rows 28..196 of 224
+  const TensorToDisplay m = map_tensor_to_display(placement, 400, 300, 400, 300);
+  // Display row 0 is the photo's first row: it maps to tensor row 28, inside the content.
+  EXPECT_NEAR(0.0 * m.scale_y + m.offset_y, -28.0 * m.scale_y, 1e-9);
+  const std::vector<float> map(224 * 224, 1.0f);
+  const std::vector<float> heat = heat_on_display(map.data(), 224, 224, placement.tensor_content, m, 400, 300);
+  for (float v : heat) ASSERT_FALSE(std::isnan(v));  // every display pixel is photo, none is padding
+}
+
+TEST(OverlayTest, OutlineAndBoxSurroundTheHottestRegion) {
+  RgbImage black;
+  black.width = black.height = 224;
+  black.pixels.assign(224 * 224 * 3, 0);
+  std::vector<float> map(224 * 224, 0.1f);
+  for (int y = 60; y < 100; ++y) {
+    for (int x = 120; x < 180; ++x) map[y * 224 + x] = 0.9f;  // hottest region
+  }
+  for (int y = 150; y < 170; ++y) {
+    for (int x = 20; x < 40; ++x) map[y * 224 + x] = 0.7f;  // hot, but not the hottest
+  }
+  OverlayOptions o;
+  o.opacity = 0.0f;  // only the drawings show
+  o.outline = true;
+  o.box = true;
+  o.threshold = 0.5f;
+  const Overlay out = render_overlay(rgba_from(black), map.data(), 224, 224, kFullTensor, kIdentity, o).value();
+  ASSERT_TRUE(out.has_box);
+  EXPECT_EQ(out.box.x0, 120);
+  EXPECT_EQ(out.box.y0, 60);
+  EXPECT_EQ(out.box.x1, 180);
+  EXPECT_EQ(out.box.y1, 100);
+  auto px = [&](int x, int y) { return &out.image.pixels[(static_cast<size_t>(y) * 224 + x) * 4]; };
+  EXPECT_EQ(px(120, 80)[0], 0);    // box edge: cyan (0, 255, 255)
+  EXPECT_EQ(px(120, 80)[1], 255);
+  EXPECT_EQ(px(20, 160)[0], 255);  // outline of the second region: white
+  EXPECT_EQ(px(30, 160)[0], 0);    // inside the region: untouched
+  EXPECT_EQ(px(5, 5)[0], 0);       // cold: untouched
+
+  o.threshold = 0.95f;  // nothing that hot
+  EXPECT_FALSE(render_overlay(rgba_from(black), map.data(), 224, 224, kFullTensor, kIdentity, o).value().has_box);
+}
+
+TEST(OverlayTest, InvalidArgumentsAreErrors) {
+  const RgbaImage photo = rgba_from(test::pattern_image(10, 10));
+  const std::vector<float> map(4, 0.5f);
+  OverlayOptions o;
+  o.opacity = 1.5f;
+  EXPECT_EQ(render_overlay(photo, map.data(), 2, 2, kFullTensor, kIdentity, o).error().code, ErrorCode::kInvalidArgument);
+  o = {};
+  EXPECT_FALSE(render_overlay(photo, nullptr, 2, 2, kFullTensor, kIdentity, o).ok());
+  EXPECT_FALSE(render_overlay(RgbaImage{}, map.data(), 2, 2, kFullTensor, kIdentity, o).ok());
+  EXPECT_FALSE(render_overlay(photo, map.data(), 2, 2, kFullTensor, TensorToDisplay{0, 1, 0, 0}, o).ok());
+}
+
+TEST(PngEncodeTest, RoundTripsThroughTheDecoder) {
+  const RgbaImage image = rgba_from(test::pattern_image(33, 21));
+  const std::vector<uint8_t> png = encode_png(image).value();
+  auto decoded = decode_image(png.data(), png.size());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded.value().image.pixels, test::pattern_image(33, 21).pixels);
+  EXPECT_FALSE(encode_png(RgbaImage{}).ok());
+}
+
+}  // namespace
+}  // namespace dermcam

@@ -1,0 +1,174 @@
+#include "overlay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace dermcam {
+namespace {
+
+// For one display axis: the map's left/upper sample index, the weight of the next one, and whether the
+// pixel centre lies inside the tensor content at all.
+struct AxisTaps {
+  std::vector<int> index;
+  std::vector<float> weight;
+  std::vector<char> inside;
+};
+
+AxisTaps axis_taps(int display_size, int map_size, double scale, double offset, double content_lo, double content_hi) {
+  AxisTaps taps;
+  taps.index.resize(display_size);
+  taps.weight.resize(display_size);
+  taps.inside.resize(display_size);
+  for (int d = 0; d < display_size; ++d) {
+    const double t = (d + 0.5 - offset) / scale;  // tensor coordinate of the display pixel centre
+    taps.inside[d] = t >= content_lo && t < content_hi;
+    const double s = t - 0.5;                      // in map pixel-centre coordinates
+    int i = static_cast<int>(std::floor(s));
+    float f = static_cast<float>(s - i);
+    if (i < 0) {
+      i = 0;
+      f = 0.0f;
+    }
+    if (i >= map_size - 1) {
+      i = map_size - 1;
+      f = 0.0f;
+    }
+    taps.index[d] = i;
+    taps.weight[d] = f;
+  }
+  return taps;
+}
+
+void paint(RgbaImage& image, int x, int y, const uint8_t (&rgb)[3]) {
+  uint8_t* p = &image.pixels[(static_cast<size_t>(y) * image.width + x) * 4];
+  p[0] = rgb[0];
+  p[1] = rgb[1];
+  p[2] = rgb[2];
+}
+
+}  // namespace
+
+std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
+                                   const TensorToDisplay& m, int display_width, int display_height) {
+  const AxisTaps tx = axis_taps(display_width, map_width, m.scale_x, m.offset_x, tensor_content.x0, tensor_content.x1);
+  const AxisTaps ty = axis_taps(display_height, map_height, m.scale_y, m.offset_y, tensor_content.y0, tensor_content.y1);
+  std::vector<float> heat(static_cast<size_t>(display_width) * display_height, std::numeric_limits<float>::quiet_NaN());
+  for (int y = 0; y < display_height; ++y) {
+    if (!ty.inside[y]) continue;
+    const float wy = ty.weight[y];
+    const float* r0 = map + static_cast<size_t>(ty.index[y]) * map_width;
+    const float* r1 = wy == 0.0f ? r0 : r0 + map_width;
+    float* out = &heat[static_cast<size_t>(y) * display_width];
+    for (int x = 0; x < display_width; ++x) {
+      if (!tx.inside[x]) continue;
+      const int i = tx.index[x];
+      const float wx = tx.weight[x];
+      const int j = wx == 0.0f ? i : i + 1;
+      const float top = r0[i] * (1.0f - wx) + r0[j] * wx;
+      const float bottom = r1[i] * (1.0f - wx) + r1[j] * wx;
+      out[x] = top * (1.0f - wy) + bottom * wy;
+    }
+  }
+  return heat;
+}
+
+Result<Overlay> render_overlay(const RgbaImage& display, const float* map, int map_width, int map_height,
+                               const Rect& tensor_content, const TensorToDisplay& tensor_to_display,
+                               const OverlayOptions& options) {
+  if (display.width < 1 || display.height < 1 ||
+      display.pixels.size() != static_cast<size_t>(display.width) * display.height * 4) {
+    return Error{ErrorCode::kInvalidArgument, "The display image is empty or its size does not match its pixels."};
+  }
+  if (map == nullptr || map_width < 1 || map_height < 1 || map_width > 4096 || map_height > 4096) {
+    return Error{ErrorCode::kInvalidArgument, "The heatmap must be between 1 and 4096 pixels per side."};
+  }
+  if (!(options.opacity >= 0.0f && options.opacity <= 1.0f) || !(options.threshold >= 0.0f && options.threshold <= 1.0f)) {
+    return Error{ErrorCode::kInvalidArgument, "Opacity and threshold must be between 0 and 1."};
+  }
+  if (!(tensor_to_display.scale_x > 0.0) || !(tensor_to_display.scale_y > 0.0)) {
+    return Error{ErrorCode::kInvalidArgument, "The tensor-to-display mapping must have positive scales."};
+  }
+  const int w = display.width;
+  const int h = display.height;
+  const std::vector<float> heat = heat_on_display(map, map_width, map_height, tensor_content, tensor_to_display, w, h);
+  const ColormapTable& lut = colormap_table(options.colormap);
+
+  Overlay out;
+  out.image = display;
+  const float alpha = options.opacity;
+  for (size_t i = 0, n = heat.size(); i < n; ++i) {
+    const float v = heat[i];
+    if (std::isnan(v)) continue;
+    const auto& color = lut[colormap_index(v)];
+    uint8_t* p = &out.image.pixels[i * 4];
+    for (int c = 0; c < 3; ++c) {
+      p[c] = static_cast<uint8_t>((1.0f - alpha) * p[c] + alpha * color[c] + 0.5f);
+    }
+  }
+  if (!options.outline && !options.box) return out;
+
+  const int thickness = std::max(1, std::max(w, h) / 400);
+  std::vector<char> hot(heat.size());
+  for (size_t i = 0; i < heat.size(); ++i) hot[i] = !std::isnan(heat[i]) && heat[i] >= options.threshold;
+  auto is_hot = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h && hot[static_cast<size_t>(y) * w + x]; };
+
+  if (options.outline) {
+    static const uint8_t kWhite[3] = {255, 255, 255};
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        if (!is_hot(x, y)) continue;
+        bool edge = false;
+        for (int dy = -thickness; dy <= thickness && !edge; ++dy) {
+          for (int dx = -thickness; dx <= thickness && !edge; ++dx) edge = !is_hot(x + dx, y + dy);
+        }
+        if (edge) paint(out.image, x, y, kWhite);
+      }
+    }
+  }
+
+  if (options.box) {
+    size_t hottest = heat.size();
+    for (size_t i = 0; i < heat.size(); ++i) {
+      if (hot[i] && (hottest == heat.size() || heat[i] > heat[hottest])) hottest = i;
+    }
+    if (hottest != heat.size()) {
+      // Flood fill the hottest pixel's region (4-neighbour) for its bounding box.
+      std::vector<char> seen(heat.size(), 0);
+      std::vector<size_t> stack = {hottest};
+      seen[hottest] = 1;
+      HotBox box{w, h, 0, 0};
+      while (!stack.empty()) {
+        const size_t i = stack.back();
+        stack.pop_back();
+        const int x = static_cast<int>(i % w);
+        const int y = static_cast<int>(i / w);
+        box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1), std::max(box.y1, y + 1)};
+        const int nx[4] = {x - 1, x + 1, x, x};
+        const int ny[4] = {y, y, y - 1, y + 1};
+        for (int k = 0; k < 4; ++k) {
+          if (!is_hot(nx[k], ny[k])) continue;
+          const size_t j = static_cast<size_t>(ny[k]) * w + nx[k];
+          if (!seen[j]) {
+            seen[j] = 1;
+            stack.push_back(j);
+          }
+        }
+      }
+      out.has_box = true;
+      out.box = box;
+      static const uint8_t kCyan[3] = {0, 255, 255};
+      for (int y = box.y0; y < box.y1; ++y) {
+        for (int x = box.x0; x < box.x1; ++x) {
+          const bool on_edge = x < box.x0 + thickness || x >= box.x1 - thickness || y < box.y0 + thickness ||
+                               y >= box.y1 - thickness;
+          if (on_edge) paint(out.image, x, y, kCyan);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace dermcam

@@ -1,0 +1,54 @@
+// Drawing a CAM on the photo: the heatmap the user sees, as RGBA for a canvas.
+//
+// The map (row-major, [0, 1], at the model input size, as compute_cam returns it) is sampled bilinearly
+// onto every display pixel through the preprocessing's tensor-to-display mapping (preprocess.h), pixel-centre
+// aligned like OpenCV's INTER_LINEAR, so the heat sits on the photo pixels it came from whatever the resize
+// policy. Display pixels the model never saw (cropped away, or letterbox padding) get no heat.
+//
+// Blend: out = (1 - opacity) * photo + opacity * colormap(heat), rounded; opacity 0 returns the photo and
+// opacity 1 the pure colormap wherever there is heat. Alpha stays 255.
+// Optional: an outline (white) around every region with heat >= threshold, and a box (cyan) around the
+// connected region (4-neighbour) holding the hottest pixel; both are about display_longest_side / 400 px
+// thick (at least 1). The box is reported in display pixels (x1, y1 exclusive).
+// Limits: opacity and threshold in [0, 1]; map sides 1..4096; display non-empty.
+#pragma once
+
+#include <vector>
+
+#include "colormap.h"
+#include "error.h"
+#include "image.h"
+#include "preprocess.h"
+
+namespace dermcam {
+
+struct OverlayOptions {
+  Colormap colormap = Colormap::kJet;
+  float opacity = 0.5f;
+  bool outline = false;
+  bool box = false;
+  float threshold = 0.5f;
+};
+
+struct HotBox {
+  int x0 = 0;
+  int y0 = 0;
+  int x1 = 0;
+  int y1 = 0;
+};
+
+struct Overlay {
+  RgbaImage image;
+  bool has_box = false;  // false when no pixel reaches the threshold
+  HotBox box;
+};
+
+// Heat per display pixel (row-major, display size); NaN where the model saw nothing.
+std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
+                                   const TensorToDisplay& tensor_to_display, int display_width, int display_height);
+
+Result<Overlay> render_overlay(const RgbaImage& display, const float* map, int map_width, int map_height,
+                               const Rect& tensor_content, const TensorToDisplay& tensor_to_display,
+                               const OverlayOptions& options);
+
+}  // namespace dermcam
