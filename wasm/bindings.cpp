@@ -11,8 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "cam.h"
+#include "cam_methods.h"
+#include "colormap.h"
 #include "decode.h"
 #include "error.h"
+#include "overlay.h"
+#include "png_encode.h"
 #include "preprocess.h"
 
 namespace dermcam {
@@ -139,6 +144,14 @@ class OptionReader {
   std::string error_;
 };
 
+// Copies a typed array's elements into wasm memory (the view is created after the allocation, used once).
+template <typename T>
+std::vector<T> copy_in(const val& typed_array) {
+  std::vector<T> out(typed_array["length"].as<size_t>());
+  val(typed_memory_view(out.size(), out.data())).call<void>("set", typed_array);
+  return out;
+}
+
 // Copies a Uint8Array / Uint8ClampedArray / ArrayBuffer into wasm memory.
 Result<std::vector<uint8_t>> read_bytes(const val& input) {
   val bytes = input;
@@ -146,9 +159,14 @@ Result<std::vector<uint8_t>> read_bytes(const val& input) {
   if (!bytes.instanceof(val::global("Uint8Array")) && !bytes.instanceof(val::global("Uint8ClampedArray"))) {
     return Error{ErrorCode::kInvalidArgument, "Image bytes must be a Uint8Array or an ArrayBuffer."};
   }
-  std::vector<uint8_t> out(bytes["length"].as<size_t>());
-  val(typed_memory_view(out.size(), out.data())).call<void>("set", bytes);
-  return out;
+  return copy_in<uint8_t>(bytes);
+}
+
+Result<std::vector<float>> read_floats(const val& input, const std::string& what) {
+  if (!input.instanceof(val::global("Float32Array"))) {
+    return Error{ErrorCode::kInvalidArgument, what + " must be a Float32Array."};
+  }
+  return copy_in<float>(input);
 }
 
 Result<DecodeOptions> read_decode_options(OptionReader& reader) {
@@ -269,10 +287,284 @@ val prepare_image_js(val input, val js_options) {
   return out;
 }
 
+// camMethods() -> [{id, label, description, reference, needsGradients}] from the registry.
+val cam_methods_js() {
+  val list = val::array();
+  for (const CamMethodInfo& info : cam_method_registry()) {
+    val o = val::object();
+    o.set("id", val(info.id));
+    o.set("label", val(info.label));
+    o.set("description", val(info.description));
+    o.set("reference", val(info.reference));
+    o.set("needsGradients", info.needs_gradients);
+    list.call<void>("push", o);
+  }
+  return list;
+}
+
+// colormaps() -> [{id, label, perceptuallyUniform}]
+val colormaps_js() {
+  val list = val::array();
+  for (const ColormapInfo& info : colormap_registry()) {
+    val o = val::object();
+    o.set("id", val(info.id));
+    o.set("label", val(info.label));
+    o.set("perceptuallyUniform", info.perceptually_uniform);
+    list.call<void>("push", o);
+  }
+  return list;
+}
+
+// One target layer as the explain graph returns it: activations [1, C, h, w] (NCHW) or [1, h, w, C] (NHWC),
+// gradients [K, ...same] for K classes. The wasm copies live in `storage` for the duration of the call.
+struct LayerStorage {
+  std::vector<float> activations;
+  std::vector<float> gradients;
+};
+
+Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradients, LayerStorage& storage) {
+  OptionReader reader(js, {"activations", "gradients", "shape", "layout"});
+  FeatureLayout layout = FeatureLayout::kNCHW;
+  reader.choice<FeatureLayout>("layout", {{"NCHW", FeatureLayout::kNCHW}, {"NHWC", FeatureLayout::kNHWC}}, &layout);
+  if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
+  const val shape = js["shape"];
+  if (!val::global("Array").call<bool>("isArray", shape) || shape["length"].as<int>() != 4) {
+    return Error{ErrorCode::kInvalidArgument, "A layer's 'shape' must be its activations' shape, 4 numbers."};
+  }
+  int dims[4];
+  for (int i = 0; i < 4; ++i) {
+    const val d = shape[i];
+    if (d.typeOf().as<std::string>() != "number" || d.as<double>() < 1 || d.as<double>() > 1e8 ||
+        d.as<double>() != static_cast<double>(d.as<int>())) {
+      return Error{ErrorCode::kInvalidArgument, "A layer's 'shape' must hold 4 positive integers."};
+    }
+    dims[i] = d.as<int>();
+  }
+  if (dims[0] != 1) return Error{ErrorCode::kInvalidArgument, "Activations must have batch size 1."};
+  LayerInput layer;
+  layer.layout = layout;
+  layer.channels = layout == FeatureLayout::kNCHW ? dims[1] : dims[3];
+  layer.height = layout == FeatureLayout::kNCHW ? dims[2] : dims[1];
+  layer.width = layout == FeatureLayout::kNCHW ? dims[3] : dims[2];
+  const double elements = static_cast<double>(layer.channels) * layer.height * layer.width;
+  if (elements > static_cast<double>(kMaxLayerElements)) {
+    return Error{ErrorCode::kInvalidArgument, "The target layer is too large."};
+  }
+  auto activations = read_floats(js["activations"], "A layer's 'activations'");
+  if (!activations) return activations.error();
+  storage.activations = std::move(activations).value();
+  if (static_cast<double>(storage.activations.size()) != elements) {
+    return Error{ErrorCode::kInvalidArgument, "A layer's activations do not match its shape."};
+  }
+  layer.activations = storage.activations.data();
+  const val js_gradients = js["gradients"];
+  if (!js_gradients.isUndefined() && !js_gradients.isNull()) {
+    auto gradients = read_floats(js_gradients, "A layer's 'gradients'");
+    if (!gradients) return gradients.error();
+    storage.gradients = std::move(gradients).value();
+    const size_t per_class = storage.activations.size();
+    if (storage.gradients.empty() || storage.gradients.size() % per_class != 0) {
+      return Error{ErrorCode::kInvalidArgument, "A layer's gradients must be K copies of its activations' shape."};
+    }
+    const size_t classes = storage.gradients.size() / per_class;
+    if (class_index < 0 || static_cast<size_t>(class_index) >= classes) {
+      return Error{ErrorCode::kInvalidArgument, "'classIndex' " + std::to_string(class_index) +
+                                                    " is outside the " + std::to_string(classes) +
+                                                    " explained classes."};
+    }
+    layer.gradients = storage.gradients.data() + per_class * class_index;
+  } else if (needs_gradients) {
+    return Error{ErrorCode::kInvalidArgument, "This method needs gradients; the layer has none."};
+  }
+  return layer;
+}
+
+// computeCam({method, eigenSmooth, classIndex, outputWidth, outputHeight,
+//             runs: [{flipped, layers: [{activations, gradients, shape, layout}]}]})
+//   -> {map: Float32Array, width, height, status, message, layers: [{raw, width, height, rawMin, rawMax, status}]}
+val compute_cam_js(val js_options) {
+  OptionReader reader(js_options, {"method", "eigenSmooth", "classIndex", "outputWidth", "outputHeight", "runs"});
+  CamOptions options;
+  int class_index = 0;
+  reader.boolean("eigenSmooth", &options.eigen_smooth);
+  reader.integer("classIndex", &class_index);
+  reader.integer("outputWidth", &options.output_width);
+  reader.integer("outputHeight", &options.output_height);
+  if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
+  const val js_method = js_options["method"];
+  const CamMethodInfo* method = js_method.isString() ? find_cam_method(js_method.as<std::string>()) : nullptr;
+  if (method == nullptr) {
+    std::string ids;
+    for (const CamMethodInfo& info : cam_method_registry()) ids += (ids.empty() ? "" : ", ") + std::string(info.id);
+    return make_js_error({ErrorCode::kInvalidArgument, "Option 'method' must be one of " + ids + "."});
+  }
+  options.method = method->method;
+
+  const val js_runs = js_options["runs"];
+  if (!val::global("Array").call<bool>("isArray", js_runs)) {
+    return make_js_error({ErrorCode::kInvalidArgument, "Option 'runs' must be an array."});
+  }
+  const int run_count = js_runs["length"].as<int>();
+  if (run_count < 1 || run_count > kMaxCamRuns) {
+    return make_js_error({ErrorCode::kInvalidArgument, "'runs' must hold 1 to " + std::to_string(kMaxCamRuns) + " runs."});
+  }
+  std::vector<std::vector<LayerStorage>> storage(run_count);
+  std::vector<CamRun> runs(run_count);
+  for (int r = 0; r < run_count; ++r) {
+    const val js_run = js_runs[r];
+    OptionReader run_reader(js_run, {"flipped", "layers"});
+    run_reader.boolean("flipped", &runs[r].flipped);
+    if (!run_reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, run_reader.error()});
+    const val js_layers = js_run["layers"];
+    if (!val::global("Array").call<bool>("isArray", js_layers) || js_layers["length"].as<int>() < 1 ||
+        js_layers["length"].as<int>() > kMaxCamLayers) {
+      return make_js_error({ErrorCode::kInvalidArgument,
+                            "Each run needs 'layers': 1 to " + std::to_string(kMaxCamLayers) + " target layers."});
+    }
+    const int layer_count = js_layers["length"].as<int>();
+    storage[r].resize(layer_count);
+    for (int l = 0; l < layer_count; ++l) {
+      auto layer = read_layer(js_layers[l], class_index, method->needs_gradients, storage[r][l]);
+      if (!layer) return make_js_error(layer.error());
+      runs[r].layers.push_back(layer.value());
+    }
+  }
+
+  auto result = compute_cam(runs, options);
+  if (!result) return make_js_error(result.error());
+  const CamResult& cam = result.value();
+  val out = val::object();
+  out.set("map", copy_out("Float32Array", cam.map));
+  out.set("width", cam.width);
+  out.set("height", cam.height);
+  out.set("status", val(map_status_name(cam.status)));
+  out.set("message", val(map_status_message(cam.status)));
+  val layers = val::array();
+  for (const LayerMap& lm : cam.layers) {
+    val o = val::object();
+    o.set("raw", copy_out("Float32Array", lm.raw));
+    o.set("width", lm.width);
+    o.set("height", lm.height);
+    o.set("rawMin", lm.raw_min);
+    o.set("rawMax", lm.raw_max);
+    o.set("status", val(map_status_name(lm.status)));
+    layers.call<void>("push", o);
+  }
+  out.set("layers", layers);
+  return out;
+}
+
+Result<RgbaImage> read_rgba(const val& js) {
+  if (js.isUndefined() || js.isNull()) return Error{ErrorCode::kInvalidArgument, "An image {width, height, rgba} is needed."};
+  const val w = js["width"];
+  const val h = js["height"];
+  const val rgba = js["rgba"];
+  if (w.typeOf().as<std::string>() != "number" || h.typeOf().as<std::string>() != "number" ||
+      !(rgba.instanceof(val::global("Uint8ClampedArray")) || rgba.instanceof(val::global("Uint8Array")))) {
+    return Error{ErrorCode::kInvalidArgument, "An image must be {width, height, rgba: Uint8ClampedArray}."};
+  }
+  RgbaImage image;
+  image.width = w.as<int>();
+  image.height = h.as<int>();
+  if (image.width < 1 || image.height < 1 || image.width > 16384 || image.height > 16384 ||
+      rgba["length"].as<double>() != 4.0 * image.width * image.height) {
+    return Error{ErrorCode::kInvalidArgument, "The image's rgba length does not match width x height x 4."};
+  }
+  image.pixels = copy_in<uint8_t>(rgba);
+  return image;
+}
+
+Result<Rect> read_rect(const val& js, const char* name) {
+  Rect r;
+  OptionReader reader(js, {"x0", "y0", "x1", "y1"});
+  reader.number("x0", &r.x0);
+  reader.number("y0", &r.y0);
+  reader.number("x1", &r.x1);
+  reader.number("y1", &r.y1);
+  if (!reader.error().empty() || !(r.x1 > r.x0 && r.y1 > r.y0)) {
+    return Error{ErrorCode::kInvalidArgument, std::string("'") + name + "' must be {x0, y0, x1, y1} with x1 > x0, y1 > y0."};
+  }
+  return r;
+}
+
+// renderOverlay({display, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, colormap, opacity,
+//                outline, box, threshold}) -> {width, height, rgba: Uint8ClampedArray, box: {x0,y0,x1,y1}|null}
+val render_overlay_js(val js_options) {
+  OptionReader reader(js_options, {"display", "map", "mapWidth", "mapHeight", "tensorContent", "tensorToDisplay",
+                                   "colormap", "opacity", "outline", "box", "threshold"});
+  OverlayOptions o;
+  int map_width = 0;
+  int map_height = 0;
+  double opacity = o.opacity;
+  double threshold = o.threshold;
+  reader.integer("mapWidth", &map_width);
+  reader.integer("mapHeight", &map_height);
+  reader.number("opacity", &opacity);
+  reader.number("threshold", &threshold);
+  reader.boolean("outline", &o.outline);
+  reader.boolean("box", &o.box);
+  std::vector<std::pair<const char*, Colormap>> colormaps;
+  for (const ColormapInfo& info : colormap_registry()) colormaps.push_back({info.id, info.colormap});
+  reader.choice<Colormap>("colormap", colormaps, &o.colormap);
+  if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
+  o.opacity = static_cast<float>(opacity);
+  o.threshold = static_cast<float>(threshold);
+
+  auto display = read_rgba(js_options["display"]);
+  if (!display) return make_js_error(display.error());
+  auto map = read_floats(js_options["map"], "'map'");
+  if (!map) return make_js_error(map.error());
+  if (map_width < 1 || map_height < 1 ||
+      static_cast<double>(map.value().size()) != static_cast<double>(map_width) * map_height) {
+    return make_js_error({ErrorCode::kInvalidArgument, "'map' must hold mapWidth x mapHeight values."});
+  }
+  auto content = read_rect(js_options["tensorContent"], "tensorContent");
+  if (!content) return make_js_error(content.error());
+  TensorToDisplay mapping;
+  if (js_options["tensorToDisplay"].isUndefined()) {
+    return make_js_error({ErrorCode::kInvalidArgument, "'tensorToDisplay' is needed (prepareImage returns it)."});
+  }
+  OptionReader mapping_reader(js_options["tensorToDisplay"], {"scaleX", "scaleY", "offsetX", "offsetY"});
+  mapping_reader.number("scaleX", &mapping.scale_x);
+  mapping_reader.number("scaleY", &mapping.scale_y);
+  mapping_reader.number("offsetX", &mapping.offset_x);
+  mapping_reader.number("offsetY", &mapping.offset_y);
+  if (!mapping_reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, mapping_reader.error()});
+
+  auto overlay = render_overlay(display.value(), map.value().data(), map_width, map_height, content.value(), mapping, o);
+  if (!overlay) return make_js_error(overlay.error());
+  const Overlay& result = overlay.value();
+  val out = val::object();
+  out.set("width", result.image.width);
+  out.set("height", result.image.height);
+  out.set("rgba", copy_out("Uint8ClampedArray", result.image.pixels));
+  if (result.has_box) {
+    out.set("box", rect_to_js({static_cast<double>(result.box.x0), static_cast<double>(result.box.y0),
+                               static_cast<double>(result.box.x1), static_cast<double>(result.box.y1)}));
+  } else {
+    out.set("box", val::null());
+  }
+  return out;
+}
+
+// encodePng({width, height, rgba}) -> Uint8Array (PNG file bytes)
+val encode_png_js(val js_image) {
+  auto image = read_rgba(js_image);
+  if (!image) return make_js_error(image.error());
+  auto png = encode_png(image.value());
+  if (!png) return make_js_error(png.error());
+  return copy_out("Uint8Array", png.value());
+}
+
 }  // namespace
 }  // namespace dermcam
 
 EMSCRIPTEN_BINDINGS(dermcam) {
   emscripten::function("decodeImage", &dermcam::decode_image_js);
   emscripten::function("prepareImage", &dermcam::prepare_image_js);
+  emscripten::function("camMethods", &dermcam::cam_methods_js);
+  emscripten::function("colormaps", &dermcam::colormaps_js);
+  emscripten::function("computeCam", &dermcam::compute_cam_js);
+  emscripten::function("renderOverlay", &dermcam::render_overlay_js);
+  emscripten::function("encodePng", &dermcam::encode_png_js);
 }

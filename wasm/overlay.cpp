@@ -1,6 +1,7 @@
 #include "overlay.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -48,29 +49,53 @@ void paint(RgbaImage& image, int x, int y, const uint8_t (&rgb)[3]) {
   p[2] = rgb[2];
 }
 
-}  // namespace
+// Samples the map along display rows; pixels outside the tensor content come out NaN.
+class HeatSampler {
+ public:
+  HeatSampler(const float* map, int map_width, int map_height, const Rect& content, const TensorToDisplay& m,
+              int display_width, int display_height)
+      : map_(map),
+        map_width_(map_width),
+        tx_(axis_taps(display_width, map_width, m.scale_x, m.offset_x, content.x0, content.x1)),
+        ty_(axis_taps(display_height, map_height, m.scale_y, m.offset_y, content.y0, content.y1)) {}
 
-std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
-                                   const TensorToDisplay& m, int display_width, int display_height) {
-  const AxisTaps tx = axis_taps(display_width, map_width, m.scale_x, m.offset_x, tensor_content.x0, tensor_content.x1);
-  const AxisTaps ty = axis_taps(display_height, map_height, m.scale_y, m.offset_y, tensor_content.y0, tensor_content.y1);
-  std::vector<float> heat(static_cast<size_t>(display_width) * display_height, std::numeric_limits<float>::quiet_NaN());
-  for (int y = 0; y < display_height; ++y) {
-    if (!ty.inside[y]) continue;
-    const float wy = ty.weight[y];
-    const float* r0 = map + static_cast<size_t>(ty.index[y]) * map_width;
-    const float* r1 = wy == 0.0f ? r0 : r0 + map_width;
-    float* out = &heat[static_cast<size_t>(y) * display_width];
-    for (int x = 0; x < display_width; ++x) {
-      if (!tx.inside[x]) continue;
-      const int i = tx.index[x];
-      const float wx = tx.weight[x];
+  void row(int y, float* out) const {
+    const int w = static_cast<int>(tx_.index.size());
+    if (!ty_.inside[y]) {
+      std::fill(out, out + w, std::numeric_limits<float>::quiet_NaN());
+      return;
+    }
+    const float wy = ty_.weight[y];
+    const float* r0 = map_ + static_cast<size_t>(ty_.index[y]) * map_width_;
+    const float* r1 = wy == 0.0f ? r0 : r0 + map_width_;
+    for (int x = 0; x < w; ++x) {
+      if (!tx_.inside[x]) {
+        out[x] = std::numeric_limits<float>::quiet_NaN();
+        continue;
+      }
+      const int i = tx_.index[x];
+      const float wx = tx_.weight[x];
       const int j = wx == 0.0f ? i : i + 1;
       const float top = r0[i] * (1.0f - wx) + r0[j] * wx;
       const float bottom = r1[i] * (1.0f - wx) + r1[j] * wx;
       out[x] = top * (1.0f - wy) + bottom * wy;
     }
   }
+
+ private:
+  const float* map_;
+  int map_width_;
+  AxisTaps tx_;
+  AxisTaps ty_;
+};
+
+}  // namespace
+
+std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
+                                   const TensorToDisplay& m, int display_width, int display_height) {
+  const HeatSampler sampler(map, map_width, map_height, tensor_content, m, display_width, display_height);
+  std::vector<float> heat(static_cast<size_t>(display_width) * display_height);
+  for (int y = 0; y < display_height; ++y) sampler.row(y, &heat[static_cast<size_t>(y) * display_width]);
   return heat;
 }
 
@@ -92,38 +117,65 @@ Result<Overlay> render_overlay(const RgbaImage& display, const float* map, int m
   }
   const int w = display.width;
   const int h = display.height;
-  const std::vector<float> heat = heat_on_display(map, map_width, map_height, tensor_content, tensor_to_display, w, h);
+  const HeatSampler sampler(map, map_width, map_height, tensor_content, tensor_to_display, w, h);
+  const bool need_heat = options.outline || options.box;
+  std::vector<float> heat(need_heat ? static_cast<size_t>(w) * h : static_cast<size_t>(w));
   const ColormapTable& lut = colormap_table(options.colormap);
 
   Overlay out;
   out.image = display;
-  const float alpha = options.opacity;
-  for (size_t i = 0, n = heat.size(); i < n; ++i) {
-    const float v = heat[i];
-    if (std::isnan(v)) continue;
-    const auto& color = lut[colormap_index(v)];
-    uint8_t* p = &out.image.pixels[i * 4];
-    for (int c = 0; c < 3; ++c) {
-      p[c] = static_cast<uint8_t>((1.0f - alpha) * p[c] + alpha * color[c] + 0.5f);
+  // Fixed-point blend, exact at the ends: a = round(256 * opacity); out = (p * (256 - a) + c * a + 128) >> 8.
+  const int a = static_cast<int>(std::lround(options.opacity * 256.0f));
+  std::array<std::array<int, 3>, 256> tinted;
+  for (int i = 0; i < 256; ++i) {
+    for (int c = 0; c < 3; ++c) tinted[i][c] = lut[i][c] * a + 128;
+  }
+  const int keep = 256 - a;
+  uint8_t* p = out.image.pixels.data();
+  for (int y = 0; y < h; ++y) {
+    float* row = need_heat ? &heat[static_cast<size_t>(y) * w] : heat.data();
+    sampler.row(y, row);
+    for (int x = 0; x < w; ++x, p += 4) {
+      const float v = row[x];
+      if (std::isnan(v)) continue;
+      const auto& t = tinted[colormap_index(v)];
+      p[0] = static_cast<uint8_t>((p[0] * keep + t[0]) >> 8);
+      p[1] = static_cast<uint8_t>((p[1] * keep + t[1]) >> 8);
+      p[2] = static_cast<uint8_t>((p[2] * keep + t[2]) >> 8);
     }
   }
-  if (!options.outline && !options.box) return out;
+  if (!need_heat) return out;
 
   const int thickness = std::max(1, std::max(w, h) / 400);
-  std::vector<char> hot(heat.size());
+  std::vector<uint8_t> hot(heat.size());
   for (size_t i = 0; i < heat.size(); ++i) hot[i] = !std::isnan(heat[i]) && heat[i] >= options.threshold;
   auto is_hot = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h && hot[static_cast<size_t>(y) * w + x]; };
 
   if (options.outline) {
-    static const uint8_t kWhite[3] = {255, 255, 255};
+    // A hot pixel is on the outline when its (2t+1)^2 neighbourhood leaves the hot region (or the image):
+    // a separable erosion with sliding-window counts, O(pixels) whatever the thickness.
+    const int window = 2 * thickness + 1;
+    std::vector<uint8_t> row_full(hot.size(), 0);
     for (int y = 0; y < h; ++y) {
-      for (int x = 0; x < w; ++x) {
-        if (!is_hot(x, y)) continue;
-        bool edge = false;
-        for (int dy = -thickness; dy <= thickness && !edge; ++dy) {
-          for (int dx = -thickness; dx <= thickness && !edge; ++dx) edge = !is_hot(x + dx, y + dy);
-        }
-        if (edge) paint(out.image, x, y, kWhite);
+      const uint8_t* row = &hot[static_cast<size_t>(y) * w];
+      int count = 0;
+      for (int x = -thickness; x < w; ++x) {
+        const int enter = x + thickness;
+        const int leave = x - thickness - 1;
+        if (enter < w) count += row[enter];
+        if (leave >= 0) count -= row[leave];
+        if (x >= 0) row_full[static_cast<size_t>(y) * w + x] = count == window;
+      }
+    }
+    static const uint8_t kWhite[3] = {255, 255, 255};
+    for (int x = 0; x < w; ++x) {
+      int count = 0;
+      for (int y = -thickness; y < h; ++y) {
+        const int enter = y + thickness;
+        const int leave = y - thickness - 1;
+        if (enter < h) count += row_full[static_cast<size_t>(enter) * w + x];
+        if (leave >= 0) count -= row_full[static_cast<size_t>(leave) * w + x];
+        if (y >= 0 && hot[static_cast<size_t>(y) * w + x] && count != window) paint(out.image, x, y, kWhite);
       }
     }
   }
@@ -135,7 +187,7 @@ Result<Overlay> render_overlay(const RgbaImage& display, const float* map, int m
     }
     if (hottest != heat.size()) {
       // Flood fill the hottest pixel's region (4-neighbour) for its bounding box.
-      std::vector<char> seen(heat.size(), 0);
+      std::vector<uint8_t> seen(heat.size(), 0);
       std::vector<size_t> stack = {hottest};
       seen[hottest] = 1;
       HotBox box{w, h, 0, 0};

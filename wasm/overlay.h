@@ -5,8 +5,9 @@
 // aligned like OpenCV's INTER_LINEAR, so the heat sits on the photo pixels it came from whatever the resize
 // policy. Display pixels the model never saw (cropped away, or letterbox padding) get no heat.
 //
-// Blend: out = (1 - opacity) * photo + opacity * colormap(heat), rounded; opacity 0 returns the photo and
-// opacity 1 the pure colormap wherever there is heat. Alpha stays 255.
+// Blend: out = (1 - opacity) * photo + opacity * colormap(heat), in 8.8 fixed point with opacity rounded to
+// 1/256 (invisible steps), so opacity 0 returns the photo and opacity 1 the pure colormap wherever there is
+// heat. Alpha is kept from the display image.
 // Optional: an outline (white) around every region with heat >= threshold, and a box (cyan) around the
 // connected region (4-neighbour) holding the hottest pixel; both are about display_longest_side / 400 px
 // thick (at least 1). The box is reported in display pixels (x1, y1 exclusive).

@@ -54,12 +54,11 @@ NpyArray read_cam_fixture(const std::string& name) {
 void write_npy(const std::string& path, const std::vector<long>& shape, const float* data) {
   std::string dims;
   size_t count = 1;
-  for (long d : shape) {
-    dims += std::to_string(d) + ", ";
-    count *= static_cast<size_t>(d);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    dims += (i ? ", " : "") + std::to_string(shape[i]);
+    count *= static_cast<size_t>(shape[i]);
   }
-  if (shape.size() > 1) dims.resize(dims.size() - 1);
-  if (shape.size() > 1) dims.pop_back();
+  if (shape.size() == 1) dims += ",";  // Python's one-element tuple
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';

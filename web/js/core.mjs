@@ -73,6 +73,42 @@ export function prepareImage(bytes, options = {}) {
   return call('prepareImage', bytes, options);
 }
 
+/** The CAM methods, from the engine's registry: [{id, label, description, reference, needsGradients}]. */
+export function camMethods() {
+  return call('camMethods');
+}
+
+/** The overlay colormaps: [{id, label, perceptuallyUniform}]. */
+export function colormaps() {
+  return call('colormaps');
+}
+
+/**
+ * Computes a CAM (see wasm/cam.h) from the explain graph's outputs.
+ * @param {{method: string, eigenSmooth?: boolean, classIndex?: number, outputWidth: number, outputHeight: number,
+ *   runs: {flipped?: boolean, layers: {activations: Float32Array, gradients?: Float32Array, shape: number[],
+ *   layout?: 'NCHW'|'NHWC'}[]}[]}} options  gradients hold K classes; classIndex picks one.
+ * @returns {Promise<{map: Float32Array, width, height, status, message, layers}>}
+ */
+export function computeCam(options) {
+  return call('computeCam', options);
+}
+
+/**
+ * Draws a CAM map on the display copy (see wasm/overlay.h).
+ * @param {{display, map: Float32Array, mapWidth, mapHeight, tensorContent, tensorToDisplay, colormap?, opacity?,
+ *   outline?, box?, threshold?}} options
+ * @returns {Promise<{width, height, rgba: Uint8ClampedArray, box: object|null}>}
+ */
+export function renderOverlay(options) {
+  return call('renderOverlay', options);
+}
+
+/** PNG file bytes of an RGBA image {width, height, rgba}. */
+export function encodePng(image) {
+  return call('encodePng', image);
+}
+
 /** Current size of the module's linear memory in bytes (it only grows), for diagnostics. */
 export async function coreMemoryBytes() {
   const core = await loadCore();

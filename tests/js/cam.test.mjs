@@ -1,0 +1,161 @@
+// The CAM engine through the WebAssembly module: registry, golden maps, bit-identity with native,
+// overlays, PNG, and refusal of bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  CoreError, camMethods, colormaps, computeCam, decodeImage, encodePng, prepareImage, renderOverlay,
+} from '../../web/js/core.mjs';
+import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
+import { NATIVE_BUILD, ROOT, fixture } from './helpers.mjs';
+
+const CAM_FIXTURES = join(ROOT, 'tests/fixtures/cam');
+const npy = (name) => decodeNpy(new Uint8Array(readFileSync(join(CAM_FIXTURES, name))));
+const A = npy('a.npy');
+const G = npy('g.npy');
+
+function singleRun(extra = {}) {
+  return {
+    method: 'gradcam', outputWidth: 40, outputHeight: 32,
+    runs: [{ layers: [{ activations: A.data, gradients: G.data, shape: A.shape, layout: 'NCHW' }] }],
+    ...extra,
+  };
+}
+
+function maxAbsDiff(a, b) {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+test('the registry lists the eight methods once', async () => {
+  const methods = await camMethods();
+  assert.deepEqual(methods.map((m) => m.id), ['gradcam', 'hirescam', 'gradcamelementwise', 'gradcam++', 'xgradcam',
+    'layercam', 'eigencam', 'eigengradcam']);
+  assert.equal(methods.find((m) => m.id === 'eigencam').needsGradients, false);
+  assert.ok(methods.every((m) => m.label && m.description && m.reference));
+  assert.deepEqual((await colormaps()).map((c) => c.id), ['jet', 'turbo', 'viridis', 'inferno']);
+});
+
+test('every method matches the pytorch-grad-cam reference maps', async () => {
+  for (const { id } of await camMethods()) {
+    for (const eigenSmooth of [false, true]) {
+      for (const classIndex of [0, 1]) {
+        const want = npy(`ref_${id}_${eigenSmooth ? 'eigen' : 'plain'}_${classIndex}.npy`);
+        const got = await computeCam(singleRun({ method: id, eigenSmooth, classIndex }));
+        assert.equal(got.status, 'ok');
+        assert.deepEqual([got.height, got.width], want.shape);
+        assert.ok(maxAbsDiff(got.map, want.data) < 2e-5, `${id} eigen=${eigenSmooth} class=${classIndex}`);
+      }
+    }
+  }
+});
+
+test('wasm maps are bit-identical to native', async (t) => {
+  const tool = join(NATIVE_BUILD, 'tests/native/dermcam_cam_tool');
+  assert.ok(existsSync(tool), `native tool missing at ${tool}: build the native tree first`);
+  const dir = mkdtempSync(join(tmpdir(), 'dermcam-cam-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const { id } of await camMethods()) {
+    for (const [eigen, classIndex, w, h] of [[false, 0, 224, 224], [true, 1, 40, 32]]) {
+      const out = join(dir, `${id}.npy`);
+      execFileSync(tool, [join(CAM_FIXTURES, 'a.npy'), join(CAM_FIXTURES, 'g.npy'), id, eigen ? '1' : '0',
+        String(classIndex), String(w), String(h), out]);
+      const native = decodeNpy(new Uint8Array(readFileSync(out)));
+      const wasm = await computeCam(singleRun({ method: id, eigenSmooth: eigen, classIndex, outputWidth: w,
+        outputHeight: h }));
+      assert.ok(Buffer.from(wasm.map.buffer).equals(Buffer.from(native.data.buffer)), `${id} eigen=${eigen}`);
+    }
+  }
+});
+
+test('NHWC gradients for K classes, raw maps and statuses come back', async () => {
+  const [, c, h, w] = A.shape;
+  const toNhwc = (src, offset) => {
+    const out = new Float32Array(c * h * w);
+    for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) out[i * c + k] = src[offset + k * h * w + i];
+    return out;
+  };
+  const gradients = new Float32Array(2 * c * h * w);
+  gradients.set(toNhwc(G.data, 0), 0);
+  gradients.set(toNhwc(G.data, c * h * w), c * h * w);
+  const nhwc = await computeCam({ method: 'layercam', classIndex: 1, outputWidth: 40, outputHeight: 32,
+    runs: [{ layers: [{ activations: toNhwc(A.data, 0), gradients, shape: [1, h, w, c], layout: 'NHWC' }] }] });
+  const nchw = await computeCam(singleRun({ method: 'layercam', classIndex: 1 }));
+  assert.deepEqual(nhwc.map, nchw.map);
+  assert.equal(nhwc.layers[0].raw.length, h * w);
+  assert.ok(nhwc.layers[0].rawMax > 0);
+
+  const negative = G.data.map((v) => -Math.abs(v));
+  const empty = await computeCam({ ...singleRun(), runs: [{ layers: [{ activations: A.data, gradients: negative,
+    shape: A.shape }] }] });
+  assert.equal(empty.status, 'all_zero');
+  assert.match(empty.message, /nothing in this layer speaks for the class/);
+  const nan = Float32Array.from(G.data);
+  nan[3] = NaN;
+  const broken = await computeCam({ ...singleRun(), runs: [{ layers: [{ activations: A.data, gradients: nan,
+    shape: A.shape }] }] });
+  assert.equal(broken.status, 'non_finite');
+  // Eigen-CAM works without gradients.
+  const eigen = await computeCam({ ...singleRun({ method: 'eigencam' }), runs: [{ layers: [{ activations: A.data,
+    shape: A.shape }] }] });
+  assert.equal(eigen.status, 'ok');
+});
+
+test('an overlay lands on the photo and downloads as PNG', async () => {
+  const prepared = await prepareImage(fixture('photo.jpg'), { resize: 'letterbox' });
+  const cam = await computeCam(singleRun({ outputWidth: 224, outputHeight: 224 }));
+  const base = { display: prepared.display, map: cam.map, mapWidth: 224, mapHeight: 224,
+    tensorContent: prepared.placement.tensorContent, tensorToDisplay: prepared.tensorToDisplay };
+  const invisible = await renderOverlay({ ...base, opacity: 0 });
+  assert.deepEqual(invisible.rgba, prepared.display.rgba);
+  const overlay = await renderOverlay({ ...base, opacity: 0.6, colormap: 'viridis', box: true, outline: true });
+  assert.deepEqual([overlay.width, overlay.height], [451, 300]);
+  assert.ok(overlay.box && overlay.box.x1 > overlay.box.x0);
+  let changed = 0;
+  for (let i = 0; i < overlay.rgba.length; i += 4) changed += overlay.rgba[i] !== prepared.display.rgba[i];
+  assert.ok(changed > overlay.rgba.length / 8, `only ${changed} pixels changed`);
+  const png = await encodePng(overlay);
+  assert.deepEqual(Array.from(png.subarray(0, 8)), [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const decoded = await decodeImage(png);
+  assert.deepEqual([decoded.width, decoded.height], [451, 300]);
+  assert.equal(decoded.rgb[0], overlay.rgba[0]);
+});
+
+test('bad CAM input is refused with a clear message', async () => {
+  const refuses = async (options, pattern) => {
+    await assert.rejects(computeCam(options), (e) => e instanceof CoreError && e.code === 'invalid_argument' &&
+      pattern.test(e.message));
+  };
+  await refuses(singleRun({ method: 'gradcam+' }), /'method' must be one of gradcam, hirescam/);
+  await refuses(singleRun({ classIndex: 2 }), /outside the 2 explained classes/);
+  await refuses({ ...singleRun(), runs: [] }, /1 to 16 runs/);
+  await refuses({ ...singleRun(), runs: [{ layers: [{ activations: A.data, gradients: G.data, shape: [1, 40, 5, 7] }] }] },
+    /do not match its shape/);
+  await refuses({ ...singleRun(), runs: [{ layers: [{ activations: Array.from(A.data), shape: A.shape }] }] },
+    /must be a Float32Array/);
+  await refuses({ ...singleRun(), runs: [{ layers: [{ activations: A.data, shape: A.shape }] }] }, /needs gradients/);
+  await refuses({ ...singleRun(), runs: [{ layers: [{ activations: A.data, gradients: G.data.subarray(1), shape: A.shape }] }] },
+    /K copies/);
+  await assert.rejects(renderOverlay({ display: { width: 2, height: 2, rgba: new Uint8ClampedArray(15) },
+    map: new Float32Array(4), mapWidth: 2, mapHeight: 2, tensorContent: { x0: 0, y0: 0, x1: 2, y1: 2 },
+    tensorToDisplay: { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 } }), /rgba length does not match/);
+});
+
+test('.npy encoding round-trips and refuses other dtypes', () => {
+  const data = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const back = decodeNpy(encodeNpy(data, [2, 3]));
+  assert.deepEqual(back.shape, [2, 3]);
+  assert.deepEqual(back.data, data);
+  assert.deepEqual(decodeNpy(encodeNpy(data, [6])).shape, [6]);
+  const f64 = encodeNpy(data, [6]);
+  const header = new TextDecoder().decode(f64.subarray(0, 64));
+  f64.set(new TextEncoder().encode('<f8'), header.indexOf('<f4'));
+  assert.throws(() => decodeNpy(f64), /dtype <f8 is not float32/);
+  assert.throws(() => decodeNpy(new Uint8Array([1, 2, 3])), /magic/);
+});
