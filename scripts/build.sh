@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds dermcam. Usage: scripts/build.sh [wasm|native|all]   (default: all)
-#   wasm:   build/wasm   -> web/generated/dermcam-core.{mjs,wasm}   (what the app serves)
-#   native: build/native -> libdermcam_core.a, tests, tools
+# Builds dermcam. Usage: scripts/build.sh [web|native|all]   (default: all)
+#   web:    build/wasm   -> web/generated/dermcam-core.{mjs,wasm}, and web/generated/onnx-proto.mjs
+#           (everything the app serves)
+#   native: build/native -> libdermcam_core.a, tests, benchmarks, tools
 source "$(dirname "$0")/lib.sh"
 what="${1:-all}"
 
@@ -10,8 +11,10 @@ if [[ "$what" == native || "$what" == all ]]; then
   cmake -S "$ROOT" -B "$BUILD_NATIVE" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD_NATIVE" -j "$JOBS"
 fi
-if [[ "$what" == wasm || "$what" == all ]]; then
+if [[ "$what" == web || "$what" == all ]]; then
   log "WebAssembly build"
   emcmake cmake -S "$ROOT" -B "$BUILD_WASM" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD_WASM" -j "$JOBS"
+  log "ONNX protobuf module"
+  node "$ROOT/scripts/build-onnx-proto.mjs"
 fi

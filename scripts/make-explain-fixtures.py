@@ -1,0 +1,314 @@
+#!/usr/bin/python3
+"""Writes tests/fixtures/explain/<name>/: small classifiers exported to ONNX plus what torch autograd says
+their target-layer gradients are, so the explain-graph tests need neither torch nor Python.
+
+Run with Debian's torch: /usr/bin/python3 scripts/make-explain-fixtures.py
+Each folder holds model.onnx and, in float32 .npy files: input (2 images), logits, activations (the target
+layer) and gradients [N, K, ...activation dims] = d logit[n, topk(n)[k]] / d activations[n], computed in
+float64; manifest.json names the target layer's ONNX tensor and what the builder should find.
+Weights are random (fixed seeds) with BatchNorm statistics set away from their identity defaults.
+"""
+import json
+import os
+import zlib
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "explain")
+K = 3
+SIZE = 64
+
+
+def randomise_batchnorm(model, generator):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=generator) * 0.2)
+            m.running_var.copy_(torch.rand(c, generator=generator) * 1.5 + 0.5)
+            m.weight.data.copy_(torch.rand(c, generator=generator) + 0.5)
+            m.bias.data.copy_(torch.randn(c, generator=generator) * 0.2)
+
+
+class NarrowResNet18(torchvision.models.ResNet):
+    """torchvision's ResNet-18 (BasicBlock, [2, 2, 2, 2]) at 1/8 of its widths: the same graph, small weights."""
+
+    def __init__(self, num_classes):
+        nn.Module.__init__(self)
+        block = torchvision.models.resnet.BasicBlock
+        self._norm_layer = nn.BatchNorm2d
+        self.inplanes, self.dilation, self.groups, self.base_width = 8, 1, 1, 64
+        self.conv1 = nn.Conv2d(3, 8, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 8, 2)
+        self.layer2 = self._make_layer(block, 16, 2, stride=2)
+        self.layer3 = self._make_layer(block, 32, 2, stride=2)
+        self.layer4 = self._make_layer(block, 64, 2, stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(64, num_classes)
+
+
+class SmallBackbone(nn.Module):
+    def __init__(self, channels=16, end=nn.ELU):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 12, 3, stride=2, padding=1), nn.BatchNorm2d(12), nn.ReLU(),
+                                  nn.Conv2d(12, channels, 3, stride=2, padding=1), nn.BatchNorm2d(channels), end())
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class MlpHead(nn.Module):
+    """Backbone -> GAP -> Linear-ReLU-Dropout-Linear (the target layer is the backbone's last activation)."""
+
+    def __init__(self, num_classes=6, softmax=False):
+        super().__init__()
+        self.backbone = SmallBackbone(32, nn.ReLU)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(32, 24), nn.ReLU(), nn.Dropout(0.3), nn.Linear(24, num_classes))
+        self.softmax = softmax
+
+    def logits(self, x):
+        return self.head(F.adaptive_avg_pool2d(self.backbone(x), 1))
+
+    def forward(self, x):
+        y = self.logits(x)
+        return torch.softmax(y, dim=1) if self.softmax else y
+
+
+class OpZoo(nn.Module):
+    """A head after the target layer (the ELU output) that uses every operator the explain graph must differentiate:
+    strided/grouped/dilated Conv, BatchNormalization, Clip, LeakyRelu, AveragePool, overlapping MaxPool, Tanh,
+    Concat, HardSigmoid, Sigmoid, Mul, Reshape, Softmax, ReduceMean, Unsqueeze/Squeeze, Transpose, Gemm, Relu,
+    Dropout, Sub, Div, Add."""
+
+    def __init__(self, num_classes=7):
+        super().__init__()
+        self.backbone = SmallBackbone(16, nn.ELU)
+        self.a = nn.Sequential(nn.Conv2d(16, 12, 3, stride=2, padding=1), nn.ReLU6())
+        self.a_bn = nn.BatchNorm2d(12)
+        self.b = nn.Conv2d(16, 16, 3, padding=2, dilation=2, groups=16)
+        self.c_pool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.mix = nn.Conv2d(44, 10, 1)
+        self.fc1 = nn.Linear(10, 16)
+        self.drop = nn.Dropout(0.2)
+        self.fc2 = nn.Linear(16, num_classes)
+
+    def forward(self, x):
+        t = self.backbone(x)                                   # target layer
+        a = self.a_bn(self.a(t))                               # Conv s2 -> Clip -> BN (not fused: after Clip)
+        b = F.avg_pool2d(F.leaky_relu(self.b(t), 0.1), 2)      # depthwise dilated Conv -> LeakyRelu -> AveragePool
+        c = torch.tanh(self.c_pool(t))                         # overlapping MaxPool -> Tanh
+        cat = torch.cat([a, b, c], dim=1)
+        d = F.hardsigmoid(cat) * cat + torch.sigmoid(cat) / 4.0 - cat * 0.1
+        e = self.mix(d)
+        n, ch, h, w = e.shape
+        attention = torch.softmax(e.reshape(n, ch, h * w), dim=-1).reshape(n, ch, h, w)
+        e = e * attention * (h * w)
+        pooled = e.mean(dim=(2, 3)).unsqueeze(-1).transpose(1, 2).squeeze(1)
+        return self.fc2(self.drop(F.relu(self.fc1(pooled))))
+
+
+class UnsupportedHead(nn.Module):
+    """ELU (not differentiable by dermcam) sits between the stem and the last conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=4, padding=1), nn.ReLU())
+        self.tail = nn.Sequential(nn.ELU(), nn.Conv2d(8, 8, 1), nn.ReLU())
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc(F.adaptive_avg_pool2d(self.tail(self.stem(x)), 1).flatten(1))
+
+
+def target_module(name, model):
+    return {
+        "mobilenet_v2": lambda m: m.features,
+        "mobilenet_v3_small": lambda m: m.features,
+        "resnet18": lambda m: m.layer4,
+        "efficientnet_b0": lambda m: m.features,
+        "densenet121": None,  # the ReLU after features is functional: hooked on features and ReLU'd below
+        "mlp_head": lambda m: m.backbone,
+        "mlp_head_softmax": lambda m: m.backbone,
+        "op_zoo_opset11": lambda m: m.backbone,
+        "op_zoo_opset17": lambda m: m.backbone,
+    }[name](model) if name != "densenet121" else model.features
+
+
+def torch_reference(name, model, x, score="logit"):
+    """Scores are pre-softmax logits (what dermcam differentiates by default), or the model's own output."""
+    model = model.double().eval()
+    captured = {}
+
+    def hook(_module, _inputs, output):
+        if name == "densenet121":
+            output = F.relu(output)
+        output.retain_grad()
+        captured["a"] = output
+        return output
+
+    handle = target_module(name, model).register_forward_hook(hook)
+    logits = model.logits(x.double()) if score == "logit" and hasattr(model, "logits") else model(x.double())
+    handle.remove()
+    activations = captured["a"]
+    topk = torch.topk(logits, K, dim=1).indices
+    grads = []
+    for k in range(K):
+        g = torch.autograd.grad(logits.gather(1, topk[:, k:k + 1]).sum(), activations, retain_graph=True)[0]
+        grads.append(g)
+    gradients = torch.stack(grads, dim=1)
+    return logits.detach().float(), activations.detach().float(), gradients.float(), topk
+
+
+def export(name, model, opset, x, layer_hint=None):
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "model.onnx")
+    model = model.float().eval()
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True)
+    manifest = {"name": name, "opset": opset, "layout": "NCHW", "input_shape": list(x.shape[1:])}
+    if layer_hint:
+        graph = onnx.load(path).graph
+        manifest["layer"] = next(n.output[0] for n in graph.node if n.op_type == layer_hint)
+    return folder, manifest
+
+
+def save(folder, manifest, **arrays):
+    for key, value in arrays.items():
+        np.save(os.path.join(folder, f"{key}.npy"), np.ascontiguousarray(value, dtype=np.float32))
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
+def torch_fixture(name, model, opset, layer_hint=None, softmax=False):
+    generator = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    torch.manual_seed(7)
+    randomise_batchnorm(model, generator)
+    x = torch.randn(2, 3, SIZE, SIZE, generator=generator)
+    folder, manifest = export(name, model, opset, x, layer_hint)
+    logits, activations, gradients, topk = torch_reference(name, model, x)
+    arrays = {}
+    if softmax:
+        manifest["ends_in"] = "Softmax"
+        _, _, arrays["gradients_probability"], _ = torch_reference(name, model, x, score="probability")
+    manifest["topk"] = topk.tolist()
+    save(folder, manifest, input=x.numpy(), logits=logits.numpy(), activations=activations.numpy(),
+         gradients=gradients.numpy(), **arrays)
+
+
+def nhwc_fixture(name, opset):
+    """A Keras/tf2onnx-style graph written with ONNX ops: NHWC input, Transposes around an NCHW Conv, then
+    ReduceMean over axes 1, 2 (the NHWC target layer is the Transpose output), Dropout, Identity,
+    p / (p * p + 1), MatMul + Add, and a final Softmax (opset 13), LogSoftmax (18) or Sigmoid (21)."""
+    rng = np.random.default_rng(opset)
+    c_in, c, classes, size = 3, 8, 4, 12
+    w = rng.normal(0, 0.4, (c, c_in, 3, 3)).astype(np.float32)
+    b = rng.normal(0, 0.1, (c,)).astype(np.float32)
+    dense = rng.normal(0, 0.5, (c, classes)).astype(np.float32)
+    bias = rng.normal(0, 0.1, (classes,)).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "conv_w"), numpy_helper.from_array(b, "conv_b"),
+             numpy_helper.from_array(dense, "dense_w"), numpy_helper.from_array(bias, "dense_b")]
+    nodes = [
+        helper.make_node("Transpose", ["input"], ["to_nchw"], perm=[0, 3, 1, 2], name="to_nchw"),
+        helper.make_node("Conv", ["to_nchw", "conv_w", "conv_b"], ["conv"], pads=[1, 1, 1, 1], name="conv"),
+        helper.make_node("Relu", ["conv"], ["relu"], name="relu"),
+        helper.make_node("Transpose", ["relu"], ["features_nhwc"], perm=[0, 2, 3, 1], name="to_nhwc"),
+    ]
+    if opset >= 18:
+        inits.append(numpy_helper.from_array(np.array([1, 2], np.int64), "pool_axes"))
+        nodes.append(helper.make_node("ReduceMean", ["features_nhwc", "pool_axes"], ["pooled"], keepdims=0, name="gap"))
+    else:
+        nodes.append(helper.make_node("ReduceMean", ["features_nhwc"], ["pooled"], axes=[1, 2], keepdims=0, name="gap"))
+    inits.append(numpy_helper.from_array(np.array(1.0, np.float32), "one"))
+    final = {13: "Softmax", 18: "LogSoftmax", 21: "Sigmoid"}[opset]
+    nodes += [
+        helper.make_node("Dropout", ["pooled"], ["dropped"], name="dropout"),
+        helper.make_node("Identity", ["dropped"], ["kept"], name="identity"),
+        helper.make_node("Mul", ["kept", "kept"], ["squared"], name="square"),
+        helper.make_node("Add", ["squared", "one"], ["denominator"], name="plus_one"),
+        helper.make_node("Div", ["kept", "denominator"], ["squashed"], name="squash"),
+        helper.make_node("MatMul", ["squashed", "dense_w"], ["matmul"], name="dense_matmul"),
+        helper.make_node("Add", ["matmul", "dense_b"], ["logits"], name="dense_bias"),
+        helper.make_node(final, ["logits"], ["probabilities"], name="final", **({} if final == "Sigmoid" else {"axis": -1})),
+    ]
+    graph = helper.make_graph(
+        nodes, "keras_style", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", size, size, c_in])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", classes])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="dermcam-fixtures")
+    model.ir_version = 8 if opset <= 18 else 10
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    onnx.save(model, os.path.join(folder, "model.onnx"))
+
+    # Reference in float64 NumPy; gradients by central differences on the head (activations -> logits).
+    x = rng.normal(0, 1, (2, size, size, c_in))
+    xn = x.transpose(0, 3, 1, 2)
+    padded = np.pad(xn, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((2, c, size, size))
+    for i in range(3):
+        for j in range(3):
+            conv += np.einsum("nchw,oc->nohw", padded[:, :, i:i + size, j:j + size], w[:, :, i, j].astype(np.float64))
+    conv += b[None, :, None, None]
+    features = np.maximum(conv, 0).transpose(0, 2, 3, 1)
+
+    def head(f):
+        p = f.mean(axis=(1, 2))
+        return (p / (p * p + 1)) @ dense.astype(np.float64) + bias
+
+    logits = head(features)
+    topk = np.argsort(-logits, axis=1)[:, :K]
+    gradients = np.zeros((2, K) + features.shape[1:])
+    eps = 1e-4
+    for n in range(2):
+        for idx in np.ndindex(features.shape[1:]):
+            plus = features.copy()
+            minus = features.copy()
+            plus[(n,) + idx] += eps
+            minus[(n,) + idx] -= eps
+            diff = (head(plus)[n] - head(minus)[n]) / (2 * eps)
+            for k in range(K):
+                gradients[(n, k) + idx] = diff[topk[n, k]]
+    manifest = {"name": name, "opset": opset, "layout": "NHWC", "input_shape": [size, size, c_in],
+                "layer": "features_nhwc", "ends_in": final, "topk": topk.tolist()}
+    save(folder, manifest, input=x, logits=logits, activations=features, gradients=gradients)
+
+
+def unsupported_fixture():
+    torch.manual_seed(3)
+    model = UnsupportedHead().eval()
+    folder, manifest = export("unsupported_elu", model, 13, torch.randn(1, 3, 32, 32), layer_hint="Relu")
+    manifest["note"] = "--layer <first Relu output> must be refused: Elu sits in the head"
+    save(folder, manifest)
+
+
+def main():
+    torch.manual_seed(0)
+    tv = torchvision.models
+    torch_fixture("mobilenet_v2", tv.mobilenet_v2(width_mult=0.25, num_classes=5), 13)
+    torch_fixture("mobilenet_v3_small", tv.mobilenet_v3_small(width_mult=0.5, num_classes=5), 17)
+    torch_fixture("resnet18", NarrowResNet18(num_classes=5), 11)
+    settings, last_channel = tv.efficientnet._efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=1.0)
+    torch_fixture("efficientnet_b0", tv.EfficientNet(settings, 0.2, last_channel=last_channel, num_classes=5), 15)
+    torch_fixture("densenet121", tv.DenseNet(growth_rate=4, block_config=(6, 12, 24, 16), num_init_features=8,
+                                             num_classes=5), 12)
+    torch_fixture("mlp_head", MlpHead(), 14)
+    torch_fixture("mlp_head_softmax", MlpHead(softmax=True), 13, softmax=True)
+    torch_fixture("op_zoo_opset11", OpZoo(), 11, layer_hint="Elu")
+    torch_fixture("op_zoo_opset17", OpZoo(), 17, layer_hint="Elu")
+    nhwc_fixture("keras_nhwc_opset13", 13)
+    nhwc_fixture("keras_nhwc_opset18", 18)
+    nhwc_fixture("keras_nhwc_opset21", 21)
+    unsupported_fixture()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+// Shared by the explain-graph tests: fixtures, and running a model in either ONNX Runtime.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { decodeNpy } from '../../web/js/npy.mjs';
+import { ROOT } from './helpers.mjs';
+
+export const EXPLAIN_FIXTURES = join(ROOT, 'tests/fixtures/explain');
+
+export function explainFixtures() {
+  return readdirSync(EXPLAIN_FIXTURES).filter((name) => existsSync(join(EXPLAIN_FIXTURES, name, 'input.npy')));
+}
+
+export function loadFixture(name) {
+  const dir = join(EXPLAIN_FIXTURES, name);
+  const npy = (file) => decodeNpy(new Uint8Array(readFileSync(join(dir, file))));
+  return {
+    name,
+    model: new Uint8Array(readFileSync(join(dir, 'model.onnx'))),
+    manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')),
+    input: npy('input.npy'),
+    logits: npy('logits.npy'),
+    activations: npy('activations.npy'),
+    gradients: npy('gradients.npy'),
+  };
+}
+
+let webOrt;
+/** onnxruntime-web's wasm backend in Node, single-threaded, loading its .wasm from node_modules. */
+export async function ortWeb() {
+  if (!webOrt) {
+    webOrt = await import('onnxruntime-web');
+    webOrt.env.wasm.numThreads = 1;
+    webOrt.env.wasm.wasmPaths = `${join(ROOT, 'node_modules/onnxruntime-web/dist')}/`;
+  }
+  return webOrt;
+}
+
+export async function ortNode() {
+  return import('onnxruntime-node');
+}
+
+/** Runs a model; returns {name: {data, dims}} for every output. dermcam_classes defaults to all -1 (top-K). */
+export async function runModel(ort, bytes, inputName, input, extraFeeds = {}) {
+  const session = await ort.InferenceSession.create(bytes, ort === webOrt ? { executionProviders: ['wasm'] } : {});
+  try {
+    const feeds = { [inputName]: new ort.Tensor('float32', input.data, input.shape), ...extraFeeds };
+    const classes = session.inputMetadata?.find?.((m) => m.name === 'dermcam_classes');
+    if (session.inputNames.includes('dermcam_classes') && !feeds.dermcam_classes) {
+      const k = Number(classes?.shape?.[0] ?? 1);
+      feeds.dermcam_classes = new ort.Tensor('int64', new BigInt64Array(k).fill(-1n), [k]);
+    }
+    const results = await session.run(feeds);
+    const out = {};
+    for (const [name, tensor] of Object.entries(results)) out[name] = { data: tensor.data, dims: tensor.dims.map(Number) };
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+export function maxAbs(values) {
+  let m = 0;
+  for (const v of values) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+export function maxAbsDiff(a, b) {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

@@ -1,0 +1,180 @@
+// The explain graph against torch autograd (and numerical differences for the hand-built NHWC graphs), run
+// in onnxruntime-node and in onnxruntime-web's wasm backend.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { CLASSES_INPUT, explainMetadata, listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { ExplainError, decodeModel } from '../../web/js/onnx/model.mjs';
+import {
+  explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
+} from './explain-helpers.mjs';
+
+const K = 3;
+const GRADIENT_TOLERANCE = 1e-5;  // x the gradient's max abs value
+
+function layerOption(fixture) {
+  // The op zoo's target sits before a head that uses every supported operator: pass it explicitly.
+  return fixture.name.startsWith('op_zoo') ? { layers: [fixture.manifest.layer] } : {};
+}
+
+function checkAgainstReference(fixture, outputs, report, runtime) {
+  const label = `${fixture.name} (${runtime})`;
+  const g = outputs.dermcam_gradients_0;
+  const expected = fixture.gradients;
+  assert.deepEqual(g.dims, expected.shape, `${label}: gradient shape`);
+  const error = maxAbsDiff(g.data, expected.data);
+  const scale = maxAbs(expected.data);
+  assert.ok(scale > 0, `${label}: the reference gradient is all zero`);
+  assert.ok(error <= GRADIENT_TOLERANCE * scale, `${label}: max gradient error ${error} > ${GRADIENT_TOLERANCE} x ${scale}`);
+  const a = outputs.dermcam_activations_0;
+  assert.deepEqual(a.dims, fixture.activations.shape, `${label}: activation shape`);
+  assert.ok(maxAbsDiff(a.data, fixture.activations.data) <= 1e-5 * maxAbs(fixture.activations.data), `${label}: activations`);
+  assert.deepEqual(Array.from(outputs.dermcam_class_indices.data, Number), fixture.manifest.topk.flat(), `${label}: classes`);
+  assert.equal(report.layers[0].layout, fixture.manifest.layout, `${label}: layout`);
+}
+
+describe('explain graph matches autograd', () => {
+  const prepared = new Map();
+  before(async () => {
+    const ort = await ortNode();
+    for (const name of explainFixtures()) {
+      const fixture = loadFixture(name);
+      prepared.set(name, { fixture, ...(await prepareExplainModel(ort, fixture.model, { classes: K, ...layerOption(fixture) })) });
+    }
+  });
+
+  for (const name of explainFixtures()) {
+    test(`${name}: gradients, activations and classes in onnxruntime-node and -web`, async () => {
+      const { fixture, bytes, report } = prepared.get(name);
+      if (fixture.manifest.layer && !name.startsWith('op_zoo')) {
+        assert.equal(report.layers[0].name, fixture.manifest.layer, 'automatic layer choice');
+      }
+      for (const [runtime, ort] of [['node', await ortNode()], ['web', await ortWeb()]]) {
+        const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
+        checkAgainstReference(fixture, outputs, report, runtime);
+        // The model's own outputs are unchanged (up to float32 rounding: ONNX Runtime fuses the forward pass
+        // differently once the backward pass reads its intermediate tensors).
+        const original = await runModel(ort, fixture.model, report.input.name, fixture.input);
+        for (const [output, value] of Object.entries(original)) {
+          assert.deepEqual(outputs[output].dims, value.dims);
+          assert.ok(maxAbsDiff(outputs[output].data, value.data) <= 1e-6 * Math.max(1, maxAbs(value.data)),
+            `${name} (${runtime}): output '${output}' changed`);
+        }
+      }
+    });
+  }
+
+  test('logits of the torch references equal the differentiated scores', async () => {
+    const ort = await ortNode();
+    for (const [name, { fixture, bytes, report }] of prepared) {
+      const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
+      const scores = outputs.dermcam_scores.data;
+      assert.ok(maxAbsDiff(scores, fixture.logits.data) <= 1e-4 * Math.max(1, maxAbs(fixture.logits.data)), name);
+    }
+  });
+});
+
+describe('explain graph options', () => {
+  test('dermcam_classes overrides the top-k choice per slot', async () => {
+    const ort = await ortNode();
+    const fixture = loadFixture('resnet18');
+    const { bytes, report } = await prepareExplainModel(ort, fixture.model, { classes: K });
+    const topk = fixture.manifest.topk;
+    const wanted = topk[0][2];  // row 0's third-best class, in slot 0
+    const classes = new ort.Tensor('int64', BigInt64Array.from([BigInt(wanted), -1n, 4n]), [K]);
+    const outputs = await runModel(ort, bytes, report.input.name, fixture.input, { [CLASSES_INPUT]: classes });
+    const chosen = Array.from(outputs.dermcam_class_indices.data, Number);
+    assert.deepEqual(chosen, [wanted, topk[0][1], 4, wanted, topk[1][1], 4]);
+    const per = fixture.gradients.data.length / (2 * K);
+    const got = outputs.dermcam_gradients_0.data.subarray(0, per);
+    const want = fixture.gradients.data.subarray(2 * per, 3 * per);  // row 0, slot 2 = class `wanted`
+    assert.ok(maxAbsDiff(got, want) <= GRADIENT_TOLERANCE * maxAbs(want));
+  });
+
+  test('a model ending in Softmax is seeded before it, or after it on request', async () => {
+    const ort = await ortNode();
+    const fixture = loadFixture('mlp_head_softmax');
+    const logit = await prepareExplainModel(ort, fixture.model, { classes: K });
+    assert.equal(logit.report.score.seededBefore, 'Softmax');
+    const probability = await prepareExplainModel(ort, fixture.model, { classes: K, score: 'probability' });
+    assert.equal(probability.report.score.kind, 'probability');
+    const outputs = await runModel(ort, probability.bytes, probability.report.input.name, fixture.input);
+    const reference = loadFixture('mlp_head_softmax');
+    const want = (await import('node:fs')).readFileSync(
+      new URL('../fixtures/explain/mlp_head_softmax/gradients_probability.npy', import.meta.url));
+    const { decodeNpy } = await import('../../web/js/npy.mjs');
+    const expected = decodeNpy(new Uint8Array(want)).data;
+    assert.ok(maxAbsDiff(outputs.dermcam_gradients_0.data, expected) <= GRADIENT_TOLERANCE * maxAbs(expected));
+    assert.ok(maxAbsDiff(outputs.dermcam_gradients_0.data, reference.gradients.data) > 0.5 * maxAbs(reference.gradients.data),
+      'probability gradients differ from logit gradients');
+  });
+
+  test('the metadata records layers, layout and class mode; preparing twice is refused', async () => {
+    const ort = await ortNode();
+    const fixture = loadFixture('keras_nhwc_opset18');
+    const { bytes } = await prepareExplainModel(ort, fixture.model, { classes: 2 });
+    const meta = explainMetadata(decodeModel(bytes));
+    assert.equal(meta.version, 1);
+    assert.deepEqual(meta.layers, [{ name: 'features_nhwc', activations: 'dermcam_activations_0',
+      gradients: 'dermcam_gradients_0', layout: 'NHWC', shape: [12, 12, 8] }]);
+    assert.deepEqual(meta.classes, { input: 'dermcam_classes', k: 2, output: 'dermcam_class_indices', topK: -1 });
+    assert.equal(meta.score.kind, 'logit');
+    assert.equal(meta.score.seededBefore, 'LogSoftmax');
+    assert.deepEqual(meta.input, { name: 'input', shape: [12, 12, 3] });
+    await assert.rejects(prepareExplainModel(ort, bytes, {}), (e) => e.code === 'already_prepared');
+  });
+
+  test('several target layers are explained in one run', async () => {
+    const ort = await ortNode();
+    const fixture = loadFixture('mobilenet_v2');
+    const layers = await listLayers(ort, fixture.model);
+    const two = layers.filter((l) => l.explainable).slice(-2).map((l) => l.name);
+    const { bytes, report } = await prepareExplainModel(ort, fixture.model, { classes: 1, layers: two });
+    assert.equal(report.layers.length, 2);
+    const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
+    assert.ok(outputs.dermcam_gradients_0 && outputs.dermcam_gradients_1);
+    assert.equal(outputs.dermcam_gradients_1.dims[1], 1);
+  });
+
+  test('--list-layers gives candidates with shapes, layouts and what blocks them', async () => {
+    const ort = await ortNode();
+    const layers = await listLayers(ort, loadFixture('op_zoo_opset17').model);
+    const elu = layers.find((l) => l.producer === 'Elu');
+    assert.ok(elu.explainable);
+    assert.deepEqual(elu.shape, [1, 16, 16, 16]);
+    assert.ok(layers.every((l) => l.shape.length === 4 && l.layout === 'NCHW'));
+    const keras = await listLayers(ort, loadFixture('keras_nhwc_opset21').model);
+    assert.deepEqual(keras.map((l) => [l.name, l.layout]), [['to_nchw', 'NCHW'], ['conv', 'NCHW'], ['relu', 'NCHW'],
+      ['features_nhwc', 'NHWC']]);
+  });
+});
+
+describe('explain graph refusals', () => {
+  test('an unsupported op names itself, its node and a later layer that works', async () => {
+    const ort = await ortNode();
+    const { readFileSync } = await import('node:fs');
+    const bytes = new Uint8Array(readFileSync(new URL('../fixtures/explain/unsupported_elu/model.onnx', import.meta.url)));
+    const manifest = JSON.parse(readFileSync(new URL('../fixtures/explain/unsupported_elu/manifest.json', import.meta.url)));
+    await assert.rejects(prepareExplainModel(ort, bytes, { layers: [manifest.layer] }), (error) => {
+      assert.ok(error instanceof ExplainError);
+      assert.equal(error.code, 'unsupported_op');
+      assert.match(error.message, /Cannot explain through Elu \(node '[^']+'\)/);
+      assert.match(error.message, /A later layer that works: --layer '[^']*Relu[^']*'/);
+      return true;
+    });
+    // Without --layer the automatic choice skips past the Elu.
+    const { report } = await prepareExplainModel(ort, bytes, {});
+    assert.notEqual(report.layers[0].name, manifest.layer);
+  });
+
+  test('bad files and options are refused clearly', async () => {
+    const ort = await ortNode();
+    await assert.rejects(prepareExplainModel(ort, new Uint8Array([1, 2, 3, 4]), {}), (e) => e.code === 'not_onnx');
+    await assert.rejects(prepareExplainModel(ort, new Uint8Array(0), {}), /empty/);
+    const fixture = loadFixture('resnet18');
+    await assert.rejects(prepareExplainModel(ort, fixture.model, { classes: 6 }), /has 5 classes; cannot explain the top 6/);
+    await assert.rejects(prepareExplainModel(ort, fixture.model, { layers: ['nope'] }), (e) => e.code === 'unknown_layer');
+    await assert.rejects(prepareExplainModel(ort, fixture.model, { layers: ['output'] }), /must be 4-D/);
+    await assert.rejects(prepareExplainModel(ort, fixture.model, { score: 'softmax' }), /'logit' or 'probability'/);
+  });
+});

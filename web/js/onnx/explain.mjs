@@ -1,0 +1,540 @@
+// The explain graph: any ONNX image classifier plus outputs for a target layer's activations and the exact
+// gradient of chosen class scores with respect to them, built from standard ONNX operators by reverse-mode
+// differentiation of the head (target layer -> score). One session.run then returns the prediction, the
+// activations and the gradients; no training API is needed.
+//
+// Added to the model (original inputs and outputs are untouched):
+//   input  dermcam_classes        int64 [K]  class to explain in each slot; -1 = the k-th best class. ONNX Runtime's
+//                                 JS API cannot override initializers, so this input is fed on every run
+//                                 (all -1 for plain top-K).
+//   output dermcam_class_indices  int64 [N, K]  the classes explained
+//   output dermcam_scores         float [N, classes]  the differentiated scores (logits unless --score probability)
+//   output dermcam_activations_i  the i-th target layer, as in the model (NCHW or NHWC, batch first)
+//   output dermcam_gradients_i    float [N, K, ...layer dims]: d score[n, class[n, k]] / d activations_i[n]
+// metadata_props 'dermcam.explain' (JSON, see EXPLAIN_METADATA_KEY) records layers, layouts and class mode.
+import {
+  ExplainError, Float, GraphIndex, DataType, attribute, decodeModel, encodeModel, floatTensor, int64Tensor,
+  makeAttribute, toNumber, valueInfo,
+} from './model.mjs';
+import { probeModel } from './probe.mjs';
+import { NON_DIFFERENTIABLE, RULES, SUPPORTED_OPS } from './vjp.mjs';
+
+export const EXPLAIN_METADATA_KEY = 'dermcam.explain';
+export const EXPLAIN_FORMAT_VERSION = 1;
+export const CLASSES_INPUT = 'dermcam_classes';
+export const CLASS_INDICES_OUTPUT = 'dermcam_class_indices';
+export const SCORES_OUTPUT = 'dermcam_scores';
+const FINAL_ACTIVATIONS = new Set(['Softmax', 'LogSoftmax', 'Sigmoid']);
+const SPATIAL_REDUCERS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'AveragePool', 'MaxPool', 'Conv']);
+
+/** Reads the explain metadata of a prepared model, or null. */
+export function explainMetadata(model) {
+  const entry = model.metadataProps?.find((p) => p.key === EXPLAIN_METADATA_KEY);
+  if (!entry) return null;
+  try {
+    return JSON.parse(entry.value);
+  } catch {
+    throw new ExplainError('bad_metadata', `The model's '${EXPLAIN_METADATA_KEY}' metadata is not valid JSON.`);
+  }
+}
+
+class Analysis {
+  constructor(model, probe) {
+    this.model = model;
+    this.index = new GraphIndex(model);
+    this.probe = probe;
+    this.order = this.index.topologicalOrder();
+    this.position = new Map(this.order.map((nodeIndex, i) => [nodeIndex, i]));
+  }
+
+  shape(name) {
+    if (this.probe.shapes.has(name)) return this.probe.shapes.get(name);
+    const init = this.index.initializers.get(name);
+    if (init) return init.dims.map(toNumber);
+    const constant = this.index.constant(name);
+    if (constant) return constant.dims;
+    throw new ExplainError('no_shape', `dermcam could not learn the shape of tensor '${name}'.`);
+  }
+
+  elemType(name) {
+    if (this.probe.types.has(name)) return this.probe.types.get(name);
+    const init = this.index.initializers.get(name);
+    return init ? init.dataType : 0;
+  }
+
+  node(name) {
+    const p = this.index.producer.get(name);
+    return p === undefined ? null : this.index.graph.node[p];
+  }
+
+  /** The score to differentiate: the first [N, classes] output, before a final Softmax/LogSoftmax/Sigmoid. */
+  findScore(mode) {
+    const output = this.index.graph.output.find((o) => this.probe.shapes.get(o.name)?.length === 2);
+    if (!output) {
+      throw new ExplainError('no_scores', 'The model has no output shaped [batch, classes]; dermcam explains classifiers.');
+    }
+    let tensor = output.name;
+    let seededBefore = null;
+    if (mode === 'logit') {
+      let node = this.node(tensor);
+      while (node && node.opType === 'Identity') node = this.node(node.input[0]);
+      if (node && FINAL_ACTIVATIONS.has(node.opType) && (node.domain === '' || !node.domain)) {
+        tensor = node.input[0];
+        seededBefore = node.opType;
+      } else if (node) {
+        tensor = node.output[0];
+      }
+    }
+    const dims = this.shape(tensor);
+    if (dims.length !== 2) {
+      throw new ExplainError('no_scores', `The scores before ${seededBefore} have shape [${dims}], not [batch, classes].`);
+    }
+    return { output: output.name, tensor, classes: dims[1], seededBefore };
+  }
+
+  /** Nodes between `sources` and `target` in topological order, and the tensors that depend on sources. */
+  head(sources, target) {
+    const active = new Set(sources);
+    const touched = [];
+    for (const nodeIndex of this.order) {
+      const node = this.index.graph.node[nodeIndex];
+      if (!node.input.some((i) => i && active.has(i))) continue;
+      if ((node.domain === '' || !node.domain) && NON_DIFFERENTIABLE.has(node.opType)) continue;
+      if (this.isConstantBranch(node)) continue;
+      for (const output of node.output) if (output) active.add(output);
+      touched.push(nodeIndex);
+    }
+    if (!active.has(target)) return null;
+    // Keep only nodes on a path to the target.
+    const needed = new Set([target]);
+    const kept = [];
+    for (let i = touched.length - 1; i >= 0; i--) {
+      const node = this.index.graph.node[touched[i]];
+      if (!node.output.some((o) => needed.has(o))) continue;
+      kept.push(touched[i]);
+      for (const input of node.input) if (input && active.has(input)) needed.add(input);
+    }
+    kept.reverse();
+    return { nodes: kept, active };
+  }
+
+  // Integer-valued computations that merely pass through an active tensor's shape (Shape -> Gather -> ...)
+  // never reach this point; a float node all of whose active inputs are integer typed is constant too.
+  isConstantBranch(node) {
+    return node.output.every((o) => !o || this.elemType(o) !== DataType.FLOAT && this.elemType(o) !== DataType.DOUBLE &&
+      this.elemType(o) !== DataType.FLOAT16);
+  }
+
+  firstUnsupported(nodes) {
+    for (const nodeIndex of nodes) {
+      const node = this.index.graph.node[nodeIndex];
+      const standard = node.domain === '' || !node.domain || node.domain === 'ai.onnx';
+      if (!standard || !RULES[node.opType]) return node;
+    }
+    return null;
+  }
+
+  /** 4-D float tensors with spatial size > 1 that influence the score, in topological order. */
+  candidates(score) {
+    const out = [];
+    for (const nodeIndex of this.order) {
+      const node = this.index.graph.node[nodeIndex];
+      for (const name of node.output) {
+        if (!name || this.elemType(name) !== DataType.FLOAT) continue;
+        const dims = this.probe.shapes.get(name);
+        if (!dims || dims.length !== 4) continue;
+        const layout = this.guessLayout(name);
+        const spatial = layout === 'NHWC' ? dims[1] * dims[2] : dims[2] * dims[3];
+        if (spatial <= 1) continue;
+        out.push({ name, node, dims, layout });
+      }
+    }
+    return out.filter((c) => this.head([c.name], score.tensor) !== null);
+  }
+
+  /** NCHW unless the tensor reaches a reduction over axes 1, 2 or a Transpose to channels-first first. */
+  guessLayout(name) {
+    const queue = [name];
+    const seen = new Set(queue);
+    while (queue.length) {
+      const tensor = queue.shift();
+      for (const c of this.index.consumers.get(tensor) ?? []) {
+        const node = this.index.graph.node[c];
+        if (SPATIAL_REDUCERS.has(node.opType)) return 'NCHW';
+        if (node.opType === 'Transpose') {
+          const perm = attribute(node, 'perm', []);
+          if (perm.join() === '0,3,1,2') return 'NHWC';
+          if (perm.join() === '0,2,3,1') return 'NCHW';
+        }
+        if (node.opType.startsWith('Reduce')) {
+          let axes = attribute(node, 'axes');
+          if (!axes && node.input[1]) axes = this.index.constant(node.input[1])?.values;
+          const set = (axes ?? []).map((a) => (a < 0 ? a + 4 : a)).sort().join();
+          if (set === '1,2') return 'NHWC';
+          if (set === '2,3') return 'NCHW';
+        }
+        for (const o of node.output) {
+          if (o && !seen.has(o) && this.probe.shapes.get(o)?.length === 4) {
+            seen.add(o);
+            queue.push(o);
+          }
+        }
+      }
+    }
+    return 'NCHW';
+  }
+}
+
+function describeShape(dims) {
+  return dims.join(' x ');
+}
+
+/** Candidate target layers with shapes and whether the head after them can be differentiated. */
+export async function listLayers(ort, modelBytes, options = {}) {
+  const model = decodeModel(modelBytes);
+  const analysis = new Analysis(model, await probeModel(ort, model, options));
+  const score = analysis.findScore(options.score ?? 'logit');
+  return analysis.candidates(score).map((c) => {
+    const head = analysis.head([c.name], score.tensor);
+    const unsupported = analysis.firstUnsupported(head.nodes);
+    return {
+      name: c.name,
+      shape: c.dims,
+      layout: c.layout,
+      producer: c.node.opType,
+      explainable: !unsupported,
+      blockedBy: unsupported ? { op: unsupported.opType, node: unsupported.name || unsupported.output[0] } : null,
+    };
+  });
+}
+
+// Emits the backward graph; the ctx object the rules in vjp.mjs use.
+class Emitter {
+  constructor(analysis, head) {
+    this.analysis = analysis;
+    this.index = analysis.index;
+    this.opset = analysis.index.opset;
+    this.activeSet = head.active;
+    this.nodes = [];
+    this.initializers = [];
+    this.memoTable = new Map();
+    this.counter = 0;
+    this.currentNode = null;
+    this.extraOutputs = new Map();  // forward nodes given an extra output (MaxPool Indices)
+  }
+
+  fresh(base) {
+    let name;
+    do {
+      name = `dermcam/${base}_${this.counter++}`;
+    } while (this.index.names.has(name));
+    this.index.names.add(name);
+    return name;
+  }
+
+  opN(type, inputs, attrs = {}, count = 1) {
+    const outputs = Array.from({ length: count }, () => this.fresh(type));
+    this.nodes.push({
+      opType: type,
+      input: inputs,
+      output: outputs,
+      name: this.fresh(`${type}_node`),
+      attribute: Object.entries(attrs).filter(([, v]) => v !== undefined).map(([k, v]) => makeAttribute(k, v)),
+    });
+    return outputs;
+  }
+
+  op(type, inputs, attrs = {}) {
+    return this.opN(type, inputs, attrs, 1)[0];
+  }
+
+  /** A node that depends only on forward values: emitted once however many classes are explained. */
+  memo(type, inputs, attrs = {}) {
+    const key = `${type}|${inputs.join(',')}|${JSON.stringify(attrs, (k, v) => (v instanceof Float ? `f${v.value}` : v))}`;
+    if (!this.memoTable.has(key)) this.memoTable.set(key, this.op(type, inputs, attrs));
+    return this.memoTable.get(key);
+  }
+
+  constFloat(values, dims) {
+    const name = this.fresh('const');
+    this.initializers.push(floatTensor(name, values, dims));
+    return name;
+  }
+
+  constInt64(values, dims) {
+    const key = `i64|${values.join(',')}|${dims.join(',')}`;
+    if (!this.memoTable.has(key)) {
+      const name = this.fresh('const');
+      this.initializers.push(int64Tensor(name, values, dims));
+      this.memoTable.set(key, name);
+    }
+    return this.memoTable.get(key);
+  }
+
+  scalar(value) {
+    const key = `f32|${value}`;
+    if (!this.memoTable.has(key)) this.memoTable.set(key, this.constFloat([value], []));
+    return this.memoTable.get(key);
+  }
+
+  zero() {
+    return this.scalar(0);
+  }
+
+  shape(name) {
+    return this.analysis.shape(name);
+  }
+
+  rank(name) {
+    return this.shape(name).length;
+  }
+
+  elemType(name) {
+    return this.analysis.elemType(name);
+  }
+
+  isFloat(name) {
+    return this.elemType(name) === DataType.FLOAT;
+  }
+
+  active(name) {
+    return Boolean(name) && this.activeSet.has(name);
+  }
+
+  attr(node, name, fallback) {
+    return attribute(node, name, fallback);
+  }
+
+  constantValue(name) {
+    return this.index.constant(name);
+  }
+
+  shapeOf(name) {
+    return this.memo('Shape', [name]);
+  }
+
+  reshapeLike(g, like) {
+    return this.op('Reshape', [g, this.shapeOf(like)]);
+  }
+
+  unsqueeze(x, axes, forwardOnly = false) {
+    const emit = forwardOnly ? this.memo.bind(this) : this.op.bind(this);
+    if (this.opset >= 13) return emit('Unsqueeze', [x, this.constInt64(axes, [axes.length])]);
+    return emit('Unsqueeze', [x], { axes });
+  }
+
+  reduceSum(x, axes, keepdims) {
+    if (this.opset >= 13) {
+      return this.op('ReduceSum', [x, this.constInt64(axes, [axes.length])], { keepdims: keepdims ? 1 : 0 });
+    }
+    return this.op('ReduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
+  }
+
+  /** Sums g (shaped like the broadcast result) back to the shape of `input`. */
+  unbroadcast(g, input) {
+    const target = this.shape(input);
+    const node = this.currentNode;
+    const result = this.shape(node.output[0]);
+    const lead = result.length - target.length;
+    const axes = [];
+    for (let i = 0; i < result.length; i++) {
+      if (i < lead || (target[i - lead] === 1 && result[i] !== 1)) axes.push(i);
+    }
+    if (!axes.length) return g;
+    return this.reshapeLike(this.reduceSum(g, axes, true), input);
+  }
+
+  /** The Indices output of a forward MaxPool node, added to it when the model did not ask for it. */
+  maxPoolIndices(node) {
+    if (node.output[1]) return node.output[1];
+    if (!this.extraOutputs.has(node)) {
+      const name = this.fresh('maxpool_indices');
+      this.extraOutputs.set(node, name);
+    }
+    return this.extraOutputs.get(node);
+  }
+
+  refuse(node, why) {
+    throw new ExplainError('unsupported_config',
+      `Cannot differentiate ${node.opType} node ${this.index.nodeLabel(node)}: ${why}. Choose a target layer after it.`);
+  }
+
+  addGradients(names) {
+    if (names.length === 1) return names[0];
+    return names.slice(1).reduce((sum, g) => this.op('Add', [sum, g]), names[0]);
+  }
+
+  /** Reverse pass for one seed: returns the gradient of every layer tensor (or null if unreached). */
+  backward(headNodes, score, seed, layers) {
+    const grads = new Map([[score, [seed]]]);
+    for (let i = headNodes.length - 1; i >= 0; i--) {
+      const node = this.index.graph.node[headNodes[i]];
+      const outputGrads = grads.get(node.output[0]);
+      if (!outputGrads) continue;
+      const dY = this.addGradients(outputGrads);
+      this.currentNode = node;
+      const inputGrads = RULES[node.opType](this, node, dY);
+      node.input.forEach((input, k) => {
+        const g = inputGrads[k];
+        if (!g || !this.active(input)) return;
+        if (!grads.has(input)) grads.set(input, []);
+        grads.get(input).push(g);
+      });
+    }
+    return layers.map((layer) => (grads.has(layer) ? this.addGradients(grads.get(layer)) : null));
+  }
+}
+
+function unsupportedMessage(analysis, node, score, layers) {
+  const later = analysis.candidates(score).filter((c) => {
+    if ((analysis.position.get(analysis.index.producer.get(c.name)) ?? -1) <=
+      analysis.position.get(analysis.index.producer.get(node.output[0]))) return false;
+    const head = analysis.head([c.name], score.tensor);
+    return head && !analysis.firstUnsupported(head.nodes);
+  });
+  const suggestion = later.length
+    ? `A later layer that works: --layer '${later[later.length - 1].name}' (${describeShape(later[later.length - 1].dims)}).`
+    : 'No later 4-D layer can be explained either.';
+  return `Cannot explain through ${node.opType} (node ${analysis.index.nodeLabel(node)}) between target layer ` +
+    `'${layers.join("', '")}' and the scores: dermcam differentiates ${SUPPORTED_OPS.join(', ')}. ${suggestion}`;
+}
+
+/**
+ * Builds the explain graph.
+ * @param ort  onnxruntime-web or -node, for the probe run that learns tensor shapes
+ * @param {Uint8Array} modelBytes
+ * @param {{layers?: string[], classes?: number, score?: 'logit'|'probability', inputShape?: number[]}} options
+ * @returns {Promise<{bytes: Uint8Array, report: object}>}
+ */
+export async function prepareExplainModel(ort, modelBytes, options = {}) {
+  const model = decodeModel(modelBytes);
+  if (explainMetadata(model)) {
+    throw new ExplainError('already_prepared', 'This model is already prepared for explanations; use it as it is.');
+  }
+  const k = options.classes ?? 1;
+  if (!Number.isInteger(k) || k < 1 || k > 100) {
+    throw new ExplainError('bad_option', 'The number of explained classes (--classes) must be an integer from 1 to 100.');
+  }
+  const scoreMode = options.score ?? 'logit';
+  if (scoreMode !== 'logit' && scoreMode !== 'probability') {
+    throw new ExplainError('bad_option', "The score must be 'logit' or 'probability'.");
+  }
+  const analysis = new Analysis(model, await probeModel(ort, model, options));
+  const score = analysis.findScore(scoreMode);
+  if (k > score.classes) {
+    throw new ExplainError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
+  }
+
+  let layers;
+  let why;
+  const candidates = analysis.candidates(score);
+  if (options.layers?.length) {
+    layers = options.layers;
+    for (const layer of layers) {
+      if (!analysis.index.producer.has(layer)) {
+        throw new ExplainError('unknown_layer', `No node produces a tensor named '${layer}'. Use --list-layers to see the candidates.`);
+      }
+      const dims = analysis.probe.shapes.get(layer);
+      if (!dims || analysis.elemType(layer) !== DataType.FLOAT) {
+        throw new ExplainError('bad_layer', `Tensor '${layer}' is not a float activation.`);
+      }
+      if (dims.length !== 4) {
+        throw new ExplainError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, channels and two spatial axes).`);
+      }
+    }
+    why = 'chosen with --layer';
+  } else {
+    const usable = candidates.filter((c) => !analysis.firstUnsupported(analysis.head([c.name], score.tensor).nodes));
+    if (!usable.length) {
+      const first = candidates[candidates.length - 1];
+      if (first) {
+        const blocked = analysis.firstUnsupported(analysis.head([first.name], score.tensor).nodes);
+        throw new ExplainError('unsupported_op', unsupportedMessage(analysis, blocked, score, [first.name]));
+      }
+      throw new ExplainError('no_layer', 'The model has no 4-D activation with a spatial size above 1 before its scores.');
+    }
+    const chosen = usable[usable.length - 1];
+    layers = [chosen.name];
+    const consumer = analysis.index.consumers.get(chosen.name)?.map((c) => analysis.index.graph.node[c].opType) ?? [];
+    why = `the last 4-D activation with spatial size > 1 before the scores (${describeShape(chosen.dims)}, ` +
+      `${chosen.layout}, produced by ${chosen.node.opType}, feeding ${[...new Set(consumer)].join(', ')})`;
+  }
+
+  const head = analysis.head(layers, score.tensor);
+  if (!head) {
+    throw new ExplainError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
+  }
+  const blocked = analysis.firstUnsupported(head.nodes);
+  if (blocked) throw new ExplainError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
+
+  const emitter = new Emitter(analysis, head);
+  const graph = model.graph;
+  // Class selection: dermcam_classes[k] >= 0 picks that class; -1 takes the k-th best of the model's output.
+  graph.input.push(valueInfo(CLASSES_INPUT, DataType.INT64, [k]));
+  const [, topIndices] = emitter.opN('TopK', [score.output, emitter.constInt64([k], [1])], { axis: -1, largest: 1, sorted: 1 }, 2);
+  const chosen = emitter.op('Where', [emitter.op('Less', [CLASSES_INPUT, emitter.constInt64([0], [])]), topIndices, CLASSES_INPUT]);
+  emitter.nodes.push({ opType: 'Identity', input: [chosen], output: [CLASS_INDICES_OUTPUT], name: emitter.fresh('class_indices'), attribute: [] });
+  const classRange = emitter.constInt64([...Array(score.classes).keys()], [1, score.classes]);
+
+  const perLayer = layers.map(() => []);
+  for (let slot = 0; slot < k; slot++) {
+    const column = emitter.op('Slice', [chosen, emitter.constInt64([slot], [1]), emitter.constInt64([slot + 1], [1]),
+      emitter.constInt64([1], [1])]);
+    const seed = emitter.op('Cast', [emitter.op('Equal', [classRange, column])], { to: DataType.FLOAT });
+    const gradients = emitter.backward(head.nodes, score.tensor, seed, layers);
+    gradients.forEach((g, i) => {
+      if (!g) throw new ExplainError('bad_layer', `The scores do not depend on '${layers[i]}'.`);
+      perLayer[i].push(emitter.unsqueeze(g, [1]));
+    });
+  }
+
+  const outputs = [];
+  const classesDim = [score.classes];
+  emitter.nodes.push({ opType: 'Identity', input: [score.tensor], output: [SCORES_OUTPUT], name: emitter.fresh('scores'), attribute: [] });
+  outputs.push(valueInfo(CLASS_INDICES_OUTPUT, DataType.INT64, ['N', k]));
+  outputs.push(valueInfo(SCORES_OUTPUT, DataType.FLOAT, ['N', ...classesDim]));
+  const layerMeta = layers.map((layer, i) => {
+    const dims = analysis.shape(layer).slice(1);
+    const activations = `dermcam_activations_${i}`;
+    const gradients = `dermcam_gradients_${i}`;
+    emitter.nodes.push({ opType: 'Identity', input: [layer], output: [activations], name: emitter.fresh('activations'), attribute: [] });
+    const stacked = perLayer[i].length === 1 ? perLayer[i][0] : emitter.op('Concat', perLayer[i], { axis: 1 });
+    emitter.nodes.push({ opType: 'Identity', input: [stacked], output: [gradients], name: emitter.fresh('gradients'), attribute: [] });
+    outputs.push(valueInfo(activations, DataType.FLOAT, ['N', ...dims]));
+    outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...dims]));
+    return { name: layer, activations, gradients, layout: analysis.guessLayout(layer), shape: dims };
+  });
+
+  for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
+  graph.node.push(...emitter.nodes);
+  graph.initializer.push(...emitter.initializers);
+  graph.output.push(...outputs);
+  const [inputName, inputDims] = [...analysis.probe.inputs][0];
+  const metadata = {
+    version: EXPLAIN_FORMAT_VERSION,
+    layers: layerMeta,
+    classes: { input: CLASSES_INPUT, k, output: CLASS_INDICES_OUTPUT, topK: -1 },
+    score: {
+      kind: scoreMode,
+      tensor: score.tensor,
+      output: SCORES_OUTPUT,
+      modelOutput: score.output,
+      seededBefore: score.seededBefore,
+      classes: score.classes,
+    },
+    input: { name: inputName, shape: inputDims.slice(1) },
+    why,
+  };
+  model.metadataProps = (model.metadataProps ?? []).filter((p) => p.key !== EXPLAIN_METADATA_KEY);
+  model.metadataProps.push({ key: EXPLAIN_METADATA_KEY, value: JSON.stringify(metadata) });
+
+  return {
+    bytes: encodeModel(model),
+    report: {
+      ...metadata,
+      headNodes: head.nodes.length,
+      addedNodes: emitter.nodes.length,
+      candidates: candidates.map((c) => ({ name: c.name, shape: c.dims, layout: c.layout })),
+    },
+  };
+}

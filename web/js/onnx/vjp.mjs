@@ -1,0 +1,389 @@
+// Reverse-mode rules: for each supported ONNX operator, the vector-Jacobian product that turns the
+// gradient of its output into the gradients of its differentiable inputs, written with standard ONNX
+// operators (so ONNX Runtime Web runs it like any other part of the graph).
+//
+// A rule gets (ctx, node, dY) with dY the gradient of node.output[0] and returns an array aligned with
+// node.input: a gradient tensor name, or null where the input is not differentiated. ctx (explain.mjs)
+// emits nodes, constants and static shapes from the probe run; ctx.active(name) says whether an input
+// depends on the target layer. Rules refuse (ctx.refuse) configurations they cannot differentiate exactly.
+import { Float } from './model.mjs';
+
+const passThrough = (ctx, node, dY) => [dY];
+const reshapeBack = (ctx, node, dY) => [ctx.reshapeLike(dY, node.input[0])];
+
+function inverse(perm) {
+  const out = new Array(perm.length);
+  perm.forEach((p, i) => { out[p] = i; });
+  return out;
+}
+
+function normaliseAxis(axis, rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+// Softmax / LogSoftmax before opset 13 work on the input coerced to 2-D at `axis`.
+function softmaxLike(ctx, node, dY, body) {
+  const x = node.input[0];
+  const y = node.output[0];
+  const rank = ctx.rank(x);
+  const legacy = ctx.opset < 13;
+  const axis = normaliseAxis(ctx.attr(node, 'axis', legacy ? 1 : -1), rank);
+  if (!legacy || axis === rank - 1) return [body(dY, y, axis)];
+  const flatY = ctx.op('Flatten', [y], { axis });
+  const flatDY = ctx.op('Flatten', [dY], { axis });
+  return [ctx.reshapeLike(body(flatDY, flatY, 1), x)];
+}
+
+function convTransposeAttrs(ctx, node, x, y, kernel, strides, dilations, pads) {
+  const spatial = ctx.shape(x).slice(2);
+  const outSpatial = ctx.shape(y).slice(2);
+  const rankSpatial = spatial.length;
+  const begin = pads.slice(0, rankSpatial);
+  const end = pads.slice(rankSpatial);
+  const outputPadding = [];
+  for (let i = 0; i < rankSpatial; i++) {
+    const produced = strides[i] * (outSpatial[i] - 1) + (kernel[i] - 1) * dilations[i] + 1 - begin[i] - end[i];
+    let extra = spatial[i] - produced;
+    if (extra < 0) {  // the forward window ran past the input (ceil_mode): crop the surplus at the end
+      end[i] -= extra;
+      extra = 0;
+    }
+    if (extra >= Math.max(strides[i], dilations[i])) {
+      ctx.refuse(node, `its output size does not determine its input size along axis ${i + 2}`);
+    }
+    outputPadding.push(extra);
+  }
+  return { strides, dilations, pads: [...begin, ...end], output_padding: outputPadding };
+}
+
+// Explicit pads [begin..., end...] for auto_pad / pads attributes, from static shapes.
+function explicitPads(ctx, node, x, y, kernel, strides, dilations) {
+  const spatial = ctx.shape(x).slice(2);
+  const outSpatial = ctx.shape(y).slice(2);
+  const autoPad = ctx.attr(node, 'auto_pad', 'NOTSET');
+  const n = spatial.length;
+  if (autoPad === 'NOTSET') return ctx.attr(node, 'pads', new Array(2 * n).fill(0));
+  if (autoPad === 'VALID') return new Array(2 * n).fill(0);
+  const begin = [];
+  const end = [];
+  for (let i = 0; i < n; i++) {
+    const total = Math.max((outSpatial[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - spatial[i], 0);
+    const small = Math.floor(total / 2);
+    begin.push(autoPad === 'SAME_LOWER' ? total - small : small);
+    end.push(autoPad === 'SAME_LOWER' ? small : total - small);
+  }
+  return [...begin, ...end];
+}
+
+function poolGeometry(ctx, node) {
+  const x = node.input[0];
+  const y = node.output[0];
+  const rank = ctx.rank(x);
+  if (rank !== 4) ctx.refuse(node, 'only 2-D pooling is differentiated');
+  const kernel = ctx.attr(node, 'kernel_shape');
+  const strides = ctx.attr(node, 'strides', [1, 1]);
+  const dilations = ctx.attr(node, 'dilations', [1, 1]);
+  const pads = explicitPads(ctx, node, x, y, kernel, strides, dilations);
+  return { x, y, kernel, strides, dilations, pads };
+}
+
+// dY scattered back through a pooling window, weighted per kernel position: ConvTranspose with group = C.
+// `kernels` holds one kh x kw kernel per input channel of g (group = channels output channels).
+function scatterWindows(ctx, node, g, channels, kernels, geometry) {
+  const { x, y, kernel, strides, dilations, pads } = geometry;
+  const weights = ctx.constFloat(kernels, [kernels.length / (kernel[0] * kernel[1]), 1, kernel[0], kernel[1]]);
+  const attrs = convTransposeAttrs(ctx, node, x, y, kernel, strides, dilations, [...pads]);
+  return ctx.op('ConvTranspose', [g, weights], { ...attrs, group: channels, kernel_shape: kernel });
+}
+
+export const RULES = {
+  Identity: passThrough,
+  Dropout: (ctx, node, dY) => {
+    const training = node.input[2] ? ctx.constantValue(node.input[2]) : undefined;
+    if (node.input[2] && (!training || training.values[0])) ctx.refuse(node, 'it may run in training mode');
+    return [dY, null, null];
+  },
+  Cast: (ctx, node, dY) => {
+    if (!ctx.isFloat(node.input[0])) return [null];
+    return [ctx.op('Cast', [dY], { to: ctx.elemType(node.input[0]) })];
+  },
+  Flatten: reshapeBack,
+  Reshape: (ctx, node, dY) => [ctx.reshapeLike(dY, node.input[0]), null],
+  Squeeze: (ctx, node, dY) => [ctx.reshapeLike(dY, node.input[0]), null],
+  Unsqueeze: (ctx, node, dY) => [ctx.reshapeLike(dY, node.input[0]), null],
+  Transpose: (ctx, node, dY) => {
+    const rank = ctx.rank(node.input[0]);
+    const perm = ctx.attr(node, 'perm', [...Array(rank).keys()].reverse());
+    return [ctx.op('Transpose', [dY], { perm: inverse(perm) })];
+  },
+
+  Relu: (ctx, node, dY) => [ctx.op('Where', [ctx.memo('Greater', [node.input[0], ctx.zero()]), dY, ctx.zero()])],
+  LeakyRelu: (ctx, node, dY) => {
+    const alpha = ctx.attr(node, 'alpha', 0.01);
+    const positive = ctx.memo('Greater', [node.input[0], ctx.zero()]);
+    return [ctx.op('Where', [positive, dY, ctx.op('Mul', [dY, ctx.scalar(alpha)])])];
+  },
+  Clip: (ctx, node, dY) => {
+    const [x, lo, hi] = node.input;
+    if ((lo && ctx.active(lo)) || (hi && ctx.active(hi))) ctx.refuse(node, 'its bounds depend on the target layer');
+    let inside = null;
+    if (lo) inside = ctx.memo('Greater', [x, lo]);
+    if (hi) {
+      const below = ctx.memo('Less', [x, hi]);
+      inside = inside ? ctx.memo('And', [inside, below]) : below;
+    }
+    return [inside ? ctx.op('Where', [inside, dY, ctx.zero()]) : dY, null, null];
+  },
+  Sigmoid: (ctx, node, dY) => {
+    const y = node.output[0];
+    const slope = ctx.memo('Mul', [y, ctx.memo('Sub', [ctx.scalar(1), y])]);
+    return [ctx.op('Mul', [dY, slope])];
+  },
+  HardSigmoid: (ctx, node, dY) => {
+    const alpha = ctx.attr(node, 'alpha', 0.2);
+    const beta = ctx.attr(node, 'beta', 0.5);
+    const t = ctx.memo('Add', [ctx.memo('Mul', [node.input[0], ctx.scalar(alpha)]), ctx.scalar(beta)]);
+    const inside = ctx.memo('And', [ctx.memo('Greater', [t, ctx.zero()]), ctx.memo('Less', [t, ctx.scalar(1)])]);
+    return [ctx.op('Where', [inside, ctx.op('Mul', [dY, ctx.scalar(alpha)]), ctx.zero()])];
+  },
+  HardSwish: (ctx, node, dY) => {
+    // PyTorch's hardswish_backward: 0 below -3, x / 3 + 0.5 up to 3 (inclusive), 1 above.
+    const x = node.input[0];
+    const middle = ctx.memo('Add', [ctx.memo('Div', [x, ctx.scalar(3)]), ctx.scalar(0.5)]);
+    const upper = ctx.memo('Where', [ctx.memo('LessOrEqual', [x, ctx.scalar(3)]), middle, ctx.scalar(1)]);
+    const slope = ctx.memo('Where', [ctx.memo('Less', [x, ctx.scalar(-3)]), ctx.zero(), upper]);
+    return [ctx.op('Mul', [dY, slope])];
+  },
+  Tanh: (ctx, node, dY) => {
+    const y = node.output[0];
+    const slope = ctx.memo('Sub', [ctx.scalar(1), ctx.memo('Mul', [y, y])]);
+    return [ctx.op('Mul', [dY, slope])];
+  },
+  Softmax: (ctx, node, dY) => softmaxLike(ctx, node, dY, (g, y, axis) => {
+    const dot = ctx.reduceSum(ctx.op('Mul', [g, y]), [axis], true);
+    return ctx.op('Mul', [y, ctx.op('Sub', [g, dot])]);
+  }),
+  LogSoftmax: (ctx, node, dY) => softmaxLike(ctx, node, dY, (g, y, axis) => {
+    const total = ctx.reduceSum(g, [axis], true);
+    return ctx.op('Sub', [g, ctx.op('Mul', [ctx.memo('Exp', [y]), total])]);
+  }),
+
+  Add: (ctx, node, dY) => node.input.map((input) => (ctx.active(input) ? ctx.unbroadcast(dY, input) : null)),
+  Sub: (ctx, node, dY) => [
+    ctx.active(node.input[0]) ? ctx.unbroadcast(dY, node.input[0]) : null,
+    ctx.active(node.input[1]) ? ctx.unbroadcast(ctx.op('Neg', [dY]), node.input[1]) : null,
+  ],
+  Mul: (ctx, node, dY) => {
+    const [a, b] = node.input;
+    return [
+      ctx.active(a) ? ctx.unbroadcast(ctx.op('Mul', [dY, b]), a) : null,
+      ctx.active(b) ? ctx.unbroadcast(ctx.op('Mul', [dY, a]), b) : null,
+    ];
+  },
+  Div: (ctx, node, dY) => {
+    const [a, b] = node.input;
+    const y = node.output[0];
+    return [
+      ctx.active(a) ? ctx.unbroadcast(ctx.op('Div', [dY, b]), a) : null,
+      ctx.active(b) ? ctx.unbroadcast(ctx.op('Neg', [ctx.op('Div', [ctx.op('Mul', [dY, y]), b])]), b) : null,
+    ];
+  },
+
+  Gemm: (ctx, node, dY) => {
+    const [a, b, c] = node.input;
+    const alpha = ctx.attr(node, 'alpha', 1);
+    const beta = ctx.attr(node, 'beta', 1);
+    const transA = ctx.attr(node, 'transA', 0);
+    const transB = ctx.attr(node, 'transB', 0);
+    const scaled = { alpha: new Float(alpha), beta: new Float(0) };
+    const gradients = [null, null, null];
+    // Y = alpha * A' B' + beta * C, with A' = transA ? A^T : A and B' likewise.
+    if (ctx.active(a)) {
+      gradients[0] = transA
+        ? ctx.op('Gemm', [b, dY], { ...scaled, transA: transB, transB: 1 })  // dA = alpha * B' dY^T
+        : ctx.op('Gemm', [dY, b], { ...scaled, transA: 0, transB: transB ? 0 : 1 });  // dA = alpha * dY B'^T
+    }
+    if (ctx.active(b)) {
+      gradients[1] = transB
+        ? ctx.op('Gemm', [dY, a], { ...scaled, transA: 1, transB: transA })  // dB = alpha * dY^T A'
+        : ctx.op('Gemm', [a, dY], { ...scaled, transA: transA ? 0 : 1, transB: 0 });  // dB = alpha * A'^T dY
+    }
+    if (c && ctx.active(c)) gradients[2] = ctx.unbroadcast(ctx.op('Mul', [dY, ctx.scalar(beta)]), c);
+    return gradients;
+  },
+  MatMul: (ctx, node, dY) => {
+    const [a, b] = node.input;
+    const rankA = ctx.rank(a);
+    const rankB = ctx.rank(b);
+    if (rankA < 2 || rankB < 2) ctx.refuse(node, 'one-dimensional MatMul operands are not differentiated');
+    const swapLast = (rank) => [...Array(rank - 2).keys(), rank - 1, rank - 2];
+    return [
+      ctx.active(a) ? ctx.unbroadcast(ctx.op('MatMul', [dY, ctx.memo('Transpose', [b], { perm: swapLast(rankB) })]), a) : null,
+      ctx.active(b) ? ctx.unbroadcast(ctx.op('MatMul', [ctx.memo('Transpose', [a], { perm: swapLast(rankA) }), dY]), b) : null,
+    ];
+  },
+
+  BatchNormalization: (ctx, node, dY) => {
+    const [x, scale, , , variance] = node.input;
+    if (ctx.attr(node, 'training_mode', 0)) ctx.refuse(node, 'it runs in training mode');
+    if (node.input.slice(1).some((i) => i && ctx.active(i))) ctx.refuse(node, 'its statistics depend on the target layer');
+    const epsilon = ctx.attr(node, 'epsilon', 1e-5);
+    const rank = ctx.rank(x);
+    const factor = ctx.memo('Div', [scale, ctx.memo('Sqrt', [ctx.memo('Add', [variance, ctx.scalar(epsilon)])])]);
+    const channels = ctx.shape(x)[1];
+    const shaped = ctx.memo('Reshape', [factor, ctx.constInt64([channels, ...new Array(rank - 2).fill(1)], [rank - 1])]);
+    return [ctx.op('Mul', [dY, shaped]), null, null, null, null];
+  },
+
+  Conv: (ctx, node, dY) => {
+    const [x, w] = node.input;
+    if (ctx.active(w)) ctx.refuse(node, 'its weights depend on the target layer');
+    const weightShape = ctx.shape(w);
+    const kernel = ctx.attr(node, 'kernel_shape', weightShape.slice(2));
+    const n = kernel.length;
+    const strides = ctx.attr(node, 'strides', new Array(n).fill(1));
+    const dilations = ctx.attr(node, 'dilations', new Array(n).fill(1));
+    const pads = explicitPads(ctx, node, x, node.output[0], kernel, strides, dilations);
+    const attrs = convTransposeAttrs(ctx, node, x, node.output[0], kernel, strides, dilations, [...pads]);
+    const group = ctx.attr(node, 'group', 1);
+    return [ctx.op('ConvTranspose', [dY, w], { ...attrs, group, kernel_shape: kernel }), null, null];
+  },
+
+  GlobalAveragePool: (ctx, node, dY) => {
+    const x = node.input[0];
+    const area = ctx.shape(x).slice(2).reduce((p, d) => p * d, 1);
+    return [ctx.op('Expand', [ctx.op('Mul', [dY, ctx.scalar(1 / area)]), ctx.shapeOf(x)])];
+  },
+  ReduceMean: (ctx, node, dY) => reduceBack(ctx, node, dY, true),
+  ReduceSum: (ctx, node, dY) => reduceBack(ctx, node, dY, false),
+
+  AveragePool: (ctx, node, dY) => {
+    const geometry = poolGeometry(ctx, node);
+    const { x, y, kernel, strides, dilations, pads } = geometry;
+    const [h, w] = ctx.shape(x).slice(2);
+    const [oh, ow] = ctx.shape(y).slice(2);
+    const channels = ctx.shape(x)[1];
+    const includePad = ctx.attr(node, 'count_include_pad', 0);
+    // Divisor of every output position, as the forward pass counts it.
+    const divisor = new Array(oh * ow);
+    const count = (o, s, k, d, padBegin, size, padEnd) => {
+      let c = 0;
+      for (let i = 0; i < k; i++) {
+        const p = o * s - padBegin + i * d;
+        if (includePad ? p >= -padBegin && p < size + padEnd : p >= 0 && p < size) c++;
+      }
+      return c;
+    };
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        divisor[i * ow + j] = count(i, strides[0], kernel[0], dilations[0], pads[0], h, pads[2]) *
+          count(j, strides[1], kernel[1], dilations[1], pads[1], w, pads[3]);
+      }
+    }
+    const scaled = ctx.op('Div', [dY, ctx.constFloat(divisor, [1, 1, oh, ow])]);
+    const ones = new Array(channels * kernel[0] * kernel[1]).fill(1);
+    return [scatterWindows(ctx, node, scaled, channels, ones, geometry)];
+  },
+  MaxPool: (ctx, node, dY) => {
+    const geometry = poolGeometry(ctx, node);
+    const { x, y, kernel, strides, dilations, pads } = geometry;
+    if (ctx.attr(node, 'storage_order', 0) !== 0) ctx.refuse(node, 'column-major indices are not differentiated');
+    const [h, w] = ctx.shape(x).slice(2);
+    const [oh, ow] = ctx.shape(y).slice(2);
+    const channels = ctx.shape(x)[1];
+    const window = kernel[0] * kernel[1];
+    // Which kernel position each output took its maximum from, from the forward pass's Indices output.
+    const indices = ctx.maxPoolIndices(node);
+    const row = ctx.memo('Mod', [ctx.memo('Div', [indices, ctx.constInt64([w], [])]), ctx.constInt64([h], [])]);
+    const col = ctx.memo('Mod', [indices, ctx.constInt64([w], [])]);
+    const rowOrigin = ctx.constInt64([...Array(oh).keys()].map((i) => i * strides[0] - pads[0]), [1, 1, oh, 1]);
+    const colOrigin = ctx.constInt64([...Array(ow).keys()].map((j) => j * strides[1] - pads[1]), [1, 1, 1, ow]);
+    const di = ctx.memo('Div', [ctx.memo('Sub', [row, rowOrigin]), ctx.constInt64([dilations[0]], [])]);
+    const dj = ctx.memo('Div', [ctx.memo('Sub', [col, colOrigin]), ctx.constInt64([dilations[1]], [])]);
+    const position = ctx.memo('Add', [ctx.memo('Mul', [di, ctx.constInt64([kernel[1]], [])]), dj]);
+    const positions = ctx.constInt64([...Array(window).keys()], [1, 1, window, 1, 1]);
+    const oneHot = ctx.memo('Cast', [ctx.memo('Equal', [ctx.unsqueeze(position, [2], true), positions])], { to: 1 });
+    const spread = ctx.op('Mul', [oneHot, ctx.unsqueeze(dY, [2])]);
+    const stacked = ctx.op('Reshape', [spread, ctx.constInt64([0, channels * window, oh, ow], [4])]);
+    const kernels = [];
+    for (let c = 0; c < channels; c++) {
+      for (let m = 0; m < window; m++) {
+        for (let k = 0; k < window; k++) kernels.push(k === m ? 1 : 0);
+      }
+    }
+    return [scatterWindows(ctx, node, stacked, channels, kernels, geometry)];
+  },
+
+  Concat: (ctx, node, dY) => {
+    const rank = ctx.rank(node.output[0]);
+    const axis = normaliseAxis(ctx.attr(node, 'axis'), rank);
+    let offset = 0;
+    return node.input.map((input) => {
+      const size = ctx.shape(input)[axis];
+      const start = offset;
+      offset += size;
+      if (!ctx.active(input)) return null;
+      return ctx.op('Slice', [dY, ctx.constInt64([start], [1]), ctx.constInt64([start + size], [1]),
+        ctx.constInt64([axis], [1])]);
+    });
+  },
+  Pad: (ctx, node, dY) => {
+    const mode = ctx.attr(node, 'mode', 'constant');
+    const x = node.input[0];
+    const rank = ctx.rank(x);
+    let pads;
+    if (ctx.opset < 11) {
+      pads = ctx.attr(node, 'pads');
+    } else {
+      const value = ctx.constantValue(node.input[1]);
+      if (!value) ctx.refuse(node, 'its pads are not constant');
+      pads = value.values;
+      if (node.input[3]) ctx.refuse(node, 'padding selected axes is not differentiated');
+    }
+    if (pads.some((p) => p < 0)) ctx.refuse(node, 'negative pads (cropping) are not differentiated');
+    if (mode !== 'constant' && pads.some((p) => p !== 0)) ctx.refuse(node, `'${mode}' padding is not differentiated`);
+    const axes = [];
+    const starts = [];
+    const ends = [];
+    const dims = ctx.shape(x);
+    for (let axis = 0; axis < rank; axis++) {
+      if (pads[axis] === 0 && pads[axis + rank] === 0) continue;
+      axes.push(axis);
+      starts.push(pads[axis]);
+      ends.push(pads[axis] + dims[axis]);
+    }
+    if (!axes.length) return [dY, null, null, null];
+    return [ctx.op('Slice', [dY, ctx.constInt64(starts, [axes.length]), ctx.constInt64(ends, [axes.length]),
+      ctx.constInt64(axes, [axes.length])]), null, null, null];
+  },
+};
+
+function reduceBack(ctx, node, dY, mean) {
+  const x = node.input[0];
+  const rank = ctx.rank(x);
+  const axesFromInput = ctx.opset >= (mean ? 18 : 13);
+  let axes;
+  if (axesFromInput && node.input[1]) {
+    const value = ctx.constantValue(node.input[1]);
+    if (!value) ctx.refuse(node, 'its axes are not constant');
+    axes = value.values;
+  } else {
+    axes = axesFromInput ? undefined : ctx.attr(node, 'axes');
+  }
+  if (!axes || !axes.length) {
+    if (axesFromInput && ctx.attr(node, 'noop_with_empty_axes', 0)) return [dY, null];
+    axes = [...Array(rank).keys()];
+  }
+  axes = axes.map((a) => normaliseAxis(a, rank)).sort((p, q) => p - q);
+  const keepdims = ctx.attr(node, 'keepdims', 1);
+  const g = keepdims ? dY : ctx.unsqueeze(dY, axes);
+  const count = axes.reduce((p, a) => p * ctx.shape(x)[a], 1);
+  const scaled = mean ? ctx.op('Mul', [g, ctx.scalar(1 / count)]) : g;
+  return [ctx.op('Expand', [scaled, ctx.shapeOf(x)]), null];
+}
+
+/** Operators whose outputs never carry gradient (integer results, shapes): the walk stops there. */
+export const NON_DIFFERENTIABLE = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'Equal', 'Greater', 'Less',
+  'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or', 'IsNaN', 'IsInf', 'NonZero', 'TopK_indices']);
+
+export const SUPPORTED_OPS = Object.keys(RULES).sort();
