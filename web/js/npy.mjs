@@ -1,5 +1,5 @@
-// NumPy .npy (format 1.0/2.0) for little-endian float32 arrays in C order: what the CLI reads (--tensor)
-// and writes (--heatmap-out), and what the reference scripts produce. Works in the browser and in Node.
+// NumPy .npy (format 1.0/2.0), C order, little-endian: float32 (what the CLI reads with --tensor and writes
+// with --heatmap-out) and, for reading data sets, uint8, bool and int64. Works in the browser and in Node.
 
 /** @returns {Uint8Array} the .npy file bytes. */
 export function encodeNpy(data, shape) {
@@ -17,8 +17,18 @@ export function encodeNpy(data, shape) {
   return out;
 }
 
-/** @returns {{data: Float32Array, shape: number[]}}; throws a clear Error for anything else. */
-export function decodeNpy(bytes) {
+const DTYPES = {
+  '<f4': Float32Array, '=f4': Float32Array, '|f4': Float32Array,
+  '|u1': Uint8Array, '<u1': Uint8Array, '|b1': Uint8Array,
+  '<i8': BigInt64Array, '=i8': BigInt64Array,
+};
+
+/**
+ * @param {Uint8Array} bytes
+ * @param {{allow?: string[]}} [options]  dtypes accepted besides float32 (e.g. ['|u1', '<i8'])
+ * @returns {{data: Float32Array|Uint8Array|BigInt64Array, shape: number[], dtype: string}}
+ */
+export function decodeNpy(bytes, { allow = [] } = {}) {
   const fail = (why) => {
     throw new Error(`Not a usable .npy file: ${why}.`);
   };
@@ -42,7 +52,9 @@ export function decodeNpy(bytes) {
   if (offset + headerLength > bytes.length) fail('truncated header');
   const header = new TextDecoder().decode(bytes.subarray(offset, offset + headerLength));
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
-  if (descr !== '<f4' && descr !== '=f4' && descr !== '|f4') fail(`dtype ${descr ?? '?'} is not float32 (use np.float32)`);
+  const isFloat32 = descr === '<f4' || descr === '=f4' || descr === '|f4';
+  if (!isFloat32 && !(allow.includes(descr) && DTYPES[descr])) fail(`dtype ${descr ?? '?'} is not float32 (use np.float32)`);
+  const Type = DTYPES[descr];
   if (!/'fortran_order':\s*False/.test(header)) fail('Fortran order is not supported (use np.ascontiguousarray)');
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (shapeText === undefined) fail('no shape');
@@ -50,8 +62,9 @@ export function decodeNpy(bytes) {
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail('bad shape');
   const count = shape.reduce((a, b) => a * b, 1);
   const start = offset + headerLength;
-  if (bytes.length - start !== count * 4) fail(`expected ${count} float32 values, found ${(bytes.length - start) / 4}`);
-  const data = new Float32Array(count);
+  const width = Type.BYTES_PER_ELEMENT;
+  if (bytes.length - start !== count * width) fail(`expected ${count} values, found ${(bytes.length - start) / width}`);
+  const data = new Type(count);
   new Uint8Array(data.buffer).set(bytes.subarray(start));
-  return { data, shape };
+  return { data, shape, dtype: descr };
 }

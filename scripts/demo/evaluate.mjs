@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// Evaluates the demo model on the held-out generated test set and writes the committed report.
+//   node scripts/demo/evaluate.mjs BUILD_DIR MODEL_DIR
+// BUILD_DIR holds model-fp32.onnx, model-int8.onnx, training.json and test_{images,labels,masks}.npy
+// (scripts/demo/train.py). Writes MODEL_DIR/REPORT.md, MODEL_DIR/examples.png and the metrics in
+// MODEL_DIR/model.json. Everything runs through dermcam's own pipeline: the explain graph in
+// onnxruntime-node and Grad-CAM from the wasm core, exactly as the app computes them.
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+import { computeCam, encodePng, renderOverlay } from '../../web/js/core.mjs';
+import { prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { decodeNpy } from '../../web/js/npy.mjs';
+
+const [buildDir, modelDir] = process.argv.slice(2);
+if (!buildDir || !modelDir) {
+  console.error('usage: node scripts/demo/evaluate.mjs BUILD_DIR MODEL_DIR');
+  process.exit(2);
+}
+
+const config = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+const training = JSON.parse(readFileSync(join(buildDir, 'training.json'), 'utf8'));
+const npy = (name, allow) => decodeNpy(new Uint8Array(readFileSync(join(buildDir, name))), { allow });
+const images = npy('test_images.npy', ['|u1']);
+const labels = Array.from(npy('test_labels.npy', ['<i8']).data, Number);
+const masks = npy('test_masks.npy', ['|u1']);
+const [count, size] = images.shape;
+const classes = config.labels.length;
+const { mean, std } = config.input;
+
+function tensorFor(start, n) {
+  const plane = size * size;
+  const data = new Float32Array(n * 3 * plane);
+  for (let b = 0; b < n; b++) {
+    const pixels = images.data.subarray((start + b) * plane * 3, (start + b + 1) * plane * 3);
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) data[(b * 3 + c) * plane + i] = (pixels[i * 3 + c] / 255 - mean[c]) / std[c];
+    }
+  }
+  return new ort.Tensor('float32', data, [n, 3, size, size]);
+}
+
+function softmax(row) {
+  const m = Math.max(...row);
+  const e = row.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+// Runs every test image; keeps predictions and the Grad-CAM map of the true class.
+async function run(plainBytes) {
+  const { bytes, report } = await prepareExplainModel(ort, plainBytes, { classes });
+  const session = await ort.InferenceSession.create(bytes);
+  const allClasses = new ort.Tensor('int64', BigInt64Array.from([...Array(classes).keys()].map(BigInt)), [classes]);
+  const [channels, h, w] = report.layers[0].shape;
+  const per = channels * h * w;
+  const predictions = [];
+  const probabilities = [];
+  const maps = [];
+  const batch = 50;
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    const out = await session.run({ [report.input.name]: tensorFor(start, n), dermcam_classes: allClasses });
+    const scores = out.dermcam_scores.data;
+    const acts = out.dermcam_activations_0.data;
+    const grads = out.dermcam_gradients_0.data;
+    for (let b = 0; b < n; b++) {
+      const row = Array.from(scores.subarray(b * classes, (b + 1) * classes));
+      const p = softmax(row);
+      probabilities.push(p);
+      predictions.push(p.indexOf(Math.max(...p)));
+      const label = labels[start + b];
+      const cam = await computeCam({
+        method: 'gradcam', outputWidth: size, outputHeight: size,
+        runs: [{ layers: [{ activations: acts.slice(b * per, (b + 1) * per),
+          gradients: grads.slice((b * classes + label) * per, (b * classes + label + 1) * per),
+          shape: [1, channels, h, w], layout: 'NCHW' }] }],
+      });
+      maps.push(cam.map);
+    }
+  }
+  await session.release();
+  return { predictions, probabilities, maps, report };
+}
+
+function localisation(maps) {
+  let hits = 0;
+  let energy = 0;
+  const perClass = new Array(classes).fill(0).map(() => ({ hits: 0, n: 0 }));
+  maps.forEach((map, i) => {
+    const mask = masks.data.subarray(i * size * size, (i + 1) * size * size);
+    let best = 0;
+    let total = 0;
+    let inside = 0;
+    for (let p = 0; p < map.length; p++) {
+      if (map[p] > map[best]) best = p;
+      total += map[p];
+      if (mask[p]) inside += map[p];
+    }
+    const hit = mask[best] ? 1 : 0;
+    hits += hit;
+    energy += total > 0 ? inside / total : 0;
+    perClass[labels[i]].hits += hit;
+    perClass[labels[i]].n += 1;
+  });
+  return { pointing: hits / maps.length, energy: energy / maps.length, perClass: perClass.map((c) => c.hits / c.n) };
+}
+
+function correlation(a, b) {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 1;
+}
+
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+const fp32Bytes = new Uint8Array(readFileSync(join(buildDir, 'model-fp32.onnx')));
+const int8Bytes = new Uint8Array(readFileSync(join(buildDir, 'model-int8.onnx')));
+const fp32 = await run(fp32Bytes);
+const int8 = await run(int8Bytes);
+
+const accuracy = (predictions) => predictions.filter((p, i) => p === labels[i]).length / count;
+const confusion = Array.from({ length: classes }, () => new Array(classes).fill(0));
+fp32.predictions.forEach((p, i) => { confusion[labels[i]][p] += 1; });
+const loc = localisation(fp32.maps);
+const locInt8 = localisation(int8.maps);
+const agreement = int8.predictions.filter((p, i) => p === fp32.predictions[i]).length / count;
+const camCorrelation = fp32.maps.reduce((s, m, i) => s + correlation(m, int8.maps[i]), 0) / count;
+const sizes = {
+  fp32: statSync(join(modelDir, 'model.onnx')).size,
+  int8: statSync(join(modelDir, 'model-int8.onnx')).size,
+};
+
+// Contact sheet: for the first test image of each class, the photo and its Grad-CAM overlay.
+const sheetW = size * 2 * 3;
+const sheetH = size * 2;
+const sheet = new Uint8ClampedArray(sheetW * sheetH * 4);
+for (let c = 0; c < classes; c++) {
+  const i = labels.indexOf(c);
+  const rgba = new Uint8ClampedArray(size * size * 4);
+  for (let p = 0; p < size * size; p++) {
+    rgba.set(images.data.subarray((i * size * size + p) * 3, (i * size * size + p) * 3 + 3), p * 4);
+    rgba[p * 4 + 3] = 255;
+  }
+  const overlay = await renderOverlay({ display: { width: size, height: size, rgba }, map: fp32.maps[i], mapWidth: size,
+    mapHeight: size, tensorContent: { x0: 0, y0: 0, x1: size, y1: size },
+    tensorToDisplay: { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 }, opacity: 0.45, outline: true });
+  const ox = (c % 3) * size * 2;
+  const oy = Math.floor(c / 3) * size;
+  for (let y = 0; y < size; y++) {
+    sheet.set(rgba.subarray(y * size * 4, (y + 1) * size * 4), ((oy + y) * sheetW + ox) * 4);
+    sheet.set(overlay.rgba.subarray(y * size * 4, (y + 1) * size * 4), ((oy + y) * sheetW + ox + size) * 4);
+  }
+}
+writeFileSync(join(modelDir, 'examples.png'), await encodePng({ width: sheetW, height: sheetH, rgba: sheet }));
+
+const metrics = {
+  testImages: count,
+  accuracy: Number(accuracy(fp32.predictions).toFixed(4)),
+  pointingGame: Number(loc.pointing.toFixed(4)),
+  energyInsideMask: Number(loc.energy.toFixed(4)),
+  int8: {
+    sizeBytes: sizes.int8,
+    fp32SizeBytes: sizes.fp32,
+    top1Agreement: Number(agreement.toFixed(4)),
+    accuracy: Number(accuracy(int8.predictions).toFixed(4)),
+    camCorrelation: Number(camCorrelation.toFixed(4)),
+    pointingGame: Number(locInt8.pointing.toFixed(4)),
+  },
+};
+config.card.metrics = metrics;
+writeFileSync(join(modelDir, 'model.json'), `${JSON.stringify(config, null, 2)}\n`);
+
+const names = config.labels.map((l) => l.en);
+const lines = [
+  '# Demo model: evaluation report',
+  '',
+  `Regenerated by \`scripts/train-demo-model.sh\` (evaluation alone: \`node scripts/demo/evaluate.mjs build/demo models/demo\`).`,
+  `Test set: ${count} generated images never seen in training (seed ${training.splits.test.seed}); ` +
+    `training: ${training.splits.train.images} images, ${training.history.length} epochs, ` +
+    `${training.total_minutes} min on the CPU with torch ${training.torch}; ${training.parameters} parameters.`,
+  '',
+  '**These numbers describe generated images only. They say nothing about real skin or real disease.**',
+  '',
+  '## Classification',
+  '',
+  `Top-1 accuracy: **${pct(metrics.accuracy)}** (best validation accuracy during training: ${pct(training.best_val_accuracy)}).`,
+  '',
+  `| true \\ predicted | ${names.join(' | ')} | recall |`,
+  `|---|${names.map(() => '---:').join('|')}|---:|`,
+  ...confusion.map((row, i) => `| ${names[i]} | ${row.join(' | ')} | ${pct(row[i] / row.reduce((a, b) => a + b, 0))} |`),
+  '',
+  '## Where the model looks (Grad-CAM of the true class, target layer ' +
+    `\`${fp32.report.layers[0].name}\`, ${fp32.report.layers[0].shape.join(' x ')})`,
+  '',
+  `- Pointing game (the map's maximum inside the lesion mask): **${pct(loc.pointing)}** over ${count} images ` +
+    `(target: at least 90%).`,
+  `- Share of map energy inside the mask: **${pct(loc.energy)}** (the masks cover ` +
+    `${pct(Array.from(masks.data).reduce((a, b) => a + b, 0) / masks.data.length)} of the pixels on average).`,
+  '',
+  `| class | ${names.join(' | ')} |`,
+  `|---|${names.map(() => '---:').join('|')}|`,
+  `| pointing game | ${loc.perClass.map(pct).join(' | ')} |`,
+  '',
+  '![Photo and Grad-CAM overlay, one per class](examples.png)',
+  '',
+  '## Weight-quantized variant (`model-int8.onnx`)',
+  '',
+  'Conv and Gemm weights stored as int8 with a per-channel scale (DequantizeLinear); activations stay float32.',
+  '',
+  '| | fp32 (`model.onnx`) | int8 weights (`model-int8.onnx`) |',
+  '|---|---:|---:|',
+  `| file size | ${(sizes.fp32 / 1024).toFixed(0)} KiB | ${(sizes.int8 / 1024).toFixed(0)} KiB |`,
+  `| top-1 accuracy | ${pct(metrics.accuracy)} | ${pct(metrics.int8.accuracy)} |`,
+  `| top-1 agreement with fp32 | | ${pct(agreement)} |`,
+  `| Grad-CAM correlation with fp32 (mean Pearson r) | | ${camCorrelation.toFixed(4)} |`,
+  `| pointing game | ${pct(loc.pointing)} | ${pct(locInt8.pointing)} |`,
+  '',
+];
+writeFileSync(join(modelDir, 'REPORT.md'), lines.join('\n'));
+console.log(JSON.stringify(metrics, null, 2));
