@@ -15,6 +15,7 @@ if [[ "$what" == web || "$what" == all ]]; then
   log "WebAssembly build"
   emcmake cmake -S "$ROOT" -B "$BUILD_WASM" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD_WASM" -j "$JOBS"
-  log "ONNX protobuf module"
+  log "ONNX protobuf module, ONNX Runtime Web, precache list"
   node "$ROOT/scripts/build-onnx-proto.mjs"
+  node "$ROOT/scripts/build-web-assets.mjs"
 fi

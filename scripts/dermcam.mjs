@@ -1,18 +1,30 @@
 #!/usr/bin/env node
-// dermcam's command line: the same JS modules and wasm core as the web app.
+// dermcam's command line: the same JS pipeline and wasm core as the web app.
 //   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--classes K] [--score logit|probability]
 //                                    [--input-shape C,H,W] [--list-layers] [--json]
+//   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
+//                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
+//                                    [--heatmap-out map.npy] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { ExplainError } from '../web/js/onnx/model.mjs';
-import { listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
+import { ExplainError, decodeModel } from '../web/js/onnx/model.mjs';
+import { explainMetadata, listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.heic', '.tif', '.tiff']);
 
 const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--classes K] [--score logit|probability]
                                    [--input-shape C,H,W] [--json]
-  node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]`;
+  node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]
+  node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
+                                   [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
+                                   [--heatmap-out map.npy|DIR] [--json]`;
 
 class UsageError extends Error {}
 
@@ -88,10 +100,173 @@ async function prepare(argv) {
   console.log(`Wrote ${output}: ${report.addedNodes} nodes added to a head of ${report.headNodes}.`);
 }
 
+async function loadWebOrt() {
+  // The app's runtime: ONNX Runtime Web's wasm backend, single-threaded, its .wasm read from node_modules.
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = `${join(ROOT, 'node_modules/onnxruntime-web/dist')}/`;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+async function readModel(path, layer) {
+  let onnxPath = path;
+  let configPath = null;
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    configPath = join(path, 'model.json');
+    if (!existsSync(configPath)) throw new ExplainError('read_failed', `${path} has no model.json.`);
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    onnxPath = join(path, config.model ?? 'model.onnx');
+  } else if (existsSync(join(dirname(path), 'model.json'))) {
+    configPath = join(dirname(path), 'model.json');
+  }
+  let onnxBytes;
+  let config = null;
+  try {
+    onnxBytes = new Uint8Array(await readFile(onnxPath));
+  } catch (error) {
+    throw new ExplainError('read_failed', `Cannot read ${onnxPath}: ${error.message}`);
+  }
+  if (configPath) {
+    try {
+      config = JSON.parse(await readFile(configPath, 'utf8'));
+    } catch (error) {
+      throw new ExplainError('bad_model_config', `${configPath} is not valid JSON: ${error.message}`);
+    }
+  }
+  if (layer) {
+    const metadata = explainMetadata(decodeModel(onnxBytes));
+    if (metadata && !metadata.layers.some((l) => l.name === layer)) {
+      throw new ExplainError('bad_layer', `${onnxPath} is prepared for layer '${metadata.layers[0].name}'; ` +
+        'to explain another layer give the unprepared model.');
+    }
+    if (config) config = { ...config, explain: { ...(config.explain ?? {}), layers: [layer] } };
+    else config = null;
+  }
+  return { onnxBytes, config, configName: configPath ?? 'model.json' };
+}
+
+async function imageFiles(paths) {
+  const files = [];
+  for (const path of paths) {
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      const names = (await readdir(path)).filter((n) => IMAGE_EXTENSIONS.has(extname(n).toLowerCase())).sort();
+      if (!names.length) throw new ExplainError('read_failed', `${path} holds no image files.`);
+      files.push(...names.map((n) => join(path, n)));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+function outputPath(option, file, many, suffix) {
+  if (!option) return null;
+  if (!many) return option;
+  return join(option, `${basename(file, extname(file))}${suffix}`);
+}
+
+async function explain(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      tensor: { type: 'string' },
+      method: { type: 'string' },
+      class: { type: 'string' },
+      layer: { type: 'string' },
+      out: { type: 'string' },
+      'heatmap-out': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length || !values.model || (!values.image && !values.tensor) || (values.image && values.tensor)) {
+    throw new UsageError(USAGE);
+  }
+  const classIndex = values.class === undefined ? undefined : Number(values.class);
+  if (classIndex !== undefined && (!Number.isInteger(classIndex) || classIndex < 0)) {
+    throw new UsageError(`--class must be a class index (got '${values.class}')`);
+  }
+  const [{ Explainer }, core, { decodeNpy, encodeNpy }, ort] = await Promise.all([
+    import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/npy.mjs'), loadWebOrt()]);
+  const methods = (await core.camMethods()).map((m) => m.id);
+  const method = values.method ?? 'gradcam';
+  if (!methods.includes(method)) throw new UsageError(`--method must be one of ${methods.join(', ')}`);
+
+  const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
+  try {
+    await explainer.load(await readModel(values.model, values.layer));
+  } catch (error) {
+    throw new ExplainError(error.code ?? 'model_load_failed', error.message);
+  }
+  const sources = values.tensor ? [values.tensor] : await imageFiles(values.image);
+  const many = sources.length > 1;
+  for (const option of ['out', 'heatmap-out']) {
+    if (many && values[option]) await mkdir(values[option], { recursive: true });
+  }
+  const results = [];
+  let failures = 0;
+  for (const file of sources) {
+    try {
+      let source;
+      if (values.tensor) {
+        const { data, shape } = decodeNpy(new Uint8Array(await readFile(file)));
+        source = { tensor: { data, shape } };
+      } else {
+        source = { bytes: new Uint8Array(await readFile(file)) };
+      }
+      const first = await explainer.analyse(source, { method });
+      const result = classIndex === undefined || classIndex === first.explainedClass.index
+        ? first : await explainer.render({ method, classIndex });
+      const overlayPath = outputPath(values.out, file, many, '.overlay.png');
+      if (overlayPath) await writeFile(overlayPath, await explainer.overlayPng());
+      const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
+      if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
+      const t = result.timings;
+      results.push({
+        ...(many || values.image ? { file } : {}),
+        predictions: first.predictions.map((p) => ({ index: p.index, label: p.label.id, probability: p.probability })),
+        explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
+        method,
+        target_layer: explainer.metadata.layers.map((l) => l.name).join(', '),
+        map_status: result.status,
+        low_confidence: first.lowConfidence,
+        timings_ms: {
+          ...(t.decodeAndPreprocess !== undefined ? { decode_preprocess: t.decodeAndPreprocess } : {}),
+          inference: t.inference, cam: t.cam, overlay: t.overlay,
+        },
+        ...(overlayPath ? { overlay: overlayPath } : {}),
+        ...(heatmapPath ? { heatmap: heatmapPath } : {}),
+      });
+    } catch (error) {
+      failures += 1;
+      const message = `${file}: ${error.message}`;
+      results.push({ file, error: { code: error.code ?? 'internal', message: error.message } });
+      console.error(`dermcam: ${message}`);
+    }
+  }
+  await explainer.release();
+  if (values.json) {
+    console.log(JSON.stringify(many ? results : results[0], null, 2));
+  } else {
+    for (const r of results) {
+      if (r.error) continue;
+      const top = r.predictions[0];
+      console.log(`${r.file ?? values.tensor}: ${top.label} ${(100 * top.probability).toFixed(1)}%` +
+        `${r.low_confidence ? ' (low confidence)' : ''}; ${method} of '${r.explained_class.label}' ` +
+        `(${r.map_status})${r.overlay ? ` -> ${r.overlay}` : ''}`);
+    }
+  }
+  if (failures) process.exitCode = 1;
+}
+
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
   try {
     if (command === 'prepare') await prepare(rest);
+    else if (command === 'explain') await explain(rest);
     else throw new UsageError(USAGE);
   } catch (error) {
     if (error instanceof UsageError || error?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||

@@ -49,6 +49,9 @@ export const SECURITY_HEADERS = {
   'Permissions-Policy': 'camera=(self), microphone=(), geolocation=()',
 };
 
+// Served beside web/ during development, as the deployed site has them (scripts/build-dist.mjs copies them).
+const MOUNTS = [{ prefix: '/models/', dir: join(ROOT, 'models') }];
+
 async function resolveFile(root, urlPath) {
   let decoded;
   try {
@@ -57,6 +60,11 @@ async function resolveFile(root, urlPath) {
     return null;
   }
   if (decoded.includes('\0')) return null;
+  const mount = MOUNTS.find((m) => decoded.startsWith(m.prefix));
+  if (mount && root === resolve(ROOT, 'web')) {
+    root = resolve(mount.dir);
+    decoded = decoded.slice(mount.prefix.length);
+  }
   let file = resolve(join(root, decoded));
   if (file !== root && !file.startsWith(root + sep)) return null;
   let info = await stat(file).catch(() => null);

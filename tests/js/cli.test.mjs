@@ -1,15 +1,18 @@
 // scripts/dermcam.mjs as a user runs it: output files, JSON, messages on stderr and exit codes.
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { explainMetadata } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
+import { decodeImage } from '../../web/js/core.mjs';
+import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
 import { EXPLAIN_FIXTURES } from './explain-helpers.mjs';
-import { ROOT } from './helpers.mjs';
+import { FIXTURES, ROOT } from './helpers.mjs';
+import { testConfig } from './test-config.mjs';
 
 const CLI = join(ROOT, 'scripts/dermcam.mjs');
 const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdin: 'ignore' });
@@ -70,4 +73,83 @@ test('errors go to stderr with a non-zero exit code', (t) => {
   assert.match(blocked.stderr, /Cannot explain through Elu/);
   assert.ok(!existsSync(join(dir, 'out.onnx')));
   assert.equal(run('prepare', fixture('resnet18'), join(dir, 'o.onnx'), '--classes', 'many').status, 2);
+});
+
+describe('explain', () => {
+  let dir;
+  let modelDir;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dermcam-explain-'));
+    modelDir = join(dir, 'model');
+    mkdirSync(modelDir);
+    copyFileSync(join(EXPLAIN_FIXTURES, 'mlp_head/model.onnx'), join(modelDir, 'model.onnx'));
+    writeFileSync(join(modelDir, 'model.json'), JSON.stringify(testConfig()));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('prints the documented JSON and writes the PNG and the .npy heatmap', async () => {
+    const png = join(dir, 'overlay.png');
+    const npy = join(dir, 'map.npy');
+    const out = run('explain', '--model', modelDir, '--image', join(FIXTURES, 'photo.jpg'), '--method', 'gradcam++',
+      '--class', '4', '--out', png, '--heatmap-out', npy, '--json');
+    assert.equal(out.status, 0, out.stderr);
+    const json = JSON.parse(out.stdout);
+    assert.deepEqual(Object.keys(json).sort(), ['explained_class', 'file', 'heatmap', 'low_confidence', 'map_status',
+      'method', 'overlay', 'predictions', 'target_layer', 'timings_ms'].sort());
+    assert.equal(json.predictions.length, 6);
+    assert.deepEqual(Object.keys(json.predictions[0]), ['index', 'label', 'probability']);
+    assert.deepEqual(json.explained_class, { index: 4, label: 'e' });
+    assert.equal(json.method, 'gradcam++');
+    assert.match(json.target_layer, /Relu/);
+    for (const stage of ['decode_preprocess', 'inference', 'cam', 'overlay']) assert.equal(typeof json.timings_ms[stage], 'number');
+    const image = await decodeImage(new Uint8Array(readFileSync(png)));
+    assert.deepEqual([image.width, image.height], [451, 300]);
+    const map = decodeNpy(new Uint8Array(readFileSync(npy)));
+    assert.deepEqual(map.shape, [64, 64]);
+    assert.ok(Math.max(...map.data) <= 1 && Math.min(...map.data) >= 0);
+  });
+
+  test('takes an exact tensor', () => {
+    const tensor = join(dir, 'input.npy');
+    writeFileSync(tensor, encodeNpy(new Float32Array(3 * 64 * 64).fill(0.1), [1, 3, 64, 64]));
+    const out = run('explain', '--model', modelDir, '--tensor', tensor, '--json', '--heatmap-out', join(dir, 't.npy'));
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(JSON.parse(out.stdout).timings_ms.decode_preprocess, undefined);
+    writeFileSync(tensor, encodeNpy(new Float32Array(10), [10]));
+    const bad = run('explain', '--model', modelDir, '--tensor', tensor);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /must be float32 with shape \[1, 3, 64, 64\]/);
+  });
+
+  test('audits a folder: one result per file, failures reported and counted', () => {
+    const photos = join(dir, 'photos');
+    const outputs = join(dir, 'outputs');
+    mkdirSync(photos);
+    copyFileSync(join(FIXTURES, 'photo.jpg'), join(photos, 'a.jpg'));
+    copyFileSync(join(FIXTURES, 'blocks.png'), join(photos, 'b.png'));
+    copyFileSync(join(FIXTURES, 'not_image.txt.jpg'), join(photos, 'c.jpg'));
+    const out = run('explain', '--model', modelDir, '--image', photos, '--out', outputs, '--json');
+    assert.equal(out.status, 1);
+    const results = JSON.parse(out.stdout);
+    assert.equal(results.length, 3);
+    assert.ok(existsSync(join(outputs, 'a.overlay.png')) && existsSync(join(outputs, 'b.overlay.png')));
+    assert.equal(results[2].error.code, 'unrecognized_format');
+    assert.match(out.stderr, /c\.jpg: This file is not a JPEG, PNG or BMP image/);
+  });
+
+  test('bad models and arguments fail with a message and exit code', () => {
+    assert.equal(run('explain', '--image', 'x.jpg').status, 2);
+    assert.equal(run('explain', '--model', modelDir, '--image', 'x.jpg', '--tensor', 'y.npy').status, 2);
+    assert.equal(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'photo.jpg'), '--method', 'magic').status, 2);
+    const missing = run('explain', '--model', join(dir, 'nowhere'), '--image', join(FIXTURES, 'photo.jpg'));
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^dermcam: /);
+    const broken = join(dir, 'broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'model.json'), JSON.stringify(testConfig({ labels: [{ id: 'x' }] })));
+    copyFileSync(join(modelDir, 'model.onnx'), join(broken, 'model.onnx'));
+    const invalid = run('explain', '--model', broken, '--image', join(FIXTURES, 'photo.jpg'));
+    assert.equal(invalid.status, 1);
+    assert.match(invalid.stderr, /model.json: 'labels' must list at least 2 classes/);
+  });
 });

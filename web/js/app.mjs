@@ -1,46 +1,345 @@
-// Minimal page: decode and preprocess a photo with the wasm core and show the upright display copy.
-// (The full app with the model, worker and explanations replaces this.)
-import { prepareImage } from './core.mjs';
+// The page: UI only. Everything heavy happens in the worker (web/js/worker.mjs).
+import { WorkerClient } from './client.mjs';
+import { STRINGS, pickLanguage } from './i18n.mjs';
 
-const input = document.querySelector('[data-testid="photo-input"]');
-const status = document.querySelector('[data-testid="status"]');
-const errorBox = document.querySelector('[data-testid="error"]');
-const figure = document.querySelector('figure');
-const canvas = document.querySelector('[data-testid="display"]');
-const info = document.querySelector('[data-testid="photo-info"]');
+const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
+const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+const client = new WorkerClient(new URL('./worker.mjs', import.meta.url));
 
-function showError(message) {
-  errorBox.textContent = message;
-  errorBox.hidden = false;
-  figure.hidden = true;
-  status.textContent = '';
-}
+const state = {
+  language: pickLanguage(localStorage.getItem('dermcam.language'), navigator.languages),
+  model: null,        // promise of the loaded model's description
+  modelInfo: null,
+  methods: null,
+  result: null,
+  busy: false,
+};
 
-async function analyse(file) {
-  errorBox.hidden = true;
-  status.textContent = 'Reading the photo…';
-  try {
-    const started = performance.now();
-    const result = await prepareImage(new Uint8Array(await file.arrayBuffer()));
-    const elapsed = performance.now() - started;
-    const { display, photo, tensor } = result;
-    canvas.width = display.width;
-    canvas.height = display.height;
-    canvas.getContext('2d').putImageData(new ImageData(display.rgba, display.width, display.height), 0, 0);
-    info.textContent = `${photo.format}, ${photo.width} × ${photo.height} px` +
-      (photo.exifOrientation !== 1 ? ` (turned upright from EXIF orientation ${photo.exifOrientation})` : '') +
-      `; model input ${tensor.shape.join(' × ')} prepared in ${elapsed.toFixed(0)} ms.`;
-    canvas.dataset.width = String(photo.width);
-    canvas.dataset.height = String(photo.height);
-    figure.hidden = false;
-    status.textContent = 'Photo ready.';
-  } catch (error) {
-    showError(error?.message ?? String(error));
+const t = (key) => STRINGS[state.language][key] ?? STRINGS.en[key] ?? key;
+
+function applyLanguage() {
+  document.documentElement.lang = state.language;
+  document.title = t('title');
+  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  for (const button of document.querySelectorAll('[data-language]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.language === state.language));
+  }
+  if (state.modelInfo) showModel(state.modelInfo);
+  if (state.result) {
+    showPredictions(state.result);
+    fillClassSelect();
+    showCamStatus(state.result);
   }
 }
 
-input.addEventListener('change', () => {
-  const file = input.files?.[0];
-  if (file) analyse(file);
-  input.value = '';
-});
+function setStatus(key) {
+  $('status').textContent = key ? t(key) : '';
+}
+
+function showError(error, prefixKey = 'errorGeneric') {
+  const byCode = {
+    unrecognized_format: 'errorNotImage', unsupported_format: 'errorUnsupported', corrupt_image: 'errorCorrupt',
+    image_too_large: 'errorTooLarge', empty_input: 'errorEmpty',
+  };
+  const key = byCode[error?.code];
+  const box = $('error');
+  box.textContent = key ? `${t(key)} ${t('tryAgain')}` : `${t(prefixKey)}: ${error?.message ?? error}. ${t('tryAgain')}`;
+  box.dataset.code = error?.code ?? 'internal';
+  box.hidden = false;
+  setStatus('');
+}
+
+function clearError() {
+  $('error').hidden = true;
+  $('error').textContent = '';
+}
+
+function localized(value) {
+  return typeof value === 'string' ? value : value?.[state.language] ?? value?.en ?? '';
+}
+
+function showModel(info) {
+  const { config } = info;
+  $('model-name').textContent = `${localized(config.name)}${config.version ? ` (${config.version})` : ''}`;
+  const card = document.querySelector('[data-testid="model-card"] .card');
+  card.replaceChildren();
+  const rows = [['cardSummary', localized(config.card.summary)], ['cardData', localized(config.card.data)],
+    ['cardIntendedUse', localized(config.card.intendedUse)], ['cardLimits', localized(config.card.limits)],
+    ['cardMetrics', formatMetrics(config.card.metrics)], ['cardLicence', config.card.licence],
+    ['cardProvenance', localized(config.card.provenance)]];
+  for (const [key, value] of rows) {
+    const dt = document.createElement('dt');
+    dt.textContent = t(key);
+    const dd = document.createElement('dd');
+    dd.textContent = value || '—';
+    card.append(dt, dd);
+  }
+}
+
+function formatMetrics(metrics, prefix = '') {
+  return Object.entries(metrics ?? {}).map(([k, v]) => (v && typeof v === 'object'
+    ? formatMetrics(v, `${prefix}${k}.`) : `${prefix}${k}: ${v}`)).join('; ');
+}
+
+function ensureModel() {
+  if (!state.model) {
+    $('model-progress').hidden = false;
+    setStatus('loadingModel');
+    client.onProgress = ({ loaded, total }) => {
+      const bar = $('model-progress');
+      if (total) {
+        bar.max = total;
+        bar.value = loaded;
+      } else {
+        bar.removeAttribute('value');
+      }
+    };
+    state.model = loadModel({ folder: DEFAULT_MODEL });
+  }
+  return state.model;
+}
+
+async function loadModel(request, type = 'load') {
+  try {
+    const [info, methods] = await Promise.all([client.request(type, request), client.request('methods')]);
+    state.modelInfo = info;
+    state.methods = methods;
+    showModel(info);
+    fillMethodSelects();
+    setStatus('modelReady');
+    return info;
+  } catch (error) {
+    state.model = null;
+    showError(error, 'errorModel');
+    throw error;
+  } finally {
+    $('model-progress').hidden = true;
+  }
+}
+
+function fillMethodSelects() {
+  const method = $('method');
+  const previous = method.value;
+  method.replaceChildren(...state.methods.methods.map((m) => new Option(m.label, m.id)));
+  method.value = previous || 'gradcam';
+  for (const option of method.options) {
+    option.title = state.methods.methods.find((m) => m.id === option.value).description;
+  }
+  const colormap = $('colormap');
+  const previousMap = colormap.value;
+  colormap.replaceChildren(...state.methods.colormaps.map((c) => new Option(c.label, c.id)));
+  colormap.value = previousMap || 'jet';
+}
+
+function fillClassSelect() {
+  const select = $('class');
+  const current = state.result?.explainedClass.index;
+  select.replaceChildren(...state.modelInfo.config.labels.map((label, i) => new Option(label[state.language] ?? label.en, String(i))));
+  if (current !== undefined) select.value = String(current);
+}
+
+function showPredictions(result) {
+  const list = $('predictions');
+  list.replaceChildren();
+  for (const p of result.predictions) {
+    const item = document.createElement('li');
+    item.dataset.label = p.label.id;
+    item.dataset.probability = p.probability.toFixed(6);
+    const percent = (100 * p.probability).toFixed(1);
+    const name = document.createElement('span');
+    name.textContent = `${p.label[state.language] ?? p.label.en}: ${percent}%`;
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.setAttribute('role', 'meter');
+    bar.setAttribute('aria-valuemin', '0');
+    bar.setAttribute('aria-valuemax', '100');
+    bar.setAttribute('aria-valuenow', percent);
+    bar.setAttribute('aria-label', name.textContent);
+    const fill = document.createElement('span');
+    fill.style.width = `${percent}%`;
+    bar.append(fill);
+    item.append(name, bar);
+    list.append(item);
+  }
+  $('low-confidence').hidden = !result.lowConfidence;
+}
+
+function draw(canvas, image) {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(image.rgba), image.width, image.height), 0, 0);
+}
+
+function showCamStatus(result) {
+  const box = $('cam-status');
+  box.hidden = result.status === 'ok';
+  box.textContent = result.status === 'ok' ? '' : result.message;
+  box.dataset.status = result.status;
+  const label = result.explainedClass.label;
+  $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label[state.language] ?? label.en}, ${result.method}`);
+  $('overlay-caption').textContent = `${t('overlay')} — ${label[state.language] ?? label.en}`;
+}
+
+function showExplanation(result) {
+  draw($('overlay'), result.overlay);
+  $('overlay').dataset.method = result.method;
+  $('overlay').dataset.classIndex = String(result.explainedClass.index);
+  $('overlay').dataset.status = result.status;
+  showCamStatus(result);
+}
+
+function renderOptions() {
+  return {
+    method: $('method').value || 'gradcam',
+    classIndex: state.result ? Number($('class').value) : undefined,
+    colormap: $('colormap').value || 'jet',
+    opacity: Number($('opacity').value),
+    outline: $('outline').checked,
+    box: $('outline').checked,
+    eigenSmooth: $('eigen-smooth').checked,
+    augSmooth: $('aug-smooth').checked,
+  };
+}
+
+async function analyse(file) {
+  if (!file) return;
+  clearError();
+  try {
+    await ensureModel();
+  } catch {
+    return;
+  }
+  state.busy = true;
+  setStatus('analysing');
+  try {
+    const bytes = await file.arrayBuffer();
+    const options = renderOptions();
+    delete options.classIndex;
+    const result = await client.request('analyse', { bytes, render: options }, [bytes]);
+    state.result = result;
+    $('result').hidden = false;
+    draw($('original'), result.display);
+    showPredictions(result);
+    fillClassSelect();
+    showExplanation(result);
+    setStatus('done');
+    refreshDiagnostics();
+  } catch (error) {
+    showError(error);
+  } finally {
+    state.busy = false;
+  }
+}
+
+let renderQueue = Promise.resolve();
+function rerender() {
+  if (!state.result) return;
+  renderQueue = renderQueue.then(async () => {
+    try {
+      const result = await client.request('render', { render: renderOptions() });
+      state.result = { ...state.result, ...result };
+      showExplanation(result);
+      refreshDiagnostics();
+    } catch (error) {
+      showError(error);
+    }
+  });
+}
+
+async function refreshDiagnostics() {
+  const info = await client.request('diagnostics');
+  const body = document.querySelector('[data-testid="diagnostics"] tbody');
+  const rows = Object.entries(info.timings).map(([stage, ms]) => [stage, `${ms.toFixed(1)} ${t('milliseconds')}`]);
+  rows.push(...Object.entries(info.modelTimings ?? {}).map(([stage, ms]) => [stage, `${ms.toFixed(1)} ${t('milliseconds')}`]));
+  rows.push([t('wasmHeap'), `${(info.wasmHeapBytes / 1048576).toFixed(1)} MiB`]);
+  rows.push([t('backend'), `ONNX Runtime Web (${info.backend})`]);
+  rows.push([t('threads'), String(info.threads)]);
+  rows.push([t('isolated'), info.crossOriginIsolated ? t('yes') : t('no')]);
+  rows.push([t('modelRuns'), String(info.modelRuns)]);
+  body.replaceChildren(...rows.map(([k, v]) => {
+    const tr = document.createElement('tr');
+    tr.dataset.key = k;
+    const th = document.createElement('th');
+    th.textContent = k;
+    const td = document.createElement('td');
+    td.textContent = v;
+    tr.append(th, td);
+    return tr;
+  }));
+  body.closest('details').dataset.modelRuns = String(info.modelRuns);
+}
+
+async function download() {
+  try {
+    const png = await client.request('png');
+    const url = URL.createObjectURL(new Blob([png], { type: 'image/png' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `dermcam-${state.result.explainedClass.label.id}-${state.result.method}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function loadOwnModel() {
+  const onnxFile = $('own-model-onnx').files?.[0];
+  const jsonFile = $('own-model-json').files?.[0];
+  if (!onnxFile) return;
+  clearError();
+  setStatus('preparingModel');
+  let config;
+  try {
+    config = jsonFile ? JSON.parse(await jsonFile.text()) : null;
+  } catch (error) {
+    showError(Object.assign(new Error(`model.json: ${error.message}`), { code: 'bad_model_config' }), 'errorModel');
+    return;
+  }
+  const onnxBytes = await onnxFile.arrayBuffer();
+  state.result = null;
+  $('result').hidden = true;
+  state.model = loadModel({ onnxBytes, config }, 'loadLocal');
+  await state.model.catch(() => {});
+}
+
+function bind() {
+  for (const button of document.querySelectorAll('[data-language]')) {
+    button.addEventListener('click', () => {
+      state.language = button.dataset.language;
+      localStorage.setItem('dermcam.language', state.language);
+      applyLanguage();
+    });
+  }
+  for (const id of ['photo-input', 'camera-input']) {
+    const input = $(id);
+    input.addEventListener('click', () => ensureModel().catch(() => {}));  // start the download while choosing
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      input.value = '';
+      analyse(file);
+    });
+  }
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    analyse(event.dataTransfer?.files?.[0]);
+  });
+  for (const id of ['method', 'class', 'colormap', 'outline', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
+  $('opacity').addEventListener('input', rerender);
+  $('download').addEventListener('click', download);
+  $('own-model-load').addEventListener('click', loadOwnModel);
+}
+
+bind();
+applyLanguage();
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('sw.js')  // next to index.html, so its scope covers the app
+    .catch(() => {});  // the app works without offline support
+}

@@ -15,11 +15,11 @@ function inputDims(valueInfo, inputShape) {
   out[0] = 1;  // batch
   if (inputShape) {
     if (inputShape.length !== rank - 1) {
-      throw new ExplainError('bad_input', `--input-shape has ${inputShape.length} dimensions; input '${valueInfo.name}' needs ${rank - 1}.`);
+      throw new ExplainError('bad_input', `The requested input shape has ${inputShape.length} dimensions; input '${valueInfo.name}' has ${rank - 1} besides the batch.`);
     }
     inputShape.forEach((d, i) => {
       if (fixed[i + 1] !== null && fixed[i + 1] !== d) {
-        throw new ExplainError('bad_input', `Input '${valueInfo.name}' has fixed dimension ${fixed[i + 1]} where --input-shape says ${d}.`);
+        throw new ExplainError('bad_input', `Input '${valueInfo.name}' has a fixed size of ${fixed[i + 1]} where the requested input shape has ${d}.`);
       }
       out[i + 1] = d;
     });

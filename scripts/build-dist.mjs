@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Builds dist/: the self-contained static site. Immutable files live under assets/<content hash>/ (safe to
+// cache forever); index.html, sw.js, the manifest and the precache list stay at the root. Serve it with
+// `node scripts/serve.mjs --root dist`, deploy it with render.yaml (Render) or to GitHub Pages (README).
+//   node scripts/build-dist.mjs        (after scripts/build.sh web)
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { precacheList } from './build-web-assets.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WEB = join(ROOT, 'web');
+const DIST = join(ROOT, 'dist');
+
+for (const required of ['generated/dermcam-core.wasm', 'generated/onnx-proto.mjs', 'generated/ort/ort.wasm.min.mjs']) {
+  if (!existsSync(join(WEB, required))) {
+    console.error(`web/${required} is missing: run scripts/build.sh web first.`);
+    process.exit(1);
+  }
+}
+if (!existsSync(join(ROOT, 'models/demo/model.onnx'))) {
+  console.error('models/demo/model.onnx is missing.');
+  process.exit(1);
+}
+
+const { version } = precacheList(WEB, [{ dir: join(ROOT, 'models/demo'), mount: 'models/demo' }]);
+const assets = `assets/${version}`;
+rmSync(DIST, { recursive: true, force: true });
+mkdirSync(join(DIST, assets), { recursive: true });
+for (const dir of ['js', 'css', 'generated']) {
+  cpSync(join(WEB, dir), join(DIST, assets, dir), { recursive: true, filter: (src) => !src.endsWith('precache.json') });
+}
+cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true });
+for (const file of ['sw.js', 'manifest.webmanifest']) cpSync(join(WEB, file), join(DIST, file));
+const html = readFileSync(join(WEB, 'index.html'), 'utf8')
+  .replace('href="css/app.css"', `href="${assets}/css/app.css"`)
+  .replace('src="js/app.mjs"', `src="${assets}/js/app.mjs"`);
+writeFileSync(join(DIST, 'index.html'), html);
+writeFileSync(join(DIST, '.nojekyll'), '');  // GitHub Pages: serve files starting with _ as they are
+mkdirSync(join(DIST, 'generated'), { recursive: true });
+const list = precacheList(DIST);
+writeFileSync(join(DIST, 'generated/precache.json'), `${JSON.stringify({ ...list, version }, null, 1)}\n`);
+console.log(`dist/ built: ${list.files.length} files, assets under ${assets}/`);

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Puts what the app serves besides its own sources into web/generated/: ONNX Runtime Web's wasm build (from
+// node_modules, so it is served from our origin, never a CDN) and precache.json, the list of files the
+// service worker caches for offline use, with a version hash of their contents.
+//   node scripts/build-web-assets.mjs
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WEB = join(ROOT, 'web');
+const ORT_DIST = join(ROOT, 'node_modules/onnxruntime-web/dist');
+export const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+/** Files under `root` the service worker should cache, as URLs relative to the app, plus a content hash. */
+export function precacheList(root, extraDirs = []) {
+  const files = [...walk(root), ...extraDirs.flatMap(({ dir }) => walk(dir))];
+  const urls = [];
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const extra = extraDirs.find(({ dir }) => file.startsWith(dir + sep));
+    const url = extra ? `${extra.mount}/${relative(extra.dir, file).split(sep).join('/')}` : relative(root, file).split(sep).join('/');
+    if (url === 'sw.js' || url === 'generated/precache.json' || url.endsWith('.map') || /(^|\/)(README|REPORT)\.md$/.test(url)) continue;
+    urls.push(url);
+    hash.update(url).update(readFileSync(file));
+  }
+  urls.sort();
+  return { version: hash.digest('hex').slice(0, 16), files: ['./', ...urls] };
+}
+
+function main() {
+  const out = join(WEB, 'generated/ort');
+  mkdirSync(out, { recursive: true });
+  for (const file of ORT_FILES) copyFileSync(join(ORT_DIST, file), join(out, file));
+  const list = precacheList(WEB, [{ dir: join(ROOT, 'models/demo'), mount: 'models/demo' }]);
+  writeFileSync(join(WEB, 'generated/precache.json'), `${JSON.stringify(list, null, 1)}\n`);
+  console.log(`web/generated: ONNX Runtime Web copied; ${list.files.length} files to precache (version ${list.version})`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

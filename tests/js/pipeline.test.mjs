@@ -1,0 +1,107 @@
+// The shared pipeline (web/js/pipeline.mjs) in Node with ONNX Runtime Web's wasm backend, as the CLI runs
+// it: model loading and validation, analysis, and re-rendering without re-running the model.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as core from '../../web/js/core.mjs';
+import { validateModelConfig } from '../../web/js/model-config.mjs';
+import { Explainer, PipelineError } from '../../web/js/pipeline.mjs';
+import { loadFixture, ortWeb } from './explain-helpers.mjs';
+import { fixture } from './helpers.mjs';
+import { LABELS, testConfig } from './test-config.mjs';
+
+let explainer;
+before(async () => {
+  explainer = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+  await explainer.load({ onnxBytes: loadFixture('mlp_head').model, config: testConfig() });
+});
+
+test('analyse gives sorted predictions, an explanation and timings', async () => {
+  const result = await explainer.analyse({ bytes: fixture('photo.jpg') });
+  assert.equal(result.predictions.length, 6);
+  const total = result.predictions.reduce((s, p) => s + p.probability, 0);
+  assert.ok(Math.abs(total - 1) < 1e-5);
+  assert.ok(result.predictions.every((p, i, all) => i === 0 || all[i - 1].probability >= p.probability));
+  assert.equal(result.explainedClass.index, result.predictions[0].index);
+  assert.deepEqual([result.map.width, result.map.height], [64, 64]);
+  assert.deepEqual([result.overlay.width, result.overlay.height], [451, 300]);
+  for (const stage of ['decodeAndPreprocess', 'inference', 'cam', 'overlay']) assert.ok(result.timings[stage] >= 0, stage);
+  assert.equal(result.ranModel, true);
+});
+
+test('switching method, colormap, opacity or a top-K class does not run the model again', async () => {
+  const first = await explainer.analyse({ bytes: fixture('photo.jpg') });
+  const runs = explainer.modelRuns;
+  const second = first.predictions[1].index;
+  const variants = [
+    // (Grad-CAM, HiResCAM and XGrad-CAM coincide for a pooling-then-linear head: not a change to look for here.)
+    { method: 'gradcam++' }, { method: 'eigencam' }, { colormap: 'viridis', opacity: 0.9 }, { outline: true, box: true },
+    { classIndex: second }, { method: 'layercam', classIndex: second, eigenSmooth: true },
+  ];
+  let previous = first.overlay.rgba;
+  for (const options of variants) {
+    const result = await explainer.render(options);
+    assert.equal(result.ranModel, false, JSON.stringify(options));
+    assert.notDeepEqual(result.overlay.rgba, previous, JSON.stringify(options));
+    previous = result.overlay.rgba;
+  }
+  assert.equal(explainer.modelRuns, runs);
+  // A class outside the top K needs one run, then it is remembered.
+  const outside = first.predictions[5].index;
+  assert.equal((await explainer.render({ classIndex: outside })).ranModel, true);
+  assert.equal((await explainer.render({ classIndex: outside, method: 'xgradcam' })).ranModel, false);
+  // aug_smooth: one batched run of the 6 augmented copies.
+  const smooth = await explainer.render({ augSmooth: true });
+  assert.equal(smooth.ranModel, true);
+  assert.equal(explainer.modelRuns, runs + 2);
+  assert.equal(smooth.status, 'ok');
+});
+
+test('an exact input tensor skips decoding and gives the same result as the photo', async () => {
+  const fromPhoto = await explainer.analyse({ bytes: fixture('photo.jpg') });
+  const prepared = await core.prepareImage(fixture('photo.jpg'), { width: 64, height: 64, resize: 'center-crop',
+    mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+  const fromTensor = await explainer.analyse({ tensor: { data: prepared.tensor.data, shape: [1, 3, 64, 64] } });
+  assert.deepEqual(fromTensor.predictions, fromPhoto.predictions);
+  assert.deepEqual(fromTensor.map.data, fromPhoto.map.data);
+  await assert.rejects(explainer.analyse({ tensor: { data: new Float32Array(10), shape: [1, 10] } }),
+    (e) => e instanceof PipelineError && e.code === 'shape_mismatch' && /\[1, 3, 64, 64\]/.test(e.message));
+});
+
+test('bad photos are refused and the pipeline keeps working', async () => {
+  await assert.rejects(explainer.analyse({ bytes: fixture('not_image.pdf.jpg') }), (e) => e.code === 'unrecognized_format');
+  await assert.rejects(explainer.analyse({ bytes: fixture('refused.gif') }), (e) => e.code === 'unsupported_format');
+  assert.equal((await explainer.analyse({ bytes: fixture('blocks.png') })).status, 'ok');
+});
+
+test('model.json and model must agree, with clear errors', async () => {
+  const other = new Explainer({ ort: await ortWeb(), core });
+  const model = loadFixture('mlp_head').model;
+  await assert.rejects(other.load({ onnxBytes: model, config: testConfig({ labels: LABELS.slice(0, 4) }) }),
+    /lists 4 labels, but the model scores 6 classes/);
+  await assert.rejects(other.load({ onnxBytes: model, config: testConfig({ input: { ...testConfig().input, width: 96 } }) }),
+    /Input 'input' has a fixed size of 64 where the requested input shape has 96/);
+  const { prepareExplainModel } = await import('../../web/js/onnx/explain.mjs');
+  const prepared = (await prepareExplainModel(await ortWeb(), model, { classes: 2 })).bytes;
+  await assert.rejects(other.load({ onnxBytes: prepared, config: testConfig({ input: { ...testConfig().input, width: 96 } }) }),
+    /model.json describes a NCHW input of 3 x 64 x 96, but the model takes 3 x 64 x 64/);
+  await assert.rejects(other.load({ onnxBytes: new Uint8Array([8, 1, 2]), config: testConfig() }), /not a readable ONNX model/);
+  await assert.rejects(other.load({ onnxBytes: model, config: { ...testConfig(), schema: 'v0' } }), /'schema' must be/);
+  // No model.json at all: generic labels, the model's own input size.
+  const described = await other.load({ onnxBytes: model, config: null });
+  assert.equal(described.config.labels[5].en, 'Class 5');
+  assert.equal(described.config.input.width, 64);
+});
+
+test('model.json validation names the field at fault', () => {
+  const bad = (patch, pattern) => assert.throws(() => validateModelConfig({ ...testConfig(), ...patch }), pattern);
+  bad({ labels: [{ id: 'x', en: 'X' }, { id: 'y', en: 'Y', vi: 'Y' }] }, /labels\[0\]\.vi must be a non-empty string/);
+  bad({ labels: [LABELS[0], LABELS[0]] }, /labels\[1\]\.id 'a' is used twice/);
+  bad({ input: { ...testConfig().input, layout: 'CHW' } }, /input.layout must be one of 'NCHW', 'NHWC'/);
+  bad({ input: { ...testConfig().input, std: [1, 0, 1] } }, /input.std must be an array of 3 valid numbers/);
+  bad({ model: '../secret.onnx' }, /'model' must be a file name/);
+  bad({ card: undefined }, /'card' \(the model card\) is required/);
+  bad({ lowConfidence: 2 }, /'lowConfidence' must be between 0 and 1/);
+  assert.throws(() => validateModelConfig([]), /must be a JSON object/);
+  assert.equal(validateModelConfig(testConfig()).input.filter, 'triangle');
+});

@@ -1,0 +1,329 @@
+// The explanation pipeline, shared by the Web Worker (web/js/worker.mjs) and the CLI (scripts/dermcam.mjs):
+// photo bytes -> decode + preprocess (wasm core) -> explain graph (ONNX Runtime) -> CAM + overlay (wasm core).
+//
+// One Explainer holds one model session. analyse() runs the model once and keeps what it returned
+// (activations and gradients of the top-K classes), so render() can switch method, class (among the K),
+// colormap, opacity or outline without running the model again; `modelRuns` counts the runs that happen.
+// Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
+import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
+import { ExplainError, decodeModel } from './onnx/model.mjs';
+import { preprocessOptions, validateModelConfig } from './model-config.mjs';
+
+export class PipelineError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'PipelineError';
+    this.code = code;
+  }
+}
+
+const AUG_BRIGHTNESS = [0.9, 1.0, 1.1];  // pytorch-grad-cam's aug_smooth: {flip, no flip} x brightness
+
+const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
+
+function softmax(values) {
+  const max = Math.max(...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((v) => v / total);
+}
+
+/** Mirror image of an NCHW or NHWC tensor (batch 1) along its width. */
+function flipTensor(data, shape, layout) {
+  const out = new Float32Array(data.length);
+  const [, d1, d2, d3] = shape;
+  const [channels, height, width] = layout === 'NCHW' ? [d1, d2, d3] : [d3, d1, d2];
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const from = layout === 'NCHW' ? (c * height + y) * width + x : (y * width + x) * channels + c;
+        const to = layout === 'NCHW' ? (c * height + y) * width + (width - 1 - x) : (y * width + (width - 1 - x)) * channels + c;
+        out[to] = data[from];
+      }
+    }
+  }
+  return out;
+}
+
+/** A description for a model that came without model.json: generic labels, ImageNet preprocessing. */
+export function defaultConfig(metadata) {
+  const shape = metadata.input.shape;
+  const nchw = shape[0] <= 4 && shape[2] > 4;
+  const unknown = { en: 'Not described: this model came without a model.json.', vi: 'Chưa được mô tả: mô hình này không kèm model.json.' };
+  return {
+    schema: 'dermcam-model/1',
+    name: { en: 'Your own model', vi: 'Mô hình của bạn' },
+    labels: Array.from({ length: metadata.score.classes }, (_, i) => ({ id: `class_${i}`, en: `Class ${i}`, vi: `Nhóm ${i}` })),
+    input: {
+      width: nchw ? shape[2] : shape[1], height: nchw ? shape[1] : shape[0], layout: nchw ? 'NCHW' : 'NHWC',
+      scale: '0-1', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: 'center-crop',
+    },
+    explain: { classes: metadata.classes.k, score: metadata.score.kind },
+    card: { summary: unknown, data: unknown, intendedUse: unknown, limits: unknown, provenance: unknown, licence: 'unknown' },
+  };
+}
+
+export class Explainer {
+  /**
+   * @param {{ort: object, core: object, sessionOptions?: object}} deps  ort: onnxruntime-web (or -node);
+   *   core: web/js/core.mjs (or an object with the same functions)
+   */
+  constructor({ ort, core, sessionOptions = {} }) {
+    this.ort = ort;
+    this.core = core;
+    this.sessionOptions = sessionOptions;
+    this.session = null;
+    this.modelRuns = 0;
+    this.timings = {};
+    this.current = null;
+  }
+
+  /**
+   * Loads a model: validates model.json, prepares the explain graph if the ONNX file is not prepared yet,
+   * checks the two agree, and creates the session.
+   */
+  async load({ onnxBytes, config: rawConfig, configName = 'model.json' }) {
+    let config = rawConfig ? validateModelConfig(rawConfig) : null;
+    const started = now();
+    let bytes = onnxBytes;
+    let metadata;
+    try {
+      metadata = explainMetadata(decodeModel(bytes));
+      if (!metadata) {
+        const input = config?.input;
+        const inputShape = !input ? undefined : input.layout === 'NCHW' ? [3, input.height, input.width]
+          : [input.height, input.width, 3];
+        const prepared = await prepareExplainModel(this.ort, bytes, {
+          layers: config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
+        });
+        bytes = prepared.bytes;
+        metadata = explainMetadata(decodeModel(bytes));
+      }
+    } catch (error) {
+      if (error instanceof ExplainError) throw new PipelineError(error.code, error.message);
+      throw error;
+    }
+    config ??= validateModelConfig(defaultConfig(metadata));
+    const expected = config.input.layout === 'NCHW' ? [3, config.input.height, config.input.width]
+      : [config.input.height, config.input.width, 3];
+    if (metadata.input.shape.join() !== expected.join()) {
+      throw new PipelineError('shape_mismatch', `${configName} describes a ${config.input.layout} input of ` +
+        `${expected.join(' x ')}, but the model takes ${metadata.input.shape.join(' x ')}.`);
+    }
+    if (metadata.score.classes !== config.labels.length) {
+      throw new PipelineError('label_mismatch', `${configName} lists ${config.labels.length} labels, but the model ` +
+        `scores ${metadata.score.classes} classes.`);
+    }
+    const prepareMs = now() - started;
+    const sessionStarted = now();
+    if (this.session) await this.session.release();
+    this.session = null;
+    try {
+      this.session = await this.ort.InferenceSession.create(bytes, this.sessionOptions);
+    } catch (error) {
+      throw new PipelineError('model_load_failed', `The model could not be loaded: ${error?.message ?? error}`);
+    }
+    this.config = config;
+    this.metadata = metadata;
+    this.current = null;
+    this.timings = { prepareModel: prepareMs, createSession: now() - sessionStarted };
+    return { config, metadata };
+  }
+
+  classFeed(classes) {
+    const k = this.metadata.classes.k;
+    const values = new BigInt64Array(k).fill(-1n);
+    classes.slice(0, k).forEach((c, i) => { values[i] = BigInt(c); });
+    return new this.ort.Tensor('int64', values, [k]);
+  }
+
+  async run(tensorData, batch, classes = []) {
+    const { input } = this.metadata;
+    const feeds = {
+      [input.name]: new this.ort.Tensor('float32', tensorData, [batch, ...input.shape]),
+      [this.metadata.classes.input]: this.classFeed(classes),
+    };
+    this.modelRuns += 1;
+    let results;
+    try {
+      results = await this.session.run(feeds);
+    } catch (error) {
+      throw new PipelineError('inference_failed', `The model failed on this input: ${error?.message ?? error}`);
+    }
+    const take = (name) => ({ data: results[name].data, dims: results[name].dims.map(Number) });
+    return {
+      scores: take(this.metadata.score.output),
+      modelOutput: take(this.metadata.score.modelOutput),
+      classes: Array.from(results[this.metadata.classes.output].data, Number),
+      layers: this.metadata.layers.map((l) => ({ activations: take(l.activations), gradients: take(l.gradients) })),
+    };
+  }
+
+  probabilities(run) {
+    const n = this.metadata.score.classes;
+    const output = Array.from(run.modelOutput.data.subarray(0, n));
+    switch (this.metadata.score.seededBefore) {
+      case 'Softmax': return output;
+      case 'LogSoftmax': return output.map(Math.exp);
+      case 'Sigmoid': return output;
+      default: return this.metadata.score.kind === 'probability' ? output : softmax(Array.from(run.scores.data.subarray(0, n)));
+    }
+  }
+
+  /**
+   * Runs the model on a photo ({bytes}) or an exact input tensor ({tensor: {data: Float32Array, shape}}).
+   * @returns the predictions and the first explanation (see render()).
+   */
+  async analyse(source, renderOptions = {}) {
+    if (!this.session) throw new PipelineError('no_model', 'No model is loaded.');
+    const timings = {};
+    let tensor;
+    let view;
+    if (source.bytes) {
+      const started = now();
+      const prepared = await this.core.prepareImage(source.bytes, preprocessOptions(this.config));
+      timings.decodeAndPreprocess = now() - started;
+      tensor = prepared.tensor;
+      view = { display: prepared.display, content: prepared.placement.tensorContent, mapping: prepared.tensorToDisplay,
+        photo: prepared.photo };
+    } else if (source.tensor) {
+      const expected = [1, ...this.metadata.input.shape];
+      if (!(source.tensor.data instanceof Float32Array) || source.tensor.shape.join() !== expected.join()) {
+        throw new PipelineError('shape_mismatch', `The input tensor must be float32 with shape [${expected.join(', ')}]` +
+          ` (got ${source.tensor.data?.constructor?.name ?? typeof source.tensor.data} [${source.tensor.shape?.join(', ')}]).`);
+      }
+      tensor = { data: source.tensor.data, shape: expected, layout: this.config.input.layout };
+      view = this.tensorView(tensor);
+    } else {
+      throw new PipelineError('bad_source', 'Nothing to analyse: give image bytes or a tensor.');
+    }
+    const started = now();
+    const run = await this.run(tensor.data, 1);
+    timings.inference = now() - started;
+    const probabilities = this.probabilities(run);
+    const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
+      .sort((a, b) => b.probability - a.probability);
+    this.current = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings };
+    const explanation = await this.render(renderOptions);
+    return { predictions, lowConfidence: predictions[0].probability < this.config.lowConfidence, ...explanation, ranModel: true };
+  }
+
+  // A display image for a raw tensor: the input de-normalised back to pixels.
+  tensorView(tensor) {
+    const { width, height, layout, scale, mean, std } = this.config.input;
+    const k = scale === '0-1' ? 255 : 1;
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      for (let c = 0; c < 3; c++) {
+        const v = layout === 'NCHW' ? tensor.data[c * width * height + i] : tensor.data[i * 3 + c];
+        rgba[i * 4 + c] = (v * std[c] + mean[c]) * k;
+      }
+      rgba[i * 4 + 3] = 255;
+    }
+    return { display: { width, height, rgba }, content: { x0: 0, y0: 0, x1: width, y1: height },
+      mapping: { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 }, photo: null };
+  }
+
+  /** Model outputs that explain `classIndex` (and the slot in them), running the model only if needed. */
+  async outputsFor(classIndex, augSmooth) {
+    const { run, tensor } = this.current;
+    if (augSmooth) {
+      if (!this.current.augByClass.has(classIndex)) {
+        const size = tensor.data.length;
+        const batch = new Float32Array(size * 6);
+        const flipped = flipTensor(tensor.data, tensor.shape, this.config.input.layout);
+        const flags = [];
+        let b = 0;
+        for (const flip of [false, true]) {
+          for (const brightness of AUG_BRIGHTNESS) {
+            const source = flip ? flipped : tensor.data;
+            for (let i = 0; i < size; i++) batch[b * size + i] = source[i] * brightness;
+            flags.push(flip);
+            b++;
+          }
+        }
+        const started = now();
+        this.current.augByClass.set(classIndex, { run: await this.run(batch, 6, [classIndex]), flags });
+        this.current.timings.augInference = now() - started;
+      }
+      return { ...this.current.augByClass.get(classIndex), slot: 0, ranModel: true };
+    }
+    const slot = run.classes.indexOf(classIndex);
+    if (slot >= 0) return { run, flags: [false], slot, ranModel: false };
+    if (!this.current.runsByClass.has(classIndex)) {
+      this.current.runsByClass.set(classIndex, await this.run(tensor.data, 1, [classIndex]));
+    }
+    return { run: this.current.runsByClass.get(classIndex), flags: [false], slot: 0, ranModel: true };
+  }
+
+  /**
+   * Recomputes the explanation for the current photo.
+   * @param {{method?: string, classIndex?: number, eigenSmooth?: boolean, augSmooth?: boolean, colormap?: string,
+   *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number}} options
+   * @returns {{explainedClass, method, status, message, map: {data, width, height}, overlay, display, timings, ranModel}}
+   */
+  async render(options = {}) {
+    if (!this.current) throw new PipelineError('no_photo', 'Analyse a photo first.');
+    const method = options.method ?? 'gradcam';
+    const classIndex = options.classIndex ?? this.current.predictions[0].index;
+    if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.config.labels.length) {
+      throw new PipelineError('bad_class', `Class ${classIndex} does not exist; the model has ${this.config.labels.length}.`);
+    }
+    const { width, height } = this.config.input;
+    const timings = this.current.timings;
+    const runsBefore = this.modelRuns;
+    const { run, flags, slot } = await this.outputsFor(classIndex, Boolean(options.augSmooth));
+    const k = run.layers[0].gradients.dims[1];
+    const camStarted = now();
+    const runs = flags.map((flipped, b) => ({
+      flipped,
+      layers: this.metadata.layers.map((layer, l) => {
+        const { activations, gradients } = run.layers[l];
+        const per = activations.data.length / activations.dims[0];
+        return {
+          activations: activations.data.subarray(b * per, (b + 1) * per),
+          gradients: gradients.data.subarray((b * k + slot) * per, (b * k + slot + 1) * per),
+          shape: [1, ...layer.shape],
+          layout: layer.layout,
+        };
+      }),
+    }));
+    const cam = await this.core.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: 0,
+      outputWidth: width, outputHeight: height, runs });
+    timings.cam = now() - camStarted;
+    const overlayStarted = now();
+    const { view } = this.current;
+    const overlay = await this.core.renderOverlay({
+      display: view.display, map: cam.map, mapWidth: width, mapHeight: height, tensorContent: view.content,
+      tensorToDisplay: view.mapping, colormap: options.colormap ?? 'jet', opacity: options.opacity ?? 0.5,
+      outline: Boolean(options.outline), box: Boolean(options.box), threshold: options.threshold ?? 0.5,
+    });
+    timings.overlay = now() - overlayStarted;
+    this.current.overlay = overlay;
+    this.current.map = cam;
+    return {
+      explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
+      method,
+      status: cam.status,
+      message: cam.message,
+      map: { data: cam.map, width: cam.width, height: cam.height },
+      raw: cam.layers,
+      overlay,
+      display: view.display,
+      photo: view.photo,
+      timings: { ...timings },
+      ranModel: this.modelRuns > runsBefore,
+    };
+  }
+
+  async overlayPng() {
+    if (!this.current?.overlay) throw new PipelineError('no_photo', 'Analyse a photo first.');
+    return this.core.encodePng(this.current.overlay);
+  }
+
+  async release() {
+    if (this.session) await this.session.release();
+    this.session = null;
+    this.current = null;
+  }
+}
