@@ -10,6 +10,8 @@ ctest --test-dir "$BUILD_NATIVE" --output-on-failure -j "$JOBS"
 cd "$ROOT"
 log "JS tests (node --test)"
 node --test tests/js/
+log "dist/ for deployment"
+node scripts/build-dist.mjs
 log "browser tests (Chromium)"
 node --test --test-concurrency=1 tests/e2e/
 log "all tests passed"

@@ -180,8 +180,10 @@ function showCamStatus(result) {
   $('overlay-caption').textContent = `${t('overlay')} — ${label[state.language] ?? label.en}`;
 }
 
+let renderCount = 0;
 function showExplanation(result) {
   draw($('overlay'), result.overlay);
+  $('overlay').dataset.stamp = String(++renderCount);  // lets tests (and assistive tools) see a new render
   $('overlay').dataset.method = result.method;
   $('overlay').dataset.classIndex = String(result.explainedClass.index);
   $('overlay').dataset.status = result.status;

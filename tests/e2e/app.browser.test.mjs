@@ -1,0 +1,242 @@
+// The app end to end in headless Chromium: a photo gives predictions and a heatmap, controls re-render
+// without re-running the model, errors are plain and recoverable, nothing leaves the page during an
+// analysis, it works offline after the first visit, in English and Vietnamese, on a phone-sized screen.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ARTIFACTS, openBrowser } from './browser.mjs';
+import { FIXTURES } from '../js/helpers.mjs';
+import { EXPLAIN_FIXTURES } from '../js/explain-helpers.mjs';
+
+const PHOTO = join(FIXTURES, 'photo.jpg');
+const sel = (id) => `[data-testid="${id}"]`;
+
+let env;
+before(async () => {
+  env = await openBrowser();
+});
+after(async () => {
+  await env?.close();
+});
+
+async function newPage(options = {}) {
+  const context = await env.browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const requests = [];
+  page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), at: Date.now() }));
+  await page.goto(env.baseUrl);
+  return { context, page, errors, requests };
+}
+
+async function analyse(page, file) {
+  const before = await page.getAttribute(sel('overlay'), 'data-stamp');
+  await page.setInputFiles(sel('photo-input'), file);
+  await page.waitForFunction(([testid, old]) => {
+    const status = document.querySelector('[data-testid="status"]').textContent;
+    const error = document.querySelector('[data-testid="error"]');
+    const overlay = document.querySelector(`[data-testid="${testid}"]`);
+    return !error.hidden || (overlay.dataset.stamp && overlay.dataset.stamp !== old && status.length > 0);
+  }, ['overlay', before], { timeout: 60_000 });
+}
+
+async function overlayPixels(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="overlay"]');
+    return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data);
+  });
+}
+
+async function modelRuns(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns !== undefined);
+  return Number(await page.getAttribute(sel('diagnostics'), 'data-model-runs'));
+}
+
+async function waitForRender(page, previousStamp) {
+  await page.waitForFunction((old) => document.querySelector('[data-testid="overlay"]').dataset.stamp !== old, previousStamp);
+}
+
+describe('the app', () => {
+  let session;
+  before(async () => {
+    session = await newPage({ locale: 'en-US' });
+  });
+  after(async () => {
+    await session.context.close();
+  });
+
+  test('a real photo gives predictions, a heatmap and the disclaimer', async () => {
+    const { page } = session;
+    await analyse(page, PHOTO);
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    const items = await page.$$eval(`${sel('predictions')} li`, (lis) => lis.map((li) => ({
+      label: li.dataset.label, probability: Number(li.dataset.probability) })));
+    assert.equal(items.length, 6);
+    assert.ok(Math.abs(items.reduce((s, i) => s + i.probability, 0) - 1) < 1e-3);
+    assert.ok(items.every((item, i) => i === 0 || items[i - 1].probability >= item.probability));
+    const pixels = await overlayPixels(page);
+    const original = await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="original"]');
+      return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data);
+    });
+    let changed = 0;
+    for (let i = 0; i < pixels.length; i += 4) changed += pixels[i] !== original[i] || pixels[i + 2] !== original[i + 2];
+    assert.ok(changed > pixels.length / 4 / 10, `heatmap covers only ${changed} pixels`);
+    assert.equal(await page.isVisible(sel('disclaimer')), true);
+    assert.match(await page.textContent(sel('disclaimer')), /not a diagnosis/);
+    await page.screenshot({ path: join(ARTIFACTS, 'app-result.png'), fullPage: true });
+  });
+
+  test('switching method, class, colours and opacity re-renders without running the model', async () => {
+    const { page } = session;
+    const runs = await modelRuns(page);
+    let pixels = await overlayPixels(page);
+    const steps = [
+      async () => page.selectOption(sel('method'), 'eigencam'),
+      async () => page.selectOption(sel('method'), 'layercam'),
+      async () => page.selectOption(sel('colormap'), 'viridis'),
+      async () => page.fill(sel('opacity'), '0.9'),
+      async () => page.check(sel('outline')),
+    ];
+    for (const step of steps) {
+      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+      await step();
+      await waitForRender(page, stamp);
+      const next = await overlayPixels(page);
+      assert.notDeepEqual(next, pixels);
+      pixels = next;
+    }
+    // The second most likely class is among the explained top 3: no new run either.
+    const second = await page.evaluate(() => {
+      const li = document.querySelectorAll('[data-testid="predictions"] li')[1];
+      const options = [...document.querySelectorAll('[data-testid="class"] option')];
+      return options.find((o) => o.textContent.startsWith(li.textContent.split(':')[0])).value;
+    });
+    const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('class'), second);
+    await waitForRender(page, stamp);
+    assert.equal(await page.getAttribute(sel('overlay'), 'data-class-index'), second);
+    assert.notDeepEqual(await overlayPixels(page), pixels);
+    await page.click(`${sel('diagnostics')} summary`);
+    assert.equal(await modelRuns(page), runs);
+    assert.match(await page.textContent(sel('diagnostics')), /Threads\s*2/);
+    assert.match(await page.textContent(sel('diagnostics')), /Cross-origin isolated\s*yes/);
+    await page.screenshot({ path: join(ARTIFACTS, 'app-controls.png'), fullPage: true });
+  });
+
+  test('the overlay downloads as a PNG', async () => {
+    const { page } = session;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(sel('download'))]);
+    assert.match(download.suggestedFilename(), /^dermcam-.*\.png$/);
+    const bytes = readFileSync(await download.path());
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  });
+
+  test('a bad file shows a plain error, and the next photo works', async () => {
+    const { page } = session;
+    for (const [file, pattern] of [['not_image.pdf.jpg', /not a photo dermcam can read/], ['refused.gif', /not supported/],
+      ['blocks_progressive.jpg', null]]) {
+      await analyse(page, join(FIXTURES, file));
+      if (pattern) {
+        assert.match(await page.textContent(sel('error')), pattern);
+        assert.match(await page.textContent(sel('error')), /choose another photo/);
+        await page.screenshot({ path: join(ARTIFACTS, `app-error-${file}.png`) });
+      } else {
+        assert.equal(await page.isHidden(sel('error')), true);
+      }
+    }
+    const truncated = join(ARTIFACTS, 'truncated.png');
+    const png = readFileSync(join(FIXTURES, 'blocks.png'));
+    (await import('node:fs')).writeFileSync(truncated, png.subarray(0, 70));
+    await analyse(page, truncated);
+    assert.match(await page.textContent(sel('error')), /damaged or incomplete/);
+    await analyse(page, PHOTO);
+    assert.equal(await page.isHidden(sel('error')), true);
+  });
+
+  test('no request leaves the page while a photo is analysed', async () => {
+    const { page, requests } = session;
+    const start = Date.now();
+    await analyse(page, join(FIXTURES, 'blocks.png'));
+    const during = requests.filter((r) => r.at >= start);
+    assert.deepEqual(during.map((r) => r.url), []);
+    for (const r of requests) {
+      assert.ok(r.url.startsWith(env.baseUrl) || r.url.startsWith('data:') || r.url.startsWith('blob:'), r.url);
+      assert.equal(r.method, 'GET', r.url);
+    }
+  });
+});
+
+describe('language, phone screen and keyboard', () => {
+  test('Vietnamese follows the browser and can be switched', async () => {
+    const { context, page } = await newPage({ locale: 'vi-VN' });
+    assert.equal(await page.getAttribute('html', 'lang'), 'vi');
+    assert.match(await page.textContent(sel('disclaimer')), /không phải là chẩn đoán/);
+    await analyse(page, PHOTO);
+    assert.match(await page.textContent(sel('predictions')), /Nốt ruồi|dày sừng|mạch máu|trứng cá|chàm|hắc tố/i);
+    await page.click(sel('language-en'));
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.match(await page.textContent(sel('disclaimer')), /not a diagnosis/);
+    await context.close();
+  });
+
+  test('usable on a phone screen and by keyboard', async () => {
+    const { context, page, errors } = await newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true,
+      locale: 'en-US' });
+    await analyse(page, PHOTO);
+    const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+    assert.ok(widths.doc <= widths.view + 1, `horizontal scroll: ${widths.doc} > ${widths.view}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'app-phone.png'), fullPage: true });
+    // Every control is reachable with Tab and labelled.
+    const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')]
+      .filter((el) => !el.closest('label') && !el.textContent.trim() && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML));
+    assert.deepEqual(unlabeled, []);
+    await page.focus(sel('method'));
+    const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.keyboard.press('ArrowDown');
+    await waitForRender(page, stamp);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe('bring your own model', () => {
+  test('a local .onnx without description is prepared in the worker and explains photos', async () => {
+    const { context, page } = await newPage({ locale: 'en-US' });
+    await page.click(`${sel('own-model')} summary`);
+    await page.setInputFiles(sel('own-model-onnx'), join(EXPLAIN_FIXTURES, 'mlp_head/model.onnx'));
+    await page.click(sel('own-model-load'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Your own model'));
+    await analyse(page, PHOTO);
+    assert.match(await page.textContent(sel('predictions')), /Class \d/);
+    await page.screenshot({ path: join(ARTIFACTS, 'app-own-model.png'), fullPage: true });
+    await page.setInputFiles(sel('own-model-onnx'), join(FIXTURES, 'photo.jpg'));
+    await page.click(sel('own-model-load'));
+    await page.waitForSelector(`${sel('error')}:not([hidden])`);
+    assert.match(await page.textContent(sel('error')), /could not be loaded: This is not a readable ONNX model/);
+    await context.close();
+  });
+});
+
+describe('offline', () => {
+  test('after the first visit the app works without a network', async () => {
+    const { context, page } = await newPage({ locale: 'en-US' });
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return registration.active.state;
+    });
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await context.setOffline(true);
+    await page.reload();
+    await analyse(page, PHOTO);
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    assert.equal((await page.$$(`${sel('predictions')} li`)).length, 6);
+    await page.screenshot({ path: join(ARTIFACTS, 'app-offline.png'), fullPage: true });
+    await context.close();
+  });
+});
