@@ -109,30 +109,32 @@ async function loadWebOrt() {
   return ort;
 }
 
+async function readJson(path) {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ExplainError('bad_model_config', `${path} is not valid JSON: ${error.message}`);
+  }
+}
+
 async function readModel(path, layer) {
   let onnxPath = path;
   let configPath = null;
+  let config = null;
   if (existsSync(path) && statSync(path).isDirectory()) {
     configPath = join(path, 'model.json');
     if (!existsSync(configPath)) throw new ExplainError('read_failed', `${path} has no model.json.`);
-    const config = JSON.parse(await readFile(configPath, 'utf8'));
-    onnxPath = join(path, config.model ?? 'model.onnx');
+    config = await readJson(configPath);
+    onnxPath = join(path, typeof config.model === 'string' ? basename(config.model) : 'model.onnx');
   } else if (existsSync(join(dirname(path), 'model.json'))) {
     configPath = join(dirname(path), 'model.json');
+    config = await readJson(configPath);
   }
   let onnxBytes;
-  let config = null;
   try {
     onnxBytes = new Uint8Array(await readFile(onnxPath));
   } catch (error) {
     throw new ExplainError('read_failed', `Cannot read ${onnxPath}: ${error.message}`);
-  }
-  if (configPath) {
-    try {
-      config = JSON.parse(await readFile(configPath, 'utf8'));
-    } catch (error) {
-      throw new ExplainError('bad_model_config', `${configPath} is not valid JSON: ${error.message}`);
-    }
   }
   if (layer) {
     const metadata = explainMetadata(decodeModel(onnxBytes));

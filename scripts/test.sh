@@ -7,6 +7,15 @@ source "$(dirname "$0")/lib.sh"
 log "native tests (ctest)"
 ctest --test-dir "$BUILD_NATIVE" --output-on-failure -j "$JOBS"
 
+log "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S "$ROOT" -B "$ROOT/build/asan" -DCMAKE_BUILD_TYPE=Debug -DDERMCAM_SANITIZE=ON >/dev/null
+cmake --build "$ROOT/build/asan" -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$ROOT/build/asan" --output-on-failure -j "$JOBS"
+
+log "fuzzing, a short run of every harness"
+"$ROOT/scripts/fuzz.sh" "${DERMCAM_FUZZ_SECONDS:-20}"
+
 cd "$ROOT"
 log "JS tests (node --test)"
 node --test tests/js/

@@ -163,8 +163,9 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
           for (int i = 0; i < z; ++i) raw[i] += row[i];
         }
       }
-      if (!std::all_of(raw.begin(), raw.end(), [](double v) { return std::isfinite(v); })) {
-        non_finite = true;  // finite inputs can still overflow
+      const auto representable = [](double v) { return std::isfinite(v) && std::fabs(v) <= 3.4e38; };
+      if (!std::all_of(raw.begin(), raw.end(), representable)) {
+        non_finite = true;  // finite inputs can still overflow, or leave float range
         if (r == 0) result.layers.push_back({layer.width, layer.height, std::vector<float>(z, 0.0f), 0, 0,
                                              MapStatus::kNonFinite});
         continue;
@@ -181,9 +182,15 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
         result.layers.push_back(std::move(lm));
       }
 
+      // ReLU and min-max scaling in double, so huge raw values cannot overflow float on the way to [0, 1].
+      double lo = std::max(raw[0], 0.0);
+      double hi = lo;
+      for (double v : raw) {
+        lo = std::min(lo, std::max(v, 0.0));
+        hi = std::max(hi, std::max(v, 0.0));
+      }
       std::vector<float> scaled(z);
-      for (int i = 0; i < z; ++i) scaled[i] = static_cast<float>(std::max(raw[i], 0.0));
-      scale_in_place(scaled);
+      for (int i = 0; i < z; ++i) scaled[i] = static_cast<float>((std::max(raw[i], 0.0) - lo) / (hi - lo + kScaleEps));
       const std::vector<float> resized = resize_map_bilinear(scaled.data(), layer.width, layer.height, out_w, out_h);
       for (size_t i = 0; i < out_size; ++i) fused[i] += std::max(resized[i], 0.0f);
     }

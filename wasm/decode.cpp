@@ -57,6 +57,70 @@ void convert_to_rgb8(const Sample* src, size_t pixel_count, int channels, uint32
   }
 }
 
+uint32_t be32(const uint8_t* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]; }
+
+// Width and height as the file's header states them, read without stb so that an absurd size is reported as
+// too large (stb's own header check gives up with a generic message). False when the header is unreadable.
+bool header_dimensions(ImageFormat format, const uint8_t* data, size_t size, uint64_t* width, uint64_t* height) {
+  switch (format) {
+    case ImageFormat::kPng:
+      if (size < 24 || std::memcmp(data + 12, "IHDR", 4) != 0) return false;
+      *width = be32(data + 16);
+      *height = be32(data + 20);
+      return true;
+    case ImageFormat::kBmp: {
+      if (size < 26) return false;
+      const uint32_t header = data[14] | (data[15] << 8) | (data[16] << 16) | (uint32_t{data[17]} << 24);
+      if (header == 12) {  // OS/2 BITMAPCOREHEADER: 16-bit sizes
+        *width = data[18] | (data[19] << 8);
+        *height = data[20] | (data[21] << 8);
+        return true;
+      }
+      const int32_t w = static_cast<int32_t>(data[18] | (data[19] << 8) | (data[20] << 16) | (uint32_t{data[21]} << 24));
+      const int32_t h = static_cast<int32_t>(data[22] | (data[23] << 8) | (data[24] << 16) | (uint32_t{data[25]} << 24));
+      *width = static_cast<uint64_t>(w < 0 ? -static_cast<int64_t>(w) : w);
+      *height = static_cast<uint64_t>(h < 0 ? -static_cast<int64_t>(h) : h);  // negative: top-down rows
+      return true;
+    }
+    case ImageFormat::kJpeg: {
+      size_t pos = 2;
+      while (pos + 4 <= size) {
+        if (data[pos] != 0xFF) return false;
+        const uint8_t marker = data[pos + 1];
+        if (marker == 0xFF) {
+          ++pos;
+          continue;
+        }
+        if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+          pos += 2;
+          continue;
+        }
+        if (marker == 0xDA || marker == 0xD9) return false;
+        const size_t length = (static_cast<size_t>(data[pos + 2]) << 8) | data[pos + 3];
+        const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (frame) {
+          if (pos + 9 > size) return false;
+          *height = (static_cast<uint64_t>(data[pos + 5]) << 8) | data[pos + 6];
+          *width = (static_cast<uint64_t>(data[pos + 7]) << 8) | data[pos + 8];
+          return true;
+        }
+        if (length < 2) return false;
+        pos += 2 + length;
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+Error too_large(uint64_t width, uint64_t height, uint64_t limit) {
+  const uint64_t pixels = width * height;
+  return Error{ErrorCode::kImageTooLarge,
+               "The image is " + std::to_string(width) + " x " + std::to_string(height) + " pixels (" +
+                   std::to_string(pixels / 1000000) + " MP); the limit is " + std::to_string(limit / 1000000) + " MP."};
+}
+
 }  // namespace
 
 Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const DecodeOptions& options) {
@@ -80,6 +144,16 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
                                                     " images are not supported; please use a JPEG, PNG or BMP."};
   }
 
+  uint64_t claimed_width = 0;
+  uint64_t claimed_height = 0;
+  if (header_dimensions(out.format, data, size, &claimed_width, &claimed_height)) {
+    if (claimed_width == 0 || claimed_height == 0) {
+      return Error{ErrorCode::kCorruptImage, "The image has a zero width or height."};
+    }
+    if (claimed_width * claimed_height > options.max_pixels) {
+      return too_large(claimed_width, claimed_height, options.max_pixels);
+    }
+  }
   const int length = static_cast<int>(size);
   int width = 0;
   int height = 0;
@@ -89,12 +163,7 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
     return Error{ErrorCode::kCorruptImage, "The image has a zero width or height."};
   }
   const uint64_t pixel_count = static_cast<uint64_t>(width) * static_cast<uint64_t>(height);
-  if (pixel_count > options.max_pixels) {
-    return Error{ErrorCode::kImageTooLarge,
-                 "The image is " + std::to_string(width) + " x " + std::to_string(height) + " pixels (" +
-                     std::to_string(pixel_count / 1000000) + " MP); the limit is " +
-                     std::to_string(options.max_pixels / 1000000) + " MP."};
-  }
+  if (pixel_count > options.max_pixels) return too_large(width, height, options.max_pixels);
 
   const bool sixteen_bit = stbi_is_16_bit_from_memory(data, length) != 0;
   int decoded_w = 0;

@@ -218,6 +218,34 @@ describe('bring your own model', () => {
     await page.click(sel('own-model-load'));
     await page.waitForSelector(`${sel('error')}:not([hidden])`);
     assert.match(await page.textContent(sel('error')), /could not be loaded: This is not a readable ONNX model/);
+
+    const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'dermcam-byom-'));
+    const { writeFileSync } = await import('node:fs');
+    const { testConfig } = await import('../js/test-config.mjs');
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"schema": "dermcam-model/1", labels: oops}');
+    const mismatched = join(dir, 'mismatched.json');
+    writeFileSync(mismatched, JSON.stringify(testConfig({ input: { ...testConfig().input, width: 96, height: 96 } })));
+    const wrongLabels = join(dir, 'labels.json');
+    writeFileSync(wrongLabels, JSON.stringify(testConfig({ labels: testConfig().labels.slice(0, 3) })));
+    const model = join(EXPLAIN_FIXTURES, 'mlp_head/model.onnx');
+    for (const [json, pattern] of [[broken, /model.json: .*JSON/], [mismatched, /fixed size of 64 where the requested input shape has 96/],
+      [wrongLabels, /lists 3 labels, but the model scores 6 classes/]]) {
+      await page.setInputFiles(sel('own-model-onnx'), model);
+      await page.setInputFiles(sel('own-model-json'), json);
+      await page.click(sel('own-model-load'));
+      await page.waitForFunction((re) => {
+        const error = document.querySelector('[data-testid="error"]');
+        return !error.hidden && new RegExp(re).test(error.textContent);
+      }, pattern.source);
+    }
+    // After all that, the app still loads a good model and analyses a photo.
+    await page.setInputFiles(sel('own-model-json'), []);
+    await page.setInputFiles(sel('own-model-onnx'), model);
+    await page.click(sel('own-model-load'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent.includes('ready'));
+    await analyse(page, PHOTO);
+    assert.equal(await page.isHidden(sel('error')), true);
     await context.close();
   });
 });

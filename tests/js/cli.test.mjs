@@ -151,5 +151,14 @@ describe('explain', () => {
     const invalid = run('explain', '--model', broken, '--image', join(FIXTURES, 'photo.jpg'));
     assert.equal(invalid.status, 1);
     assert.match(invalid.stderr, /model.json: 'labels' must list at least 2 classes/);
+    writeFileSync(join(broken, 'model.json'), '{ not json');
+    assert.match(run('explain', '--model', broken, '--image', join(FIXTURES, 'photo.jpg')).stderr, /is not valid JSON/);
+    writeFileSync(join(broken, 'model.json'), JSON.stringify(testConfig({ input: { ...testConfig().input, height: 32 } })));
+    const shape = run('explain', '--model', broken, '--image', join(FIXTURES, 'photo.jpg'));
+    assert.equal(shape.status, 1);
+    assert.match(shape.stderr, /fixed size of 64 where the requested input shape has 32/);
+    writeFileSync(join(broken, 'model.onnx'), 'garbage');
+    writeFileSync(join(broken, 'model.json'), JSON.stringify(testConfig()));
+    assert.match(run('explain', '--model', broken, '--image', join(FIXTURES, 'photo.jpg')).stderr, /not a readable ONNX model/);
   });
 });
