@@ -52,7 +52,7 @@ export const SECURITY_HEADERS = {
 // Served beside web/ during development, as the deployed site has them (scripts/build-dist.mjs copies them).
 const MOUNTS = [{ prefix: '/models/', dir: join(ROOT, 'models') }];
 
-async function resolveFile(root, urlPath) {
+async function resolveFile(root, urlPath, extraMounts = []) {
   let decoded;
   try {
     decoded = decodeURIComponent(urlPath.split('?')[0].split('#')[0]);
@@ -60,7 +60,7 @@ async function resolveFile(root, urlPath) {
     return null;
   }
   if (decoded.includes('\0')) return null;
-  const mount = MOUNTS.find((m) => decoded.startsWith(m.prefix));
+  const mount = [...extraMounts, ...MOUNTS].find((m) => decoded.startsWith(m.prefix));
   if (mount && root === resolve(ROOT, 'web')) {
     root = resolve(mount.dir);
     decoded = decoded.slice(mount.prefix.length);
@@ -76,7 +76,7 @@ async function resolveFile(root, urlPath) {
 }
 
 /** Starts the server; resolves to the http.Server once it listens. port 0 picks a free port. */
-export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false } = {}) {
+export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false, mounts = [] } = {}) {
   const absoluteRoot = resolve(root);
   const server = createServer(async (request, response) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
@@ -84,7 +84,7 @@ export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const found = await resolveFile(absoluteRoot, request.url ?? '/');
+    const found = await resolveFile(absoluteRoot, request.url ?? '/', mounts);
     if (log) console.log(`${request.method} ${request.url} ${found ? 200 : 404}`);
     if (!found) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');

@@ -6,4 +6,9 @@
 #define STBI_NO_STDIO    // bytes come from memory only; no file access in the browser
 #define STBI_NO_LINEAR   // no float (HDR) output path
 #define STBI_NO_HDR
+#if defined(__EMSCRIPTEN__) && defined(__SSE2__)
+// stb's SSE2 IDCT and colour conversion, through Emscripten's SSE2-on-wasm-SIMD headers. stb documents them
+// as bit-identical to its scalar code, so native and wasm still decode to the same pixels.
+#define STBI__X86_TARGET  // stb enables (and detects) its SSE2 path only for x86 targets
+#endif
 #include <stb_image.h>

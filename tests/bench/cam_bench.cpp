@@ -1,6 +1,6 @@
 // Google Benchmark targets for the CAM engine: each method on a MobileNetV2-sized target layer
 // (1280 x 7 x 7, output 224 x 224), and upsampling + colormap + blend onto a 1024 x 768 photo.
-// Run: build/native/tests/bench/dermcam_cam_bench
+// Run: build/native/tests/bench/dermcam_bench (scripts/bench.sh)
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -84,4 +84,4 @@ BENCHMARK(BM_Overlay1024x768)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace dermcam
 
-BENCHMARK_MAIN();
+

@@ -178,3 +178,20 @@ describe('explain graph refusals', () => {
     await assert.rejects(prepareExplainModel(ort, fixture.model, { score: 'softmax' }), /'logit' or 'probability'/);
   });
 });
+
+describe('stripping an explain graph', () => {
+  test('gives back the plain classifier with the same outputs', async () => {
+    const { stripExplainGraph } = await import('../../web/js/onnx/explain.mjs');
+    const ort = await ortNode();
+    const fixture = loadFixture('op_zoo_opset17');
+    const { bytes, report } = await prepareExplainModel(ort, fixture.model, { classes: 2, layers: [fixture.manifest.layer] });
+    const plain = stripExplainGraph(bytes);
+    const model = decodeModel(plain);
+    assert.equal(explainMetadata(model), null);
+    assert.deepEqual(model.graph.output.map((o) => o.name), ['output']);
+    assert.ok(model.graph.node.length <= decodeModel(fixture.model).graph.node.length);
+    const outputs = await runModel(ort, plain, report.input.name, fixture.input);
+    const original = await runModel(ort, fixture.model, report.input.name, fixture.input);
+    assert.ok(maxAbsDiff(outputs.output.data, original.output.data) <= 1e-6);
+  });
+});

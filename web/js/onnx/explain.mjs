@@ -538,3 +538,30 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     },
   };
 }
+
+/**
+ * The plain classifier inside a prepared model: the dermcam inputs, outputs, nodes and metadata removed
+ * (what the model was before `prepare`, up to MaxPool nodes keeping an unused Indices output).
+ */
+export function stripExplainGraph(modelBytes) {
+  const model = decodeModel(modelBytes);
+  const metadata = explainMetadata(model);
+  if (!metadata) return modelBytes;
+  const graph = model.graph;
+  const added = new Set([metadata.classes.input, metadata.classes.output, metadata.score.output,
+    ...metadata.layers.flatMap((l) => [l.activations, l.gradients])]);
+  graph.output = graph.output.filter((o) => !added.has(o.name));
+  graph.input = graph.input.filter((i) => !added.has(i.name));
+  const needed = new Set(graph.output.map((o) => o.name));
+  const kept = [];
+  for (let i = graph.node.length - 1; i >= 0; i--) {
+    const node = graph.node[i];
+    if (!node.output.some((o) => needed.has(o))) continue;
+    kept.push(node);
+    for (const input of node.input) if (input) needed.add(input);
+  }
+  graph.node = kept.reverse();
+  graph.initializer = graph.initializer.filter((t) => needed.has(t.name));
+  model.metadataProps = model.metadataProps.filter((p) => p.key !== EXPLAIN_METADATA_KEY);
+  return encodeModel(model);
+}

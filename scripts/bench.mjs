@@ -1,0 +1,279 @@
+#!/usr/bin/env node
+// dermcam's benchmarks, side by side in one run. Prints a table and rewrites BENCHMARKS.md.
+//   node scripts/bench.mjs [--runs 20] [--soak 500] [--quick] [--no-write] [--json FILE]
+// Medians over --runs measurements after warm-up; ratios come from interleaved runs in the same process.
+// Never part of the test suite's assertions: tests only check that this script still runs (--quick).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+import { startServer } from './serve.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUILD = join(ROOT, 'build/bench');
+const { values: args } = parseArgs({ options: {
+  runs: { type: 'string' }, soak: { type: 'string' }, quick: { type: 'boolean' }, 'no-write': { type: 'boolean' },
+  json: { type: 'string' },
+} });
+const RUNS = Number(args.runs ?? (args.quick ? 2 : 20));
+const SOAK = Number(args.soak ?? (args.quick ? 2 : 500));
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-precise-memory-info'];
+const log = (message) => console.error(`bench: ${message}`);
+
+function photos() {
+  mkdirSync(BUILD, { recursive: true });
+  const files = { 224: [224, 224], '1mp': [1155, 866], '12mp': [4000, 3000] };
+  const missing = Object.keys(files).filter((name) => !existsSync(join(BUILD, `${name}.jpg`)));
+  if (missing.length) {
+    log('making the benchmark photos (Pillow)');
+    const script = `
+from PIL import Image, ImageFilter
+import numpy as np
+src = Image.open('/usr/lib/python3/dist-packages/skimage/data/chelsea.png').convert('RGB')
+rng = np.random.default_rng(1)
+for name, (w, h) in ${JSON.stringify(files)}.items():
+    img = np.asarray(src.resize((w, h), Image.LANCZOS)).astype(np.float32)
+    img += rng.normal(0, 3, img.shape)  # sensor-like noise, so the JPEG is as dense as a real photo
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save('${BUILD}/' + name + '.jpg', quality=90)
+`;
+    execFileSync('/usr/bin/python3', ['-c', script], { stdio: 'inherit' });
+  }
+  return Object.fromEntries(Object.keys(files).map((name) => [name, `/bench-photos/${name}.jpg`]));
+}
+
+const MODELS = [
+  { name: 'demo', url: '/models/demo/model.onnx' },
+  { name: 'mobilenet_v2', url: '/bench-models/mobilenet_v2/model.onnx' },
+  { name: 'resnet18', url: '/bench-models/resnet18/model.onnx' },
+];
+
+function native() {
+  const binary = join(ROOT, 'build/native/tests/bench/dermcam_bench');
+  if (!existsSync(binary)) throw new Error('build/native/tests/bench/dermcam_bench is missing: run scripts/build.sh native');
+  log('native Google Benchmark targets');
+  const json = JSON.parse(execFileSync(binary, ['--benchmark_format=json', `--benchmark_min_time=${args.quick ? 0.01 : 0.5}`],
+    { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  return json.benchmarks.map((b) => ({ name: b.name, label: b.label ?? '', time: b.real_time, unit: b.time_unit }));
+}
+
+async function inNode(photoUrls) {
+  log('Node: ONNX Runtime Web (wasm backend), 1 thread');
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = `${join(ROOT, 'node_modules/onnxruntime-web/dist')}/`;
+  ort.env.logLevel = 'error';
+  const core = await import('../web/js/core.mjs');
+  const lib = { ...(await import('../web/js/onnx/explain.mjs')), ...(await import('../web/js/onnx/model.mjs')),
+    ...(await import('../web/js/pipeline.mjs')) };
+  // shared.mjs imports nothing itself; load it from its file.
+  const { measureExplainVsPlain, measureStages } = await import('../tests/bench/web/shared.mjs');
+  const path = (url) => url.replace('/models/', `${ROOT}models/`).replace('/bench-models/', `${ROOT}tests/fixtures/explain/`)
+    .replace('/bench-photos/', `${BUILD}/`);
+  const bytes = (url) => new Uint8Array(readFileSync(path(url)));
+  const demoConfig = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
+  const out = { models: [], stages: [] };
+  for (const model of MODELS) {
+    out.models.push({ name: model.name, ...(await measureExplainVsPlain({ lib, ort, core, bytes: bytes(model.url),
+      config: model.name === 'demo' ? demoConfig : null, photo: bytes(photoUrls['1mp']), runs: RUNS,
+      sessionOptions: { executionProviders: ['wasm'] } })) });
+  }
+  for (const [name, url] of Object.entries(photoUrls)) {
+    out.stages.push({ photo: name, ...(await measureStages({ lib, ort, core, bytes: bytes(MODELS[0].url), config: demoConfig,
+      photo: bytes(url), runs: RUNS, sessionOptions: { executionProviders: ['wasm'] } })) });
+  }
+  return out;
+}
+
+async function inBrowser(browser, base, photoUrls, threads) {
+  log(`Chromium: ONNX Runtime Web, ${threads} thread(s), cross-origin isolated`);
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await page.goto(`${base}bench/bench.html?threads=${threads}`);
+  await page.waitForFunction(() => window.benchReady === true);
+  const result = await page.evaluate((config) => window.runBench(config),
+    { models: MODELS, photos: photoUrls, runs: RUNS, soak: SOAK });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  result.memory.cdpJsHeapUsed = metrics.JSHeapUsedSize;
+  await page.close();
+  return result;
+}
+
+function transferSizes() {
+  const precache = JSON.parse(readFileSync(join(ROOT, 'web/generated/precache.json'), 'utf8'));
+  return precache.files.filter((f) => f !== './').map((file) => {
+    const path = file.startsWith('models/') ? join(ROOT, file) : join(ROOT, 'web', file);
+    const data = readFileSync(path);
+    return {
+      file,
+      raw: data.length,
+      gzip: gzipSync(data, { level: 9 }).length,
+      brotli: brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+  }).sort((a, b) => b.raw - a.raw);
+}
+
+async function visits(browser, base) {
+  log('first and repeat visit');
+  const context = await browser.newContext({ serviceWorkers: 'allow' });
+  let bytes = 0;
+  let requests = 0;
+  // Every request of the context: page, worker and service worker. Answers from the service worker's
+  // cache never reach the network and are not counted.
+  context.on('requestfinished', async (request) => {
+    const response = await request.response();
+    if (!response || response.fromServiceWorker()) return;
+    const sizes = await request.sizes();
+    bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+    requests += 1;
+  });
+  const page = await context.newPage();
+  const analyse = async () => {
+    await page.setInputFiles('[data-testid="photo-input"]', join(ROOT, 'tests/fixtures/images/photo.jpg'));
+    await page.waitForSelector('[data-testid="predictions"] li', { timeout: 120_000 });
+  };
+  await page.goto(base);
+  await analyse();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForTimeout(2000);  // let the precache finish
+  const first = { bytes, requests };
+  bytes = 0;
+  requests = 0;
+  await page.reload();
+  await analyse();
+  await page.waitForTimeout(500);
+  const repeat = { bytes, requests };
+  await context.close();
+  return { first, repeat };
+}
+
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const kib = (n) => `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
+const mib = (n) => (n === null || n === undefined ? 'n/a' : `${(n / 1048576).toFixed(1)} MiB`);
+
+function versions() {
+  const read = (cmd, argv) => {
+    try {
+      return execFileSync(cmd, argv, { encoding: 'utf8' }).split('\n')[0].trim();
+    } catch {
+      return 'n/a';
+    }
+  };
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    node: process.version,
+    chromium: read('/usr/bin/chromium', ['--version']),
+    emscripten: read('emcc', ['--version']),
+    gxx: read('g++', ['--version']),
+    ort: JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version,
+  };
+}
+
+function report({ meta, nativeResults, node, browsers, sizes, visit }) {
+  const lines = [];
+  const goal = (ratio) => (ratio <= 1.05 ? 'met' : 'missed');
+  lines.push('# dermcam benchmarks', '',
+    `Generated by \`scripts/bench.sh\` on ${meta.date}: ${meta.machine}. Node ${meta.node}, ${meta.chromium}, ` +
+    `ONNX Runtime Web ${meta.ort}, ${meta.emscripten.replace(/\s*\(.*$/, '')}, ${meta.gxx}.`,
+    `Medians of ${RUNS} runs after 3 warm-up runs; ratios come from interleaved runs in the same process.`, '');
+  lines.push('## 1. Explain vs plain (goal: at most 1.05x)', '',
+    'Plain: the classifier alone (`stripExplainGraph`) plus a softmax. Explain: the explain graph (forward + gradients ' +
+    'of the top 3 classes) plus Grad-CAM and the overlay on a 1024 px display copy. Same tensor, same engine.', '',
+    '| model | where | plain ms | explain ms | ratio | explain graph alone | goal |', '|---|---|---:|---:|---:|---:|---|');
+  const envs = [['Node, 1 thread', node], ...browsers.map((b) => [`Chromium, ${b.threads} thread${b.threads > 1 ? 's' : ''}`, b])];
+  for (const [where, env] of envs) {
+    for (const m of env.models) {
+      lines.push(`| ${m.name} | ${where} | ${fmt(m.plainMs)} | ${fmt(m.explainMs)} | ${m.ratio.toFixed(2)}x | ` +
+        `${fmt(m.explainInferenceMs)} ms (${m.inferenceRatio.toFixed(2)}x) | ${goal(m.ratio)} |`);
+    }
+  }
+  const missed = envs.flatMap(([, env]) => env.models).filter((m) => m.ratio > 1.05);
+  if (missed.length) {
+    lines.push('', '**Where the goal is missed, and why.** The profile splits each explanation into the explain graph ' +
+      'run (the column "explain graph alone") and the fixed CAM + overlay cost (the difference to "explain ms"). ' +
+      'For the small test models the plain run takes a few milliseconds, so the fixed cost of Grad-CAM and of ' +
+      'blending a 1024 px overlay (about ' + fmt(median(missed.map((m) => m.explainMs - m.explainInferenceMs))) +
+      ' ms here) dominates the ratio; the gradient part itself (backward through the head only) is in the ' +
+      '"explain graph alone" ratio. The overlay cost does not grow with the model, so the ratio falls towards that ' +
+      'column as models get larger.');
+  }
+  lines.push('', '## 2. Stage breakdown (demo model, Chromium 2 threads / Node)', '',
+    '| photo | where | decode | preprocess | inference | CAM | overlay | total |', '|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const [where, env] of [['Chromium, 2 threads', browsers.find((b) => b.threads === 2) ?? browsers[0]], ['Node', node]]) {
+    for (const s of env.stages) {
+      lines.push(`| ${s.photo} (${s.width} x ${s.height}, ${kib(s.bytes)}) | ${where} | ${fmt(s.decodeMs)} | ${fmt(s.preprocessMs)} | ` +
+        `${fmt(s.inferenceMs)} | ${fmt(s.camMs)} | ${fmt(s.overlayMs)} | ${fmt(s.totalMs)} |`);
+    }
+  }
+  lines.push('', '## 3. Decode + preprocess of a 12 MP JPEG, same page, same run', '',
+    '| where | dermcam wasm (decode, EXIF, antialiased resize, normalise, 1024 px display copy) | browser (createImageBitmap + canvas + JS normalise) | ratio |',
+    '|---|---:|---:|---:|');
+  for (const b of browsers) {
+    lines.push(`| Chromium, ${b.threads} thread(s) | ${fmt(b.decode12mp.wasm)} ms | ${fmt(b.decode12mp.browser)} ms | ` +
+      `${(b.decode12mp.wasm / b.decode12mp.browser).toFixed(2)}x |`);
+  }
+  lines.push('', 'The browser decodes JPEG natively (libjpeg-turbo with SIMD, possibly off the main thread) and lets the ' +
+    'canvas shrink the image; dermcam decodes with stb_image in wasm, applies EXIF orientation itself, resamples ' +
+    'with a Pillow-exact antialiasing filter and makes the display copy in the same call.');
+  lines.push('', '## 4. Memory', '', '| where | wasm heap after one 12 MP explanation | after ' + SOAK +
+    ' more | page memory (how) |', '|---|---:|---:|---|');
+  for (const b of browsers) {
+    lines.push(`| Chromium, ${b.threads} thread(s) | ${mib(b.memory.wasmHeapAfterOne12mp)} | ${mib(b.memory.wasmHeapAfterSoak)} | ` +
+      `${mib(b.memory.page.bytes)} (${b.memory.page.how}); JS heap ${mib(b.memory.cdpJsHeapUsed)} (DevTools) |`);
+  }
+  lines.push('', '## 5. Transfer', '', '| asset | raw | gzip | brotli |', '|---|---:|---:|---:|');
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const s of sizes) {
+    lines.push(`| ${s.file} | ${kib(s.raw)} | ${kib(s.gzip)} | ${kib(s.brotli)} |`);
+    for (const k of Object.keys(total)) total[k] += s[k];
+  }
+  lines.push(`| **all** | ${kib(total.raw)} | ${kib(total.gzip)} | ${kib(total.brotli)} |`, '',
+    `First visit (page, model, one analysis, service worker precache): ${kib(visit.first.bytes)} in ${visit.first.requests} ` +
+    `requests (this server sends no compression). Repeat visit (reload and one analysis): ${kib(visit.repeat.bytes)} in ` +
+    `${visit.repeat.requests} requests: only the page itself is fetched from the network; everything else comes from the ` +
+    'service worker cache.');
+  lines.push('', '## 6. Native kernels (Google Benchmark, g++ -O3)', '', '| benchmark | time |', '|---|---:|');
+  for (const b of nativeResults) lines.push(`| ${b.name}${b.label ? ` (${b.label})` : ''} | ${fmt(b.time)} ${b.unit} |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : 0;
+}
+
+const photoUrls = photos();
+const nativeResults = native();
+const node = await inNode(photoUrls);
+const server = await startServer({ port: 0, mounts: [
+  { prefix: '/bench/', dir: join(ROOT, 'tests/bench/web') },
+  { prefix: '/bench-models/', dir: join(ROOT, 'tests/fixtures/explain') },
+  { prefix: '/bench-photos/', dir: BUILD },
+] });
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+let results;
+try {
+  const browsers = [];
+  for (const threads of [1, 2]) browsers.push(await inBrowser(browser, base, photoUrls, threads));
+  const visit = await visits(browser, base);
+  results = { meta: versions(), nativeResults, node, browsers, sizes: transferSizes(), visit };
+} finally {
+  await browser.close();
+  await new Promise((done) => server.close(done));
+}
+const markdown = report(results);
+console.log(markdown);
+if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
+if (!args['no-write']) writeFileSync(join(ROOT, 'BENCHMARKS.md'), markdown);
+

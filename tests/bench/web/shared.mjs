@@ -1,0 +1,80 @@
+// Measurements shared by the browser page (bench-page.mjs) and Node (scripts/bench.mjs): same code, same
+// engine (ONNX Runtime Web's wasm backend and our wasm core), so the numbers compare. The caller passes
+// `lib` = {explainMetadata, prepareExplainModel, stripExplainGraph, decodeModel, Explainer} from web/js,
+// since the page and Node reach those modules by different paths.
+
+const now = () => performance.now();
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const WARMUP = 3;
+
+function softmax(values) {
+  const max = Math.max(...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((v) => v / total);
+}
+
+/** Plain classifier vs explain graph + CAM + overlay, interleaved, same tensor, medians over `runs`. */
+export async function measureExplainVsPlain({ lib, ort, core, bytes, config, photo, runs, sessionOptions }) {
+  const { explainMetadata, prepareExplainModel, stripExplainGraph, decodeModel, Explainer } = lib;
+  const prepared = explainMetadata(decodeModel(bytes)) ? bytes
+    : (await prepareExplainModel(ort, bytes, { classes: 3 })).bytes;
+  const explainer = new Explainer({ ort, core, sessionOptions });
+  await explainer.load({ onnxBytes: prepared, config });
+  await explainer.analyse({ bytes: photo });  // sets up the 1 MP display the overlay is drawn on
+  const tensor = explainer.current.tensor;
+  const plain = await ort.InferenceSession.create(stripExplainGraph(prepared), sessionOptions);
+  const inputName = explainer.metadata.input.name;
+  const plainTimes = [];
+  const explainTimes = [];
+  const explainInference = [];
+  for (let i = 0; i < runs + WARMUP; i++) {
+    let t = now();
+    const feeds = { [inputName]: new ort.Tensor('float32', tensor.data, [1, ...explainer.metadata.input.shape]) };
+    const result = await plain.run(feeds);
+    softmax(Array.from(result[plain.outputNames[0]].data));
+    const plainMs = now() - t;
+    t = now();
+    explainer.current.run = await explainer.run(tensor.data, 1);
+    const inferenceMs = now() - t;
+    await explainer.render({ method: 'gradcam' });
+    const explainMs = now() - t;
+    if (i >= WARMUP) {
+      plainTimes.push(plainMs);
+      explainTimes.push(explainMs);
+      explainInference.push(inferenceMs);
+    }
+  }
+  await plain.release();
+  await explainer.release();
+  const plainMs = median(plainTimes);
+  const explainMs = median(explainTimes);
+  return { plainMs, explainMs, explainInferenceMs: median(explainInference), ratio: explainMs / plainMs,
+    inferenceRatio: median(explainInference) / plainMs, runs };
+}
+
+/** decode, preprocess, inference, CAM, overlay medians for one photo through the app's pipeline. */
+export async function measureStages({ lib, ort, core, bytes, config, photo, runs, sessionOptions }) {
+  const { Explainer } = lib;
+  const explainer = new Explainer({ ort, core, sessionOptions });
+  await explainer.load({ onnxBytes: bytes, config });
+  const stages = { decode: [], decodeAndPreprocess: [], inference: [], cam: [], overlay: [] };
+  let photoInfo;
+  for (let i = 0; i < runs + WARMUP; i++) {
+    const t = now();
+    photoInfo = await core.decodeImage(photo);
+    const decode = now() - t;
+    const result = await explainer.analyse({ bytes: photo });
+    if (i < WARMUP) continue;
+    stages.decode.push(decode);
+    for (const key of ['decodeAndPreprocess', 'inference', 'cam', 'overlay']) stages[key].push(result.timings[key]);
+  }
+  await explainer.release();
+  const m = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)]));
+  return { width: photoInfo.width, height: photoInfo.height, bytes: photo.length, decodeMs: m.decode,
+    preprocessMs: Math.max(0, m.decodeAndPreprocess - m.decode), inferenceMs: m.inference, camMs: m.cam,
+    overlayMs: m.overlay, totalMs: m.decodeAndPreprocess + m.inference + m.cam + m.overlay };
+}
