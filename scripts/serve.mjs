@@ -75,11 +75,16 @@ async function resolveFile(root, urlPath, extraMounts = []) {
   return info?.isFile() ? { file, size: info.size } : null;
 }
 
-/** Starts the server; resolves to the http.Server once it listens. port 0 picks a free port. */
-export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false, mounts = [] } = {}) {
+/**
+ * Starts the server; resolves to the http.Server once it listens. port 0 picks a free port.
+ * isolated: false leaves out COOP/COEP (as GitHub Pages serves the app), to test the single-thread path.
+ */
+export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false, mounts = [],
+  isolated = true } = {}) {
   const absoluteRoot = resolve(root);
+  const headers = Object.entries(SECURITY_HEADERS).filter(([name]) => isolated || !name.startsWith('Cross-Origin-'));
   const server = createServer(async (request, response) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    for (const [name, value] of headers) response.setHeader(name, value);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

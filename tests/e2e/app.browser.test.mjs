@@ -26,6 +26,10 @@ async function newPage(options = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   const requests = [];
   page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), at: Date.now() }));
   await page.goto(env.baseUrl);
@@ -87,6 +91,8 @@ describe('the app', () => {
     assert.ok(changed > pixels.length / 4 / 10, `heatmap covers only ${changed} pixels`);
     assert.equal(await page.isVisible(sel('disclaimer')), true);
     assert.match(await page.textContent(sel('disclaimer')), /not a diagnosis/);
+    assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
+    assert.deepEqual(session.errors, []);
     await page.screenshot({ path: join(ARTIFACTS, 'app-result.png'), fullPage: true });
   });
 
@@ -170,6 +176,24 @@ describe('the app', () => {
   });
 });
 
+describe('choosing a photo', () => {
+  test('a dropped photo is analysed; the camera input asks for the rear camera', async () => {
+    const { context, page } = await newPage({ locale: 'en-US' });
+    const bytes = [...readFileSync(PHOTO)];
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.jpg', { type: 'image/jpeg' }));
+      const zone = document.querySelector('[data-testid="drop-zone"]');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForSelector(`${sel('predictions')} li`, { timeout: 60_000 });
+    assert.equal((await page.$$(`${sel('predictions')} li`)).length, 6);
+    assert.equal(await page.getAttribute(sel('camera-input'), 'capture'), 'environment');
+    await context.close();
+  });
+});
+
 describe('language, phone screen and keyboard', () => {
   test('Vietnamese follows the browser and can be switched', async () => {
     const { context, page } = await newPage({ locale: 'vi-VN' });
@@ -213,6 +237,7 @@ describe('bring your own model', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Your own model'));
     await analyse(page, PHOTO);
     assert.match(await page.textContent(sel('predictions')), /Class \d/);
+    assert.equal(await page.isVisible(sel('low-confidence')), true);  // an untrained-looking spread of scores
     await page.screenshot({ path: join(ARTIFACTS, 'app-own-model.png'), fullPage: true });
     await page.setInputFiles(sel('own-model-onnx'), join(FIXTURES, 'photo.jpg'));
     await page.click(sel('own-model-load'));

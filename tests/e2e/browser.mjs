@@ -12,8 +12,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** Serves web/ and opens Chromium; returns {baseUrl, browser, close()}. */
-export async function openBrowser() {
-  const server = await startServer({ port: 0 });
+export async function openBrowser({ isolated = true } = {}) {
+  const server = await startServer({ port: 0, isolated });
   const baseUrl = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

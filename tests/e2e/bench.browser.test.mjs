@@ -1,0 +1,26 @@
+// The benchmark suite still runs end to end (quick mode: 2 runs, nothing written). No timing is asserted:
+// speed is reported by scripts/bench.sh in BENCHMARKS.md, never tested.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ROOT } from '../js/helpers.mjs';
+
+test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dermcam-bench-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = spawnSync(process.execPath, [join(ROOT, 'scripts/bench.mjs'), '--quick', '--no-write', '--json',
+    join(dir, 'bench.json')], { encoding: 'utf8', stdin: 'ignore', maxBuffer: 64 << 20 });
+  assert.equal(out.status, 0, out.stderr.slice(-2000));
+  for (const heading of ['Explain vs plain', 'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer',
+    'Native kernels']) {
+    assert.ok(out.stdout.includes(heading), heading);
+  }
+  const results = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
+  assert.deepEqual(results.browsers.map((b) => [b.threads, b.crossOriginIsolated]), [[1, true], [2, true]]);
+  assert.equal(results.node.models.length, 3);
+  assert.ok(results.nativeResults.some((b) => b.name.startsWith('BM_CamMethod')));
+});

@@ -1,0 +1,29 @@
+// Without COOP/COEP (as on GitHub Pages) the page is not cross-origin isolated: ONNX Runtime runs on one
+// thread, the diagnostics say so, and the app works the same.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+
+import { openBrowser } from './browser.mjs';
+import { FIXTURES } from '../js/helpers.mjs';
+
+let env;
+before(async () => {
+  env = await openBrowser({ isolated: false });
+});
+after(async () => {
+  await env?.close();
+});
+
+test('not isolated: one thread, said in the diagnostics, and a working analysis', async () => {
+  const page = await env.browser.newPage();
+  await page.goto(env.baseUrl);
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'photo.jpg'));
+  await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
+  await page.click('[data-testid="diagnostics"] summary');
+  await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns !== undefined);
+  const text = await page.textContent('[data-testid="diagnostics"]');
+  assert.match(text, /Threads\s*1/);
+  assert.match(text, /Cross-origin isolated\s*no/);
+});
