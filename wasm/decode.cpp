@@ -2,11 +2,14 @@
 
 #include <stb_image.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "decode_budget.h"
 #include "exif.h"
 #include "orientation.h"
 
@@ -17,9 +20,17 @@ struct StbFree {
   void operator()(void* p) const { stbi_image_free(p); }
 };
 
+// stb's peak for any supported image is below 16 bytes per pixel (16-bit RGBA: inflated data plus output).
+constexpr uint64_t kBudgetPerPixel = 16;
+constexpr uint64_t kBudgetSlack = 32ull << 20;
+
 Error stb_error(ImageFormat format) {
   const char* reason = stbi_failure_reason();
   const std::string why = reason != nullptr ? reason : "unknown reason";
+  if (DecodeBudget::exceeded()) {
+    return {ErrorCode::kCorruptImage, std::string("The ") + image_format_name(format) +
+                                          " file asks for far more memory than its size needs; it is damaged or hostile."};
+  }
   if (why == "outofmem") {
     return {ErrorCode::kOutOfMemory, std::string("Not enough memory to decode this ") +
                                          image_format_name(format) + " image."};
@@ -154,6 +165,10 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
       return too_large(claimed_width, claimed_height, options.max_pixels);
     }
   }
+  // Budget for stb's allocations: what the largest stated size can need, never more than the pixel limit's.
+  const uint64_t budget_pixels = claimed_width && claimed_height ? std::min(claimed_width * claimed_height, options.max_pixels)
+                                                                 : options.max_pixels;
+  const DecodeBudget budget(static_cast<size_t>(std::min<uint64_t>(budget_pixels * kBudgetPerPixel + kBudgetSlack, SIZE_MAX)));
   const int length = static_cast<int>(size);
   int width = 0;
   int height = 0;

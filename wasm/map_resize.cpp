@@ -11,19 +11,7 @@ BilinearTaps bilinear_taps(int src_size, int dst_size) {
   taps.weight.resize(dst_size);
   const double scale = static_cast<double>(src_size) / dst_size;
   for (int d = 0; d < dst_size; ++d) {
-    float f = static_cast<float>((d + 0.5) * scale - 0.5);
-    int s = static_cast<int>(std::floor(f));
-    f -= static_cast<float>(s);
-    if (s < 0) {
-      s = 0;
-      f = 0.0f;
-    }
-    if (s >= src_size - 1) {
-      s = src_size - 1;
-      f = 0.0f;
-    }
-    taps.index[d] = s;
-    taps.weight[d] = f;
+    clamp_tap(static_cast<float>((d + 0.5) * scale - 0.5), src_size, &taps.index[d], &taps.weight[d]);
   }
   return taps;
 }

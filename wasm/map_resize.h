@@ -22,4 +22,19 @@ struct BilinearTaps {
 
 BilinearTaps bilinear_taps(int src_size, int dst_size);
 
+// The left/upper neighbour and the weight of the next one for a sample at source coordinate `s` (pixel
+// centres at integers), clamped to the edge pixels like OpenCV's border replicate.
+inline void clamp_tap(float s, int src_size, int* index, float* weight) {
+  if (!(s > 0.0f)) {  // before the first pixel centre (or NaN)
+    *index = 0;
+    *weight = 0.0f;
+  } else if (s >= static_cast<float>(src_size - 1)) {
+    *index = src_size - 1;
+    *weight = 0.0f;
+  } else {
+    *index = static_cast<int>(s);  // floor, as s > 0
+    *weight = s - static_cast<float>(*index);
+  }
+}
+
 }  // namespace dermcam

@@ -1,5 +1,7 @@
 #include "overlay.h"
 
+#include "map_resize.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -25,19 +27,7 @@ AxisTaps axis_taps(int display_size, int map_size, double scale, double offset, 
   for (int d = 0; d < display_size; ++d) {
     const double t = (d + 0.5 - offset) / scale;  // tensor coordinate of the display pixel centre
     taps.inside[d] = t >= content_lo && t < content_hi;
-    const double s = t - 0.5;                      // in map pixel-centre coordinates
-    int i = static_cast<int>(std::floor(s));
-    float f = static_cast<float>(s - i);
-    if (i < 0) {
-      i = 0;
-      f = 0.0f;
-    }
-    if (i >= map_size - 1) {
-      i = map_size - 1;
-      f = 0.0f;
-    }
-    taps.index[d] = i;
-    taps.weight[d] = f;
+    clamp_tap(static_cast<float>(t - 0.5), map_size, &taps.index[d], &taps.weight[d]);  // map pixel centres
   }
   return taps;
 }
@@ -112,8 +102,10 @@ Result<Overlay> render_overlay(const RgbaImage& display, const float* map, int m
   if (!(options.opacity >= 0.0f && options.opacity <= 1.0f) || !(options.threshold >= 0.0f && options.threshold <= 1.0f)) {
     return Error{ErrorCode::kInvalidArgument, "Opacity and threshold must be between 0 and 1."};
   }
-  if (!(tensor_to_display.scale_x > 0.0) || !(tensor_to_display.scale_y > 0.0)) {
-    return Error{ErrorCode::kInvalidArgument, "The tensor-to-display mapping must have positive scales."};
+  const TensorToDisplay& m = tensor_to_display;
+  if (!(m.scale_x > 0.0) || !(m.scale_y > 0.0) || !std::isfinite(m.scale_x) || !std::isfinite(m.scale_y) ||
+      !std::isfinite(m.offset_x) || !std::isfinite(m.offset_y)) {
+    return Error{ErrorCode::kInvalidArgument, "The tensor-to-display mapping must have positive, finite numbers."};
   }
   const int w = display.width;
   const int h = display.height;

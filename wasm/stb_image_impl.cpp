@@ -6,6 +6,11 @@
 #define STBI_NO_STDIO    // bytes come from memory only; no file access in the browser
 #define STBI_NO_LINEAR   // no float (HDR) output path
 #define STBI_NO_HDR
+// Every stb allocation counts against the decode's memory budget (decode_budget.h).
+#include "decode_budget.h"
+#define STBI_MALLOC(size) dermcam::budget_malloc(size)
+#define STBI_REALLOC_SIZED(pointer, old_size, new_size) dermcam::budget_realloc(pointer, old_size, new_size)
+#define STBI_FREE(pointer) dermcam::budget_free(pointer)
 #if defined(__EMSCRIPTEN__) && defined(__SSE2__)
 // stb's SSE2 IDCT and colour conversion, through Emscripten's SSE2-on-wasm-SIMD headers. stb documents them
 // as bit-identical to its scalar code, so native and wasm still decode to the same pixels.

@@ -5,13 +5,9 @@
 namespace dermcam::cam {
 
 void grad_cam(const LayerView& layer, std::vector<double>& contributions) {
-  const size_t z = static_cast<size_t>(layer.positions);
   std::vector<double> weights(layer.channels);
   for (int k = 0; k < layer.channels; ++k) {
-    const float* g = layer.gradients + k * z;
-    double sum = 0.0;
-    for (size_t i = 0; i < z; ++i) sum += g[i];
-    weights[k] = sum / static_cast<double>(z);
+    weights[k] = channel_sum(layer.gradients, k, layer.positions) / static_cast<double>(layer.positions);
   }
   weight_channels(layer, weights, contributions);
 }

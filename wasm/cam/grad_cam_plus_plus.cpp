@@ -13,10 +13,8 @@ void grad_cam_plus_plus(const LayerView& layer, std::vector<double>& contributio
   const size_t z = static_cast<size_t>(layer.positions);
   std::vector<double> weights(layer.channels);
   for (int k = 0; k < layer.channels; ++k) {
-    const float* a = layer.activations + k * z;
     const float* g = layer.gradients + k * z;
-    double activation_sum = 0.0;
-    for (size_t i = 0; i < z; ++i) activation_sum += a[i];
+    const double activation_sum = channel_sum(layer.activations, k, layer.positions);
     double weight = 0.0;
     for (size_t i = 0; i < z; ++i) {
       const double g1 = g[i];

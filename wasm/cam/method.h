@@ -36,4 +36,7 @@ void eigen_grad_cam(const LayerView& layer, std::vector<double>& contributions);
 // Shared by the channel-weight methods: contributions[k][i] = weights[k] * activations[k][i].
 void weight_channels(const LayerView& layer, const std::vector<double>& weights, std::vector<double>& contributions);
 
+// sum_i values[k * positions + i] for channel k.
+double channel_sum(const float* values, int k, int positions);
+
 }  // namespace dermcam::cam

@@ -12,4 +12,11 @@ void weight_channels(const LayerView& layer, const std::vector<double>& weights,
   }
 }
 
+double channel_sum(const float* values, int k, int positions) {
+  const float* v = values + static_cast<size_t>(k) * positions;
+  double sum = 0.0;
+  for (int i = 0; i < positions; ++i) sum += v[i];
+  return sum;
+}
+
 }  // namespace dermcam::cam

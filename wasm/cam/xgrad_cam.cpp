@@ -11,8 +11,7 @@ void xgrad_cam(const LayerView& layer, std::vector<double>& contributions) {
   for (int k = 0; k < layer.channels; ++k) {
     const float* a = layer.activations + k * z;
     const float* g = layer.gradients + k * z;
-    double activation_sum = 0.0;
-    for (size_t i = 0; i < z; ++i) activation_sum += a[i];
+    const double activation_sum = channel_sum(layer.activations, k, layer.positions);
     double weighted = 0.0;
     for (size_t i = 0; i < z; ++i) weighted += static_cast<double>(g[i]) * a[i];
     weights[k] = weighted / (activation_sum + kEps);
