@@ -73,7 +73,7 @@ Result<Placement> plan_placement(int photo_width, int photo_height, const Prepro
 
 Result<ModelTensor> make_model_tensor(const RgbImage& photo, const PreprocessOptions& options);
 
-// The photo downscaled (never enlarged) so its longest side is at most max_side, as opaque RGBA.
+// The photo downscaled (never enlarged, area-averaged) so its longest side is at most max_side, as opaque RGBA.
 Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side = kDefaultDisplaySide);
 
 TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height,
