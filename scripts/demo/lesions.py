@@ -220,6 +220,17 @@ def sample(seed, label=None):
     return finish(rng, image), label, mask
 
 
+def background(seed, n):
+    """n images of skin with no lesion (same skin, hair, lighting and artefacts), deterministic from seed."""
+    images = np.zeros((n, SIZE, SIZE, 3), np.uint8)
+    for i in range(n):
+        rng = np.random.default_rng(seed * 1_000_003 + i)
+        image, tone = skin(rng)
+        hair(rng, image, tone)
+        images[i] = finish(rng, image)
+    return images
+
+
 def generate(seed, n):
     """n images with balanced labels (label = index mod 6 before shuffling), deterministic from seed."""
     order = np.random.default_rng(seed).permutation(n)

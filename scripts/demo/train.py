@@ -20,6 +20,8 @@ import lesions
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
 SPLITS = {"train": (101, 14400), "val": (202, 1200), "test": (303, 1500)}
+BACKGROUND = (404, 2400)  # lesion-free skin, trained towards the uniform distribution
+BACKGROUND_PER_BATCH = 8
 
 
 class InvertedResidual(nn.Module):
@@ -40,11 +42,12 @@ class InvertedResidual(nn.Module):
 
 
 class DemoNet(nn.Module):
-    """MobileNetV2-like, 128 x 128 input, stride 16: an 8 x 8 target layer for finer explanations."""
+    """MobileNetV2-like, 128 x 128 input, output stride 8: a 16 x 16 target layer, so explanations can point at
+    lesions a few pixels wide."""
 
     def __init__(self, classes=len(lesions.CLASSES)):
         super().__init__()
-        settings = [(16, 1, 1, 1), (24, 2, 2, 4), (40, 2, 2, 4), (80, 3, 2, 4), (96, 1, 1, 4)]
+        settings = [(16, 1, 1, 1), (24, 2, 2, 4), (40, 2, 2, 4), (80, 3, 1, 4), (96, 1, 1, 4)]
         layers = [nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6()]
         cin = 16
         for cout, repeats, stride, expand in settings:
@@ -99,6 +102,7 @@ def main():
     started = time.time()
 
     data = {name: lesions.generate(seed, n) for name, (seed, n) in SPLITS.items()}
+    backgrounds = lesions.background(*BACKGROUND)
     generated_seconds = time.time() - started
     train_images, train_labels, _ = data["train"]
     val_images, val_labels, _ = data["val"]
@@ -110,8 +114,10 @@ def main():
     model = DemoNet().to(memory_format=torch.channels_last)  # 2-3x faster convolutions on CPU
     generator = torch.Generator().manual_seed(1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=4e-3, weight_decay=1e-4)
-    batch = 64
+    batch = 64 - BACKGROUND_PER_BATCH
     steps_per_epoch = len(train_images) // batch
+    classes = len(lesions.CLASSES)
+    uniform = torch.full((BACKGROUND_PER_BATCH, classes), 1.0 / classes)
     budget = args.minutes * 60 - (time.time() - started)
     history = []
     best = (-1.0, None)
@@ -132,9 +138,14 @@ def main():
         losses = []
         for step in range(steps_per_epoch):
             idx = order[step * batch:(step + 1) * batch]
-            x = augment(to_tensor(train_images[idx]), generator).contiguous(memory_format=torch.channels_last)
-            y = torch.from_numpy(train_labels[idx])
-            loss = F.cross_entropy(model(x), y, label_smoothing=0.05)
+            # Lesion-free skin must not speak for any class: its target is the uniform distribution, so
+            # skin texture, hair or lighting cannot become evidence (and Grad-CAM looks at the lesion).
+            bg = torch.randint(0, len(backgrounds), (BACKGROUND_PER_BATCH,), generator=generator).numpy()
+            images = np.concatenate([train_images[idx], backgrounds[bg]])
+            x = augment(to_tensor(images), generator).contiguous(memory_format=torch.channels_last)
+            targets = torch.cat([F.one_hot(torch.from_numpy(train_labels[idx]), classes).float() * 0.95 + 0.05 / classes,
+                                 uniform])
+            loss = F.cross_entropy(model(x), targets)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -159,6 +170,7 @@ def main():
     summary = {
         "classes": lesions.CLASSES,
         "splits": {name: {"seed": seed, "images": n} for name, (seed, n) in SPLITS.items()},
+        "background": {"seed": BACKGROUND[0], "images": BACKGROUND[1], "per_batch": BACKGROUND_PER_BATCH},
         "parameters": sum(p.numel() for p in model.parameters()),
         "best_val_accuracy": best[0],
         "history": history,

@@ -27,6 +27,13 @@ async function newPage(options = {}) {
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.addInitScript(() => {
+    window.statusLog = [];
+    new MutationObserver(() => {
+      const status = document.querySelector('[data-testid="status"]');
+      const progress = document.querySelector('[data-testid="model-progress"]');
+      if (status) window.statusLog.push(status.textContent);
+      if (progress && !progress.hidden) window.progressShown = true;
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     window.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
@@ -73,8 +80,12 @@ describe('the app', () => {
   });
 
   test('a real photo gives predictions, a heatmap and the disclaimer', async () => {
-    const { page } = session;
+    const { page, requests } = session;
+    // Lazy: nothing of the model is fetched until the first photo.
+    assert.ok(!requests.some((r) => r.url.includes('model')), 'model fetched before first use');
     await analyse(page, PHOTO);
+    assert.ok(await page.evaluate(() => window.statusLog.includes('Loading the model…') && window.progressShown === true),
+      'no loading status or progress bar');
     assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
     const items = await page.$$eval(`${sel('predictions')} li`, (lis) => lis.map((li) => ({
       label: li.dataset.label, probability: Number(li.dataset.probability) })));

@@ -32,7 +32,7 @@ test('the ONNX files are prepared explain graphs within the size budget', () => 
     const meta = explainMetadata(decodeModel(bytes));
     assert.equal(meta.classes.k, 3);
     assert.deepEqual(meta.input.shape, [3, 128, 128]);
-    assert.deepEqual(meta.layers[0].shape.slice(1), [8, 8]);
+    assert.deepEqual(meta.layers[0].shape.slice(1), [16, 16]);
   }
   assert.ok(statSync(join(DEMO, 'model-int8.onnx')).size < statSync(join(DEMO, 'model.onnx')).size / 2);
 });
