@@ -176,6 +176,11 @@ describe('explain graph refusals', () => {
     await assert.rejects(prepareExplainModel(ort, fixture.model, { layers: ['nope'] }), (e) => e.code === 'unknown_layer');
     await assert.rejects(prepareExplainModel(ort, fixture.model, { layers: ['output'] }), /must be 4-D/);
     await assert.rejects(prepareExplainModel(ort, fixture.model, { score: 'softmax' }), /'logit' or 'probability'/);
+    const { encodeModel } = await import('../../web/js/onnx/model.mjs');
+    const old = decodeModel(fixture.model);
+    old.opsetImport[0].version = 10;
+    await assert.rejects(prepareExplainModel(ort, encodeModel(old), {}),
+      (e) => e.code === 'unsupported_opset' && /opset 10; dermcam differentiates opsets 11 to 23/.test(e.message));
   });
 });
 

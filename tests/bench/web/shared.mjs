@@ -31,6 +31,8 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
   const plainTimes = [];
   const explainTimes = [];
   const explainInference = [];
+  const camTimes = [];
+  const overlayTimes = [];
   for (let i = 0; i < runs + WARMUP; i++) {
     let t = now();
     const feeds = { [inputName]: new ort.Tensor('float32', tensor.data, [1, ...explainer.metadata.input.shape]) };
@@ -40,20 +42,23 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
     t = now();
     explainer.current.run = await explainer.run(tensor.data, 1);
     const inferenceMs = now() - t;
-    await explainer.render({ method: 'gradcam' });
+    const rendered = await explainer.render({ method: 'gradcam' });
     const explainMs = now() - t;
     if (i >= WARMUP) {
       plainTimes.push(plainMs);
       explainTimes.push(explainMs);
       explainInference.push(inferenceMs);
+      camTimes.push(rendered.timings.cam);
+      overlayTimes.push(rendered.timings.overlay);
     }
   }
   await plain.release();
   await explainer.release();
   const plainMs = median(plainTimes);
   const explainMs = median(explainTimes);
-  return { plainMs, explainMs, explainInferenceMs: median(explainInference), ratio: explainMs / plainMs,
-    inferenceRatio: median(explainInference) / plainMs, runs };
+  return { plainMs, explainMs, explainInferenceMs: median(explainInference), camMs: median(camTimes),
+    overlayMs: median(overlayTimes), ratio: explainMs / plainMs, inferenceRatio: median(explainInference) / plainMs,
+    display: `${explainer.current.view.display.width} x ${explainer.current.view.display.height}`, runs };
 }
 
 /** decode, preprocess, inference, CAM, overlay medians for one photo through the app's pipeline. */

@@ -411,6 +411,11 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   if (explainMetadata(model)) {
     throw new ExplainError('already_prepared', 'This model is already prepared for explanations; use it as it is.');
   }
+  const opset = new GraphIndex(model).opset;
+  if (opset < 11 || opset > 23) {
+    throw new ExplainError('unsupported_opset', `The model uses ONNX opset ${opset}; dermcam differentiates opsets 11 to 23 ` +
+      '(convert older models with onnx.version_converter.convert_version(model, 13)).');
+  }
   const k = options.classes ?? 1;
   if (!Number.isInteger(k) || k < 1 || k > 100) {
     throw new ExplainError('bad_option', 'The number of explained classes (--classes) must be an integer from 1 to 100.');
