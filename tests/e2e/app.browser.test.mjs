@@ -230,6 +230,7 @@ describe('language, phone screen and keyboard', () => {
       .filter((el) => !el.closest('label') && !el.textContent.trim() && !el.getAttribute('aria-label'))
       .map((el) => el.outerHTML));
     assert.deepEqual(unlabeled, []);
+    for (const id of ['original', 'overlay', 'model-progress']) assert.ok(await page.getAttribute(sel(id), 'aria-label'), id);
     await page.focus(sel('method'));
     const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
     await page.keyboard.press('ArrowDown');
