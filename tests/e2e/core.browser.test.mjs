@@ -1,11 +1,10 @@
-// The wasm core in headless Chromium: a real photo through the page, and EXIF orientation exactly as the
-// browser's own decoder applies it.
+// The wasm core in headless Chromium: EXIF orientation exactly as the browser's own decoder applies it.
+// (The app's own photo, error and recovery paths are in app.browser.test.mjs.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 
-import { ARTIFACTS, openBrowser } from './browser.mjs';
-import { FIXTURES, fixture, withExifOrientation } from '../js/helpers.mjs';
+import { openBrowser } from './browser.mjs';
+import { fixture, withExifOrientation } from '../js/helpers.mjs';
 
 let env;
 let page;
@@ -20,34 +19,6 @@ before(async () => {
 
 after(async () => {
   await env?.close();
-});
-
-test('the page decodes a real photo and draws it', async () => {
-  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'photo.jpg'));
-  await page.waitForSelector('[data-testid="display"]', { state: 'visible' });
-  const drawn = await page.evaluate(() => {
-    const canvas = document.querySelector('[data-testid="display"]');
-    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let sum = 0;
-    for (let i = 0; i < pixels.length; i += 4) sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
-    return { width: canvas.width, height: canvas.height, mean: sum / (pixels.length / 4) / 3 };
-  });
-  assert.deepEqual([drawn.width, drawn.height], [451, 300]);
-  assert.ok(drawn.mean > 40 && drawn.mean < 220, `mean brightness ${drawn.mean}`);
-  assert.match(await page.textContent('[data-testid="photo-info"]'), /JPEG, 451 × 300 px/);
-  await page.screenshot({ path: join(ARTIFACTS, 'core-photo.png'), fullPage: true });
-  assert.deepEqual(pageErrors, []);
-});
-
-test('a bad file shows a plain error and the next photo still works', async () => {
-  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'not_image.pdf.jpg'));
-  await page.waitForSelector('[data-testid="error"]', { state: 'visible' });
-  assert.match(await page.textContent('[data-testid="error"]'), /not a JPEG, PNG or BMP image/);
-  await page.screenshot({ path: join(ARTIFACTS, 'core-bad-file.png'), fullPage: true });
-  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'blocks.png'));
-  await page.waitForSelector('[data-testid="display"]', { state: 'visible' });
-  assert.equal(await page.isHidden('[data-testid="error"]'), true);
-  assert.equal(await page.getAttribute('[data-testid="display"]', 'data-width'), '64');
 });
 
 test('EXIF orientation matches the browser decoder for all 8 values', async () => {
@@ -88,4 +59,5 @@ test('EXIF orientation matches the browser decoder for all 8 values', async () =
     assert.ok(r.meanDiff < 3, `orientation ${i + 1}: mean difference ${r.meanDiff.toFixed(2)}`);
     if (i > 0) assert.ok(r.storedDiff > 10, `orientation ${i + 1}: control difference ${r.storedDiff}`);
   });
+  assert.deepEqual(pageErrors, []);
 });

@@ -52,13 +52,14 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
       overlayTimes.push(rendered.timings.overlay);
     }
   }
+  const display = `${explainer.current.view.display.width} x ${explainer.current.view.display.height}`;
   await plain.release();
   await explainer.release();
   const plainMs = median(plainTimes);
   const explainMs = median(explainTimes);
   return { plainMs, explainMs, explainInferenceMs: median(explainInference), camMs: median(camTimes),
     overlayMs: median(overlayTimes), ratio: explainMs / plainMs, inferenceRatio: median(explainInference) / plainMs,
-    display: `${explainer.current.view.display.width} x ${explainer.current.view.display.height}`, runs };
+    display, runs };
 }
 
 /** decode, preprocess, inference, CAM, overlay medians for one photo through the app's pipeline. */
