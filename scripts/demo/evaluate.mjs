@@ -224,7 +224,8 @@ const lines = [
   '',
   '## Classification',
   '',
-  `Top-1 accuracy: **${pct(metrics.accuracy)}** (best validation accuracy during training: ${pct(training.best_val_accuracy)}).`,
+  `Top-1 accuracy: **${pct(metrics.accuracy)}** (kept epoch ${training.selected.epoch}: validation accuracy ` +
+    `${pct(training.selected.val_accuracy)}, validation pointing game ${pct(training.selected.val_pointing_game)}).`,
   '',
   `| true \\ predicted | ${names.join(' | ')} | recall |`,
   `|---|${names.map(() => '---:').join('|')}|---:|`,
@@ -245,10 +246,12 @@ const lines = [
   '![Photo and Grad-CAM overlay, one per class](examples.png)',
   '',
   `**Target: at least 90%. ${loc.pointing >= 0.9 ? 'Met.' : 'Missed.'}** ` +
-    (loc.pointing >= 0.9 ? '' : 'The classifier is nearly perfect, but for small or diffuse lesions (moles, acne, ' +
-    'eczema) its last layer responds to the skin around the lesion rather than to the lesion itself, so the ' +
-    'maximum of the map often falls just outside the mask. Earlier layers localise better (table below); the ' +
-    'app lets users pick HiResCAM or LayerCAM, but the shipped target layer stays the last one, as for any model.'),
+    'Training supervised the class activation map of the true class with the generated lesion masks ' +
+    `(loss weights: pointing ${training.localisation_loss.pointing_weight}, outside ` +
+    `${training.localisation_loss.outside_weight}; see \`scripts/demo/train.py\`). Without that term the same ` +
+    'network and data reached the same accuracy but pointed inside the lesion only 44% of the time: it looked ' +
+    'at the skin around small or diffuse lesions. A real model trained on photos without masks gets no such ' +
+    'help, so its maps must be checked, not assumed to be right.',
   '',
   `Pointing game by target layer and method (first ${STUDY_IMAGES} test images):`,
   '',
