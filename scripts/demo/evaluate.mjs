@@ -160,6 +160,59 @@ for (const layer of studyLayers) {
 }
 
 const accuracy = (predictions) => predictions.filter((p, i) => p === labels[i]).length / count;
+
+// The generator must not make the classes separable by a trivial cue. For each cue alone (the image's mean
+// colour, the lesion's area, the lesion's centroid) and for all three together: the accuracy of a 15-nearest-
+// neighbour classifier on standardised features, two-fold over the test set (fit on one half, score the other).
+function cueFeatures() {
+  const plane = size * size;
+  return labels.map((_, i) => {
+    const rgb = [0, 0, 0];
+    let area = 0;
+    let sx = 0;
+    let sy = 0;
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++) rgb[c] += images.data[(i * plane + p) * 3 + c];
+      if (masks.data[i * plane + p]) { area += 1; sx += p % size; sy += Math.floor(p / size); }
+    }
+    return { colour: rgb.map((v) => v / plane), size: [area], position: [sx / Math.max(area, 1), sy / Math.max(area, 1)] };
+  });
+}
+
+function nearestNeighbourAccuracy(rows, k = 15) {
+  const dims = rows[0].length;
+  const mean = new Array(dims).fill(0);
+  const sd = new Array(dims).fill(0);
+  rows.forEach((r) => r.forEach((v, d) => { mean[d] += v / rows.length; }));
+  rows.forEach((r) => r.forEach((v, d) => { sd[d] += (v - mean[d]) ** 2 / rows.length; }));
+  const z = rows.map((r) => r.map((v, d) => (v - mean[d]) / (Math.sqrt(sd[d]) || 1)));
+  const half = Math.floor(count / 2);
+  const folds = [[0, half, half, count], [half, count, 0, half]];
+  let correct = 0;
+  for (const [fitLo, fitHi, testLo, testHi] of folds) {
+    for (let i = testLo; i < testHi; i++) {
+      const nearest = [];
+      for (let j = fitLo; j < fitHi; j++) {
+        let d = 0;
+        for (let t = 0; t < dims; t++) d += (z[i][t] - z[j][t]) ** 2;
+        nearest.push([d, labels[j]]);
+      }
+      nearest.sort((a, b) => a[0] - b[0]);
+      const votes = new Array(classes).fill(0);
+      for (const [, label] of nearest.slice(0, k)) votes[label] += 1;
+      correct += votes.indexOf(Math.max(...votes)) === labels[i];
+    }
+  }
+  return correct / count;
+}
+
+const cues = cueFeatures();
+const trivialCues = {
+  colour: nearestNeighbourAccuracy(cues.map((c) => c.colour)),
+  size: nearestNeighbourAccuracy(cues.map((c) => c.size)),
+  position: nearestNeighbourAccuracy(cues.map((c) => c.position)),
+  allThree: nearestNeighbourAccuracy(cues.map((c) => [...c.colour, ...c.size, ...c.position])),
+};
 const confusion = Array.from({ length: classes }, () => new Array(classes).fill(0));
 fp32.predictions.forEach((p, i) => { confusion[labels[i]][p] += 1; });
 const loc = localisation(fp32.maps);
@@ -199,6 +252,7 @@ const metrics = {
   accuracy: Number(accuracy(fp32.predictions).toFixed(4)),
   pointingGame: Number(loc.pointing.toFixed(4)),
   energyInsideMask: Number(loc.energy.toFixed(4)),
+  trivialCueAccuracy: Object.fromEntries(Object.entries(trivialCues).map(([cue, a]) => [cue, Number(a.toFixed(4))])),
   int8: {
     sizeBytes: sizes.int8,
     fp32SizeBytes: sizes.fp32,
@@ -230,6 +284,16 @@ const lines = [
   `| true \\ predicted | ${names.join(' | ')} | recall |`,
   `|---|${names.map(() => '---:').join('|')}|---:|`,
   ...confusion.map((row, i) => `| ${names[i]} | ${row.join(' | ')} | ${pct(row[i] / row.reduce((a, b) => a + b, 0))} |`),
+  '',
+  'Can a trivial cue do the same? Accuracy of a 15-nearest-neighbour classifier on each cue alone and on all ' +
+    `three together, two-fold over the test set (chance: ${pct(1 / classes)}):`,
+  '',
+  '| image mean colour | lesion area | lesion position | all three |',
+  '|---:|---:|---:|---:|',
+  `| ${pct(trivialCues.colour)} | ${pct(trivialCues.size)} | ${pct(trivialCues.position)} | ${pct(trivialCues.allThree)} |`,
+  '',
+  'Size carries some information (moles and acne papules are small, eczema patches large) but the ranges ' +
+    'overlap; colour of the whole image is mostly skin tone, and lesions appear anywhere.',
   '',
   '## Where the model looks (Grad-CAM of the true class, target layer ' +
     `\`${fp32.report.layers[0].name}\`, ${fp32.report.layers[0].shape.join(' x ')})`,
