@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
+#include <string>
+
 #include "test_images.h"
 
 namespace dermcam {
@@ -11,6 +15,9 @@ struct Case {
   const char* file;
   ImageFormat format;
 };
+
+// gtest_discover_tests puts the printed parameter into CTest's test name; print the fixture, not raw bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.file; }
 
 class FormatFixtureTest : public ::testing::TestWithParam<Case> {};
 
@@ -32,7 +39,15 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"not_image.txt.jpg", ImageFormat::kUnknown},
                       Case{"not_image.html.jpg", ImageFormat::kUnknown},
                       Case{"not_image.pdf.jpg", ImageFormat::kUnknown},
-                      Case{"not_image.svg.jpg", ImageFormat::kUnknown}));
+                      Case{"not_image.svg.jpg", ImageFormat::kUnknown}),
+    // Named after the fixture, so a failure says which file.
+    [](const ::testing::TestParamInfo<Case>& info) {
+      std::string name = info.param.file;
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
 
 TEST(FormatTest, ShortAndEmptyInputsAreUnknown) {
   const uint8_t one[] = {0xFF};
