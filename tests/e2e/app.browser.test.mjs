@@ -160,6 +160,7 @@ describe('the app', () => {
       if (pattern) {
         assert.match(await page.textContent(sel('error')), pattern);
         assert.match(await page.textContent(sel('error')), /choose another photo/);
+        assert.equal(await page.isHidden(sel('result')), true, 'the previous photo\'s result is not shown under the error');
         await page.screenshot({ path: join(ARTIFACTS, `app-error-${file}.png`) });
       } else {
         assert.equal(await page.isHidden(sel('error')), true);
@@ -170,8 +171,10 @@ describe('the app', () => {
     (await import('node:fs')).writeFileSync(truncated, png.subarray(0, 70));
     await analyse(page, truncated);
     assert.match(await page.textContent(sel('error')), /damaged or incomplete/);
+    assert.equal(await page.isHidden(sel('result')), true);
     await analyse(page, PHOTO);
     assert.equal(await page.isHidden(sel('error')), true);
+    assert.equal(await page.isHidden(sel('result')), false);
   });
 
   test('no request leaves the page while a photo is analysed', async () => {

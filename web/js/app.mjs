@@ -228,6 +228,9 @@ async function analyse(file) {
     setStatus('done');
     refreshDiagnostics();
   } catch (error) {
+    // The previous photo's result must not stand under an error about this one.
+    state.result = null;
+    $('result').hidden = true;
     showError(error);
   } finally {
     state.busy = false;
