@@ -10,15 +10,23 @@ repeats, so tests know every expected value:
     alpha16(x, y)     = (x*40503 + y*7717) % 65536
     palette entry i   = RGBA(i*16, 255 - i*16, (i*97) % 256, (i*17) % 256), index(x, y) = (x + 3*y) % 16
     gray1(x, y)       = (x + y) % 2
-JPEG, BMP and the refused formats come from Pillow; the photo is Debian scikit-image's chelsea.png.
+JPEG, BMP and the refused formats come from Pillow; the photo is Debian scikit-image's chelsea.png (a cat: the
+photo gate refuses it). lesion.jpg is a generated lesion photo (scripts/demo/lesions.py, a seed no fit or training
+used) enlarged 4x as a phone would deliver it; lesion_blurry.jpg is the same out of focus; portrait.jpg is
+scikit-image's astronaut.png (a face: refused as not_skin).
 """
 import io
 import os
 import struct
 import zlib
 
+import sys
+
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo"))
+import lesions  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "images")
 W, H = 13, 11
@@ -128,6 +136,12 @@ def main():
 
     photo = Image.open("/usr/lib/python3/dist-packages/skimage/data/chelsea.png").convert("RGB")
     write("photo.jpg", pil_bytes(photo, "JPEG", quality=90))
+
+    lesion = Image.fromarray(lesions.sample(31337, 1)[0]).resize((512, 512), Image.BICUBIC)
+    write("lesion.jpg", pil_bytes(lesion, "JPEG", quality=92))
+    write("lesion_blurry.jpg", pil_bytes(lesion.filter(ImageFilter.GaussianBlur(14)), "JPEG", quality=92))
+    portrait = Image.open("/usr/lib/python3/dist-packages/skimage/data/astronaut.png").convert("RGB").resize((384, 384))
+    write("portrait.jpg", pil_bytes(portrait, "JPEG", quality=90))
 
     # Pillow's resize as the reference for our resampler (tests/native/resample_test.cpp).
     source = photo.crop((100, 60, 197, 121))  # 97 x 61, lossless

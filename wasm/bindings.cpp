@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "error.h"
 #include "overlay.h"
+#include "photo_quality.h"
 #include "png_encode.h"
 #include "preprocess.h"
 
@@ -224,11 +225,53 @@ val decode_image_js(val input, val js_options) {
   return out;
 }
 
+// Option 'quality': thresholds overriding PhotoQualityThresholds' defaults (wasm/photo_quality.h).
+Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
+  PhotoQualityThresholds t;
+  OptionReader reader(js, {"minSide", "minSharpness", "minBrightLevel", "maxShadows", "maxHighlights"});
+  reader.integer("minSide", &t.min_side);
+  reader.number("minSharpness", &t.min_sharpness);
+  reader.number("minBrightLevel", &t.min_bright_level);
+  reader.number("maxShadows", &t.max_shadows);
+  reader.number("maxHighlights", &t.max_highlights);
+  if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
+  if (t.min_side < 1 || t.min_side > 4096 || t.min_sharpness < 0 || t.min_bright_level < 0 || t.min_bright_level > 1 ||
+      t.max_shadows < 0 || t.max_shadows > 1 || t.max_highlights < 0 || t.max_highlights > 1) {
+    return Error{ErrorCode::kInvalidArgument, "Option 'quality' holds a threshold out of its range (wasm/photo_quality.h)."};
+  }
+  return t;
+}
+
+// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows,
+//  issues: [{code, value, threshold}]}
+val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
+  val o = val::object();
+  o.set("photoWidth", q.photo_width);
+  o.set("photoHeight", q.photo_height);
+  o.set("sharpness", q.sharpness);
+  o.set("contrast", q.contrast);
+  o.set("meanLuminance", q.mean_luminance);
+  o.set("brightLevel", q.bright_level);
+  o.set("highlights", q.highlights);
+  o.set("shadows", q.shadows);
+  val issues = val::array();
+  for (const QualityIssue& issue : judge_photo_quality(q, thresholds)) {
+    val i = val::object();
+    i.set("code", val(quality_code_name(issue.code)));
+    i.set("value", issue.value);
+    i.set("threshold", issue.threshold);
+    issues.call<void>("push", i);
+  }
+  o.set("issues", issues);
+  return o;
+}
+
 // prepareImage(bytes, options) -> {photo, tensor: {data, shape, layout}, display: {width, height, rgba},
-//                                  placement: {sourceRegion, tensorContent}, tensorToDisplay} | Error
+//                                  placement: {sourceRegion, tensorContent}, tensorToDisplay,
+//                                  quality (photo_quality.h, over the region the model sees)} | Error
 val prepare_image_js(val input, val js_options) {
   OptionReader reader(js_options, {"maxPixels", "applyExifOrientation", "width", "height", "resize", "padColor",
-                                   "scale", "mean", "std", "layout", "filter", "maxDisplaySide"});
+                                   "scale", "mean", "std", "layout", "filter", "maxDisplaySide", "quality"});
   auto decode_options = read_decode_options(reader);
   if (!decode_options) return make_js_error(decode_options.error());
   PreprocessOptions p;
@@ -251,6 +294,9 @@ val prepare_image_js(val input, val js_options) {
   reader.triple("mean", -1e6, 1e6, &p.mean);
   reader.triple("std", -1e6, 1e6, &p.std);
   if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
+  auto thresholds = read_quality_thresholds(js_options.isUndefined() || js_options.isNull() ? val::undefined()
+                                                                                           : js_options["quality"]);
+  if (!thresholds) return make_js_error(thresholds.error());
   // Refuse bad preprocessing options before spending time on decoding.
   if (auto planned = plan_placement(1, 1, p); !planned) return make_js_error(planned.error());
 
@@ -290,7 +336,13 @@ val prepare_image_js(val input, val js_options) {
   js_mapping.set("offsetX", m.offset_x);
   js_mapping.set("offsetY", m.offset_y);
 
+  // Photo quality on the display copy (already made: no second pass over a 12 MP photo), over the region
+  // the model sees.
+  auto quality = measure_region_on_display(d, photo.width, photo.height, t.placement.source_region);
+  if (!quality) return make_js_error(quality.error());
+
   val out = val::object();
+  out.set("quality", quality_to_js(quality.value(), thresholds.value()));
   out.set("photo", photo_info_to_js(decoded.value()));
   out.set("tensor", js_tensor);
   out.set("display", js_display);

@@ -139,6 +139,8 @@ const CASES = [
   ['rgba16_interlaced.png', { width: 64, height: 64, resize: 'stretch' }],
   ['palette.png', { width: 7, height: 9, resize: 'center-crop' }],
   ['blocks8.bmp', { width: 100, height: 100, resize: 'letterbox', filter: 'box' }],
+  ['lesion_blurry.jpg', { width: 128, height: 128, resize: 'center-crop' }],
+  ['portrait.jpg', { width: 96, height: 160, resize: 'stretch', maxDisplaySide: 100 }],
 ];
 
 test('wasm tensors and display copies are bit-identical to native', async (t) => {
@@ -158,5 +160,8 @@ test('wasm tensors and display copies are bit-identical to native', async (t) =>
     assert.deepEqual([wasm.display.width, wasm.display.height], [meta.display.width, meta.display.height]);
     assert.ok(Buffer.from(wasm.display.rgba.buffer).equals(nativeDisplay), `display differs: ${label}`);
     assert.deepEqual(wasm.tensorToDisplay, meta.tensorToDisplay, label);
+    const { issues, ...measures } = wasm.quality;
+    assert.deepEqual(measures, meta.quality, `photo quality differs: ${label}`);
+    assert.ok(Array.isArray(issues));
   }
 });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "decode.h"
+#include "photo_quality.h"
 #include "preprocess.h"
 
 using namespace dermcam;
@@ -67,10 +68,16 @@ int main(int argc, char** argv) {
     return fail("cannot write " + prefix);
   }
   const TensorToDisplay m = map_tensor_to_display(t.placement, photo.width, photo.height, d.width, d.height);
+  auto quality = measure_region_on_display(d, photo.width, photo.height, t.placement.source_region);
+  if (!quality) return fail(quality.error().message);
+  const PhotoQuality& q = quality.value();
   std::printf(
       "{\"width\":%d,\"height\":%d,\"shape\":[%d,%d,%d,%d],\"display\":{\"width\":%d,\"height\":%d},"
-      "\"tensorToDisplay\":{\"scaleX\":%.17g,\"scaleY\":%.17g,\"offsetX\":%.17g,\"offsetY\":%.17g}}\n",
+      "\"tensorToDisplay\":{\"scaleX\":%.17g,\"scaleY\":%.17g,\"offsetX\":%.17g,\"offsetY\":%.17g},"
+      "\"quality\":{\"photoWidth\":%d,\"photoHeight\":%d,\"sharpness\":%.17g,\"contrast\":%.17g,"
+      "\"meanLuminance\":%.17g,\"brightLevel\":%.17g,\"highlights\":%.17g,\"shadows\":%.17g}}\n",
       photo.width, photo.height, t.shape[0], t.shape[1], t.shape[2], t.shape[3], d.width, d.height, m.scale_x,
-      m.scale_y, m.offset_x, m.offset_y);
+      m.scale_y, m.offset_x, m.offset_y, q.photo_width, q.photo_height, q.sharpness, q.contrast, q.mean_luminance,
+      q.bright_level, q.highlights, q.shadows);
   return 0;
 }

@@ -1,0 +1,168 @@
+#include "photo_quality.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "preprocess.h"
+
+namespace dermcam {
+namespace {
+
+// An RGB image whose pixel (x, y) is base colour * (1 + texture(x, y)), clamped to 0-255.
+RgbImage textured(int w, int h, std::array<double, 3> base, const std::function<double(double, double)>& texture) {
+  RgbImage img;
+  img.width = w;
+  img.height = h;
+  img.pixels.resize(static_cast<size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const double t = texture((x + 0.5) / w, (y + 0.5) / h);
+      for (int c = 0; c < 3; ++c) {
+        img.pixels[(static_cast<size_t>(y) * w + x) * 3 + c] =
+            static_cast<uint8_t>(std::clamp(std::lround(base[c] * (1 + t)), 0L, 255L));
+      }
+    }
+  }
+  return img;
+}
+
+// Skin-like fine texture: a few incommensurate sinusoids, ~16 cycles across the frame at the finest.
+double skin_texture(double u, double v) {
+  return 0.15 * std::sin(2 * M_PI * 16 * u) * std::sin(2 * M_PI * 13 * v) + 0.1 * std::sin(2 * M_PI * (7 * u + 5 * v));
+}
+
+PhotoQuality measure(const RgbImage& img) {
+  auto q = measure_photo_quality(img.pixels.data(), img.width, img.height, 3,
+                                 {0, 0, static_cast<double>(img.width), static_cast<double>(img.height)}, img.width,
+                                 img.height);
+  EXPECT_TRUE(q.ok()) << (q.ok() ? "" : q.error().message);
+  return q.ok() ? q.value() : PhotoQuality{};
+}
+
+std::vector<std::string> codes(const PhotoQuality& q, const PhotoQualityThresholds& t = {}) {
+  std::vector<std::string> out;
+  for (const QualityIssue& issue : judge_photo_quality(q, t)) out.push_back(quality_code_name(issue.code));
+  return out;
+}
+
+constexpr std::array<double, 3> kTypeI = {241, 212, 190};
+constexpr std::array<double, 3> kTypeVI = {70, 46, 32};
+
+TEST(PhotoQuality, FlatImageHasNoDetailAndIsCalledBlurry) {
+  const PhotoQuality q = measure(textured(200, 150, {128, 128, 128}, [](double, double) { return 0.0; }));
+  EXPECT_NEAR(q.sharpness, 0.0, 1e-9);  // area weights sum to 1 within rounding
+  EXPECT_NEAR(q.contrast, 0.0, 1e-9);
+  EXPECT_NEAR(q.mean_luminance, 128 / 255.0, 1e-12);
+  EXPECT_NEAR(q.bright_level, 128 / 255.0, 1e-12);
+  EXPECT_EQ(q.highlights, 0.0);
+  EXPECT_EQ(q.shadows, 0.0);
+  EXPECT_EQ(codes(q), std::vector<std::string>{"blurry"});
+}
+
+TEST(PhotoQuality, TexturedSkinOfEveryToneIsAcceptedAndScoresAlike) {
+  const PhotoQuality light = measure(textured(512, 512, kTypeI, skin_texture));
+  const PhotoQuality dark = measure(textured(512, 512, kTypeVI, skin_texture));
+  EXPECT_TRUE(codes(light).empty());
+  EXPECT_TRUE(codes(dark).empty());
+  // Weber normalisation: the same focus scores within 25% on type I and type VI skin (the raw Laplacian
+  // differs 3.5x between them).
+  EXPECT_NEAR(dark.sharpness / light.sharpness, 1.0, 0.25) << light.sharpness << " vs " << dark.sharpness;
+}
+
+TEST(PhotoQuality, SharpnessDoesNotDependOnResolution) {
+  const PhotoQuality small = measure(textured(256, 256, {200, 150, 120}, skin_texture));
+  const PhotoQuality large = measure(textured(2048, 2048, {200, 150, 120}, skin_texture));
+  EXPECT_EQ(small.analysis_width, kQualityAnalysisSide);
+  EXPECT_EQ(large.analysis_width, kQualityAnalysisSide);
+  EXPECT_NEAR(large.sharpness / small.sharpness, 1.0, 0.05);
+  EXPECT_NEAR(large.mean_luminance, small.mean_luminance, 0.005);
+}
+
+TEST(PhotoQuality, BlurLowersSharpnessUntilRefused) {
+  // Texture at ~40 cycles across the frame, then "defocused" by shrinking its amplitude as a Gaussian blur of
+  // sigma s (pixels at the 128 px analysis scale) would: exp(-2 pi^2 s^2 f^2), f in cycles per pixel.
+  double previous = 1e9;
+  for (double sigma : {0.0, 0.5, 1.0, 2.0, 3.0}) {
+    const double f = 40.0 / kQualityAnalysisSide;
+    const double gain = std::exp(-2 * M_PI * M_PI * sigma * sigma * f * f);
+    const PhotoQuality q = measure(textured(512, 512, {200, 150, 120}, [gain](double u, double v) {
+      return gain * 0.2 * std::sin(2 * M_PI * 40 * u) * std::sin(2 * M_PI * 40 * v) + 0.1 * std::sin(2 * M_PI * u);
+    }));
+    EXPECT_LT(q.sharpness, previous) << sigma;
+    previous = q.sharpness;
+    const std::vector<std::string> verdict = codes(q);
+    if (sigma <= 0.5) EXPECT_TRUE(verdict.empty()) << sigma << ": " << q.sharpness;
+    if (sigma >= 2.0) EXPECT_EQ(verdict, std::vector<std::string>{"blurry"}) << sigma << ": " << q.sharpness;
+  }
+}
+
+TEST(PhotoQuality, DarkAndBlownOutPhotosGetTheExposureCodeNotBlurry) {
+  const PhotoQuality black = measure(textured(300, 300, {3, 3, 3}, skin_texture));
+  EXPECT_LT(black.bright_level, 0.02);
+  EXPECT_GT(black.shadows, 0.99);
+  EXPECT_EQ(codes(black), std::vector<std::string>{"too_dark"});
+  // Type VI skin, correctly exposed, is not "too dark".
+  EXPECT_TRUE(codes(measure(textured(300, 300, kTypeVI, skin_texture))).empty());
+  // Underexposed by 3.6 stops: type I skin at x0.08.
+  const std::array<double, 3> dim = {kTypeI[0] * 0.08, kTypeI[1] * 0.08, kTypeI[2] * 0.08};
+  EXPECT_EQ(codes(measure(textured(300, 300, dim, skin_texture))), std::vector<std::string>{"too_dark"});
+
+  const PhotoQuality white = measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
+  EXPECT_NEAR(white.highlights, 0.8, 0.01);
+  EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
+}
+
+TEST(PhotoQuality, TooSmallUsesTheOriginalRegionSize) {
+  const RgbImage img = textured(48, 60, {200, 150, 120}, skin_texture);
+  auto q = measure_photo_quality(img.pixels.data(), img.width, img.height, 3, {0, 0, 48, 60}, 48, 60);
+  ASSERT_TRUE(q.ok());
+  const auto issues = judge_photo_quality(q.value(), {});
+  ASSERT_FALSE(issues.empty());
+  EXPECT_EQ(issues[0].code, QualityCode::kTooSmall);
+  EXPECT_EQ(issues[0].value, 48);
+  EXPECT_EQ(issues[0].threshold, 64);
+  PhotoQualityThresholds lenient;
+  lenient.min_side = 32;
+  for (const QualityIssue& issue : judge_photo_quality(q.value(), lenient)) EXPECT_NE(issue.code, QualityCode::kTooSmall);
+}
+
+TEST(PhotoQuality, JudgesOnlyTheRegionTheModelSees) {
+  // Left half black, right half textured skin: the right half alone is fine, the whole is too dark.
+  const RgbImage img = textured(400, 200, {200, 150, 120}, [](double u, double v) {
+    return u < 0.5 ? -1.0 : skin_texture(u, v);
+  });
+  RgbaImage display;
+  display.width = img.width;
+  display.height = img.height;
+  for (size_t i = 0; i < img.pixels.size(); i += 3) display.pixels.insert(display.pixels.end(), {img.pixels[i], img.pixels[i + 1], img.pixels[i + 2], 255});
+  auto right = measure_region_on_display(display, 4000, 2000, {2000, 0, 4000, 2000});
+  ASSERT_TRUE(right.ok());
+  EXPECT_EQ(right.value().photo_width, 2000);
+  EXPECT_TRUE(judge_photo_quality(right.value(), {}).empty());
+  auto whole = measure_region_on_display(display, 4000, 2000, {0, 0, 4000, 2000});
+  ASSERT_TRUE(whole.ok());
+  EXPECT_NEAR(whole.value().shadows, 0.5, 0.01);
+  // RGB and RGBA give the same measures.
+  auto rgb = measure_photo_quality(img.pixels.data(), img.width, img.height, 3, {200, 0, 400, 200}, 2000, 2000);
+  ASSERT_TRUE(rgb.ok());
+  EXPECT_EQ(rgb.value().sharpness, right.value().sharpness);
+}
+
+TEST(PhotoQuality, BadArgumentsAreRefused) {
+  const RgbImage img = textured(10, 10, {100, 100, 100}, skin_texture);
+  EXPECT_FALSE(measure_photo_quality(nullptr, 10, 10, 3, {0, 0, 10, 10}, 10, 10).ok());
+  EXPECT_FALSE(measure_photo_quality(img.pixels.data(), 10, 10, 2, {0, 0, 10, 10}, 10, 10).ok());
+  EXPECT_FALSE(measure_photo_quality(img.pixels.data(), 10, 10, 3, {0, 0, 11, 10}, 10, 10).ok());
+  EXPECT_FALSE(measure_photo_quality(img.pixels.data(), 10, 10, 3, {5, 5, 5, 8}, 10, 10).ok());
+  EXPECT_FALSE(measure_photo_quality(img.pixels.data(), 10, 10, 3, {0, 0, 10, 10}, 0, 10).ok());
+  const auto bad = measure_photo_quality(img.pixels.data(), 10, 10, 3, {-1, 0, 10, 10}, 10, 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  // A tiny photo is measured (and judged too_small), not an error.
+  EXPECT_TRUE(measure_photo_quality(img.pixels.data(), 10, 10, 3, {0, 0, 10, 10}, 10, 10).ok());
+}
+
+}  // namespace
+}  // namespace dermcam

@@ -1,0 +1,193 @@
+#include "photo_quality.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace dermcam {
+namespace {
+
+constexpr int kMaxAspect = 4;
+constexpr uint8_t kHighlightLevel = 235;
+constexpr uint8_t kShadowLevel = 16;
+constexpr double kLuminanceFloor = 0.05;  // keeps a nearly black photo's sharpness near 0 instead of noise / noise
+
+struct Tap {
+  int first = 0;                // first source pixel
+  std::vector<double> weights;  // for first, first + 1, ...; they sum to 1
+};
+
+// Area-averaging taps: output cell i covers [start + i * step, start + (i + 1) * step) of the source axis.
+std::vector<Tap> area_taps(double start, double length, int out) {
+  std::vector<Tap> taps(out);
+  const double step = length / out;
+  for (int i = 0; i < out; ++i) {
+    const double a = start + i * step;
+    const double b = a + step;
+    Tap& tap = taps[i];
+    tap.first = static_cast<int>(std::floor(a));
+    for (int j = tap.first; j < b; ++j) {
+      const double overlap = std::min<double>(b, j + 1) - std::max<double>(a, j);
+      tap.weights.push_back(overlap / step);
+    }
+  }
+  return taps;
+}
+
+struct ExposureCounts {
+  int highlights = 0;
+  int shadows = 0;
+};
+
+// One row: luma (x 255 x 256) into `out`, and the white / black pixel counts. Straight-line code the compiler
+// vectorises (the channel count is a template parameter); this loop is most of the gate's cost.
+template <int kChannels>
+ExposureCounts luma_row(const uint8_t* p, int n, int* out) {
+  ExposureCounts counts;
+  for (int x = 0; x < n; ++x) {
+    const int r = p[x * kChannels];
+    const int g = p[x * kChannels + 1];
+    const int b = p[x * kChannels + 2];
+    out[x] = 54 * r + 183 * g + 19 * b;
+    counts.highlights += (r >= kHighlightLevel) & (g >= kHighlightLevel) & (b >= kHighlightLevel);
+    counts.shadows += (r <= kShadowLevel) & (g <= kShadowLevel) & (b <= kShadowLevel);
+  }
+  return counts;
+}
+
+}  // namespace
+
+const char* quality_code_name(QualityCode code) {
+  switch (code) {
+    case QualityCode::kTooSmall: return "too_small";
+    case QualityCode::kTooDark: return "too_dark";
+    case QualityCode::kOverexposed: return "overexposed";
+    case QualityCode::kBlurry: return "blurry";
+  }
+  return "unknown";
+}
+
+Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int height, int channels,
+                                           const Rect& region, int photo_width, int photo_height) {
+  if (pixels == nullptr || width < 1 || height < 1 || (channels != 3 && channels != 4)) {
+    return Error{ErrorCode::kInvalidArgument, "Photo quality needs a non-empty RGB or RGBA image."};
+  }
+  if (!(region.x0 >= 0 && region.y0 >= 0 && region.x1 <= width && region.y1 <= height && region.width() > 0 &&
+        region.height() > 0)) {
+    return Error{ErrorCode::kInvalidArgument, "The region to judge must lie inside the image and not be empty."};
+  }
+  if (photo_width < 1 || photo_height < 1) {
+    return Error{ErrorCode::kInvalidArgument, "The photo's size must be at least 1 x 1."};
+  }
+  PhotoQuality q;
+  q.photo_width = photo_width;
+  q.photo_height = photo_height;
+  const double aspect = region.width() / region.height();
+  const double clamped = std::clamp(aspect, 1.0 / kMaxAspect, static_cast<double>(kMaxAspect));
+  q.analysis_width = clamped >= 1 ? static_cast<int>(std::lround(kQualityAnalysisSide * clamped)) : kQualityAnalysisSide;
+  q.analysis_height = clamped >= 1 ? kQualityAnalysisSide : static_cast<int>(std::lround(kQualityAnalysisSide / clamped));
+  const int gw = q.analysis_width;
+  const int gh = q.analysis_height;
+  const std::vector<Tap> xs = area_taps(region.x0, region.width(), gw);
+  const std::vector<Tap> ys = area_taps(region.y0, region.height(), gh);
+
+  // Exposure on the region's own pixels, and each covered row averaged horizontally into the grid's columns.
+  // Luma in integer weights summing to 256 (Rec. 709 rounded): exact, and one multiply per pixel after it.
+  const int row0 = ys.front().first;
+  const int row1 = std::min(height, ys.back().first + static_cast<int>(ys.back().weights.size()));
+  const int col0 = xs.front().first;
+  const int col1 = std::min(width, xs.back().first + static_cast<int>(xs.back().weights.size()));
+  constexpr double kLumaScale = 1.0 / (255.0 * 256.0);
+  std::vector<double> rows(static_cast<size_t>(row1 - row0) * gw, 0.0);
+  std::vector<int> line(col1 - col0, 0);
+  size_t highlights = 0;
+  size_t shadows = 0;
+  for (int y = row0; y < row1; ++y) {
+    const uint8_t* p = pixels + (static_cast<size_t>(y) * width + col0) * channels;
+    const ExposureCounts counts = channels == 4 ? luma_row<4>(p, col1 - col0, line.data())
+                                                : luma_row<3>(p, col1 - col0, line.data());
+    highlights += counts.highlights;
+    shadows += counts.shadows;
+    double* out = &rows[static_cast<size_t>(y - row0) * gw];
+    for (int i = 0; i < gw; ++i) {
+      double sum = 0;
+      for (size_t k = 0; k < xs[i].weights.size(); ++k) {
+        sum += xs[i].weights[k] * line[std::min(xs[i].first + static_cast<int>(k), col1 - 1) - col0];
+      }
+      out[i] = sum * kLumaScale;
+    }
+  }
+  const double counted = static_cast<double>(row1 - row0) * (col1 - col0);
+  q.highlights = highlights / counted;
+  q.shadows = shadows / counted;
+
+  std::vector<double> grid(static_cast<size_t>(gw) * gh, 0.0);
+  for (int j = 0; j < gh; ++j) {
+    for (size_t k = 0; k < ys[j].weights.size(); ++k) {
+      const int y = std::min(ys[j].first + static_cast<int>(k), row1 - 1) - row0;
+      const double w = ys[j].weights[k];
+      for (int i = 0; i < gw; ++i) grid[static_cast<size_t>(j) * gw + i] += w * rows[static_cast<size_t>(y) * gw + i];
+    }
+  }
+
+  double sum = 0;
+  for (double v : grid) sum += v;
+  q.mean_luminance = sum / grid.size();
+  double deviation = 0;
+  for (double v : grid) deviation += (v - q.mean_luminance) * (v - q.mean_luminance);
+  q.contrast = std::sqrt(deviation / grid.size());
+
+  double laplacian = 0;
+  size_t interior = 0;
+  for (int y = 1; y + 1 < gh; ++y) {
+    for (int x = 1; x + 1 < gw; ++x) {
+      const size_t i = static_cast<size_t>(y) * gw + x;
+      const double l = grid[i - 1] + grid[i + 1] + grid[i - gw] + grid[i + gw] - 4 * grid[i];
+      laplacian += l * l;
+      ++interior;
+    }
+  }
+  q.sharpness = interior ? std::sqrt(laplacian / interior) / (q.mean_luminance + kLuminanceFloor) : 0.0;
+
+  std::vector<double> sorted = grid;
+  const size_t rank = static_cast<size_t>(std::floor(0.95 * (sorted.size() - 1)));
+  std::nth_element(sorted.begin(), sorted.begin() + rank, sorted.end());
+  q.bright_level = sorted[rank];
+  return q;
+}
+
+Result<PhotoQuality> measure_region_on_display(const RgbaImage& display, int photo_width, int photo_height,
+                                               const Rect& region) {
+  if (photo_width < 1 || photo_height < 1) return Error{ErrorCode::kInvalidArgument, "The photo is empty."};
+  const double sx = static_cast<double>(display.width) / photo_width;
+  const double sy = static_cast<double>(display.height) / photo_height;
+  const Rect on_display{std::max(0.0, region.x0 * sx), std::max(0.0, region.y0 * sy),
+                        std::min<double>(display.width, region.x1 * sx), std::min<double>(display.height, region.y1 * sy)};
+  return measure_photo_quality(display.pixels.data(), display.width, display.height, 4, on_display,
+                               std::max(1, static_cast<int>(std::lround(region.width()))),
+                               std::max(1, static_cast<int>(std::lround(region.height()))));
+}
+
+std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const PhotoQualityThresholds& t) {
+  std::vector<QualityIssue> issues;
+  const int side = std::min(q.photo_width, q.photo_height);
+  if (side < t.min_side) issues.push_back({QualityCode::kTooSmall, static_cast<double>(side), static_cast<double>(t.min_side)});
+  bool exposure_bad = false;
+  if (q.bright_level < t.min_bright_level) {
+    issues.push_back({QualityCode::kTooDark, q.bright_level, t.min_bright_level});
+    exposure_bad = true;
+  } else if (q.shadows > t.max_shadows) {
+    issues.push_back({QualityCode::kTooDark, q.shadows, t.max_shadows});
+    exposure_bad = true;
+  }
+  if (q.highlights > t.max_highlights) {
+    issues.push_back({QualityCode::kOverexposed, q.highlights, t.max_highlights});
+    exposure_bad = true;
+  }
+  if (!exposure_bad && q.sharpness < t.min_sharpness) {
+    issues.push_back({QualityCode::kBlurry, q.sharpness, t.min_sharpness});
+  }
+  return issues;
+}
+
+}  // namespace dermcam

@@ -1,0 +1,93 @@
+// Is this photo good enough to be judged? Focus, exposure and size, measured before any condition is named.
+//
+// Input: an upright RGB8 or RGBA8 image (in the app: the display copy, already made, so the gate costs no
+// extra pass over a 12 MP photo) and the region of it the model sees (Placement::source_region mapped onto
+// it), plus that region's size in the ORIGINAL photo's pixels (for too_small).
+//
+// Analysis scale: the region is area-averaged to luma (Rec. 709 weights 54/183/19 of 256 on the 8-bit values,
+// 0-1) on a grid
+// whose shorter side is kQualityAnalysisSide (longer side in proportion, at most 4x), so a 12 MP photo and a
+// 128 px one are judged at the same scale: the scale of a typical classifier input, where blur finer than a
+// grid cell cannot change what the model sees. Exposure fractions are counted on the region's own pixels.
+//
+// Measures (all finite; a flat image has sharpness 0):
+//   sharpness        RMS of the 4-neighbour Laplacian of the luma grid divided by (mean luma + 0.05): fine
+//                    detail relative to the brightness (Weber contrast), so the same focus scores alike on
+//                    light and dark skin (the raw Laplacian of type VI skin is 2.5x lower than type I's).
+//                    Generated in-focus close-ups: median 0.14-0.18 for every Fitzpatrick type, 1st
+//                    percentile 0.02-0.03; blurred with sigma 3 px at 128 px: median 0.007-0.014.
+//   contrast         standard deviation of the luma grid.
+//   mean_luminance   mean of the luma grid.
+//   bright_level     the 95th percentile of the luma grid: how bright the brightest part is. A correctly
+//                    exposed photo of the darkest skin keeps it above ~0.13; an underexposed one falls below.
+//   highlights       fraction of region pixels whose three channels are all >= 235 (blown to white).
+//   shadows          fraction of region pixels whose three channels are all <= 16 (crushed to black).
+//
+// Refusal codes (judge_photo_quality), in this order, each with the measured value and the threshold:
+//   too_small    min(original region width, height) < min_side
+//   too_dark     bright_level < min_bright_level, or shadows > max_shadows
+//   overexposed  highlights > max_highlights
+//   blurry       sharpness < min_sharpness (only judged when the photo is not too dark or overexposed:
+//                crushed or clipped pixels carry no detail, so the exposure code is the useful one)
+// The defaults are calibrated on generated lesion photos of all six Fitzpatrick types against degraded ones
+// (models/demo/REPORT.md, "Photo gate"); model.json's gate.quality overrides any of them.
+//
+// Failures: kInvalidArgument for an empty image, a region outside it or of zero size, or a photo size < 1.
+// Native and WebAssembly builds give bit-identical measures (fixed summation order, no FMA contraction).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "error.h"
+#include "image.h"
+#include "resample.h"
+
+namespace dermcam {
+
+constexpr int kQualityAnalysisSide = 128;
+
+struct PhotoQuality {
+  int photo_width = 0;   // the judged region, in original photo pixels
+  int photo_height = 0;
+  int analysis_width = 0;
+  int analysis_height = 0;
+  double sharpness = 0;
+  double contrast = 0;
+  double mean_luminance = 0;
+  double bright_level = 0;
+  double highlights = 0;
+  double shadows = 0;
+};
+
+struct PhotoQualityThresholds {
+  int min_side = 64;
+  double min_sharpness = 0.018;
+  double min_bright_level = 0.10;
+  double max_shadows = 0.75;
+  double max_highlights = 0.40;
+};
+
+enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kBlurry };
+
+const char* quality_code_name(QualityCode code);  // "too_small", "too_dark", "overexposed", "blurry"
+
+struct QualityIssue {
+  QualityCode code;
+  double value;      // the measure that failed
+  double threshold;  // the threshold it failed against
+};
+
+// `pixels` is width * height * channels bytes (channels 3 = RGB, 4 = RGBA; alpha is ignored).
+Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int height, int channels,
+                                           const Rect& region, int photo_width, int photo_height);
+
+// What prepareImage() reports: `region` (in photo pixels, e.g. Placement::source_region) judged on the display
+// copy of that photo (make_display_image), mapped onto it; the original size comes from the region itself.
+Result<PhotoQuality> measure_region_on_display(const RgbaImage& display, int photo_width, int photo_height,
+                                               const Rect& region);
+
+// Empty when the photo can be judged.
+std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& quality, const PhotoQualityThresholds& thresholds);
+
+}  // namespace dermcam
