@@ -4,7 +4,8 @@
 //                                    [--input-shape C,H,W] [--list-layers] [--json]
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
-//                                    [--heatmap-out map.npy] [--json]
+//                                    [--heatmap-out map.npy] [--force] [--json]
+//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--acceptance 0.995] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 
 import { ExplainError, decodeModel } from '../web/js/onnx/model.mjs';
 import { explainMetadata, listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
+import { STRINGS } from '../web/js/i18n.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.heic', '.tif', '.tiff']);
@@ -24,7 +26,14 @@ const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
-                                   [--heatmap-out map.npy|DIR] [--json]`;
+                                   [--heatmap-out map.npy|DIR] [--force] [--json]
+  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--acceptance 0.995] [--json]
+
+explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
+out-of-distribution check when model.json has one); a refused photo gets "gate" with the reasons and no
+predictions unless --force. A refusal is not an error.
+fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
+label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.`;
 
 class UsageError extends Error {}
 
@@ -181,6 +190,7 @@ async function explain(argv) {
       layer: { type: 'string' },
       out: { type: 'string' },
       'heatmap-out': { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -210,6 +220,7 @@ async function explain(argv) {
   }
   const results = [];
   let failures = 0;
+  if (!explainer.config.gate.outOfDistribution) console.error(`dermcam: ${STRINGS.en.gateNoOodCheck}`);
   for (const file of sources) {
     try {
       let source;
@@ -219,7 +230,12 @@ async function explain(argv) {
       } else {
         source = { bytes: new Uint8Array(await readFile(file)) };
       }
-      const first = await explainer.analyse(source, { method });
+      const first = await explainer.analyse(source, { method }, { force: Boolean(values.force) });
+      const gate = gateJson(first.gate);
+      if (first.refused) {
+        results.push({ ...(many || values.image ? { file } : {}), gate });
+        continue;
+      }
       const result = classIndex === undefined || classIndex === first.explainedClass.index
         ? first : await explainer.render({ method, classIndex });
       const overlayPath = outputPath(values.out, file, many, '.overlay.png');
@@ -229,6 +245,8 @@ async function explain(argv) {
       const t = result.timings;
       results.push({
         ...(many || values.image ? { file } : {}),
+        gate,
+        ...(first.forced ? { forced: true } : {}),
         predictions: first.predictions.map((p) => ({ index: p.index, label: p.label.id, probability: p.probability })),
         explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
         method,
@@ -255,13 +273,125 @@ async function explain(argv) {
   } else {
     for (const r of results) {
       if (r.error) continue;
+      if (!r.predictions) {
+        console.log(`${r.file ?? values.tensor}: refused by the photo gate: ${r.gate.reasons.map((x) => x.message).join(' ')}`);
+        continue;
+      }
       const top = r.predictions[0];
       console.log(`${r.file ?? values.tensor}: ${top.label} ${(100 * top.probability).toFixed(1)}%` +
         `${r.low_confidence ? ' (low confidence)' : ''}; ${method} of '${r.explained_class.label}' ` +
-        `(${r.map_status})${r.overlay ? ` -> ${r.overlay}` : ''}`);
+        `(${r.map_status})${r.overlay ? ` -> ${r.overlay}` : ''}` +
+        `${r.forced ? ` [FORCED past the photo gate: ${r.gate.reasons.map((x) => x.code).join(', ')}]` : ''}`);
     }
   }
   if (failures) process.exitCode = 1;
+}
+
+function gateJson(gate) {
+  return {
+    accepted: gate.accepted,
+    out_of_distribution_check: gate.outOfDistributionCheck,
+    reasons: gate.reasons.map(({ code, value, threshold }) => ({ code, message: STRINGS.en[`gate_${code}`], value, threshold })),
+    ...(gate.quality ? { quality: {
+      sharpness: gate.quality.sharpness, bright_level: gate.quality.brightLevel, shadows: gate.quality.shadows,
+      highlights: gate.quality.highlights, width: gate.quality.photoWidth, height: gate.quality.photoHeight,
+    } } : {}),
+    ...(gate.distance !== undefined ? { distance: gate.distance } : {}),
+  };
+}
+
+async function photosIn(folder, labelIds) {
+  const out = [];
+  let entries;
+  try {
+    entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  } catch (error) {
+    throw new ExplainError('read_failed', `Cannot read ${folder}: ${error.message}`);
+  }
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      const label = labelIds.indexOf(entry.name);
+      for (const photo of await photosIn(path, labelIds)) out.push({ ...photo, label: photo.label ?? (label >= 0 ? label : undefined) });
+    } else if (IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+      out.push({ path, label: undefined });
+    }
+  }
+  return out;
+}
+
+async function fitGate(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { model: { type: 'string' }, images: { type: 'string' }, acceptance: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
+  const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
+  if (!(acceptance > 0.5 && acceptance <= 1)) throw new UsageError(`--acceptance must be a fraction above 0.5 (got '${values.acceptance}')`);
+  if (!existsSync(join(values.model, 'model.json'))) throw new ExplainError('read_failed', `${values.model} has no model.json.`);
+  const [{ Explainer }, core, gateTools, calibration, ort] = await Promise.all([
+    import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/gate.mjs'),
+    import('../web/js/calibration.mjs'), loadWebOrt()]);
+  const configPath = join(values.model, 'model.json');
+  const raw = await readJson(configPath);
+  // Fitting must not depend on an earlier fit: the features and logits are the model's own.
+  const { outOfDistribution: _old, ...gateRest } = raw.gate ?? {};
+  const working = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest }, calibration: undefined };
+  const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
+  const model = await readModel(values.model);
+  try {
+    await explainer.load({ ...model, config: working });
+  } catch (error) {
+    throw new ExplainError(error.code ?? 'model_load_failed', error.message);
+  }
+  const labels = explainer.config.labels;
+  const photos = await photosIn(values.images, labels.map((l) => l.id));
+  if (!photos.length) throw new ExplainError('read_failed', `${values.images} holds no photos.`);
+  const samples = [];
+  const logits = [];
+  const known = [];
+  let skipped = 0;
+  for (const photo of photos) {
+    let inspected;
+    try {
+      inspected = await explainer.inspect(new Uint8Array(await readFile(photo.path)));
+    } catch (error) {
+      console.error(`dermcam: skipping ${photo.path}: ${error.message}`);
+      skipped += 1;
+      continue;
+    }
+    const predicted = inspected.probabilities.indexOf(Math.max(...inspected.probabilities));
+    samples.push({ features: inspected.features, classIndex: photo.label ?? predicted });
+    if (photo.label !== undefined) {
+      logits.push(inspected.scores);
+      known.push(photo.label);
+    }
+  }
+  const layer = explainer.metadata.layers[0].name;
+  const ood = gateTools.fitOutOfDistribution(samples, { layer, labels, acceptance });
+  const out = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest, outOfDistribution: ood } };
+  let temperature = null;
+  const logitScores = explainer.metadata.score.kind === 'logit' && !explainer.metadata.score.seededBefore;
+  if (known.length >= 20 && logitScores) {
+    temperature = calibration.fitTemperature(logits, known);
+    const before = calibration.calibrationError(logits.map((row) => calibration.softmax(row)), known).ece;
+    const after = calibration.calibrationError(logits.map((row) => calibration.softmax(row, temperature)), known).ece;
+    out.calibration = { temperature: Number(temperature.toPrecision(5)),
+      fittedOn: { photos: known.length, eceBefore: Number(before.toFixed(5)), eceAfter: Number(after.toFixed(5)) } };
+  }
+  await writeFile(configPath, `${JSON.stringify(out, null, 2)}\n`);
+  await explainer.release();
+  const summary = { model: configPath, photos: samples.length, skipped, labelled: known.length, layer, dims: ood.dims,
+    classes: ood.classes, threshold: ood.threshold, acceptance, temperature: out.calibration?.temperature ?? null };
+  if (values.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    console.log(`Fitted the out-of-distribution check of ${configPath} on ${samples.length} photos ` +
+      `(${ood.fittedOn.heldOut} held out chose the threshold ${ood.threshold} to accept ${(100 * acceptance).toFixed(1)}% of them).`);
+    if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${known.length} labelled photos.`);
+    else if (!logitScores) console.log('Not calibrated: the model\'s scores are not logits.');
+    else console.log('Not calibrated: put photos in subfolders named by label id to fit the temperature.');
+  }
 }
 
 async function main() {
@@ -269,6 +399,7 @@ async function main() {
   try {
     if (command === 'prepare') await prepare(rest);
     else if (command === 'explain') await explain(rest);
+    else if (command === 'fit-gate') await fitGate(rest);
     else throw new UsageError(USAGE);
   } catch (error) {
     if (error instanceof UsageError || error?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||

@@ -1,7 +1,8 @@
 // scripts/dermcam.mjs as a user runs it: output files, JSON, messages on stderr and exit codes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,88 @@ import { EXPLAIN_FIXTURES } from './explain-helpers.mjs';
 import { FIXTURES, ROOT } from './helpers.mjs';
 import { testConfig } from './test-config.mjs';
 
+const require = createRequire(import.meta.url);
 const CLI = join(ROOT, 'scripts/dermcam.mjs');
 const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdin: 'ignore' });
 const fixture = (name) => join(EXPLAIN_FIXTURES, name, 'model.onnx');
+
+describe('the photo gate on the command line', () => {
+  let dir;
+  let modelDir;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dermcam-gate-'));
+    modelDir = join(dir, 'demo');
+    mkdirSync(modelDir);
+    for (const name of ['model.onnx', 'model.json']) copyFileSync(join(ROOT, 'models/demo', name), join(modelDir, name));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('explain --json: a refused photo gets the gate\'s reasons and no predictions, exit 0; --force adds them', () => {
+    const refused = run('explain', '--model', modelDir, '--image', join(FIXTURES, 'portrait.jpg'), '--json');
+    assert.equal(refused.status, 0, refused.stderr);
+    const json = JSON.parse(refused.stdout);
+    assert.deepEqual(Object.keys(json).sort(), ['file', 'gate']);
+    assert.equal(json.gate.accepted, false);
+    assert.equal(json.gate.out_of_distribution_check, true);
+    const [reason] = json.gate.reasons;
+    assert.deepEqual(Object.keys(reason), ['code', 'message', 'value', 'threshold']);
+    assert.equal(reason.code, 'not_skin');
+    assert.match(reason.message, /does not look like a close-up of skin/);
+    assert.ok(reason.value > reason.threshold);
+    const forced = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'portrait.jpg'), '--json', '--force').stdout);
+    assert.equal(forced.forced, true);
+    assert.equal(forced.gate.accepted, false);
+    assert.equal(forced.predictions.length, 6);
+    const text = run('explain', '--model', modelDir, '--image', join(FIXTURES, 'portrait.jpg'), '--force');
+    assert.match(text.stdout, /FORCED past the photo gate: not_skin/);
+
+    const photos = join(dir, 'photos');
+    mkdirSync(photos);
+    for (const name of ['lesion.jpg', 'lesion_blurry.jpg', 'portrait.jpg']) copyFileSync(join(FIXTURES, name), join(photos, name));
+    const batch = run('explain', '--model', modelDir, '--image', photos, '--json');
+    assert.equal(batch.status, 0, batch.stderr);
+    const results = JSON.parse(batch.stdout);
+    assert.deepEqual(results.map((r) => [r.gate.accepted, r.gate.reasons.map((x) => x.code).join()]),
+      [[true, ''], [false, 'blurry'], [false, 'not_skin']]);
+    assert.equal(results[0].predictions[0].label, 'melanoma');
+    assert.ok(results[0].predictions[0].probability > 0.9);
+    const plain = run('explain', '--model', modelDir, '--image', photos);
+    assert.match(plain.stdout, /lesion_blurry\.jpg: refused by the photo gate: The photo is blurry/);
+  });
+
+  test('fit-gate fits the statistics and the temperature from labelled photos and writes them into model.json', () => {
+    const photos = join(dir, 'fit');
+    execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '10', '--seed', '9003', photos]);
+    // Sorted into subfolders by label id, as fit-gate reads labels.
+    const { readdirSync, renameSync } = require('node:fs');
+    for (const name of readdirSync(photos)) {
+      const label = /^t\d_(.+)_\d+\.png$/.exec(name)[1];
+      mkdirSync(join(photos, label), { recursive: true });
+      renameSync(join(photos, name), join(photos, label, name));
+    }
+    const before = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+    const out = run('fit-gate', '--model', modelDir, '--images', photos, '--json');
+    assert.equal(out.status, 0, out.stderr);
+    const summary = JSON.parse(out.stdout);
+    assert.equal(summary.photos, 60);
+    assert.equal(summary.labelled, 60);
+    assert.equal(summary.dims, 256);
+    const after = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+    assert.notEqual(after.gate.outOfDistribution.means, before.gate.outOfDistribution.means);
+    assert.equal(after.gate.outOfDistribution.fittedOn.photos, 48);
+    assert.ok(after.calibration.temperature > 0.05 && after.calibration.temperature < 20);
+    assert.deepEqual(after.card, before.card, 'the model card is kept');
+    // The new statistics load and gate photos.
+    const check = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'portrait.jpg'), '--json').stdout);
+    assert.equal(check.gate.out_of_distribution_check, true);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const none = run('fit-gate', '--model', modelDir, '--images', empty);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /holds no photos/);
+    assert.equal(run('fit-gate', '--model', modelDir).status, 2);
+  });
+});
 
 test('prepare writes an explain model and reports what it chose', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dermcam-cli-'));
@@ -94,8 +174,11 @@ describe('explain', () => {
       '--class', '4', '--out', png, '--heatmap-out', npy, '--json');
     assert.equal(out.status, 0, out.stderr);
     const json = JSON.parse(out.stdout);
-    assert.deepEqual(Object.keys(json).sort(), ['explained_class', 'file', 'heatmap', 'low_confidence', 'map_status',
+    assert.deepEqual(Object.keys(json).sort(), ['explained_class', 'file', 'gate', 'heatmap', 'low_confidence', 'map_status',
       'method', 'overlay', 'predictions', 'target_layer', 'timings_ms'].sort());
+    assert.equal(json.gate.accepted, true);
+    assert.equal(json.gate.out_of_distribution_check, false);
+    assert.match(out.stderr, /This model has no out-of-distribution check/);
     assert.equal(json.predictions.length, 6);
     assert.deepEqual(Object.keys(json.predictions[0]), ['index', 'label', 'probability']);
     assert.deepEqual(json.explained_class, { index: 4, label: 'e' });
@@ -132,7 +215,12 @@ describe('explain', () => {
     assert.equal(out.status, 1);
     const results = JSON.parse(out.stdout);
     assert.equal(results.length, 3);
-    assert.ok(existsSync(join(outputs, 'a.overlay.png')) && existsSync(join(outputs, 'b.overlay.png')));
+    assert.ok(existsSync(join(outputs, 'a.overlay.png')));
+    // b.png (13 x 11 px) is refused by the photo gate: a result, not a failure, and no overlay.
+    assert.equal(results[1].gate.accepted, false);
+    assert.equal(results[1].gate.reasons[0].code, 'too_small');
+    assert.equal(results[1].predictions, undefined);
+    assert.ok(!existsSync(join(outputs, 'b.overlay.png')));
     assert.equal(results[2].error.code, 'unrecognized_format');
     assert.match(out.stderr, /c\.jpg: This file is not a JPEG, PNG or BMP image/);
   });

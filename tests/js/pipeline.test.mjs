@@ -71,7 +71,10 @@ test('an exact input tensor skips decoding and gives the same result as the phot
 test('bad photos are refused and the pipeline keeps working', async () => {
   await assert.rejects(explainer.analyse({ bytes: fixture('not_image.pdf.jpg') }), (e) => e.code === 'unrecognized_format');
   await assert.rejects(explainer.analyse({ bytes: fixture('refused.gif') }), (e) => e.code === 'unsupported_format');
-  assert.equal((await explainer.analyse({ bytes: fixture('blocks.png') })).status, 'ok');
+  // A 13 x 11 image decodes but the photo gate refuses it (too_small); forced, it is explained.
+  const tiny = await explainer.analyse({ bytes: fixture('blocks.png') });
+  assert.deepEqual(tiny.gate.reasons.map((r) => r.code), ['too_small']);
+  assert.equal((await explainer.analyse({ bytes: fixture('blocks.png') }, {}, { force: true })).status, 'ok');
 });
 
 test('model.json and model must agree, with clear errors', async () => {

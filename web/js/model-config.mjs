@@ -1,6 +1,8 @@
 // model.json: what dermcam needs to know about a model besides its ONNX graph. Schema "dermcam-model/1",
 // documented in models/README.md. validateModelConfig returns a normalised copy (defaults filled in) or
 // throws ModelConfigError naming the field at fault, e.g. "labels[2].vi must be a non-empty string".
+// The photo gate's part ("gate") is checked by web/js/gate.mjs.
+import { validateGate } from './gate.mjs';
 
 export const MODEL_SCHEMA = 'dermcam-model/1';
 
@@ -81,6 +83,13 @@ export function validateModelConfig(json) {
   if (!card || typeof card !== 'object') fail("'card' (the model card) is required");
   const metrics = card.metrics ?? {};
   if (typeof metrics !== 'object' || Array.isArray(metrics)) fail('card.metrics must be an object');
+  const calibration = json.calibration ?? {};
+  if (!calibration || typeof calibration !== 'object' || Array.isArray(calibration)) fail("'calibration' must be an object");
+  const temperature = calibration.temperature ?? 1;
+  if (typeof temperature !== 'number' || !(temperature >= 0.05 && temperature <= 20)) {
+    fail('calibration.temperature must be a number from 0.05 to 20');
+  }
+  const resultNote = card.resultNote === undefined ? null : localized(card.resultNote, 'card.resultNote');
   const lowConfidence = json.lowConfidence ?? 0.5;
   if (typeof lowConfidence !== 'number' || !(lowConfidence > 0 && lowConfidence < 1)) fail("'lowConfidence' must be between 0 and 1");
   return {
@@ -103,7 +112,10 @@ export function validateModelConfig(json) {
       metrics,
       licence: text(card.licence, 'card.licence'),
       provenance: localized(card.provenance, 'card.provenance'),
+      resultNote,
     },
+    calibration: { temperature, ...(calibration.fittedOn ? { fittedOn: calibration.fittedOn } : {}) },
+    gate: validateGate(json.gate, labels),
     lowConfidence,
   };
 }

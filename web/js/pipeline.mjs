@@ -7,6 +7,8 @@
 // Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
 import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
 import { ExplainError, decodeModel } from './onnx/model.mjs';
+import { softmax } from './calibration.mjs';
+import { judgePhoto, pooledFeatures } from './gate.mjs';
 import { preprocessOptions, validateModelConfig } from './model-config.mjs';
 
 export class PipelineError extends Error {
@@ -20,13 +22,6 @@ export class PipelineError extends Error {
 const AUG_BRIGHTNESS = [0.9, 1.0, 1.1];  // pytorch-grad-cam's aug_smooth: {flip, no flip} x brightness
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
-
-function softmax(values) {
-  const max = Math.max(...values);
-  const exps = values.map((v) => Math.exp(v - max));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((v) => v / total);
-}
 
 /** Mirror image of an NCHW or NHWC tensor (batch 1) along its width. */
 function flipTensor(data, shape, layout) {
@@ -114,6 +109,17 @@ export class Explainer {
       throw new PipelineError('label_mismatch', `${configName} lists ${config.labels.length} labels, but the model ` +
         `scores ${metadata.score.classes} classes.`);
     }
+    const oodLayer = config.gate.outOfDistribution?.layer;
+    const featureLayer = oodLayer === undefined ? -1 : metadata.layers.findIndex((l) => l.name === oodLayer);
+    if (oodLayer !== undefined && featureLayer < 0) {
+      throw new PipelineError('bad_model_config', `${configName}: gate.outOfDistribution.layer '${oodLayer}' is not a ` +
+        `target layer of this model (${metadata.layers.map((l) => `'${l.name}'`).join(', ')}).`);
+    }
+    if (featureLayer >= 0 && metadata.layers[featureLayer].shape[metadata.layers[featureLayer].layout === 'NCHW' ? 0 : 2] !==
+        config.gate.outOfDistribution.dims) {
+      throw new PipelineError('bad_model_config', `${configName}: gate.outOfDistribution.dims does not match the ` +
+        `channels of layer '${oodLayer}'.`);
+    }
     const prepareMs = now() - started;
     const sessionStarted = now();
     if (this.session) await this.session.release();
@@ -125,6 +131,7 @@ export class Explainer {
     }
     this.config = config;
     this.metadata = metadata;
+    this.featureLayer = featureLayer;
     this.current = null;
     this.timings = { prepareModel: prepareMs, createSession: now() - sessionStarted };
     return { config, metadata };
@@ -162,30 +169,46 @@ export class Explainer {
   probabilities(run) {
     const n = this.metadata.score.classes;
     const output = Array.from(run.modelOutput.data.subarray(0, n));
+    const { temperature } = this.config.calibration;
     switch (this.metadata.score.seededBefore) {
       case 'Softmax': return output;
       case 'LogSoftmax': return output.map(Math.exp);
       case 'Sigmoid': return output;
-      default: return this.metadata.score.kind === 'probability' ? output : softmax(Array.from(run.scores.data.subarray(0, n)));
+      default: return this.metadata.score.kind === 'probability' ? output
+        : softmax(Array.from(run.scores.data.subarray(0, n)), temperature);
     }
   }
 
+  /** Pooled activations of layer `index` (batch item 0): the gate's features. */
+  features(run, index = Math.max(0, this.featureLayer)) {
+    const layer = this.metadata.layers[index];
+    const { activations } = run.layers[index];
+    const per = activations.data.length / activations.dims[0];
+    return pooledFeatures(activations.data.subarray(0, per), layer.shape, layer.layout,
+      this.config.gate.outOfDistribution?.pooling);
+  }
+
   /**
-   * Runs the model on a photo ({bytes}) or an exact input tensor ({tensor: {data: Float32Array, shape}}).
-   * @returns the predictions and the first explanation (see render()).
+   * Runs the model on a photo ({bytes}) or an exact input tensor ({tensor: {data: Float32Array, shape}}), and
+   * the photo gate (web/js/gate.mjs) on it.
+   * @returns {gate, refused, ...} when the gate refuses the photo and `force` is not set: no predictions and no
+   *   explanation, only the photo and why it was refused (analyseAnyway() then gives them, for researchers);
+   *   otherwise the predictions and the first explanation (see render()), with the gate's verdict.
    */
-  async analyse(source, renderOptions = {}) {
+  async analyse(source, renderOptions = {}, { force = false } = {}) {
     if (!this.session) throw new PipelineError('no_model', 'No model is loaded.');
     const timings = {};
     let tensor;
     let view;
     if (source.bytes) {
       const started = now();
-      const prepared = await this.core.prepareImage(source.bytes, preprocessOptions(this.config));
+      const prepared = await this.core.prepareImage(source.bytes, { ...preprocessOptions(this.config),
+        quality: this.config.gate.quality });
       timings.decodeAndPreprocess = now() - started;
       tensor = prepared.tensor;
       view = { display: prepared.display, content: prepared.placement.tensorContent, mapping: prepared.tensorToDisplay,
         photo: prepared.photo };
+      view.quality = prepared.quality;
     } else if (source.tensor) {
       const expected = [1, ...this.metadata.input.shape];
       if (!(source.tensor.data instanceof Float32Array) || source.tensor.shape.join() !== expected.join()) {
@@ -200,12 +223,45 @@ export class Explainer {
     const started = now();
     const run = await this.run(tensor.data, 1);
     timings.inference = now() - started;
+    const gateStarted = now();
+    const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features: this.features(run) });
+    if (view.quality) gate.quality = view.quality;
+    timings.gate = now() - gateStarted;
     const probabilities = this.probabilities(run);
     const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
       .sort((a, b) => b.probability - a.probability);
-    this.current = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings };
+    this.current = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings, gate };
+    if (!gate.accepted && !force) {
+      // Nothing that names a condition leaves this function for a photo the gate refused.
+      return { refused: true, gate, display: view.display, photo: view.photo, timings: { ...timings }, ranModel: true };
+    }
+    return { ...(await this.fullResult(renderOptions)), ranModel: true };
+  }
+
+  /**
+   * What the gate and calibration are fitted from (scripts/dermcam.mjs fit-gate): the photo's pooled features,
+   * the model's raw scores and the quality measures, without an explanation.
+   */
+  async inspect(bytes) {
+    if (!this.session) throw new PipelineError('no_model', 'No model is loaded.');
+    const prepared = await this.core.prepareImage(bytes, { ...preprocessOptions(this.config), quality: this.config.gate.quality });
+    const run = await this.run(prepared.tensor.data, 1);
+    return { features: this.features(run), scores: Array.from(run.scores.data.subarray(0, this.metadata.score.classes)),
+      probabilities: this.probabilities(run), quality: prepared.quality };
+  }
+
+  /** The predictions and explanation of a photo the gate refused, for those who ask for them knowingly. */
+  async analyseAnyway(renderOptions = {}) {
+    if (!this.current) throw new PipelineError('no_photo', 'Analyse a photo first.');
+    return this.fullResult(renderOptions);
+  }
+
+  async fullResult(renderOptions) {
+    const { predictions, gate } = this.current;
+    this.current.revealed = true;
     const explanation = await this.render(renderOptions);
-    return { predictions, lowConfidence: predictions[0].probability < this.config.lowConfidence, ...explanation, ranModel: true };
+    return { refused: false, gate, forced: !gate.accepted, predictions,
+      lowConfidence: gate.accepted && predictions[0].probability < this.config.lowConfidence, ...explanation };
   }
 
   // A display image for a raw tensor: the input de-normalised back to pixels.
@@ -264,6 +320,8 @@ export class Explainer {
    */
   async render(options = {}) {
     if (!this.current) throw new PipelineError('no_photo', 'Analyse a photo first.');
+    if (!this.current.revealed) throw new PipelineError('photo_refused', 'The photo gate refused this photo; ' +
+      'analyseAnyway() shows its result knowingly.');
     const method = options.method ?? 'gradcam';
     const classIndex = options.classIndex ?? this.current.predictions[0].index;
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.config.labels.length) {

@@ -84,9 +84,9 @@ window.runBench = async ({ models, photos, runs, soak }) => {
   // Memory: our module's heap after one 12 MP explanation and after `soak` of them.
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'] } });
   await explainer.load({ onnxBytes: demoBytes, config: demoConfig });
-  await explainer.analyse({ bytes: photoBytes['12mp'] });
+  await explainer.analyse({ bytes: photoBytes['12mp'] }, {}, { force: true });
   const afterOne = await core.coreMemoryBytes();
-  for (let i = 1; i < soak; i++) await explainer.analyse({ bytes: photoBytes['12mp'] }, { method: i % 2 ? 'gradcam' : 'layercam' });
+  for (let i = 1; i < soak; i++) await explainer.analyse({ bytes: photoBytes['12mp'] }, { method: i % 2 ? 'gradcam' : 'layercam' }, { force: true });
   out.memory = { wasmHeapAfterOne12mp: afterOne, wasmHeapAfterSoak: await core.coreMemoryBytes(), soak,
     page: await pageMemory() };
   return out;

@@ -1,0 +1,150 @@
+"""Photos for fitting and measuring the photo gate (scripts/demo/evaluate_gate.mjs), written as PNG/JPEG files.
+
+  /usr/bin/python3 scripts/demo/gate_images.py OUT_DIR
+  /usr/bin/python3 scripts/demo/gate_images.py --per-type N --seed S OUT_DIR   (tests: N unseen photos per Fitzpatrick
+                                                                              type, t<type>_<label>_<n>.png, in OUT_DIR)
+
+OUT_DIR/
+  fit/<label id>/*.png          in-distribution photos for `dermcam.mjs fit-gate` (seed 7001; never the test seed)
+  test/lesions/t<type>_<label>_<n>.png   unseen generated lesion photos (seed 9001), Fitzpatrick type 1-6 in the name
+  test/degraded/<code>/*.png    the same photos made blurry (Gaussian sigma 3 px at 128 px), too dark (exposure x0.08),
+                                overexposed (exposure raised until 60% of the pixels are white) and too small (48 px)
+  tune/nonskin/*                non-skin photos used while designing the gate (half of the real photos + synthetic)
+  test/nonskin/real/*           real non-skin photos never looked at while designing it: the other half
+  test/nonskin/synthetic/*      documents, flat colours, noise, gradients, checkerboards at seeds not used in tune/
+Real photos come from Debian packages (scikit-image, scikit-learn, matplotlib sample data); the split is by file,
+fixed below. Grey photos are kept (a phone can send one) and made RGB.
+"""
+import os
+import sys
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import lesions  # noqa: E402
+
+SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data/"
+SKLEARN = "/usr/lib/python3/dist-packages/sklearn/datasets/images/"
+MATPLOTLIB = "/usr/share/matplotlib/mpl-data/sample_data/"
+# Alternating assignment after sorting by name would depend on what is installed; fixed lists do not.
+REAL_TUNE = [SKIMAGE + n for n in ["astronaut.png", "coffee.png", "rocket.jpg", "camera.png", "brick.png", "coins.png",
+                                   "hubble_deep_field.jpg", "page.png", "motorcycle_left.png", "color.png", "cell.png"]] + \
+            [SKLEARN + "china.jpg"]
+REAL_TEST = [SKIMAGE + n for n in ["chelsea.png", "ihc.png", "retina.jpg", "grass.png", "gravel.png", "moon.png",
+                                   "text.png", "motorcycle_right.png", "logo.png", "clock_motion.png",
+                                   "microaneurysms.png"]] + \
+            [SKLEARN + "flower.jpg", MATPLOTLIB + "grace_hopper.jpg", MATPLOTLIB + "logo2.png"]
+
+
+def tone_of(seed, label):
+    """The Fitzpatrick type lesions.sample(seed, label) draws (the first draw of skin())."""
+    rng = np.random.default_rng(seed)
+    return int(rng.integers(0, 6))
+
+
+def write(path, rgb):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    cv2.imwrite(path, np.ascontiguousarray(rgb[..., ::-1]))
+
+
+def in_distribution(seed, n):
+    order = np.random.default_rng(seed).permutation(n)
+    for i in range(n):
+        label = int(order[i] % len(lesions.CLASSES))
+        s = seed * 1_000_003 + i
+        image, _, _ = lesions.sample(s, label)
+        yield i, image, label, tone_of(s, label)
+
+
+def overexpose(image):
+    """Exposure raised until 60% of the pixels clip to white in all three channels."""
+    f = image.astype(np.float32)
+    level = np.quantile(f.min(axis=2), 0.4)
+    return np.clip(f * (255.0 / max(level, 1.0)), 0, 255).astype(np.uint8)
+
+
+def degraded(image):
+    f = image.astype(np.float32)
+    return {
+        "blurry": cv2.GaussianBlur(image, (0, 0), 3.0),
+        "too_dark": np.clip(f * 0.08, 0, 255).astype(np.uint8),
+        "overexposed": overexpose(image),
+        "too_small": cv2.resize(image, (48, 48), interpolation=cv2.INTER_AREA),
+    }
+
+
+def synthetic(rng, kind, size=(480, 640)):
+    h, w = size
+    if kind == "flat":
+        return np.broadcast_to(rng.integers(0, 256, 3).astype(np.uint8), (h, w, 3)).copy()
+    if kind == "noise":
+        return rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    if kind == "gradient":
+        a, b = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
+        t = np.linspace(0, 1, w)[None, :, None]
+        return np.broadcast_to(a + (b - a) * t, (h, w, 3)).astype(np.uint8).copy()
+    if kind == "checker":
+        cell = int(rng.integers(8, 64))
+        yy, xx = np.mgrid[0:h, 0:w]
+        return (((yy // cell + xx // cell) % 2) * 255).astype(np.uint8)[..., None].repeat(3, 2)
+    if kind == "document":
+        page = np.full((h, w, 3), 245, np.uint8)
+        y = 40
+        while y < h - 30:
+            words = "".join(chr(int(c)) for c in rng.integers(97, 123, int(rng.integers(20, 45))))
+            cv2.putText(page, words, (30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (20, 20, 20), 1, cv2.LINE_AA)
+            y += int(rng.integers(26, 34))
+        return page
+    raise ValueError(kind)
+
+
+def real_variants(path):
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        return []
+    rgb = image[..., ::-1]
+    h, w = rgb.shape[:2]
+    out = [("full", rgb)]
+    # Two large crops (60% of each side): still the same scene, as a patient might frame it.
+    ch, cw = int(h * 0.6), int(w * 0.6)
+    out.append(("crop_tl", rgb[:ch, :cw]))
+    out.append(("crop_br", rgb[h - ch:, w - cw:]))
+    return out
+
+
+def main(out):
+    for i, image, label, _ in in_distribution(7001, 2400):
+        write(f"{out}/fit/{lesions.CLASSES[label]}/{i:05d}.png", image)
+    for i, image, label, tone in in_distribution(9001, 1800):
+        name = f"t{tone + 1}_{lesions.CLASSES[label]}_{i:05d}.png"
+        write(f"{out}/test/lesions/{name}", image)
+        if i < 600:
+            for code, bad in degraded(image).items():
+                write(f"{out}/test/degraded/{code}/{name}", bad)
+    for split, paths in (("tune/nonskin", REAL_TUNE), ("test/nonskin/real", REAL_TEST)):
+        for path in paths:
+            for tag, rgb in real_variants(path):
+                write(f"{out}/{split}/{os.path.splitext(os.path.basename(path))[0]}_{tag}.png", rgb)
+    for split, seed in (("tune/nonskin", 11), ("test/nonskin/synthetic", 12)):
+        rng = np.random.default_rng(seed)
+        for kind in ["flat", "noise", "gradient", "checker", "document"]:
+            for k in range(8):
+                write(f"{out}/{split}/{kind}_{k}.png", synthetic(rng, kind))
+
+
+def per_type(out, n, seed):
+    counts = [0] * 6
+    for i, image, label, tone in in_distribution(seed, 40 * n):
+        if counts[tone] < n:
+            counts[tone] += 1
+            write(f"{out}/t{tone + 1}_{lesions.CLASSES[label]}_{i:05d}.png", image)
+        if min(counts) == n:
+            return
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--per-type":
+        per_type(sys.argv[5], int(sys.argv[2]), int(sys.argv[4]))
+    else:
+        main(sys.argv[1])

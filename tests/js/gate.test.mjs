@@ -1,0 +1,212 @@
+// The photo gate (web/js/gate.mjs), calibration (web/js/calibration.mjs) and their use by the pipeline with the
+// demo model: known answers, model.json round trips and refusals of malformed statistics, fairness across the six
+// Fitzpatrick types on unseen generated photos, and the refusal contract (no predictions unless forced).
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as core from '../../web/js/core.mjs';
+import { calibrationError, fitTemperature, softmax } from '../../web/js/calibration.mjs';
+import { GATE_SCHEMA, encodeFloats, fitOutOfDistribution, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
+  from '../../web/js/gate.mjs';
+import { validateModelConfig } from '../../web/js/model-config.mjs';
+import { Explainer, PipelineError } from '../../web/js/pipeline.mjs';
+import { loadFixture, ortWeb } from './explain-helpers.mjs';
+import { ROOT, fixture } from './helpers.mjs';
+import { LABELS, testConfig } from './test-config.mjs';
+
+// A seeded generator, so the synthetic samples are the same on every run.
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+function gaussian(rand) {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+function samples(n, dims, seed = 1) {
+  const rand = random(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const classIndex = i % 3;
+    const features = Float64Array.from({ length: dims }, (_, d) => (d === classIndex ? 5 : 0) + gaussian(rand));
+    return { features, classIndex };
+  });
+}
+
+const gateWith = (ood) => ({ schema: GATE_SCHEMA, outOfDistribution: ood });
+const validOod = () => ({ layer: 'L', pooling: 'mean-sqrt', dims: 2, classes: ['a', 'b'], means: encodeFloats([0, 0, 3, 4]),
+  covariance: encodeFloats([1, 0, 1]), threshold: 3, acceptance: 0.99 });
+
+test('Mahalanobis distance: known answers with an identity and a scaled covariance', () => {
+  const { outOfDistribution: ood } = validateGate(gateWith(validOod()), LABELS);
+  assert.equal(mahalanobisDistance(ood, Float64Array.from([0, 0])), 0);
+  assert.equal(mahalanobisDistance(ood, Float64Array.from([3, 4])), 0);
+  assert.ok(Math.abs(mahalanobisDistance(ood, Float64Array.from([0, 2])) - 2) < 1e-12);   // nearest: class a
+  assert.ok(Math.abs(mahalanobisDistance(ood, Float64Array.from([6, 8])) - 5) < 1e-12);   // nearest: class b
+  // Covariance diag(4, 1): distances along x halve.
+  const scaled = validateGate(gateWith({ ...validOod(), covariance: encodeFloats([4, 0, 1]) }), LABELS).outOfDistribution;
+  assert.ok(Math.abs(mahalanobisDistance(scaled, Float64Array.from([-2, 0])) - 1) < 1e-12);
+  // Correlated: [[2, 1], [1, 2]]; (1, -1) has variance 1 along it -> distance^2 = 2 / 1 = 2 ... exactly v' S^-1 v.
+  const correlated = validateGate(gateWith({ ...validOod(), covariance: encodeFloats([2, 1, 2]) }), LABELS).outOfDistribution;
+  const v = [1, -1];
+  const inverse = [[2 / 3, -1 / 3], [-1 / 3, 2 / 3]];
+  const expected = Math.sqrt(v[0] * (inverse[0][0] * v[0] + inverse[0][1] * v[1]) + v[1] * (inverse[1][0] * v[0] + inverse[1][1] * v[1]));
+  assert.ok(Math.abs(mahalanobisDistance(correlated, Float64Array.from(v)) - expected) < 1e-12);
+});
+
+test('pooled features: spatial means of NCHW and NHWC activations, and their signed roots', () => {
+  // 2 channels x 2 x 2: channel 0 = [1, 2, 3, 6] (mean 3), channel 1 = [-4, -4, -4, -4].
+  const nchw = Float32Array.from([1, 2, 3, 6, -4, -4, -4, -4]);
+  assert.deepEqual(Array.from(pooledFeatures(nchw, [2, 2, 2], 'NCHW', 'mean')), [3, -4]);
+  assert.deepEqual(Array.from(pooledFeatures(nchw, [2, 2, 2], 'NCHW')), [Math.sqrt(3), -2]);
+  const nhwc = Float32Array.from([1, -4, 2, -4, 3, -4, 6, -4]);
+  assert.deepEqual(Array.from(pooledFeatures(nhwc, [2, 2, 2], 'NHWC', 'mean')), [3, -4]);
+});
+
+test('fitted statistics round-trip through model.json validation and keep their acceptance', () => {
+  const all = samples(600, 8);
+  const ood = fitOutOfDistribution(all, { layer: 'L', labels: LABELS, acceptance: 0.95 });
+  assert.equal(ood.dims, 8);
+  assert.deepEqual(ood.classes, ['a', 'b', 'c']);
+  const config = validateModelConfig(JSON.parse(JSON.stringify(testConfig({ gate: gateWith(ood) }))));
+  const gate = config.gate.outOfDistribution;
+  // Class means come back within float32 rounding of the sample means (about 5 on the class's own axis).
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(gate.means[c * 8 + c] - 5) < 0.3, `class ${c} mean`);
+  const fresh = samples(600, 8, 99);
+  const accepted = fresh.filter((s) => mahalanobisDistance(gate, s.features) <= gate.threshold).length / fresh.length;
+  assert.ok(accepted > 0.9 && accepted < 0.99, `acceptance ${accepted} for a 95% threshold`);
+  // Far away from every class: refused.
+  const far = Float64Array.from({ length: 8 }, () => 12);
+  assert.deepEqual(judgePhoto({ gate: config.gate, features: far }).reasons.map((r) => r.code), ['not_skin']);
+  assert.equal(judgePhoto({ gate: config.gate, features: fresh[0].features }).outOfDistributionCheck, true);
+  // Quality issues come first and keep their numbers; without statistics there is no OOD check.
+  const verdict = judgePhoto({ qualityIssues: [{ code: 'blurry', value: 0.01, threshold: 0.018 }], gate: validateGate(undefined) });
+  assert.deepEqual(verdict, { accepted: false, reasons: [{ code: 'blurry', value: 0.01, threshold: 0.018 }], outOfDistributionCheck: false });
+  assert.throws(() => fitOutOfDistribution(samples(10, 4), { layer: 'L', labels: LABELS }), /at least 20/);
+});
+
+test('malformed gate statistics get a clear error naming the field', () => {
+  const bad = (ood, pattern) => assert.throws(() => validateModelConfig(testConfig({ gate: gateWith({ ...validOod(), ...ood }) })), pattern);
+  bad({ means: encodeFloats([0, 0, 3]) }, /gate.outOfDistribution.means must hold 4 float32 values \(found 3\)/);
+  bad({ means: encodeFloats([0, NaN, 3, 4]) }, /gate.outOfDistribution.means holds a value that is not a finite number \(element 1\)/);
+  bad({ means: 'not base64!' }, /gate.outOfDistribution.means must be base64/);
+  bad({ covariance: encodeFloats([1, 0]) }, /gate.outOfDistribution.covariance must hold 3 float32 values/);
+  bad({ covariance: encodeFloats([1, 2, 1]) }, /gate.outOfDistribution.covariance is not positive definite/);
+  bad({ covariance: encodeFloats([-1, 0, 1]) }, /covariance is not positive definite/);
+  bad({ covariance: encodeFloats([0, 0, 0]) }, /covariance is not positive definite/);
+  bad({ dims: 3 }, /means must hold 6 float32 values/);
+  bad({ dims: 0 }, /gate.outOfDistribution.dims must be an integer/);
+  for (const threshold of [0, -1, NaN, 1e9, '3', undefined]) bad({ threshold }, /gate.outOfDistribution.threshold must be a positive distance/);
+  bad({ classes: ['a', 'zz'] }, /gate.outOfDistribution.classes\[1\] 'zz' is not one of the model's labels/);
+  bad({ classes: ['a', 'a'] }, /lists a label twice/);
+  bad({ pooling: 'max' }, /gate.outOfDistribution.pooling must be one of "mean-sqrt", "mean"/);
+  bad({ layer: '' }, /gate.outOfDistribution.layer must name/);
+  bad({ acceptance: 2 }, /acceptance must be a fraction/);
+  const badGate = (gate, pattern) => assert.throws(() => validateModelConfig(testConfig({ gate })), pattern);
+  badGate({ schema: 'dermcam-gate/0' }, /gate.schema must be "dermcam-gate\/1"/);
+  badGate({ schema: GATE_SCHEMA, quality: { minSharpness: -1 } }, /gate.quality.minSharpness is out of range/);
+  badGate({ schema: GATE_SCHEMA, quality: { minSide: 6.5 } }, /gate.quality.minSide is out of range/);
+  badGate({ schema: GATE_SCHEMA, quality: { sharpness: 1 } }, /gate.quality.sharpness is not a known threshold/);
+  badGate([], /'gate' must be an object/);
+  assert.throws(() => validateModelConfig(testConfig({ calibration: { temperature: 0 } })), /calibration.temperature must be/);
+  assert.deepEqual(validateModelConfig(testConfig({ gate: { schema: GATE_SCHEMA, quality: { minSide: 32 } } })).gate.quality, { minSide: 32 });
+});
+
+test('temperature scaling recovers a known temperature and lowers the calibration error', () => {
+  const rand = random(7);
+  const logits = [];
+  const labels = [];
+  for (let i = 0; i < 3000; i++) {
+    const row = Array.from({ length: 4 }, () => 3 * gaussian(rand));
+    // Labels drawn from softmax(row / 2.5): the logits are over-confident by a factor 2.5.
+    const p = softmax(row, 2.5);
+    let u = rand();
+    let label = 0;
+    while (label < 3 && (u -= p[label]) > 0) label++;
+    logits.push(row);
+    labels.push(label);
+  }
+  const t = fitTemperature(logits, labels);
+  assert.ok(Math.abs(t - 2.5) < 0.25, `fitted ${t}`);
+  const before = calibrationError(logits.map((r) => softmax(r)), labels);
+  const after = calibrationError(logits.map((r) => softmax(r, t)), labels);
+  assert.ok(after.ece < before.ece / 3, `ECE ${before.ece} -> ${after.ece}`);
+  assert.equal(before.bins.reduce((s, b) => s + b.count, 0), 3000);
+  // Known answer: two photos at confidence 0.9, one right and one wrong -> |0.5 - 0.9| = 0.4.
+  assert.ok(Math.abs(calibrationError([[0.9, 0.1], [0.9, 0.1]], [0, 1]).ece - 0.4) < 1e-12);
+});
+
+let demo;
+before(async () => {
+  demo = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+  await demo.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo/model.onnx'))),
+    config: JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8')) });
+});
+
+test('the demo model: a face, a blurry photo and a tiny one are refused with their codes and no predictions', async () => {
+  for (const [name, code] of [['portrait.jpg', 'not_skin'], ['photo.jpg', 'not_skin'], ['lesion_blurry.jpg', 'blurry'],
+    ['blocks.png', 'too_small']]) {
+    const result = await demo.analyse({ bytes: fixture(name) });
+    assert.equal(result.refused, true, name);
+    assert.equal(result.gate.accepted, false, name);
+    assert.ok(result.gate.reasons.some((r) => r.code === code), `${name}: ${JSON.stringify(result.gate.reasons)}`);
+    for (const key of ['predictions', 'overlay', 'map', 'explainedClass', 'lowConfidence']) assert.equal(result[key], undefined, `${name} ${key}`);
+    await assert.rejects(demo.render({ method: 'gradcam' }), (e) => e instanceof PipelineError && e.code === 'photo_refused');
+    await assert.rejects(demo.overlayPng(), /Analyse a photo first/);
+    const forced = await demo.analyseAnyway({ method: 'gradcam' });
+    assert.equal(forced.forced, true);
+    assert.equal(forced.predictions.length, 6);
+    assert.equal(forced.lowConfidence, false, 'a refusal is not reported as low confidence');
+    assert.ok(forced.overlay.rgba.length > 0);
+  }
+  const good = await demo.analyse({ bytes: fixture('lesion.jpg') });
+  assert.equal(good.refused, false);
+  assert.equal(good.gate.accepted, true);
+  assert.equal(good.forced, false);
+  assert.equal(good.predictions[0].label.id, 'melanoma');
+  assert.ok(good.timings.gate < 20, `gate took ${good.timings.gate} ms`);
+});
+
+test('fair across skin types: unseen generated photos of Fitzpatrick I-VI are accepted alike', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dermcam-types-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '30', '--seed', '9002', dir]);
+  const accepted = [0, 0, 0, 0, 0, 0];
+  const counts = [0, 0, 0, 0, 0, 0];
+  for (const name of readdirSync(dir)) {
+    const type = Number(name[1]) - 1;
+    counts[type] += 1;
+    const result = await demo.analyse({ bytes: new Uint8Array(readFileSync(join(dir, name))) });
+    if (result.gate.accepted) accepted[type] += 1;
+  }
+  assert.deepEqual(counts, [30, 30, 30, 30, 30, 30]);
+  const rates = accepted.map((a, i) => a / counts[i]);
+  for (const [i, rate] of rates.entries()) assert.ok(rate >= 28 / 30, `type ${i + 1} accepted ${accepted[i]}/30`);
+  const gap = (rates[0] + rates[1]) / 2 - (rates[4] + rates[5]) / 2;
+  assert.ok(Math.abs(gap) <= 0.05, `acceptance gap I-II vs V-VI: ${gap}`);
+});
+
+test('a model without statistics has no OOD check, says so, and still gets the quality gate', async () => {
+  const plain = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+  await plain.load({ onnxBytes: loadFixture('mlp_head').model, config: testConfig() });
+  const result = await plain.analyse({ bytes: fixture('photo.jpg') });
+  assert.equal(result.gate.outOfDistributionCheck, false);
+  assert.equal(result.gate.accepted, true);
+  const blurry = await plain.analyse({ bytes: fixture('lesion_blurry.jpg') });
+  assert.deepEqual(blurry.gate.reasons.map((r) => r.code), ['blurry']);
+  // model.json's gate.quality overrides a threshold: a lenient minimum sharpness lets it through.
+  await plain.load({ onnxBytes: loadFixture('mlp_head').model,
+    config: testConfig({ gate: { schema: GATE_SCHEMA, quality: { minSharpness: 0.001 } } }) });
+  assert.equal((await plain.analyse({ bytes: fixture('lesion_blurry.jpg') })).gate.accepted, true);
+  // Statistics for a layer the model does not have are refused when the model loads.
+  const ood = { ...validOod(), classes: ['a'], means: encodeFloats([0, 0]) };
+  await assert.rejects(plain.load({ onnxBytes: loadFixture('mlp_head').model, config: testConfig({ gate: gateWith(ood) }) }),
+    /gate.outOfDistribution.layer 'L' is not a target layer of this model/);
+  await plain.release();
+});
