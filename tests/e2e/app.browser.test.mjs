@@ -10,7 +10,9 @@ import { ARTIFACTS, openBrowser } from './browser.mjs';
 import { FIXTURES } from '../js/helpers.mjs';
 import { EXPLAIN_FIXTURES } from '../js/explain-helpers.mjs';
 
-const PHOTO = join(FIXTURES, 'photo.jpg');
+const PHOTO = join(FIXTURES, 'lesion.jpg');       // a generated lesion photo the demo model's gate accepts
+const PORTRAIT = join(FIXTURES, 'portrait.jpg');  // a face: the gate must refuse it (not_skin)
+const BLURRY = join(FIXTURES, 'lesion_blurry.jpg');
 const sel = (id) => `[data-testid="${id}"]`;
 
 let env;
@@ -43,15 +45,22 @@ async function newPage(options = {}) {
   return { context, page, errors, requests };
 }
 
+// Chooses a photo and waits until its analysis ends: a result, a refusal by the photo gate, or an error.
 async function analyse(page, file) {
-  const before = await page.getAttribute(sel('overlay'), 'data-stamp');
+  const before = await page.evaluate(() => document.body.dataset.analyses ?? '0');
   await page.setInputFiles(sel('photo-input'), file);
-  await page.waitForFunction(([testid, old]) => {
-    const status = document.querySelector('[data-testid="status"]').textContent;
+  await page.waitForFunction((old) => {
     const error = document.querySelector('[data-testid="error"]');
-    const overlay = document.querySelector(`[data-testid="${testid}"]`);
-    return !error.hidden || (overlay.dataset.stamp && overlay.dataset.stamp !== old && status.length > 0);
-  }, ['overlay', before], { timeout: 60_000 });
+    return !error.hidden || (document.body.dataset.analyses ?? '0') !== old;
+  }, before, { timeout: 60_000 });
+}
+
+// Every label of the demo model in both languages, and any percentage: none may show for a refused photo.
+async function conditionTextOnScreen(page) {
+  const labels = JSON.parse(readFileSync(join(FIXTURES, '../../../models/demo/model.json'), 'utf8')).labels
+    .flatMap((l) => [l.en, l.vi]);
+  const text = await page.evaluate(() => document.body.innerText);
+  return [...labels.filter((label) => text.includes(label)), ...(text.match(/\d+(\.\d+)?\s?%/g) ?? [])];
 }
 
 async function overlayPixels(page) {
@@ -190,6 +199,58 @@ describe('the app', () => {
   });
 });
 
+describe('the photo gate', () => {
+  test('a face is refused with what to change, no condition name and no percentage; "analyse anyway" shows the banner',
+    async () => {
+      const { context, page, errors } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true,
+        hasTouch: true, locale: 'en-US' });
+      await analyse(page, PORTRAIT);
+      assert.equal(await page.isVisible(sel('refusal')), true);
+      assert.equal(await page.isHidden(sel('result')), true);
+      assert.deepEqual(await page.$$eval(`${sel('refusal-reasons')} li`, (lis) => lis.map((li) => li.dataset.code)), ['not_skin']);
+      assert.match(await page.textContent(sel('refusal')), /does not look like a close-up of skin/);
+      assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'refusal-heading');
+      assert.deepEqual(await conditionTextOnScreen(page), []);
+      assert.equal(await page.$$eval(`${sel('predictions')} li`, (lis) => lis.length), 0);
+      await page.screenshot({ path: join(ARTIFACTS, 'gate-refused-phone-en.png'), fullPage: true });
+      await page.click(sel('language-vi'));
+      assert.match(await page.textContent(sel('refusal')), /không giống ảnh chụp cận cảnh da/);
+      assert.match(await page.textContent(sel('status')), /Ảnh chưa được phân tích/);
+      assert.deepEqual(await conditionTextOnScreen(page), []);
+      await page.screenshot({ path: join(ARTIFACTS, 'gate-refused-phone-vi.png'), fullPage: true });
+      await page.click(sel('language-en'));
+
+      await page.click(sel('analyse-anyway'));
+      await page.waitForSelector(`${sel('result')}:not([hidden])`);
+      assert.equal(await page.isVisible(sel('forced-banner')), true);
+      assert.match(await page.textContent(sel('forced-banner')), /failed the photo checks.*unreliable/);
+      assert.equal(await page.isHidden(sel('refusal')), true);
+      assert.equal((await page.$$(`${sel('predictions')} li`)).length, 6);
+      assert.equal(await page.isHidden(sel('low-confidence')), true, 'a refusal is not shown as low confidence');
+      await page.screenshot({ path: join(ARTIFACTS, 'gate-forced-phone-en.png'), fullPage: true });
+
+      // The next photo starts clean: a good one has no banner, and says what the demo model is.
+      await analyse(page, PHOTO);
+      assert.equal(await page.isVisible(sel('result')), true);
+      assert.equal(await page.isHidden(sel('forced-banner')), true);
+      assert.match(await page.textContent(sel('result-note')), /trained only on computer-generated pictures/);
+      assert.equal(await page.isHidden(sel('no-ood-check')), true);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+  test('a blurry photo is refused as blurry, with how to focus, in both languages', async () => {
+    const { context, page } = await newPage({ locale: 'vi-VN' });
+    await analyse(page, BLURRY);
+    assert.deepEqual(await page.$$eval(`${sel('refusal-reasons')} li`, (lis) => lis.map((li) => li.dataset.code)), ['blurry']);
+    assert.match(await page.textContent(sel('refusal')), /Ảnh bị mờ.*10-15 cm/);
+    assert.deepEqual(await conditionTextOnScreen(page), []);
+    await page.click(sel('language-en'));
+    assert.match(await page.textContent(sel('refusal')), /blurry.*10-15 cm.*focus/);
+    await context.close();
+  });
+});
+
 describe('choosing a photo', () => {
   test('a dropped photo is analysed; the camera input asks for the rear camera', async () => {
     const { context, page } = await newPage({ locale: 'en-US' });
@@ -253,6 +314,7 @@ describe('bring your own model', () => {
     await analyse(page, PHOTO);
     assert.match(await page.textContent(sel('predictions')), /Class \d/);
     assert.equal(await page.isVisible(sel('low-confidence')), true);  // an untrained-looking spread of scores
+    assert.match(await page.textContent(sel('no-ood-check')), /no check for photos that are not skin close-ups/);
     await page.screenshot({ path: join(ARTIFACTS, 'app-own-model.png'), fullPage: true });
     await page.setInputFiles(sel('own-model-onnx'), join(FIXTURES, 'photo.jpg'));
     await page.click(sel('own-model-load'));

@@ -44,7 +44,7 @@ test('dist/ keeps immutable files under a content hash and lists them for offlin
 test('the built site analyses a photo', async () => {
   const page = await browser.newPage();
   await page.goto(base);
-  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'photo.jpg'));
+  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
   await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
   assert.equal(await page.isHidden('[data-testid="error"]'), true);
   await page.close();

@@ -18,7 +18,7 @@ after(async () => {
 test('500 explanations in the worker keep its wasm heap within 5%', { timeout: 900_000 }, async () => {
   const page = await env.browser.newPage();
   await page.goto(env.baseUrl);
-  const photo = [...readFileSync(join(FIXTURES, 'photo.jpg'))];
+  const photo = [...readFileSync(join(FIXTURES, 'lesion.jpg'))];
   const heap = await page.evaluate(async (bytes) => {
     const { WorkerClient } = await import('./js/client.mjs');
     const client = new WorkerClient(new URL('./js/worker.mjs', location.href));

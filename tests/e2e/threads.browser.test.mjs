@@ -19,7 +19,7 @@ test('not isolated: one thread, said in the diagnostics, and a working analysis'
   const page = await env.browser.newPage();
   await page.goto(env.baseUrl);
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
-  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'photo.jpg'));
+  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
   await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
   await page.click('[data-testid="diagnostics"] summary');
   await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns !== undefined);

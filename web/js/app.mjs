@@ -11,7 +11,8 @@ const state = {
   model: null,        // promise of the loaded model's description
   modelInfo: null,
   methods: null,
-  result: null,
+  result: null,       // the shown result (predictions + explanation)
+  refused: null,      // the gate's verdict on a refused photo, while no result is shown for it
   busy: false,
 };
 
@@ -30,10 +31,14 @@ function applyLanguage() {
     showPredictions(state.result);
     fillClassSelect();
     showCamStatus(state.result);
+    showResultNotes(state.result);
   }
+  if (state.refused) showRefusal(state.refused);
+  if (state.statusKey) setStatus(state.statusKey);
 }
 
 function setStatus(key) {
+  state.statusKey = key;  // kept, so a language switch re-translates it
   $('status').textContent = key ? t(key) : '';
 }
 
@@ -67,7 +72,8 @@ function showModel(info) {
   const rows = [['cardSummary', localized(config.card.summary)], ['cardData', localized(config.card.data)],
     ['cardIntendedUse', localized(config.card.intendedUse)], ['cardLimits', localized(config.card.limits)],
     ['cardMetrics', formatMetrics(config.card.metrics)], ['cardLicence', config.card.licence],
-    ['cardProvenance', localized(config.card.provenance)]];
+    ['cardProvenance', localized(config.card.provenance)],
+    ['cardGate', config.gate.outOfDistribution ? t('gateOodPresent') : t('gateNoOodCheckShort')]];
   for (const [key, value] of rows) {
     const dt = document.createElement('dt');
     dt.textContent = t(key);
@@ -165,6 +171,44 @@ function showPredictions(result) {
   $('low-confidence').hidden = !result.lowConfidence;
 }
 
+// A refused photo: what is wrong and how to take a better one. No condition name, no percentage, no heatmap.
+function showRefusal(refused) {
+  const list = $('refusal-reasons');
+  const seen = new Set();
+  list.replaceChildren(...refused.gate.reasons.filter((r) => !seen.has(r.code) && seen.add(r.code)).map((reason) => {
+    const item = document.createElement('li');
+    item.dataset.code = reason.code;
+    item.textContent = t(`gate_${reason.code}`);
+    return item;
+  }));
+  $('refusal').hidden = false;
+}
+
+function hideRefusal() {
+  state.refused = null;
+  $('refusal').hidden = true;
+  $('refusal-reasons').replaceChildren();
+}
+
+function showResultNotes(result) {
+  $('forced-banner').hidden = !result.forced;
+  const note = state.modelInfo?.config.card.resultNote;
+  $('result-note').textContent = note ? localized(note) : '';
+  $('result-note').hidden = !note;
+  $('no-ood-check').hidden = Boolean(result.gate?.outOfDistributionCheck);
+}
+
+function showResult(result) {
+  state.result = result;
+  $('result').hidden = false;
+  draw($('original'), result.display);
+  showResultNotes(result);
+  showPredictions(result);
+  fillClassSelect();
+  showExplanation(result);
+  $('result').dataset.forced = String(Boolean(result.forced));
+}
+
 function draw(canvas, image) {
   canvas.width = image.width;
   canvas.height = image.height;
@@ -204,9 +248,14 @@ function renderOptions() {
   };
 }
 
+let analysisCount = 0;
 async function analyse(file) {
   if (!file) return;
   clearError();
+  // The previous photo's result or refusal must not stand beside anything about this one.
+  state.result = null;
+  $('result').hidden = true;
+  hideRefusal();
   try {
     await ensureModel();
   } catch {
@@ -219,18 +268,39 @@ async function analyse(file) {
     const options = renderOptions();
     delete options.classIndex;
     const result = await client.request('analyse', { bytes, render: options }, [bytes]);
-    state.result = result;
-    $('result').hidden = false;
-    draw($('original'), result.display);
-    showPredictions(result);
-    fillClassSelect();
-    showExplanation(result);
+    if (result.refused) {
+      state.refused = result;
+      draw($('refused-photo'), result.display);
+      showRefusal(result);
+      setStatus('refusedStatus');
+      // Bring the refusal into view and to screen readers: it is the answer to "analyse my photo".
+      $('refusal-heading').focus();
+      $('refusal').scrollIntoView({ block: 'start' });
+    } else {
+      showResult(result);
+      setStatus('done');
+    }
+    refreshDiagnostics();
+  } catch (error) {
+    showError(error);
+  } finally {
+    state.busy = false;
+    document.body.dataset.analyses = String(++analysisCount);  // lets tests see that an analysis ended
+  }
+}
+
+async function analyseAnyway() {
+  if (!state.refused || state.busy) return;
+  state.busy = true;
+  try {
+    const options = renderOptions();
+    delete options.classIndex;
+    const result = await client.request('analyseAnyway', { render: options });
+    hideRefusal();
+    showResult(result);
     setStatus('done');
     refreshDiagnostics();
   } catch (error) {
-    // The previous photo's result must not stand under an error about this one.
-    state.result = null;
-    $('result').hidden = true;
     showError(error);
   } finally {
     state.busy = false;
@@ -305,6 +375,7 @@ async function loadOwnModel() {
   const onnxBytes = await onnxFile.arrayBuffer();
   state.result = null;
   $('result').hidden = true;
+  hideRefusal();
   state.model = loadModel({ onnxBytes, config }, 'loadLocal');
   await state.model.catch(() => {});
 }
@@ -340,6 +411,7 @@ function bind() {
   for (const id of ['method', 'class', 'colormap', 'outline', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
   $('opacity').addEventListener('input', rerender);
   $('download').addEventListener('click', download);
+  $('analyse-anyway').addEventListener('click', analyseAnyway);
   $('own-model-load').addEventListener('click', loadOwnModel);
 }
 

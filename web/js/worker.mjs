@@ -75,6 +75,9 @@ const handlers = {
   async analyse({ bytes, render }) {
     return explainer.analyse({ bytes: new Uint8Array(bytes) }, render);
   },
+  async analyseAnyway({ render }) {
+    return explainer.analyseAnyway(render);
+  },
   async render({ render }) {
     return explainer.render(render);
   },
