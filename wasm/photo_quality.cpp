@@ -37,6 +37,8 @@ std::vector<Tap> area_taps(double start, double length, int out) {
 struct ExposureCounts {
   int highlights = 0;
   int shadows = 0;
+  int64_t chroma = 0;     // sum of max - min channel over lit pixels
+  int64_t brightest = 0;  // sum of max channel over lit pixels
 };
 
 // One row: luma (x 255 x 256) into `out`, and the white / black pixel counts. Straight-line code the compiler
@@ -49,8 +51,13 @@ ExposureCounts luma_row(const uint8_t* p, int n, int* out) {
     const int g = p[x * kChannels + 1];
     const int b = p[x * kChannels + 2];
     out[x] = 54 * r + 183 * g + 19 * b;
+    const int dark = (r <= kShadowLevel) & (g <= kShadowLevel) & (b <= kShadowLevel);
     counts.highlights += (r >= kHighlightLevel) & (g >= kHighlightLevel) & (b >= kHighlightLevel);
-    counts.shadows += (r <= kShadowLevel) & (g <= kShadowLevel) & (b <= kShadowLevel);
+    counts.shadows += dark;
+    const int hi = std::max(r, std::max(g, b));
+    const int lo = std::min(r, std::min(g, b));
+    counts.chroma += (hi - lo) * (1 - dark);
+    counts.brightest += hi * (1 - dark);
   }
   return counts;
 }
@@ -62,6 +69,7 @@ const char* quality_code_name(QualityCode code) {
     case QualityCode::kTooSmall: return "too_small";
     case QualityCode::kTooDark: return "too_dark";
     case QualityCode::kOverexposed: return "overexposed";
+    case QualityCode::kNoColour: return "no_colour";
     case QualityCode::kBlurry: return "blurry";
   }
   return "unknown";
@@ -102,12 +110,16 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   std::vector<int> line(col1 - col0, 0);
   size_t highlights = 0;
   size_t shadows = 0;
+  int64_t chroma = 0;
+  int64_t brightest = 0;
   for (int y = row0; y < row1; ++y) {
     const uint8_t* p = pixels + (static_cast<size_t>(y) * width + col0) * channels;
     const ExposureCounts counts = channels == 4 ? luma_row<4>(p, col1 - col0, line.data())
                                                 : luma_row<3>(p, col1 - col0, line.data());
     highlights += counts.highlights;
     shadows += counts.shadows;
+    chroma += counts.chroma;
+    brightest += counts.brightest;
     double* out = &rows[static_cast<size_t>(y - row0) * gw];
     for (int i = 0; i < gw; ++i) {
       double sum = 0;
@@ -120,6 +132,7 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   const double counted = static_cast<double>(row1 - row0) * (col1 - col0);
   q.highlights = highlights / counted;
   q.shadows = shadows / counted;
+  q.colourfulness = brightest > 0 ? static_cast<double>(chroma) / static_cast<double>(brightest) : 0.0;
 
   std::vector<double> grid(static_cast<size_t>(gw) * gh, 0.0);
   for (int j = 0; j < gh; ++j) {
@@ -183,6 +196,9 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
   if (q.highlights > t.max_highlights) {
     issues.push_back({QualityCode::kOverexposed, q.highlights, t.max_highlights});
     exposure_bad = true;
+  }
+  if (!exposure_bad && q.colourfulness < t.min_colourfulness) {
+    issues.push_back({QualityCode::kNoColour, q.colourfulness, t.min_colourfulness});
   }
   if (!exposure_bad && q.sharpness < t.min_sharpness) {
     issues.push_back({QualityCode::kBlurry, q.sharpness, t.min_sharpness});

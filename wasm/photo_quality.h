@@ -22,11 +22,15 @@
 //                    exposed photo of the darkest skin keeps it above ~0.13; an underexposed one falls below.
 //   highlights       fraction of region pixels whose three channels are all >= 235 (blown to white).
 //   shadows          fraction of region pixels whose three channels are all <= 16 (crushed to black).
+//   colourfulness    sum of (max - min channel) over sum of max channel, over the pixels that are not crushed
+//                    black: 0 for a black-and-white photo. Skin of every tone has colour (generated photos:
+//                    lowest 0.054 for type I, 0.18-0.47 for types II-VI), so a grey photo cannot be judged.
 //
 // Refusal codes (judge_photo_quality), in this order, each with the measured value and the threshold:
 //   too_small    min(original region width, height) < min_side
 //   too_dark     bright_level < min_bright_level, or shadows > max_shadows
 //   overexposed  highlights > max_highlights
+//   no_colour    colourfulness < min_colourfulness (a black-and-white photo or scan)
 //   blurry       sharpness < min_sharpness (only judged when the photo is not too dark or overexposed:
 //                crushed or clipped pixels carry no detail, so the exposure code is the useful one)
 // The defaults are calibrated on generated lesion photos of all six Fitzpatrick types against degraded ones
@@ -58,6 +62,7 @@ struct PhotoQuality {
   double bright_level = 0;
   double highlights = 0;
   double shadows = 0;
+  double colourfulness = 0;
 };
 
 struct PhotoQualityThresholds {
@@ -66,11 +71,13 @@ struct PhotoQualityThresholds {
   double min_bright_level = 0.10;
   double max_shadows = 0.75;
   double max_highlights = 0.40;
+  double min_colourfulness = 0.03;
 };
 
-enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kBlurry };
+enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kNoColour, kBlurry };
 
-const char* quality_code_name(QualityCode code);  // "too_small", "too_dark", "overexposed", "blurry"
+// "too_small", "too_dark", "overexposed", "no_colour", "blurry"
+const char* quality_code_name(QualityCode code);
 
 struct QualityIssue {
   QualityCode code;

@@ -50,7 +50,7 @@ std::vector<std::string> codes(const PhotoQuality& q, const PhotoQualityThreshol
 constexpr std::array<double, 3> kTypeI = {241, 212, 190};
 constexpr std::array<double, 3> kTypeVI = {70, 46, 32};
 
-TEST(PhotoQuality, FlatImageHasNoDetailAndIsCalledBlurry) {
+TEST(PhotoQuality, FlatGreyImageHasNoDetailAndNoColour) {
   const PhotoQuality q = measure(textured(200, 150, {128, 128, 128}, [](double, double) { return 0.0; }));
   EXPECT_NEAR(q.sharpness, 0.0, 1e-9);  // area weights sum to 1 within rounding
   EXPECT_NEAR(q.contrast, 0.0, 1e-9);
@@ -58,7 +58,20 @@ TEST(PhotoQuality, FlatImageHasNoDetailAndIsCalledBlurry) {
   EXPECT_NEAR(q.bright_level, 128 / 255.0, 1e-12);
   EXPECT_EQ(q.highlights, 0.0);
   EXPECT_EQ(q.shadows, 0.0);
-  EXPECT_EQ(codes(q), std::vector<std::string>{"blurry"});
+  EXPECT_EQ(q.colourfulness, 0.0);
+  EXPECT_EQ(codes(q), (std::vector<std::string>{"no_colour", "blurry"}));
+}
+
+TEST(PhotoQuality, ABlackAndWhitePhotoHasNoColourSkinOfEveryToneHas) {
+  const PhotoQuality grey = measure(textured(300, 300, {150, 150, 150}, skin_texture));
+  EXPECT_EQ(grey.colourfulness, 0.0);
+  EXPECT_EQ(codes(grey), std::vector<std::string>{"no_colour"});
+  // (max - min) / max of the base colour: 51 / 241 for type I, 38 / 70 for type VI.
+  EXPECT_NEAR(measure(textured(300, 300, kTypeI, [](double, double) { return 0.0; })).colourfulness, 51.0 / 241, 1e-12);
+  EXPECT_NEAR(measure(textured(300, 300, kTypeVI, [](double, double) { return 0.0; })).colourfulness, 38.0 / 70, 1e-12);
+  PhotoQualityThresholds off;
+  off.min_colourfulness = 0;
+  EXPECT_TRUE(codes(grey, off).empty());
 }
 
 TEST(PhotoQuality, TexturedSkinOfEveryToneIsAcceptedAndScoresAlike) {
