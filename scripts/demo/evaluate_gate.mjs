@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import * as core from '../../web/js/core.mjs';
+import { encodePng } from '../../web/js/core.mjs';
 import { calibrationError, softmax } from '../../web/js/calibration.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
 
@@ -136,7 +137,10 @@ const lines = [
   `labelled fit photos. On the ${lesions.length} unseen lesion photos (accuracy ${pct(accuracy)}, unchanged by T):`,
   `expected calibration error (10 bins) **${before.ece.toFixed(4)} before, ${after.ece.toFixed(4)} after**.`,
   'The demo model was under-confident (its logits are small: the localisation loss keeps the class maps weak), so T < 1',
-  'sharpens its probabilities. Reliability diagram (top-1 confidence bins; accuracy against mean confidence):',
+  'sharpens its probabilities. Reliability diagram (`reliability.png`: accuracy per top-1 confidence bin, grey before and',
+  'blue after calibration, red the diagonal of perfect calibration; x and y from 0 to 1), and its numbers:',
+  '',
+  '![reliability diagram](reliability.png)',
   '',
   '| confidence bin | photos before | accuracy / confidence before | photos after | accuracy / confidence after |',
   '|---|---|---|---|---|',
@@ -147,6 +151,33 @@ const lines = [
   }),
   '',
 ];
+
+// Reliability diagram as a picture: per confidence bin, accuracy before (grey) and after (blue) calibration,
+// against the diagonal of perfect calibration.
+async function reliabilityPng(beforeBins, afterBins) {
+  const size = 420;
+  const margin = 30;
+  const plot = size - 2 * margin;
+  const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
+  const paint = (x0, y0, x1, y1, [r, g, b]) => {
+    for (let y = Math.max(0, Math.round(y0)); y < Math.min(size, Math.round(y1)); y++) {
+      for (let x = Math.max(0, Math.round(x0)); x < Math.min(size, Math.round(x1)); x++) rgba.set([r, g, b, 255], (y * size + x) * 4);
+    }
+  };
+  const px = (v) => margin + v * plot;
+  const py = (v) => size - margin - v * plot;
+  beforeBins.forEach((bin, i) => {
+    const w = plot / beforeBins.length;
+    if (bin.count) paint(px(bin.from) + 2, py(bin.accuracy), px(bin.from) + w / 2, py(0), [150, 150, 150]);
+    const a = afterBins[i];
+    if (a.count) paint(px(a.from) + w / 2, py(a.accuracy), px(a.from) + w - 2, py(0), [40, 90, 200]);
+  });
+  for (let i = 0; i <= plot; i++) paint(px(i / plot), py(i / plot) - 1, px(i / plot) + 1, py(i / plot) + 1, [200, 0, 0]);
+  paint(margin - 1, margin, margin + 1, size - margin, [0, 0, 0]);
+  paint(margin, size - margin - 1, size - margin, size - margin + 1, [0, 0, 0]);
+  return encodePng({ width: size, height: size, rgba });
+}
+writeFileSync(join(modelDir, 'reliability.png'), await reliabilityPng(before.bins, after.bins));
 
 const reportPath = join(modelDir, 'REPORT.md');
 const report = readFileSync(reportPath, 'utf8');
