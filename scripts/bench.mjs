@@ -136,7 +136,7 @@ async function visits(browser, base) {
   });
   const page = await context.newPage();
   const analyse = async () => {
-    await page.setInputFiles('[data-testid="photo-input"]', join(ROOT, 'tests/fixtures/images/photo.jpg'));
+    await page.setInputFiles('[data-testid="photo-input"]', join(ROOT, 'tests/fixtures/images/lesion.jpg'));
     await page.waitForSelector('[data-testid="predictions"] li', { timeout: 120_000 });
   };
   await page.goto(base);

@@ -35,31 +35,29 @@ std::vector<Tap> area_taps(double start, double length, int out) {
 }
 
 struct ExposureCounts {
-  int highlights = 0;
-  int shadows = 0;
-  int64_t chroma = 0;     // sum of max - min channel over lit pixels
-  int64_t brightest = 0;  // sum of max channel over lit pixels
+  int64_t samples = 0;
+  int64_t highlights = 0;
+  int64_t shadows = 0;
+  int64_t chroma = 0;     // sum of max - min channel over samples that are not black
+  int64_t brightest = 0;  // sum of max channel over the same samples
 };
 
-// One row: luma (x 255 x 256) into `out`, and the white / black pixel counts. Straight-line code the compiler
-// vectorises (the channel count is a template parameter); this loop is most of the gate's cost.
-template <int kChannels>
-ExposureCounts luma_row(const uint8_t* p, int n, int* out) {
-  ExposureCounts counts;
-  for (int x = 0; x < n; ++x) {
-    const int r = p[x * kChannels];
-    const int g = p[x * kChannels + 1];
-    const int b = p[x * kChannels + 2];
-    out[x] = 54 * r + 183 * g + 19 * b;
-    const int dark = (r <= kShadowLevel) & (g <= kShadowLevel) & (b <= kShadowLevel);
-    counts.highlights += (r >= kHighlightLevel) & (g >= kHighlightLevel) & (b >= kHighlightLevel);
-    counts.shadows += dark;
-    const int hi = std::max(r, std::max(g, b));
-    const int lo = std::min(r, std::min(g, b));
-    counts.chroma += (hi - lo) * (1 - dark);
-    counts.brightest += hi * (1 - dark);
+// Luma (x 255 x 256) of one pixel, and its share of the exposure and colour counts.
+int sample(const uint8_t* p, ExposureCounts& counts) {
+  const int r = p[0];
+  const int g = p[1];
+  const int b = p[2];
+  const int hi = std::max(r, std::max(g, b));
+  const int lo = std::min(r, std::min(g, b));
+  const bool dark = hi <= kShadowLevel;
+  counts.samples += 1;
+  counts.highlights += lo >= kHighlightLevel;
+  counts.shadows += dark;
+  if (!dark) {
+    counts.chroma += hi - lo;
+    counts.brightest += hi;
   }
-  return counts;
+  return 54 * r + 183 * g + 19 * b;
 }
 
 }  // namespace
@@ -96,48 +94,47 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   q.analysis_height = clamped >= 1 ? kQualityAnalysisSide : static_cast<int>(std::lround(kQualityAnalysisSide / clamped));
   const int gw = q.analysis_width;
   const int gh = q.analysis_height;
-  const std::vector<Tap> xs = area_taps(region.x0, region.width(), gw);
-  const std::vector<Tap> ys = area_taps(region.y0, region.height(), gh);
+  // The region is sampled on a lattice of one pixel every `stride` (the centre pixel of each stride x stride
+  // block), at least two samples per grid cell along each axis: a 12 MP photo's 768 px display region is read
+  // at every 3rd pixel (65 k samples instead of 590 k: the gate's cost), a 128 px photo at every pixel.
+  const int stride = std::max(1, static_cast<int>(std::floor(std::min(region.width() / gw, region.height() / gh) / 2)));
+  const int x_begin = static_cast<int>(std::floor(region.x0));
+  const int y_begin = static_cast<int>(std::floor(region.y0));
+  const int x_end = std::min(width, static_cast<int>(std::ceil(region.x1)));
+  const int y_end = std::min(height, static_cast<int>(std::ceil(region.y1)));
+  const int lw = (x_end - x_begin + stride - 1) / stride;
+  const int lh = (y_end - y_begin + stride - 1) / stride;
+  const std::vector<Tap> xs = area_taps((region.x0 - x_begin) / stride, region.width() / stride, gw);
+  const std::vector<Tap> ys = area_taps((region.y0 - y_begin) / stride, region.height() / stride, gh);
 
-  // Exposure on the region's own pixels, and each covered row averaged horizontally into the grid's columns.
-  // Luma in integer weights summing to 256 (Rec. 709 rounded): exact, and one multiply per pixel after it.
-  const int row0 = ys.front().first;
-  const int row1 = std::min(height, ys.back().first + static_cast<int>(ys.back().weights.size()));
-  const int col0 = xs.front().first;
-  const int col1 = std::min(width, xs.back().first + static_cast<int>(xs.back().weights.size()));
+  // Luma in integer weights summing to 256 (Rec. 709 rounded), exposure and colour counted on the same samples;
+  // each lattice row is area-averaged into the grid's columns as it is read.
   constexpr double kLumaScale = 1.0 / (255.0 * 256.0);
-  std::vector<double> rows(static_cast<size_t>(row1 - row0) * gw, 0.0);
-  std::vector<int> line(col1 - col0, 0);
-  size_t highlights = 0;
-  size_t shadows = 0;
-  int64_t chroma = 0;
-  int64_t brightest = 0;
-  for (int y = row0; y < row1; ++y) {
-    const uint8_t* p = pixels + (static_cast<size_t>(y) * width + col0) * channels;
-    const ExposureCounts counts = channels == 4 ? luma_row<4>(p, col1 - col0, line.data())
-                                                : luma_row<3>(p, col1 - col0, line.data());
-    highlights += counts.highlights;
-    shadows += counts.shadows;
-    chroma += counts.chroma;
-    brightest += counts.brightest;
-    double* out = &rows[static_cast<size_t>(y - row0) * gw];
+  std::vector<double> rows(static_cast<size_t>(lh) * gw, 0.0);
+  std::vector<int> line(lw, 0);
+  ExposureCounts counts;
+  for (int j = 0; j < lh; ++j) {
+    const int y = std::min(y_begin + j * stride + stride / 2, y_end - 1);
+    const uint8_t* row = pixels + static_cast<size_t>(y) * width * channels;
+    for (int i = 0; i < lw; ++i) {
+      const int x = std::min(x_begin + i * stride + stride / 2, x_end - 1);
+      line[i] = sample(row + static_cast<size_t>(x) * channels, counts);
+    }
+    double* out = &rows[static_cast<size_t>(j) * gw];
     for (int i = 0; i < gw; ++i) {
       double sum = 0;
-      for (size_t k = 0; k < xs[i].weights.size(); ++k) {
-        sum += xs[i].weights[k] * line[std::min(xs[i].first + static_cast<int>(k), col1 - 1) - col0];
-      }
+      for (size_t k = 0; k < xs[i].weights.size(); ++k) sum += xs[i].weights[k] * line[std::min(xs[i].first + static_cast<int>(k), lw - 1)];
       out[i] = sum * kLumaScale;
     }
   }
-  const double counted = static_cast<double>(row1 - row0) * (col1 - col0);
-  q.highlights = highlights / counted;
-  q.shadows = shadows / counted;
-  q.colourfulness = brightest > 0 ? static_cast<double>(chroma) / static_cast<double>(brightest) : 0.0;
+  q.highlights = static_cast<double>(counts.highlights) / counts.samples;
+  q.shadows = static_cast<double>(counts.shadows) / counts.samples;
+  q.colourfulness = counts.brightest > 0 ? static_cast<double>(counts.chroma) / counts.brightest : 0.0;
 
   std::vector<double> grid(static_cast<size_t>(gw) * gh, 0.0);
   for (int j = 0; j < gh; ++j) {
     for (size_t k = 0; k < ys[j].weights.size(); ++k) {
-      const int y = std::min(ys[j].first + static_cast<int>(k), row1 - 1) - row0;
+      const int y = std::min(ys[j].first + static_cast<int>(k), lh - 1);
       const double w = ys[j].weights[k];
       for (int i = 0; i < gw; ++i) grid[static_cast<size_t>(j) * gw + i] += w * rows[static_cast<size_t>(y) * gw + i];
     }

@@ -8,7 +8,9 @@
 // 0-1) on a grid
 // whose shorter side is kQualityAnalysisSide (longer side in proportion, at most 4x), so a 12 MP photo and a
 // 128 px one are judged at the same scale: the scale of a typical classifier input, where blur finer than a
-// grid cell cannot change what the model sees. Exposure fractions are counted on the region's own pixels.
+// grid cell cannot change what the model sees. The region is read on a lattice of at least two samples per
+// grid cell along each axis (every pixel of a small photo, every 3rd of a 12 MP photo's display copy), and the
+// exposure and colour fractions are counted on the same samples.
 //
 // Measures (all finite; a flat image has sharpness 0):
 //   sharpness        RMS of the 4-neighbour Laplacian of the luma grid divided by (mean luma + 0.05): fine
@@ -20,8 +22,8 @@
 //   mean_luminance   mean of the luma grid.
 //   bright_level     the 95th percentile of the luma grid: how bright the brightest part is. A correctly
 //                    exposed photo of the darkest skin keeps it above ~0.13; an underexposed one falls below.
-//   highlights       fraction of region pixels whose three channels are all >= 235 (blown to white).
-//   shadows          fraction of region pixels whose three channels are all <= 16 (crushed to black).
+//   highlights       fraction of samples whose three channels are all >= 235 (blown to white).
+//   shadows          fraction of samples whose three channels are all <= 16 (crushed to black).
 //   colourfulness    sum of (max - min channel) over sum of max channel, over the pixels that are not crushed
 //                    black: 0 for a black-and-white photo. Skin of every tone has colour (generated photos:
 //                    lowest 0.054 for type I, 0.18-0.47 for types II-VI), so a grey photo cannot be judged.
