@@ -198,6 +198,13 @@ function showResultNotes(result) {
   $('no-ood-check').hidden = Boolean(result.gate?.outOfDistributionCheck);
 }
 
+// A new photo's first explanation: the class is the model's top one, not the one chosen for the previous photo.
+function firstRenderOptions() {
+  const options = renderOptions();
+  delete options.classIndex;
+  return options;
+}
+
 function showResult(result) {
   state.result = result;
   $('result').hidden = false;
@@ -207,6 +214,8 @@ function showResult(result) {
   fillClassSelect();
   showExplanation(result);
   $('result').dataset.forced = String(Boolean(result.forced));
+  setStatus('done');
+  refreshDiagnostics();
 }
 
 function draw(canvas, image) {
@@ -265,9 +274,7 @@ async function analyse(file) {
   setStatus('analysing');
   try {
     const bytes = await file.arrayBuffer();
-    const options = renderOptions();
-    delete options.classIndex;
-    const result = await client.request('analyse', { bytes, render: options }, [bytes]);
+    const result = await client.request('analyse', { bytes, render: firstRenderOptions() }, [bytes]);
     if (result.refused) {
       state.refused = result;
       draw($('refused-photo'), result.display);
@@ -276,11 +283,10 @@ async function analyse(file) {
       // Bring the refusal into view and to screen readers: it is the answer to "analyse my photo".
       $('refusal-heading').focus();
       $('refusal').scrollIntoView({ block: 'start' });
+      refreshDiagnostics();
     } else {
       showResult(result);
-      setStatus('done');
     }
-    refreshDiagnostics();
   } catch (error) {
     showError(error);
   } finally {
@@ -293,13 +299,9 @@ async function analyseAnyway() {
   if (!state.refused || state.busy) return;
   state.busy = true;
   try {
-    const options = renderOptions();
-    delete options.classIndex;
-    const result = await client.request('analyseAnyway', { render: options });
+    const result = await client.request('analyseAnyway', { render: firstRenderOptions() });
     hideRefusal();
     showResult(result);
-    setStatus('done');
-    refreshDiagnostics();
   } catch (error) {
     showError(error);
   } finally {
