@@ -229,23 +229,24 @@ val decode_image_js(val input, val js_options) {
 Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   PhotoQualityThresholds t;
   OptionReader reader(js, {"minSide", "minSharpness", "minBrightLevel", "maxShadows", "maxHighlights",
-                           "minColourfulness"});
+                           "minColourfulness", "maxColourNoise"});
   reader.integer("minSide", &t.min_side);
   reader.number("minSharpness", &t.min_sharpness);
   reader.number("minBrightLevel", &t.min_bright_level);
   reader.number("maxShadows", &t.max_shadows);
   reader.number("maxHighlights", &t.max_highlights);
   reader.number("minColourfulness", &t.min_colourfulness);
+  reader.number("maxColourNoise", &t.max_colour_noise);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
   if (t.min_side < 1 || t.min_side > 4096 || t.min_sharpness < 0 || t.min_bright_level < 0 || t.min_bright_level > 1 ||
       t.max_shadows < 0 || t.max_shadows > 1 || t.max_highlights < 0 || t.max_highlights > 1 ||
-      t.min_colourfulness < 0 || t.min_colourfulness > 1) {
+      t.min_colourfulness < 0 || t.min_colourfulness > 1 || t.max_colour_noise < 0 || t.max_colour_noise > 4) {
     return Error{ErrorCode::kInvalidArgument, "Option 'quality' holds a threshold out of its range (wasm/photo_quality.h)."};
   }
   return t;
 }
 
-// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows, colourfulness,
+// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows, colourfulness, colourNoise,
 //  issues: [{code, value, threshold}]}
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
   val o = val::object();
@@ -258,6 +259,7 @@ val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& threshold
   o.set("highlights", q.highlights);
   o.set("shadows", q.shadows);
   o.set("colourfulness", q.colourfulness);
+  o.set("colourNoise", q.colour_noise);
   val issues = val::array();
   for (const QualityIssue& issue : judge_photo_quality(q, thresholds)) {
     val i = val::object();

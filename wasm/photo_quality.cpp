@@ -1,6 +1,7 @@
 #include "photo_quality.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -40,6 +41,8 @@ struct ExposureCounts {
   int64_t shadows = 0;
   int64_t chroma = 0;     // sum of max - min channel over samples that are not black
   int64_t brightest = 0;  // sum of max channel over the same samples
+  // Histogram of |d(R - G)| + |d(B - G)| between horizontally adjacent samples (0..1020): colour noise.
+  std::array<int64_t, 1021> chroma_steps{};
 };
 
 // Luma (x 255 x 256) of one pixel, and its share of the exposure and colour counts.
@@ -68,6 +71,7 @@ const char* quality_code_name(QualityCode code) {
     case QualityCode::kTooDark: return "too_dark";
     case QualityCode::kOverexposed: return "overexposed";
     case QualityCode::kNoColour: return "no_colour";
+    case QualityCode::kNoisy: return "noisy";
     case QualityCode::kBlurry: return "blurry";
   }
   return "unknown";
@@ -116,9 +120,17 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   for (int j = 0; j < lh; ++j) {
     const int y = std::min(y_begin + j * stride + stride / 2, y_end - 1);
     const uint8_t* row = pixels + static_cast<size_t>(y) * width * channels;
+    int previous_rg = 0;
+    int previous_bg = 0;
     for (int i = 0; i < lw; ++i) {
       const int x = std::min(x_begin + i * stride + stride / 2, x_end - 1);
-      line[i] = sample(row + static_cast<size_t>(x) * channels, counts);
+      const uint8_t* p = row + static_cast<size_t>(x) * channels;
+      line[i] = sample(p, counts);
+      const int rg = p[0] - p[1];
+      const int bg = p[2] - p[1];
+      if (i > 0) counts.chroma_steps[std::abs(rg - previous_rg) + std::abs(bg - previous_bg)] += 1;
+      previous_rg = rg;
+      previous_bg = bg;
     }
     double* out = &rows[static_cast<size_t>(j) * gw];
     for (int i = 0; i < gw; ++i) {
@@ -130,6 +142,16 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   q.highlights = static_cast<double>(counts.highlights) / counts.samples;
   q.shadows = static_cast<double>(counts.shadows) / counts.samples;
   q.colourfulness = counts.brightest > 0 ? static_cast<double>(counts.chroma) / counts.brightest : 0.0;
+  int64_t steps = 0;
+  for (int64_t n : counts.chroma_steps) steps += n;
+  int64_t seen = 0;
+  for (size_t v = 0; v < counts.chroma_steps.size() && steps > 0; ++v) {
+    seen += counts.chroma_steps[v];
+    if (2 * seen >= steps) {
+      q.colour_noise = v / 255.0;
+      break;
+    }
+  }
 
   std::vector<double> grid(static_cast<size_t>(gw) * gh, 0.0);
   for (int j = 0; j < gh; ++j) {
@@ -196,6 +218,9 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
   }
   if (!exposure_bad && q.colourfulness < t.min_colourfulness) {
     issues.push_back({QualityCode::kNoColour, q.colourfulness, t.min_colourfulness});
+  }
+  if (!exposure_bad && q.colour_noise > t.max_colour_noise) {
+    issues.push_back({QualityCode::kNoisy, q.colour_noise, t.max_colour_noise});
   }
   if (!exposure_bad && q.sharpness < t.min_sharpness) {
     issues.push_back({QualityCode::kBlurry, q.sharpness, t.min_sharpness});

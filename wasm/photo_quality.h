@@ -27,12 +27,16 @@
 //   colourfulness    sum of (max - min channel) over sum of max channel, over the pixels that are not crushed
 //                    black: 0 for a black-and-white photo. Skin of every tone has colour (generated photos:
 //                    lowest 0.054 for type I, 0.18-0.47 for types II-VI), so a grey photo cannot be judged.
+//   colour_noise     median over horizontally adjacent samples of |d(R - G)| + |d(B - G)|, / 255: grain in the
+//                    colour, which skin of any tone does not have at this scale (generated photos with sensor
+//                    noise: at most 0.047) and a photo taken in near darkness, or random noise, has (0.85).
 //
 // Refusal codes (judge_photo_quality), in this order, each with the measured value and the threshold:
 //   too_small    min(original region width, height) < min_side
 //   too_dark     bright_level < min_bright_level, or shadows > max_shadows
 //   overexposed  highlights > max_highlights
 //   no_colour    colourfulness < min_colourfulness (a black-and-white photo or scan)
+//   noisy        colour_noise > max_colour_noise (grainy: far too little light, or not a photo)
 //   blurry       sharpness < min_sharpness (only judged when the photo is not too dark or overexposed:
 //                crushed or clipped pixels carry no detail, so the exposure code is the useful one)
 // The defaults are calibrated on generated lesion photos of all six Fitzpatrick types against degraded ones
@@ -65,6 +69,7 @@ struct PhotoQuality {
   double highlights = 0;
   double shadows = 0;
   double colourfulness = 0;
+  double colour_noise = 0;
 };
 
 struct PhotoQualityThresholds {
@@ -74,11 +79,12 @@ struct PhotoQualityThresholds {
   double max_shadows = 0.75;
   double max_highlights = 0.40;
   double min_colourfulness = 0.03;
+  double max_colour_noise = 0.25;
 };
 
-enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kNoColour, kBlurry };
+enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kNoColour, kNoisy, kBlurry };
 
-// "too_small", "too_dark", "overexposed", "no_colour", "blurry"
+// "too_small", "too_dark", "overexposed", "no_colour", "noisy", "blurry"
 const char* quality_code_name(QualityCode code);
 
 struct QualityIssue {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
 
 #include "preprocess.h"
 
@@ -125,6 +126,28 @@ TEST(PhotoQuality, DarkAndBlownOutPhotosGetTheExposureCodeNotBlurry) {
   const PhotoQuality white = measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
   EXPECT_NEAR(white.highlights, 0.8, 0.01);
   EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
+}
+
+TEST(PhotoQuality, RandomColourNoiseIsNoisySkinWithSensorNoiseIsNot) {
+  std::mt19937 rng(3);
+  RgbImage noise;
+  noise.width = noise.height = 256;
+  noise.pixels.resize(256 * 256 * 3);
+  for (uint8_t& v : noise.pixels) v = static_cast<uint8_t>(rng() & 255);
+  const PhotoQuality q = measure(noise);
+  EXPECT_GT(q.colour_noise, 0.6);
+  EXPECT_EQ(codes(q), std::vector<std::string>{"noisy"});
+  // Skin of both extreme tones with +-4 levels of independent noise per channel, as a phone sensor adds.
+  for (const auto& base : {kTypeI, kTypeVI}) {
+    RgbImage skin = textured(256, 256, base, skin_texture);
+    std::uniform_int_distribution<int> grain(-4, 4);
+    for (uint8_t& v : skin.pixels) v = static_cast<uint8_t>(std::clamp(v + grain(rng), 0, 255));
+    const PhotoQuality s = measure(skin);
+    EXPECT_LT(s.colour_noise, 0.1);
+    EXPECT_TRUE(codes(s).empty()) << s.colour_noise;
+  }
+  // A flat colour has no colour steps at all.
+  EXPECT_EQ(measure(textured(64, 64, kTypeVI, [](double, double) { return 0.0; })).colour_noise, 0.0);
 }
 
 TEST(PhotoQuality, TooSmallUsesTheOriginalRegionSize) {

@@ -1,7 +1,7 @@
 // The photo gate: decides whether a photo can be judged before any condition is named.
 //
 // Two parts, both reported as reasons {code, value, threshold}:
-// - photo quality (too_small, too_dark, overexposed, no_colour, blurry): measured by the C++ core while it prepares the
+// - photo quality (too_small, too_dark, overexposed, no_colour, noisy, blurry): measured by the C++ core while it prepares the
 //   photo (wasm/photo_quality.h), with thresholds from model.json's gate.quality or the core's defaults;
 // - not_skin, the model's own out-of-distribution check: the Mahalanobis distance of the photo's pooled
 //   target-layer activations (the explanation computes them anyway: no extra inference) to the nearest of
@@ -10,7 +10,7 @@
 //   `node scripts/dermcam.mjs fit-gate`, with a threshold chosen on held-out in-distribution photos.
 //
 // model.json's "gate" (schema "dermcam-gate/1", documented in models/README.md):
-//   quality:   {minSide, minSharpness, minBrightLevel, maxShadows, maxHighlights, minColourfulness}   overrides
+//   quality:   {minSide, minSharpness, minBrightLevel, maxShadows, maxHighlights, minColourfulness, maxColourNoise}
 //   outOfDistribution: {layer, pooling, dims: C, classes: [label ids], means, covariance, threshold,
 //                       acceptance, fittedOn}
 //     pooling:    "mean-sqrt" (fit-gate's default): the signed square root of each channel's spatial mean, a
@@ -37,6 +37,7 @@ const QUALITY_KEYS = {
   maxShadows: (v) => v >= 0 && v <= 1,
   maxHighlights: (v) => v >= 0 && v <= 1,
   minColourfulness: (v) => v >= 0 && v <= 1,
+  maxColourNoise: (v) => v >= 0 && v <= 4,
 };
 
 export function encodeFloats(values) {
