@@ -2,20 +2,20 @@
 // Builds dist/: the self-contained static site. Immutable files live under assets/<content hash>/ (safe to
 // cache forever); index.html, sw.js, the manifest and the precache list stay at the root. Serve it with
 // `node scripts/serve.mjs --root dist`, deploy it with render.yaml (Render) or to GitHub Pages (README).
-//   node scripts/build-dist.mjs        (after scripts/build.sh web)
+//   npm ci --ignore-scripts && node scripts/build-dist.mjs   (Node and npm only: the wasm core is committed)
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { precacheList } from './build-web-assets.mjs';
+import { copyRuntime, precacheList } from './build-web-assets.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = join(ROOT, 'web');
 const DIST = join(ROOT, 'dist');
 
-for (const required of ['generated/dermcam-core.wasm', 'generated/onnx-proto.mjs', 'generated/ort/ort.wasm.min.mjs']) {
+for (const required of ['prebuilt/dermcam-core.wasm', 'prebuilt/dermcam-core.mjs', 'prebuilt/onnx-proto.mjs']) {
   if (!existsSync(join(WEB, required))) {
-    console.error(`web/${required} is missing: run scripts/build.sh web first.`);
+    console.error(`web/${required} is missing: it is committed; restore it with git, or rebuild it with scripts/build.sh web.`);
     process.exit(1);
   }
 }
@@ -24,11 +24,12 @@ if (!existsSync(join(ROOT, 'models/demo/model.onnx'))) {
   process.exit(1);
 }
 
+copyRuntime();  // ONNX Runtime Web from node_modules (npm ci): nothing here needs a compiler
 const { version } = precacheList(WEB, [{ dir: join(ROOT, 'models/demo'), mount: 'models/demo' }]);
 const assets = `assets/${version}`;
 rmSync(DIST, { recursive: true, force: true });
 mkdirSync(join(DIST, assets), { recursive: true });
-for (const dir of ['js', 'css', 'generated']) {
+for (const dir of ['js', 'css', 'prebuilt', 'generated']) {
   cpSync(join(WEB, dir), join(DIST, assets, dir), { recursive: true, filter: (src) => !src.endsWith('precache.json') });
 }
 cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true });

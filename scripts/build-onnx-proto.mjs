@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates web/generated/onnx-proto.mjs: ONNX's protobuf messages as static code (protobufjs-cli's
+// Generates web/prebuilt/onnx-proto.mjs (committed): ONNX's protobuf messages as static code (protobufjs-cli's
 // static-module target: no reflection, so no eval and a strict Content-Security-Policy holds), bundled with
 // protobufjs' minimal runtime and long.js into one ES module the page, the worker and Node all import.
 // Schema: Debian's python3-onnx onnx.proto (ONNX 1.12). Usage: node scripts/build-onnx-proto.mjs
@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCHEMA = process.env.ONNX_PROTO ?? '/usr/lib/python3/dist-packages/onnx/onnx.proto';
 const STATIC = join(ROOT, 'build/proto/onnx-pb.cjs');
-const OUT = join(ROOT, 'web/generated/onnx-proto.mjs');
+const OUT = join(ROOT, 'web/prebuilt/onnx-proto.mjs');
 
 if (!existsSync(SCHEMA)) {
   console.error(`ONNX schema not found at ${SCHEMA}: run scripts/setup.sh (it installs python3-onnx).`);

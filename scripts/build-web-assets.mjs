@@ -38,10 +38,15 @@ export function precacheList(root, extraDirs = []) {
   return { version: hash.digest('hex').slice(0, 16), files: ['./', ...urls] };
 }
 
-function main() {
+/** Copies ONNX Runtime Web's files from node_modules into web/generated/ort/. */
+export function copyRuntime() {
   const out = join(WEB, 'generated/ort');
   mkdirSync(out, { recursive: true });
   for (const file of ORT_FILES) copyFileSync(join(ORT_DIST, file), join(out, file));
+}
+
+function main() {
+  copyRuntime();
   const list = precacheList(WEB, [{ dir: join(ROOT, 'models/demo'), mount: 'models/demo' }]);
   writeFileSync(join(WEB, 'generated/precache.json'), `${JSON.stringify(list, null, 1)}\n`);
   console.log(`web/generated: ONNX Runtime Web copied; ${list.files.length} files to precache (version ${list.version})`);

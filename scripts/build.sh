@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dermcam. Usage: scripts/build.sh [web|native|all]   (default: all)
-#   web:    build/wasm   -> web/generated/dermcam-core.{mjs,wasm}, and web/generated/onnx-proto.mjs
+#   web:    build/wasm   -> web/prebuilt/dermcam-core.{mjs,wasm} and web/prebuilt/onnx-proto.mjs (committed:
+#           a static host needs no compiler), then web/generated/ (ONNX Runtime Web from npm, precache list)
 #           (everything the app serves)
 #   native: build/native -> libdermcam_core.a, tests, benchmarks, tools
 source "$(dirname "$0")/lib.sh"

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Static file server for dermcam: serves web/ (or --root DIR) on 127.0.0.1 with the headers the app
-// needs: COOP/COEP (cross-origin isolation, so ONNX Runtime may use threads), a Content-Security-Policy
-// that allows only our own origin, and application/wasm for .wasm. No request body is ever accepted.
-//   node scripts/serve.mjs [--port 8080] [--root web]
+// Static file server for dermcam: serves web/ (or --root DIR) on 127.0.0.1 with exactly the headers the
+// deployed site sends (render.yaml, through scripts/host-headers.mjs): COOP/COEP (cross-origin isolation, so
+// ONNX Runtime may use threads), a Content-Security-Policy that allows only our own origin, application/wasm.
+// No request body is ever accepted.
+//   node scripts/serve.mjs [--port 8080] [--root web] [--base /dermcam/] [--plain]
+// --base serves the site under a sub-path; --plain sends no headers but Content-Type, as GitHub Pages does.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { headersFor, renderSite } from './host-headers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,27 +30,6 @@ export const CONTENT_TYPES = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/markdown; charset=utf-8',
-};
-
-export const SECURITY_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Content-Security-Policy': [
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "worker-src 'self'",
-    "connect-src 'self'",
-    "img-src 'self' blob: data:",
-    "style-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Permissions-Policy': 'camera=(self), microphone=(), geolocation=()',
 };
 
 // Served beside web/ during development, as the deployed site has them (scripts/build-dist.mjs copies them).
@@ -77,19 +60,30 @@ async function resolveFile(root, urlPath, extraMounts = []) {
 
 /**
  * Starts the server; resolves to the http.Server once it listens. port 0 picks a free port.
- * isolated: false leaves out COOP/COEP (as GitHub Pages serves the app), to test the single-thread path.
+ * isolated: false leaves out COOP/COEP/CORP, to test the single-thread path; plain: true sends no headers
+ * but Content-Type (GitHub Pages); base: the sub-path the site lives under ('/dermcam/').
  */
 export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false, mounts = [],
-  isolated = true } = {}) {
+  isolated = true, plain = false, base = '/' } = {}) {
   const absoluteRoot = resolve(root);
-  const headers = Object.entries(SECURITY_HEADERS).filter(([name]) => isolated || !name.startsWith('Cross-Origin-'));
+  const { rules } = renderSite();
   const server = createServer(async (request, response) => {
-    for (const [name, value] of headers) response.setHeader(name, value);
+    const url = request.url ?? '/';
+    if (!url.startsWith(base)) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    const path = `/${url.slice(base.length)}`;
+    if (!plain) {
+      for (const [name, value] of Object.entries(headersFor(rules, path.split('?')[0]))) {
+        if (isolated || !name.startsWith('Cross-Origin-')) response.setHeader(name, value);
+      }
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const found = await resolveFile(absoluteRoot, request.url ?? '/', mounts);
+    const found = await resolveFile(absoluteRoot, path, mounts);
     if (log) console.log(`${request.method} ${request.url} ${found ? 200 : 404}`);
     if (!found) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
@@ -98,7 +92,7 @@ export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127
     response.writeHead(200, {
       'Content-Type': CONTENT_TYPES[extname(found.file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': found.size,
-      'Cache-Control': 'no-cache',
+      ...(response.hasHeader('Cache-Control') ? {} : { 'Cache-Control': 'no-cache' }),
     });
     if (request.method === 'HEAD') {
       response.end();
@@ -120,7 +114,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const port = Number(option('--port', process.env.PORT ?? 8080));
   const root = option('--root', join(ROOT, 'web'));
-  const server = await startServer({ root, port, log: true });
+  const base = option('--base', '/');
+  const server = await startServer({ root, port, log: true, base, plain: args.includes('--plain') });
   const { port: actual } = server.address();
-  console.log(`dermcam is served at http://127.0.0.1:${actual}/ (from ${resolve(root)}); Ctrl+C stops it.`);
+  console.log(`dermcam is served at http://127.0.0.1:${actual}${base} (from ${resolve(root)}); Ctrl+C stops it.`);
 }

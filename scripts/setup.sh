@@ -11,7 +11,7 @@ APT_PACKAGES=(
   emscripten                      # the WebAssembly build (Debian's 3.1.6)
   libstb-dev                      # stb_image / stb_image_write
   chromium                        # browser end-to-end tests
-  python3-onnx                    # onnx.proto, compiled into web/generated/onnx-proto.mjs
+  python3-onnx                    # onnx.proto, compiled into web/prebuilt/onnx-proto.mjs
   python3-numpy python3-pil python3-skimage python3-opencv python3-matplotlib  # fixture/colormap scripts
 )
 

@@ -36,7 +36,7 @@ test('dist/ keeps immutable files under a content hash and lists them for offlin
   assert.equal(precache.version, hashed);
   assert.ok(precache.files.includes(`assets/${hashed}/models/demo/model.onnx`));
   assert.ok(precache.files.includes(`assets/${hashed}/generated/ort/ort-wasm-simd-threaded.wasm`));
-  const wasm = await fetch(`${base}assets/${hashed}/generated/dermcam-core.wasm`);
+  const wasm = await fetch(`${base}assets/${hashed}/prebuilt/dermcam-core.wasm`);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   assert.equal(wasm.headers.get('cross-origin-embedder-policy'), 'require-corp');
 });

@@ -4,9 +4,9 @@
 // typed arrays out, all copied out of wasm memory). A failure the core reports comes back as a thrown
 // CoreError with a stable `code` (see wasm/error.h). Anything else thrown from inside the module (it should
 // not happen; out-of-memory is the one known way) drops the instance so the next call starts a fresh one.
-import createDermcamCore from '../generated/dermcam-core.mjs';
+import createDermcamCore from '../prebuilt/dermcam-core.mjs';
 
-const WASM_URL = new URL('../generated/dermcam-core.wasm', import.meta.url);
+const WASM_URL = new URL('../prebuilt/dermcam-core.wasm', import.meta.url);
 const IS_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 export class CoreError extends Error {

@@ -1,6 +1,6 @@
-// Reading and editing ONNX models (protobuf via the generated static code in web/generated/onnx-proto.mjs).
+// Reading and editing ONNX models (protobuf via the generated static code in web/prebuilt/onnx-proto.mjs).
 // Shared by the browser worker and Node. Unknown protobuf fields survive a decode/encode round trip.
-import { onnx } from '../../generated/onnx-proto.mjs';
+import { onnx } from '../../prebuilt/onnx-proto.mjs';
 
 export { onnx };
 export const DataType = onnx.TensorProto.DataType;
