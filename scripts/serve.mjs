@@ -61,12 +61,13 @@ async function resolveFile(root, urlPath, extraMounts = []) {
 /**
  * Starts the server; resolves to the http.Server once it listens. port 0 picks a free port.
  * isolated: false leaves out COOP/COEP/CORP, to test the single-thread path; plain: true sends no headers
- * but Content-Type (GitHub Pages); base: the sub-path the site lives under ('/dermcam/').
+ * but Content-Type (GitHub Pages); base: the sub-path the site lives under ('/dermcam/'); blueprint: the
+ * render.yaml whose headers are sent (default: this checkout's).
  */
 export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false, mounts = [],
-  isolated = true, plain = false, base = '/' } = {}) {
+  isolated = true, plain = false, base = '/', blueprint } = {}) {
   const absoluteRoot = resolve(root);
-  const { rules } = renderSite();
+  const { rules } = renderSite(blueprint);
   const server = createServer(async (request, response) => {
     const url = request.url ?? '/';
     if (!url.startsWith(base)) {

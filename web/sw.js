@@ -3,6 +3,16 @@
 // GETs are served from the cache first, and pages (navigations) from the network first so a new version
 // shows up when online. Nothing else is ever fetched, and no request carries a photo.
 const PRECACHE = 'generated/precache.json';
+// Cross-origin isolation where the host cannot send the headers (GitHub Pages): every same-origin response this
+// worker serves carries COOP/COEP/CORP (the technique of coi-serviceworker), so ONNX Runtime Web gets threads.
+// A response that already has them (Render, serve.mjs) is left as it is.
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+// The page asks the network directly with this header, to tell which of the two made it isolated.
+const PROBE_HEADER = 'X-Dermcam-Isolation-Probe';
 const PREFIX = 'dermcam-';
 
 self.addEventListener('install', (event) => {
@@ -46,8 +56,16 @@ async function cacheFirst(request) {
   return response;
 }
 
+function withIsolation(response) {
+  if (response.status === 0 || response.headers.has('Cross-Origin-Embedder-Policy')) return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
-  event.respondWith(request.mode === 'navigate' ? networkFirst(request) : cacheFirst(request));
+  if (request.headers.has(PROBE_HEADER)) return;  // straight to the network, headers untouched
+  event.respondWith((async () => withIsolation(await (request.mode === 'navigate' ? networkFirst(request) : cacheFirst(request))))());
 });

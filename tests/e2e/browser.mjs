@@ -8,7 +8,7 @@ import { ROOT } from '../js/helpers.mjs';
 
 export const ARTIFACTS = join(ROOT, 'test-results');
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** Serves web/ and opens Chromium; returns {baseUrl, browser, close()}. */

@@ -1,5 +1,6 @@
-// Without COOP/COEP (as on GitHub Pages) the page is not cross-origin isolated: ONNX Runtime runs on one
-// thread, the diagnostics say so, and the app works the same.
+// Without COOP/COEP and without the service worker that would add them (a browser that blocks service workers,
+// or a private window), the page is not cross-origin isolated: ONNX Runtime runs on one thread, the diagnostics
+// say so, and the app works the same. (deploy.browser.test.mjs: with the service worker, GitHub Pages is isolated.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ after(async () => {
 });
 
 test('not isolated: one thread, said in the diagnostics, and a working analysis', async () => {
-  const page = await env.browser.newPage();
+  const context = await env.browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
   await page.goto(env.baseUrl);
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
   await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
@@ -26,4 +28,5 @@ test('not isolated: one thread, said in the diagnostics, and a working analysis'
   const text = await page.textContent('[data-testid="diagnostics"]');
   assert.match(text, /Threads\s*1/);
   assert.match(text, /Cross-origin isolated\s*no/);
+  await context.close();
 });

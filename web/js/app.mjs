@@ -324,6 +324,16 @@ function rerender() {
   });
 }
 
+// Whether the page is cross-origin isolated, and by whom: the host's own headers, or the service worker's.
+let isolationText = null;
+async function isolationSource(isolated) {
+  if (!isolated) return t('no');
+  isolationText ??= fetch(location.href, { cache: 'no-store', headers: { 'X-Dermcam-Isolation-Probe': '1' } })
+    .then((response) => (response.headers.has('Cross-Origin-Embedder-Policy') ? 'isolatedByServer' : 'isolatedByWorker'))
+    .catch(() => 'yes');
+  return t(await isolationText);
+}
+
 async function refreshDiagnostics() {
   const info = await client.request('diagnostics');
   const body = document.querySelector('[data-testid="diagnostics"] tbody');
@@ -332,7 +342,7 @@ async function refreshDiagnostics() {
   rows.push([t('wasmHeap'), `${(info.wasmHeapBytes / 1048576).toFixed(1)} MiB`]);
   rows.push([t('backend'), `ONNX Runtime Web (${info.backend})`]);
   rows.push([t('threads'), String(info.threads)]);
-  rows.push([t('isolated'), info.crossOriginIsolated ? t('yes') : t('no')]);
+  rows.push([t('isolated'), await isolationSource(info.crossOriginIsolated)]);
   rows.push([t('modelRuns'), String(info.modelRuns)]);
   body.replaceChildren(...rows.map(([k, v]) => {
     const tr = document.createElement('tr');
@@ -419,7 +429,22 @@ function bind() {
 
 bind();
 applyLanguage();
+// Where the host sends no isolation headers (GitHub Pages), the service worker adds them: once it controls the
+// page, one reload makes the page cross-origin isolated (threads for ONNX Runtime). Never during or after an
+// analysis (the patient's photo stays on screen), never twice in a session.
+const ISOLATION_RELOAD = 'dermcam.isolationReload';
+function reloadForIsolation() {
+  if (self.crossOriginIsolated || state.busy || state.result || state.refused || sessionStorage.getItem(ISOLATION_RELOAD)) return;
+  sessionStorage.setItem(ISOLATION_RELOAD, '1');
+  location.reload();
+}
+
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js')  // next to index.html, so its scope covers the app
-    .catch(() => {});  // the app works without offline support
+    .then(() => {
+      if (self.crossOriginIsolated) return;
+      if (navigator.serviceWorker.controller) reloadForIsolation();
+      else navigator.serviceWorker.addEventListener('controllerchange', reloadForIsolation, { once: true });
+    })
+    .catch(() => {});  // the app works without offline support (and single-threaded)
 }
