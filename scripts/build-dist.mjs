@@ -34,6 +34,7 @@ for (const dir of ['js', 'css', 'prebuilt', 'generated']) {
 }
 cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true });
 for (const file of ['sw.js', 'manifest.webmanifest']) cpSync(join(WEB, file), join(DIST, file));
+cpSync(join(WEB, 'icons'), join(DIST, 'icons'), { recursive: true });  // beside the manifest, which names them
 const html = readFileSync(join(WEB, 'index.html'), 'utf8')
   .replace('href="css/app.css"', `href="${assets}/css/app.css"`)
   .replace('src="js/app.mjs"', `src="${assets}/js/app.mjs"`);

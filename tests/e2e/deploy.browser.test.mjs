@@ -6,10 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { parse } from 'yaml';
 
 import { renderSite } from '../../scripts/host-headers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
@@ -115,6 +116,21 @@ test('Render: built as the host builds it, served with render.yaml\'s headers, t
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
     assert.match(diagnostics, /Threads\s*2/);
     assert.match(diagnostics, /Cross-origin isolated\s*yes, by the server's headers/);
+    // Installable: Chromium's own check of the manifest, icons and service worker finds nothing missing.
+    const cdp = await context.newCDPSession(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, []);
+    const manifest = await cdp.send('Page.getAppManifest');
+    assert.deepEqual(manifest.errors, []);
+    const parsed = JSON.parse(manifest.data);
+    assert.equal(parsed.display, 'standalone');
+    for (const [sizes, purpose] of [['192x192', 'any'], ['512x512', 'any'], ['512x512', 'maskable']]) {
+      const icon = parsed.icons.find((i) => i.sizes === sizes && i.purpose === purpose);
+      assert.ok(icon, `no ${sizes} ${purpose} icon`);
+      const png = await fetch(new URL(icon.src, url));
+      assert.equal(png.headers.get('content-type'), 'image/png');
+    }
     await context.close();
   });
 
@@ -146,3 +162,15 @@ test('GitHub Pages: under /dermcam/ with no headers, the service worker makes th
     assert.equal(await second.evaluate(() => self.crossOriginIsolated), true);
     await context.close();
   });
+
+test('the GitHub Pages workflow builds exactly as render.yaml does and publishes dist/', () => {
+  const workflow = parse(readFileSync(join(ROOT, '.github/workflows/pages.yml'), 'utf8'));
+  const steps = workflow.jobs.build.steps;
+  const { buildCommand, staticPublishPath } = renderSite();
+  assert.ok(steps.some((s) => s.run === buildCommand), `no build step runs '${buildCommand}'`);
+  const upload = steps.find((s) => s.uses?.startsWith('actions/upload-pages-artifact@'));
+  assert.equal(upload?.with?.path, staticPublishPath);
+  assert.ok(workflow.jobs.deploy.steps.some((s) => s.uses?.startsWith('actions/deploy-pages@')));
+  assert.equal(workflow.permissions.pages, 'write');
+  assert.equal(workflow.permissions['id-token'], 'write');
+});
