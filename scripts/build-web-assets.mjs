@@ -30,7 +30,7 @@ export function precacheList(root, extraDirs = []) {
     const url = extra ? `${extra.mount}/${relative(extra.dir, file).split(sep).join('/')}` : relative(root, file).split(sep).join('/');
     // Not needed by the app: documentation, the report's pictures, the int8 variant (the app loads model.json's model).
     if (url === 'sw.js' || url === 'generated/precache.json' || url.endsWith('.map') ||
-        /(^|\/)(README|REPORT)\.md$|(^|\/)examples\.png$|-int8\.onnx$/.test(url)) continue;
+        /(^|\/)(README|REPORT)\.md$|(^|\/)(examples|reliability)\.png$|-int8\.onnx$/.test(url)) continue;
     urls.push(url);
     hash.update(url).update(readFileSync(file));
   }

@@ -116,9 +116,16 @@ test('Render: built as the host builds it, served with render.yaml\'s headers, t
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
     assert.match(diagnostics, /Threads\s*2/);
     assert.match(diagnostics, /Cross-origin isolated\s*yes, by the server's headers/);
-    // Installable: Chromium's own check of the manifest, icons and service worker finds nothing missing.
-    const cdp = await context.newCDPSession(page);
-    await page.evaluate(() => navigator.serviceWorker.ready);
+    await context.close();
+    // Installable: Chromium's own check of the manifest, icons and service worker finds nothing missing (in a
+    // normal profile: Playwright's contexts are incognito, where Chromium never offers installation).
+    const profile = mkdtempSync(join(tmpdir(), 'dermcam-profile-'));
+    const persistent = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+    const installPage = await persistent.newPage();
+    await installPage.goto(url);
+    await installPage.evaluate(() => navigator.serviceWorker.ready);
+    const cdp = await persistent.newCDPSession(installPage);
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
     assert.deepEqual(installabilityErrors, []);
     const manifest = await cdp.send('Page.getAppManifest');
@@ -131,7 +138,8 @@ test('Render: built as the host builds it, served with render.yaml\'s headers, t
       const png = await fetch(new URL(icon.src, url));
       assert.equal(png.headers.get('content-type'), 'image/png');
     }
-    await context.close();
+    await persistent.close();
+    rmSync(profile, { recursive: true, force: true });
   });
 
 test('GitHub Pages: under /dermcam/ with no headers, the service worker makes the page isolated and the app works',
