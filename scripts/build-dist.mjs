@@ -3,8 +3,9 @@
 // cache forever); index.html, sw.js, the manifest and the precache list stay at the root. Serve it with
 // `node scripts/serve.mjs --root dist`, deploy it with render.yaml (Render) or to GitHub Pages (README).
 //   npm ci --ignore-scripts && node scripts/build-dist.mjs   (Node and npm only: the wasm core is committed)
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { copyRuntime, precacheList } from './build-web-assets.mjs';
@@ -43,4 +44,22 @@ writeFileSync(join(DIST, '.nojekyll'), '');  // GitHub Pages: serve files starti
 mkdirSync(join(DIST, 'generated'), { recursive: true });
 const list = precacheList(DIST);
 writeFileSync(join(DIST, 'generated/precache.json'), `${JSON.stringify({ ...list, version }, null, 1)}\n`);
-console.log(`dist/ built: ${list.files.length} files, assets under ${assets}/`);
+
+// Precompressed copies (file.br, file.gz) for hosts that serve them (nginx gzip_static/brotli_static,
+// scripts/serve.mjs): the 14 MB ONNX Runtime wasm is 2.3 MB as brotli. Kept only where they save 10% or more.
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.wasm', '.webmanifest', '.svg', '.onnx']);
+const walk = (dir) => readdirSync(dir).flatMap((name) => {
+  const path = join(dir, name);
+  return statSync(path).isDirectory() ? walk(path) : [path];
+});
+let compressed = 0;
+for (const file of walk(DIST)) {
+  if (!COMPRESSIBLE.has(extname(file))) continue;
+  const data = readFileSync(file);
+  const brotli = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+  const gzip = gzipSync(data, { level: 9 });
+  if (brotli.length <= 0.9 * data.length) writeFileSync(`${file}.br`, brotli);
+  if (gzip.length <= 0.9 * data.length) writeFileSync(`${file}.gz`, gzip);
+  compressed += 1;
+}
+console.log(`dist/ built: ${list.files.length} files (${compressed} compressible, with .br/.gz beside them), assets under ${assets}/`);

@@ -20,22 +20,33 @@ function walk(dir) {
   });
 }
 
-/** Files under `root` the service worker should cache, as URLs relative to the app, plus a content hash. */
+// Large binaries the worker downloads itself (with progress) and keeps in the same cache, so a first visit
+// downloads each once; the service worker precaches only the rest (web/sw.js).
+const LAZY = /\.onnx$|ort-wasm-simd-threaded\.wasm$/;
+
+/**
+ * Files under `root` for offline use, as URLs relative to the app, plus a content hash:
+ * {version, files: [precached by the service worker], lazy: [{url, bytes}: cached by the worker on first use]}.
+ */
 export function precacheList(root, extraDirs = []) {
   const files = [...walk(root), ...extraDirs.flatMap(({ dir }) => walk(dir))];
   const urls = [];
+  const lazy = [];
   const hash = createHash('sha256');
   for (const file of files) {
     const extra = extraDirs.find(({ dir }) => file.startsWith(dir + sep));
     const url = extra ? `${extra.mount}/${relative(extra.dir, file).split(sep).join('/')}` : relative(root, file).split(sep).join('/');
     // Not needed by the app: documentation, the report's pictures, the int8 variant (the app loads model.json's model).
-    if (url === 'sw.js' || url === 'generated/precache.json' || url.endsWith('.map') ||
+    if (url === 'sw.js' || url === 'generated/precache.json' || /\.(map|br|gz)$/.test(url) ||
         /(^|\/)(README|REPORT)\.md$|(^|\/)(examples|reliability)\.png$|-int8\.onnx$/.test(url)) continue;
-    urls.push(url);
-    hash.update(url).update(readFileSync(file));
+    const data = readFileSync(file);
+    if (LAZY.test(url)) lazy.push({ url, bytes: data.length });
+    else urls.push(url);
+    hash.update(url).update(data);
   }
   urls.sort();
-  return { version: hash.digest('hex').slice(0, 16), files: ['./', ...urls] };
+  lazy.sort((a, b) => a.url.localeCompare(b.url));
+  return { version: hash.digest('hex').slice(0, 16), files: ['./', ...urls], lazy };
 }
 
 /** Copies ONNX Runtime Web's files from node_modules into web/generated/ort/. */

@@ -90,16 +90,31 @@ export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
     }
+    // A precompressed copy beside the file (scripts/build-dist.mjs writes them), as the browser accepts it.
+    const accepted = String(request.headers['accept-encoding'] ?? '');
+    let body = found;
+    let encoding = null;
+    for (const [name, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+      if (!new RegExp(`\\b${name}\\b`).test(accepted)) continue;
+      const info = await stat(found.file + suffix).catch(() => null);
+      if (info?.isFile()) {
+        body = { file: found.file + suffix, size: info.size };
+        encoding = name;
+        break;
+      }
+    }
     response.writeHead(200, {
       'Content-Type': CONTENT_TYPES[extname(found.file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': found.size,
+      'Content-Length': body.size,
+      Vary: 'Accept-Encoding',
+      ...(encoding ? { 'Content-Encoding': encoding } : {}),
       ...(response.hasHeader('Cache-Control') ? {} : { 'Cache-Control': 'no-cache' }),
     });
     if (request.method === 'HEAD') {
       response.end();
       return;
     }
-    createReadStream(found.file).pipe(response);
+    createReadStream(body.file).pipe(response);
   });
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);

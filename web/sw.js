@@ -1,7 +1,9 @@
-// dermcam's service worker: after the first visit the app works offline. On install it caches every file
-// listed in generated/precache.json (app, wasm, ONNX Runtime, the bundled model); afterwards same-origin
-// GETs are served from the cache first, and pages (navigations) from the network first so a new version
-// shows up when online. Nothing else is ever fetched, and no request carries a photo.
+// dermcam's service worker: after the first visit the app works offline. On install it caches the files listed
+// in generated/precache.json's "files" (the app); the large binaries in its "lazy" list (the model, ONNX
+// Runtime's wasm) are downloaded once by the app's worker (web/js/worker.mjs), with progress, into the same
+// cache, so a first visit fetches nothing twice. Same-origin GETs are served from the cache first, pages
+// (navigations) from the network first so a new version shows up when online. Nothing else is ever fetched,
+// and no request carries a photo.
 const PRECACHE = 'generated/precache.json';
 // Cross-origin isolation where the host cannot send the headers (GitHub Pages): every same-origin response this
 // worker serves carries COOP/COEP/CORP (the technique of coi-serviceworker), so ONNX Runtime Web gets threads.
@@ -14,6 +16,7 @@ const ISOLATION_HEADERS = {
 // The page asks the network directly with this header, to tell which of the two made it isolated.
 const PROBE_HEADER = 'X-Dermcam-Isolation-Probe';
 const PREFIX = 'dermcam-';
+const LARGE = /\.onnx$|ort-wasm-simd-threaded\.wasm$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -52,7 +55,8 @@ async function cacheFirst(request) {
   const cached = await caches.match(request, { ignoreSearch: true });
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) (await caches.open(`${PREFIX}runtime`)).put(request, response.clone());
+  // The large binaries are stored by the worker that downloads them: one copy.
+  if (response.ok && !LARGE.test(new URL(request.url).pathname)) (await caches.open(`${PREFIX}runtime`)).put(request, response.clone());
   return response;
 }
 

@@ -35,6 +35,8 @@ async function newPage(options = {}) {
       const progress = document.querySelector('[data-testid="model-progress"]');
       if (status) window.statusLog.push(status.textContent);
       if (progress && !progress.hidden) window.progressShown = true;
+      const text = document.querySelector('[data-testid="model-progress-text"]')?.textContent;
+      if (text) (window.progressTexts ??= []).push(text);
     }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     window.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -90,11 +92,17 @@ describe('the app', () => {
 
   test('a real photo gives predictions, a heatmap and the disclaimer', async () => {
     const { page, requests } = session;
-    // Lazy: nothing of the model is fetched until the first photo.
-    assert.ok(!requests.some((r) => r.url.includes('model')), 'model fetched before first use');
-    await analyse(page, PHOTO);
+    // The model and the runtime are fetched as soon as the page is idle, before any photo, with one progress bar
+    // over both that says how many megabytes of how many.
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
+      null, { timeout: 60_000 });
+    assert.ok(requests.some((r) => r.url.endsWith('/model.onnx')), 'the model was not prefetched');
+    assert.ok(requests.some((r) => r.url.endsWith('ort-wasm-simd-threaded.wasm')), 'the runtime was not prefetched');
     assert.ok(await page.evaluate(() => window.statusLog.includes('Loading the model…') && window.progressShown === true),
       'no loading status or progress bar');
+    assert.ok(await page.evaluate(() => (window.progressTexts ?? []).some((t) => /^\d+\.\d of \d+\.\d MB$/.test(t))),
+      'no "x of y MB" progress');
+    await analyse(page, PHOTO);
     assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
     const items = await page.$$eval(`${sel('predictions')} li`, (lis) => lis.map((li) => ({
       label: li.dataset.label, probability: Number(li.dataset.probability) })));
@@ -355,6 +363,9 @@ describe('bring your own model', () => {
 describe('offline', () => {
   test('after the first visit the app works without a network', async () => {
     const { context, page } = await newPage({ locale: 'en-US' });
+    // The first visit has fetched the model and the runtime (at idle) into the cache.
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
+      null, { timeout: 60_000 });
     await page.evaluate(async () => {
       const registration = await navigator.serviceWorker.ready;
       return registration.active.state;

@@ -2,7 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 import { startServer } from '../../scripts/serve.mjs';
@@ -34,11 +36,44 @@ test('dist/ keeps immutable files under a content hash and lists them for offlin
   assert.ok(html.includes(`assets/${hashed}/js/app.mjs`));
   const precache = JSON.parse(readFileSync(join(DIST, 'generated/precache.json'), 'utf8'));
   assert.equal(precache.version, hashed);
-  assert.ok(precache.files.includes(`assets/${hashed}/models/demo/model.onnx`));
-  assert.ok(precache.files.includes(`assets/${hashed}/generated/ort/ort-wasm-simd-threaded.wasm`));
+  // The service worker precaches the app; the two large binaries are the worker's to download, once.
+  assert.ok(precache.files.includes(`assets/${hashed}/prebuilt/dermcam-core.wasm`));
+  assert.deepEqual(precache.lazy.map((l) => l.url), [`assets/${hashed}/generated/ort/ort-wasm-simd-threaded.wasm`,
+    `assets/${hashed}/models/demo/model.onnx`]);
+  assert.ok(precache.lazy.every((l) => l.bytes === readFileSync(join(DIST, l.url)).length));
   const wasm = await fetch(`${base}assets/${hashed}/prebuilt/dermcam-core.wasm`);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   assert.equal(wasm.headers.get('cross-origin-embedder-policy'), 'require-corp');
+});
+
+// One raw HTTP GET (Node's fetch would decompress silently): status, headers and the body as sent.
+function rawGet(url, headers) {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('large files are precompressed and served as the browser accepts them', async () => {
+  const [hashed] = readdirSync(join(DIST, 'assets'));
+  const path = `assets/${hashed}/generated/ort/ort-wasm-simd-threaded.wasm`;
+  const original = readFileSync(join(DIST, path));
+  const brotli = await rawGet(`${base}${path}`, { 'Accept-Encoding': 'gzip, deflate, br' });
+  assert.equal(brotli.headers['content-encoding'], 'br');
+  assert.equal(brotli.headers['content-type'], 'application/wasm');
+  assert.ok(brotli.body.length < original.length / 4, `brotli ${brotli.body.length} of ${original.length} bytes`);
+  assert.ok(brotliDecompressSync(brotli.body).equals(original));
+  const gzip = await rawGet(`${base}${path}`, { 'Accept-Encoding': 'gzip' });
+  assert.equal(gzip.headers['content-encoding'], 'gzip');
+  assert.ok(gunzipSync(gzip.body).equals(original));
+  const identity = await rawGet(`${base}${path}`, {});
+  assert.equal(identity.headers['content-encoding'], undefined);
+  assert.ok(identity.body.equals(original));
+  const precache = JSON.parse(readFileSync(join(DIST, 'generated/precache.json'), 'utf8'));
+  assert.deepEqual(precache.files.filter((f) => /\.(br|gz)$/.test(f)), [], 'compressed copies are not precached');
 });
 
 test('the built site analyses a photo', async () => {
@@ -48,4 +83,29 @@ test('the built site analyses a photo', async () => {
   await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
   assert.equal(await page.isHidden('[data-testid="error"]'), true);
   await page.close();
+});
+
+test('a first visit downloads the model and the runtime once; a repeat visit downloads neither', async () => {
+  const context = await browser.newContext({ serviceWorkers: 'allow' });
+  const network = [];
+  context.on('requestfinished', async (request) => {
+    const response = await request.response();
+    if (response && !response.fromServiceWorker() && /\.onnx$|ort-wasm-simd-threaded\.wasm$/.test(request.url())) {
+      network.push(request.url());
+    }
+  });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
+    null, { timeout: 60_000 });
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const large = (urls) => [...new Set(urls.map((u) => u.split('/').pop()))].sort();
+  assert.deepEqual(large(network), ['model.onnx', 'ort-wasm-simd-threaded.wasm']);
+  assert.equal(network.length, 2, `downloaded twice: ${network.join(', ')}`);
+  network.length = 0;
+  await page.reload();
+  await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
+  await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
+  assert.deepEqual(network, [], 'a repeat visit downloaded the model or the runtime again');
+  await context.close();
 });

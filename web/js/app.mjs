@@ -49,7 +49,8 @@ function showError(error, prefixKey = 'errorGeneric') {
   };
   const key = byCode[error?.code];
   const box = $('error');
-  box.textContent = key ? `${t(key)} ${t('tryAgain')}` : `${t(prefixKey)}: ${error?.message ?? error}. ${t('tryAgain')}`;
+  const detail = String(error?.message ?? error).replace(/\.$/, '');
+  box.textContent = key ? `${t(key)} ${t('tryAgain')}` : `${t(prefixKey)}: ${detail}. ${t('tryAgain')}`;
   box.dataset.code = error?.code ?? 'internal';
   box.hidden = false;
   setStatus('');
@@ -88,20 +89,30 @@ function formatMetrics(metrics, prefix = '') {
     ? formatMetrics(v, `${prefix}${k}.`) : `${prefix}${k}: ${v}`)).join('; ');
 }
 
+// The offline list names the cache the worker downloads into and the sizes behind the progress bar.
+const PRECACHE = new URL('generated/precache.json', document.baseURI).href;
+
+function showProgress({ loaded, total }) {
+  const bar = $('model-progress');
+  const text = $('model-progress-text');
+  if (total) {
+    bar.max = total;
+    bar.value = loaded;
+    const mb = (n) => (n / 1e6).toFixed(1);
+    text.textContent = t('downloadProgress').replace('{loaded}', mb(loaded)).replace('{total}', mb(total));
+  } else {
+    bar.removeAttribute('value');
+    text.textContent = '';
+  }
+}
+
 function ensureModel() {
   if (!state.model) {
     $('model-progress').hidden = false;
+    $('model-progress-text').hidden = false;
     setStatus('loadingModel');
-    client.onProgress = ({ loaded, total }) => {
-      const bar = $('model-progress');
-      if (total) {
-        bar.max = total;
-        bar.value = loaded;
-      } else {
-        bar.removeAttribute('value');
-      }
-    };
-    state.model = loadModel({ folder: DEFAULT_MODEL });
+    client.onProgress = showProgress;
+    state.model = loadModel({ folder: DEFAULT_MODEL, precache: PRECACHE });
   }
   return state.model;
 }
@@ -121,6 +132,7 @@ async function loadModel(request, type = 'load') {
     throw error;
   } finally {
     $('model-progress').hidden = true;
+    $('model-progress-text').hidden = true;
   }
 }
 
@@ -385,10 +397,11 @@ async function loadOwnModel() {
     return;
   }
   const onnxBytes = await onnxFile.arrayBuffer();
+  await state.model?.catch(() => {});  // the bundled model may be loading (idle prefetch): let it finish first
   state.result = null;
   $('result').hidden = true;
   hideRefusal();
-  state.model = loadModel({ onnxBytes, config }, 'loadLocal');
+  state.model = loadModel({ onnxBytes, config, precache: PRECACHE }, 'loadLocal');
   await state.model.catch(() => {});
 }
 
@@ -439,12 +452,26 @@ function reloadForIsolation() {
   location.reload();
 }
 
+// Fetch the model and the runtime as soon as the page is idle, so a first photo does not wait for megabytes;
+// but not while a reload for isolation is coming (it would cut the download).
+const whenIdle = (callback) => (self.requestIdleCallback ?? ((f) => setTimeout(f, 200)))(callback);
+const prefetchModel = () => whenIdle(() => ensureModel().catch(() => {}));
+
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js')  // next to index.html, so its scope covers the app
     .then(() => {
-      if (self.crossOriginIsolated) return;
-      if (navigator.serviceWorker.controller) reloadForIsolation();
-      else navigator.serviceWorker.addEventListener('controllerchange', reloadForIsolation, { once: true });
+      if (self.crossOriginIsolated || sessionStorage.getItem(ISOLATION_RELOAD)) {
+        prefetchModel();
+        return;
+      }
+      const settle = () => {
+        reloadForIsolation();
+        prefetchModel();  // reached only when no reload happened (the user already started)
+      };
+      if (navigator.serviceWorker.controller) settle();
+      else navigator.serviceWorker.addEventListener('controllerchange', settle, { once: true });
     })
-    .catch(() => {});  // the app works without offline support (and single-threaded)
+    .catch(prefetchModel);  // the app works without offline support (and single-threaded)
+} else {
+  prefetchModel();
 }

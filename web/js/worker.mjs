@@ -1,6 +1,6 @@
 // The app's Web Worker: owns the wasm core and the ONNX Runtime session, so the page never blocks.
-// Requests {id, type, ...} get one reply {id, ok, result | error: {code, message}}; model downloads also
-// post {type: 'progress', loaded, total}. Loaded lazily by web/js/client.mjs on first use.
+// Requests {id, type, ...} get one reply {id, ok, result | error: {code, message}}; downloads (the model and
+// ONNX Runtime's wasm, together) also post {type: 'progress', loaded, total} in bytes. Loaded lazily by web/js/client.mjs on first use.
 import * as ort from '../generated/ort/ort.wasm.min.mjs';
 import * as core from './core.mjs';
 import { Explainer } from './pipeline.mjs';
@@ -12,7 +12,33 @@ ort.env.logLevel = 'error';
 
 const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
 
-async function download(url, label) {
+const ORT_WASM = new URL('../generated/ort/ort-wasm-simd-threaded.wasm', import.meta.url);
+
+// The list of files kept for offline use (scripts/build-web-assets.mjs): its version names the cache, and its
+// "lazy" entries (the model, the runtime's wasm) give the sizes for one progress bar over everything.
+let offline = null;
+function offlineList(url) {
+  offline ??= url ? fetch(url).then((r) => (r.ok ? r.json() : null)).then((list) => list && { ...list, root: new URL('..', url) })
+    .catch(() => null) : Promise.resolve(null);
+  return offline;
+}
+
+function expectedBytes(list, url) {
+  return list?.lazy?.find((entry) => new URL(entry.url, list.root).href === url.href)?.bytes ?? 0;
+}
+
+// Every download of this load, together: the page shows "2.1 of 3.4 MB" over all of them.
+const progress = { loaded: 0, total: 0 };
+
+/**
+ * The bytes at `url`, from the app's cache when they are there (a repeat visit downloads nothing), otherwise
+ * from the network, reported as progress and then kept in the cache (the service worker does not fetch them
+ * again: web/sw.js).
+ */
+async function download(url, label, list) {
+  const cache = list && typeof caches === 'object' ? await caches.open(`dermcam-${list.version}`).catch(() => null) : null;
+  const cached = await cache?.match(url.href);
+  if (cached) return new Uint8Array(await cached.arrayBuffer());
   let response;
   try {
     response = await fetch(url);
@@ -22,17 +48,29 @@ async function download(url, label) {
   if (!response.ok) {
     throw Object.assign(new Error(`The ${label} could not be downloaded (HTTP ${response.status}).`), { code: 'download_failed' });
   }
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
+  // Sizes as decoded (a compressed response's Content-Length counts compressed bytes).
+  const expected = expectedBytes(list, url) || (response.headers.get('Content-Encoding') ? 0 : Number(response.headers.get('Content-Length')) || 0);
+  progress.total += expected;
   const chunks = [];
   let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    self.postMessage({ type: 'progress', label, loaded, total });
+  let counted = expected;  // bytes of this file already in progress.total
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      progress.loaded += value.length;
+      if (loaded > counted) {
+        progress.total += loaded - counted;
+        counted = loaded;
+      }
+      self.postMessage({ type: 'progress', label, loaded: progress.loaded, total: progress.total });
+    }
+  } else {
+    chunks.push(new Uint8Array(await response.arrayBuffer()));
+    loaded = chunks[0].length;
   }
   const bytes = new Uint8Array(loaded);
   let offset = 0;
@@ -40,7 +78,21 @@ async function download(url, label) {
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
+  await cache?.put(url.href, new Response(bytes, { headers: { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' } }))
+    .catch(() => {});  // storage full or refused: the app still works, online
   return bytes;
+}
+
+// ONNX Runtime's 14 MB wasm, downloaded by us (once, with progress, into the cache) and handed to it.
+let runtime = null;
+function loadRuntime(list) {
+  runtime ??= download(ORT_WASM, 'runtime', list).then((bytes) => {
+    ort.env.wasm.wasmBinary = bytes;
+  }).catch((error) => {
+    runtime = null;
+    throw error;
+  });
+  return runtime;
 }
 
 function describeModel({ config, metadata }) {
@@ -57,19 +109,22 @@ function describeModel({ config, metadata }) {
 }
 
 const handlers = {
-  async load({ folder }) {
+  async load({ folder, precache }) {
+    const list = await offlineList(precache);
     const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, self.location.href);
-    const configBytes = await download(new URL('model.json', base), 'model description');
+    const runtimeReady = loadRuntime(list);
+    const configBytes = await download(new URL('model.json', base), 'model description', list);
     let config;
     try {
       config = JSON.parse(new TextDecoder().decode(configBytes));
     } catch (error) {
       throw Object.assign(new Error(`model.json is not valid JSON (${error.message}).`), { code: 'bad_model_config' });
     }
-    const onnxBytes = await download(new URL(config.model ?? 'model.onnx', base), 'model');
+    const [onnxBytes] = await Promise.all([download(new URL(config.model ?? 'model.onnx', base), 'model', list), runtimeReady]);
     return describeModel(await explainer.load({ onnxBytes, config }));
   },
-  async loadLocal({ onnxBytes, config }) {
+  async loadLocal({ onnxBytes, config, precache }) {
+    await loadRuntime(await offlineList(precache));
     return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));
   },
   async analyse({ bytes, render }) {
