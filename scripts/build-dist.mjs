@@ -8,7 +8,7 @@ import { extname, join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
-import { copyRuntime, precacheList } from './build-web-assets.mjs';
+import { copyRuntime, precacheList, unusedModelFile } from './build-web-assets.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = join(ROOT, 'web');
@@ -33,7 +33,7 @@ mkdirSync(join(DIST, assets), { recursive: true });
 for (const dir of ['js', 'css', 'prebuilt', 'generated']) {
   cpSync(join(WEB, dir), join(DIST, assets, dir), { recursive: true, filter: (src) => !src.endsWith('precache.json') });
 }
-cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true });
+cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true, filter: (src) => !unusedModelFile(src) });
 for (const file of ['sw.js', 'manifest.webmanifest']) cpSync(join(WEB, file), join(DIST, file));
 cpSync(join(WEB, 'icons'), join(DIST, 'icons'), { recursive: true });  // beside the manifest, which names them
 const html = readFileSync(join(WEB, 'index.html'), 'utf8')

@@ -4,14 +4,22 @@
 // service worker caches for offline use, with a version hash of their contents.
 //   node scripts/build-web-assets.mjs
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = join(ROOT, 'web');
 const ORT_DIST = join(ROOT, 'node_modules/onnxruntime-web/dist');
 export const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+/** An .onnx file beside a model.json that names another one (the app loads only model.json's model). */
+export function unusedModelFile(file) {
+  if (!file.endsWith('.onnx')) return false;
+  const config = join(dirname(file), 'model.json');
+  if (!existsSync(config)) return false;
+  return basename(file) !== (JSON.parse(readFileSync(config, 'utf8')).model ?? 'model.onnx');
+}
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -36,9 +44,9 @@ export function precacheList(root, extraDirs = []) {
   for (const file of files) {
     const extra = extraDirs.find(({ dir }) => file.startsWith(dir + sep));
     const url = extra ? `${extra.mount}/${relative(extra.dir, file).split(sep).join('/')}` : relative(root, file).split(sep).join('/');
-    // Not needed by the app: documentation, the report's pictures, the int8 variant (the app loads model.json's model).
+    // Not needed by the app: documentation, the report's pictures, a model file model.json does not name.
     if (url === 'sw.js' || url === 'generated/precache.json' || /\.(map|br|gz)$/.test(url) ||
-        /(^|\/)(README|REPORT)\.md$|(^|\/)(examples|reliability)\.png$|-int8\.onnx$/.test(url)) continue;
+        /(^|\/)(README|REPORT)\.md$|(^|\/)(examples|reliability)\.png$/.test(url) || unusedModelFile(file)) continue;
     const data = readFileSync(file);
     if (LAZY.test(url)) lazy.push({ url, bytes: data.length });
     else urls.push(url);

@@ -108,7 +108,7 @@ const lines = [
   'targets grain that no skin photo has (generated photos with sensor noise: at most 0.047, threshold 0.25). So the',
   'test sets have been seen three times: read their rates as measured on data that guided two of the checks.',
   '',
-  `The out-of-distribution check: Mahalanobis distance of the ${ood.pooling} pooled target-layer activations`,
+  `Measured with the model the app loads, \`${config.model}\`. The out-of-distribution check: Mahalanobis distance of the ${ood.pooling} pooled target-layer activations`,
   `(\`${ood.layer}\`, ${ood.dims} channels) to the nearest of ${ood.classes.length} class-conditional Gaussians with one`,
   `shared covariance (Lee et al. 2018), fitted by \`dermcam.mjs fit-gate\` on ${ood.fittedOn.photos} generated photos`,
   `(seed 7001); threshold ${ood.threshold} accepts ${pct(ood.acceptance)} of ${ood.fittedOn.heldOut} held-out ones.`,

@@ -96,7 +96,7 @@ describe('the app', () => {
     // over both that says how many megabytes of how many.
     await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
       null, { timeout: 60_000 });
-    assert.ok(requests.some((r) => r.url.endsWith('/model.onnx')), 'the model was not prefetched');
+    assert.ok(requests.some((r) => r.url.endsWith('/model-int8.onnx')), 'the model was not prefetched');
     assert.ok(requests.some((r) => r.url.endsWith('ort-wasm-simd-threaded.wasm')), 'the runtime was not prefetched');
     assert.ok(await page.evaluate(() => window.statusLog.includes('Loading the model…') && window.progressShown === true),
       'no loading status or progress bar');

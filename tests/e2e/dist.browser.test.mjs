@@ -39,7 +39,8 @@ test('dist/ keeps immutable files under a content hash and lists them for offlin
   // The service worker precaches the app; the two large binaries are the worker's to download, once.
   assert.ok(precache.files.includes(`assets/${hashed}/prebuilt/dermcam-core.wasm`));
   assert.deepEqual(precache.lazy.map((l) => l.url), [`assets/${hashed}/generated/ort/ort-wasm-simd-threaded.wasm`,
-    `assets/${hashed}/models/demo/model.onnx`]);
+    `assets/${hashed}/models/demo/model-int8.onnx`]);
+  assert.ok(!existsSync(join(DIST, `assets/${hashed}/models/demo/model.onnx`)), 'the fp32 model the app does not load is deployed');
   assert.ok(precache.lazy.every((l) => l.bytes === readFileSync(join(DIST, l.url)).length));
   const wasm = await fetch(`${base}assets/${hashed}/prebuilt/dermcam-core.wasm`);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
@@ -100,7 +101,7 @@ test('a first visit downloads the model and the runtime once; a repeat visit dow
     null, { timeout: 60_000 });
   await page.evaluate(() => navigator.serviceWorker.ready);
   const large = (urls) => [...new Set(urls.map((u) => u.split('/').pop()))].sort();
-  assert.deepEqual(large(network), ['model.onnx', 'ort-wasm-simd-threaded.wasm']);
+  assert.deepEqual(large(network), ['model-int8.onnx', 'ort-wasm-simd-threaded.wasm']);
   assert.equal(network.length, 2, `downloaded twice: ${network.join(', ')}`);
   network.length = 0;
   await page.reload();

@@ -27,7 +27,7 @@ describe('the photo gate on the command line', () => {
     dir = mkdtempSync(join(tmpdir(), 'dermcam-gate-'));
     modelDir = join(dir, 'demo');
     mkdirSync(modelDir);
-    for (const name of ['model.onnx', 'model.json']) copyFileSync(join(ROOT, 'models/demo', name), join(modelDir, name));
+    for (const name of ['model-int8.onnx', 'model.json']) copyFileSync(join(ROOT, 'models/demo', name), join(modelDir, name));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

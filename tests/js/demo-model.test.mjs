@@ -53,21 +53,21 @@ test('the evaluation report is there and meets the targets it states', () => {
   assert.ok(existsSync(join(DEMO, 'examples.png')));
 });
 
-let explainer;
+let explainer;  // the model the app loads: model.json's "model", the int8 variant
+let fp32;
 before(async () => {
   explainer = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
-  await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(DEMO, 'model.onnx'))), config });
+  await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(DEMO, config.model))), config });
+  fp32 = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+  await fp32.load({ onnxBytes: new Uint8Array(readFileSync(join(DEMO, 'model.onnx'))), config });
 });
 
-test('held-out generated lesions are recognised, and Grad-CAM points at them, through the app pipeline', async () => {
+async function heldOutTiles() {
   const sheet = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/demo/labels.json'), 'utf8'));
   const image = await core.decodeImage(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/demo/lesions.jpg'))));
-  const masks = await core.decodeImage(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/demo/masks.png'))));
   const tile = sheet.tile;
   const { mean, std } = config.input;
-  let correct = 0;
-  let pointed = 0;
-  for (let i = 0; i < sheet.labels.length; i++) {
+  return sheet.labels.map((label, i) => {
     const ox = (i % sheet.columns) * tile;
     const oy = Math.floor(i / sheet.columns) * tile;
     const data = new Float32Array(3 * tile * tile);
@@ -77,7 +77,46 @@ test('held-out generated lesions are recognised, and Grad-CAM points at them, th
         for (let c = 0; c < 3; c++) data[c * tile * tile + y * tile + x] = (image.rgb[p + c] / 255 - mean[c]) / std[c];
       }
     }
-    const result = await explainer.analyse({ tensor: { data, shape: [1, 3, tile, tile] } });
+    return { label, ox, oy, tensor: { data, shape: [1, 3, tile, tile] } };
+  });
+}
+
+test('the app loads the int8 model: it agrees with fp32 on every held-out tile and on the photo gate', async () => {
+  assert.equal(config.model, 'model-int8.onnx');
+  const correlation = (a, b) => {
+    const mean = (v) => v.reduce((s, x) => s + x, 0) / v.length;
+    const ma = mean(a);
+    const mb = mean(b);
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < a.length; i++) {
+      ab += (a[i] - ma) * (b[i] - mb);
+      aa += (a[i] - ma) ** 2;
+      bb += (b[i] - mb) ** 2;
+    }
+    return ab / Math.sqrt(aa * bb);
+  };
+  for (const { tensor } of await heldOutTiles()) {
+    const small = await explainer.analyse({ tensor }, {}, { force: true });
+    const full = await fp32.analyse({ tensor }, {}, { force: true });
+    assert.equal(small.predictions[0].index, full.predictions[0].index);
+    assert.ok(Math.abs(small.predictions[0].probability - full.predictions[0].probability) < 0.05);
+    assert.ok(correlation(small.map.data, full.map.data) > 0.99, 'Grad-CAM maps differ');
+  }
+  for (const name of ['lesion.jpg', 'portrait.jpg', 'lesion_blurry.jpg']) {
+    const bytes = new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/images', name)));
+    assert.equal((await explainer.analyse({ bytes })).gate.accepted, (await fp32.analyse({ bytes })).gate.accepted, name);
+  }
+});
+
+test('held-out generated lesions are recognised, and Grad-CAM points at them, through the app pipeline', async () => {
+  const sheet = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/demo/labels.json'), 'utf8'));
+  const masks = await core.decodeImage(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/demo/masks.png'))));
+  let correct = 0;
+  let pointed = 0;
+  for (const [i, { ox, oy, tensor }] of (await heldOutTiles()).entries()) {
+    const result = await explainer.analyse({ tensor });
     correct += result.predictions[0].index === sheet.labels[i];
     assert.equal(result.status, 'ok');
     const explained = await explainer.render({ classIndex: sheet.labels[i] });

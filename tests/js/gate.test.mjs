@@ -145,8 +145,8 @@ test('temperature scaling recovers a known temperature and lowers the calibratio
 let demo;
 before(async () => {
   demo = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
-  await demo.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo/model.onnx'))),
-    config: JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8')) });
+  const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
+  await demo.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo', config.model))), config });
 });
 
 test('the demo model: a face, a blurry photo and a tiny one are refused with their codes and no predictions', async () => {

@@ -13,8 +13,8 @@ import { ROOT, fixture } from './helpers.mjs';
 test('500 explanations keep the wasm heap flat', { timeout: 600_000 }, async () => {
   const demo = join(ROOT, 'models/demo');
   const explainer = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
-  await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(demo, 'model.onnx'))),
-    config: JSON.parse(readFileSync(join(demo, 'model.json'), 'utf8')) });
+  const config = JSON.parse(readFileSync(join(demo, 'model.json'), 'utf8'));
+  await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(demo, config.model))), config });
   // An accepted lesion photo, a refused face and two tiny images (refused, then forced every other time).
   const photos = [fixture('lesion.jpg'), fixture('portrait.jpg'), fixture('blocks_progressive.jpg'), fixture('rgba16_interlaced.png')];
   const methods = ['gradcam', 'gradcam++', 'eigencam', 'layercam'];
