@@ -7,6 +7,7 @@
 // --base serves the site under a sub-path; --plain sends no headers but Content-Type, as GitHub Pages does.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,11 +63,20 @@ async function resolveFile(root, urlPath, extraMounts = []) {
  * Starts the server; resolves to the http.Server once it listens. port 0 picks a free port.
  * isolated: false leaves out COOP/COEP/CORP, to test the single-thread path; plain: true sends no headers
  * but Content-Type (GitHub Pages); base: the sub-path the site lives under ('/dermcam/'); blueprint: the
- * render.yaml whose headers are sent (default: this checkout's).
+ * render.yaml whose headers are sent (default: this checkout's); bitsPerSecond/latencyMs: a slow link shared by
+ * every response (for benchmarks: it slows the worker's downloads too, which browser throttling may not).
  */
 export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127.0.0.1', log = false, mounts = [],
-  isolated = true, plain = false, base = '/', blueprint } = {}) {
+  isolated = true, plain = false, base = '/', blueprint, bitsPerSecond = 0, latencyMs = 0 } = {}) {
   const absoluteRoot = resolve(root);
+  let linkFreeAt = 0;  // when the shared link has sent everything queued so far
+  const throttle = () => new Transform({
+    transform(chunk, encoding, done) {
+      const start = Math.max(Date.now(), linkFreeAt);
+      linkFreeAt = start + (chunk.length * 8 * 1000) / bitsPerSecond;
+      setTimeout(() => done(null, chunk), linkFreeAt - Date.now());
+    },
+  });
   const { rules } = renderSite(blueprint);
   const server = createServer(async (request, response) => {
     const url = request.url ?? '/';
@@ -114,7 +124,9 @@ export function startServer({ root = join(ROOT, 'web'), port = 8080, host = '127
       response.end();
       return;
     }
-    createReadStream(body.file).pipe(response);
+    if (latencyMs) await new Promise((done) => setTimeout(done, latencyMs));
+    const stream = createReadStream(body.file, { highWaterMark: 16 * 1024 });
+    (bitsPerSecond ? stream.pipe(throttle()) : stream).pipe(response);
   });
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
