@@ -96,8 +96,11 @@ function loadRuntime(list) {
 }
 
 function describeModel({ config, metadata }) {
+  // The page needs to know whether there is an out-of-distribution check, not its 256 x 256 statistics.
+  const ood = config.gate.outOfDistribution;
   return {
-    config,
+    config: { ...config, gate: { quality: config.gate.quality,
+      outOfDistribution: ood && { layer: ood.layer, dims: ood.dims, threshold: ood.threshold } } },
     layers: metadata.layers,
     classesPerRun: metadata.classes.k,
     score: metadata.score,
