@@ -4,7 +4,7 @@
 //                                    [--input-shape C,H,W] [--list-layers] [--json]
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
-//                                    [--heatmap-out map.npy] [--force] [--json]
+//                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--force] [--json]
 //   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--acceptance 0.995] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { existsSync, statSync } from 'node:fs';
@@ -26,12 +26,13 @@ const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
-                                   [--heatmap-out map.npy|DIR] [--force] [--json]
+                                   [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--force] [--json]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--acceptance 0.995] [--json]
 
 explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
 out-of-distribution check when model.json has one); a refused photo gets "gate" with the reasons and no
-predictions unless --force. A refusal is not an error.
+predictions unless --force. A refusal is not an error. --region takes only that part of the photo
+(upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
 label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.`;
 
@@ -190,6 +191,7 @@ async function explain(argv) {
       layer: { type: 'string' },
       out: { type: 'string' },
       'heatmap-out': { type: 'string' },
+      region: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -200,6 +202,15 @@ async function explain(argv) {
   const classIndex = values.class === undefined ? undefined : Number(values.class);
   if (classIndex !== undefined && (!Number.isInteger(classIndex) || classIndex < 0)) {
     throw new UsageError(`--class must be a class index (got '${values.class}')`);
+  }
+  let region;
+  if (values.region !== undefined) {
+    region = values.region.split(',').map(Number);
+    if (region.length !== 4 || !region.every(Number.isInteger) || region[0] < 0 || region[1] < 0 || region[2] < 1 ||
+        region[3] < 1) {
+      throw new UsageError(`--region must be X,Y,WIDTH,HEIGHT in whole photo pixels, like 120,80,400,400 (got '${values.region}')`);
+    }
+    if (values.tensor) throw new UsageError('--region picks part of a photo; it does not apply to --tensor');
   }
   const [{ Explainer }, core, { decodeNpy, encodeNpy }, ort] = await Promise.all([
     import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/npy.mjs'), loadWebOrt()]);
@@ -228,7 +239,7 @@ async function explain(argv) {
         const { data, shape } = decodeNpy(new Uint8Array(await readFile(file)));
         source = { tensor: { data, shape } };
       } else {
-        source = { bytes: new Uint8Array(await readFile(file)) };
+        source = { bytes: new Uint8Array(await readFile(file)), region };
       }
       const first = await explainer.analyse(source, { method }, { force: Boolean(values.force) });
       const gate = gateJson(first.gate);
@@ -250,6 +261,8 @@ async function explain(argv) {
         predictions: first.predictions.map((p) => ({ index: p.index, label: p.label.id, probability: p.probability })),
         explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
         method,
+        ...(first.shown ? { region: [first.shown.x0, first.shown.y0, first.shown.x1 - first.shown.x0,
+          first.shown.y1 - first.shown.y0] } : {}),
         target_layer: explainer.metadata.layers.map((l) => l.name).join(', '),
         map_status: result.status,
         low_confidence: first.lowConfidence,

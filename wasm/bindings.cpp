@@ -6,6 +6,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 #include <string>
@@ -19,6 +21,7 @@
 #include "overlay.h"
 #include "photo_quality.h"
 #include "png_encode.h"
+#include "prepare.h"
 #include "preprocess.h"
 
 namespace dermcam {
@@ -272,12 +275,54 @@ val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& threshold
   return o;
 }
 
-// prepareImage(bytes, options) -> {photo, tensor: {data, shape, layout}, display: {width, height, rgba},
-//                                  placement: {sourceRegion, tensorContent}, tensorToDisplay,
-//                                  quality (photo_quality.h, over the region the model sees)} | Error
+// The region option [x, y, width, height] in upright photo pixels (preprocess.h); absent: the whole photo.
+Result<Rect> read_region(const val& js_options) {
+  const val v = js_options.isUndefined() || js_options.isNull() ? val::undefined() : js_options["region"];
+  if (v.isUndefined() || v.isNull()) return Rect{};
+  const bool ok = val::global("Array").call<bool>("isArray", v) && v["length"].as<int>() == 4;
+  std::array<double, 4> n{};
+  for (int i = 0; ok && i < 4; ++i) n[i] = v[i].isNumber() ? v[i].as<double>() : -1;
+  if (!ok || n[0] < 0 || n[1] < 0 || n[2] < 1 || n[3] < 1 ||
+      !std::all_of(n.begin(), n.end(), [](double d) { return d == std::floor(d) && d < 1e9; })) {
+    return Error{ErrorCode::kInvalidArgument, "Option 'region' must be [x, y, width, height] in whole pixels, "
+                                              "width and height at least 1."};
+  }
+  return Rect{n[0], n[1], n[0] + n[2], n[1] + n[3]};
+}
+
+// The photo to prepare: file bytes (JPEG, PNG, BMP: decoded by stb_image here) or pixels a browser decoded
+// ({width, height, rgba}: WebP, AVIF, HEIC), the latter reported as format "browser-decoded".
+Result<DecodedImage> read_photo(const val& input, const DecodeOptions& options) {
+  if (!input.isUndefined() && !input.isNull() && input.hasOwnProperty("rgba")) {
+    OptionReader reader(input, {"width", "height", "rgba"});
+    int width = 0;
+    int height = 0;
+    reader.integer("width", &width);
+    reader.integer("height", &height);
+    if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
+    auto rgba = read_bytes(input["rgba"]);
+    if (!rgba) return rgba.error();
+    auto rgb = rgb_from_rgba(rgba.value().data(), rgba.value().size(), width, height, options);
+    if (!rgb) return rgb.error();
+    DecodedImage d;
+    d.image = std::move(rgb.value());
+    d.stored_width = width;
+    d.stored_height = height;
+    d.channels = 4;
+    return d;
+  }
+  auto bytes = read_bytes(input);
+  if (!bytes) return bytes.error();
+  return decode_image(bytes.value().data(), bytes.value().size(), options);
+}
+
+// prepareImage(bytes | {width, height, rgba}, options) ->
+//   {photo, tensor: {data, shape, layout}, display: {width, height, rgba}, shown (the region the display shows),
+//    placement: {sourceRegion, tensorContent}, tensorToDisplay, quality (photo_quality.h, over the region the
+//    model sees)} | Error
 val prepare_image_js(val input, val js_options) {
   OptionReader reader(js_options, {"maxPixels", "applyExifOrientation", "width", "height", "resize", "padColor",
-                                   "scale", "mean", "std", "layout", "filter", "maxDisplaySide", "quality"});
+                                   "scale", "mean", "std", "layout", "filter", "maxDisplaySide", "quality", "region"});
   auto decode_options = read_decode_options(reader);
   if (!decode_options) return make_js_error(decode_options.error());
   PreprocessOptions p;
@@ -300,24 +345,22 @@ val prepare_image_js(val input, val js_options) {
   reader.triple("mean", -1e6, 1e6, &p.mean);
   reader.triple("std", -1e6, 1e6, &p.std);
   if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
+  auto region = read_region(js_options);
+  if (!region) return make_js_error(region.error());
   auto thresholds = read_quality_thresholds(js_options.isUndefined() || js_options.isNull() ? val::undefined()
                                                                                            : js_options["quality"]);
   if (!thresholds) return make_js_error(thresholds.error());
-  // Refuse bad preprocessing options before spending time on decoding.
+  // Refuse bad preprocessing options before spending time on decoding (the region needs the photo's size).
   if (auto planned = plan_placement(1, 1, p); !planned) return make_js_error(planned.error());
+  p.region = region.value();
 
-  auto bytes = read_bytes(input);
-  if (!bytes) return make_js_error(bytes.error());
-  auto decoded = decode_image(bytes.value().data(), bytes.value().size(), decode_options.value());
+  auto decoded = read_photo(input, decode_options.value());
   if (!decoded) return make_js_error(decoded.error());
-  bytes.value() = {};
-  const RgbImage& photo = decoded.value().image;
-  auto tensor = make_model_tensor(photo, p);
-  if (!tensor) return make_js_error(tensor.error());
-  auto display = make_display_image(photo, max_display_side);
-  if (!display) return make_js_error(display.error());
+  auto prepared = prepare_photo(decoded.value().image, p, max_display_side);
+  if (!prepared) return make_js_error(prepared.error());
+  const PreparedPhoto& result = prepared.value();
 
-  const ModelTensor& t = tensor.value();
+  const ModelTensor& t = result.tensor;
   val js_tensor = val::object();
   js_tensor.set("data", copy_out(t.data));
   val shape = val::array();
@@ -325,7 +368,7 @@ val prepare_image_js(val input, val js_options) {
   js_tensor.set("shape", shape);
   js_tensor.set("layout", val(t.layout == TensorLayout::kNCHW ? "NCHW" : "NHWC"));
 
-  const RgbaImage& d = display.value();
+  const RgbaImage& d = result.display;
   val js_display = val::object();
   js_display.set("width", d.width);
   js_display.set("height", d.height);
@@ -335,21 +378,19 @@ val prepare_image_js(val input, val js_options) {
   js_placement.set("sourceRegion", rect_to_js(t.placement.source_region));
   js_placement.set("tensorContent", rect_to_js(t.placement.tensor_content));
 
-  const TensorToDisplay m = map_tensor_to_display(t.placement, photo.width, photo.height, d.width, d.height);
+  const TensorToDisplay& m = result.mapping;
   val js_mapping = val::object();
   js_mapping.set("scaleX", m.scale_x);
   js_mapping.set("scaleY", m.scale_y);
   js_mapping.set("offsetX", m.offset_x);
   js_mapping.set("offsetY", m.offset_y);
 
-  // Photo quality on the display copy (already made: no second pass over a 12 MP photo), over the region
-  // the model sees.
-  auto quality = measure_region_on_display(d, photo.width, photo.height, t.placement.source_region);
-  if (!quality) return make_js_error(quality.error());
-
+  val photo = photo_info_to_js(decoded.value());
+  if (input.hasOwnProperty("rgba")) photo.set("format", val("browser-decoded"));
   val out = val::object();
-  out.set("quality", quality_to_js(quality.value(), thresholds.value()));
-  out.set("photo", photo_info_to_js(decoded.value()));
+  out.set("quality", quality_to_js(result.quality, thresholds.value()));
+  out.set("photo", photo);
+  out.set("shown", rect_to_js(result.shown));
   out.set("tensor", js_tensor);
   out.set("display", js_display);
   out.set("placement", js_placement);

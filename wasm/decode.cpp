@@ -214,4 +214,23 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
   return out;
 }
 
+Result<RgbImage> rgb_from_rgba(const uint8_t* rgba, size_t size, int width, int height, const DecodeOptions& options) {
+  if (width < 1 || height < 1 || size != static_cast<size_t>(width) * static_cast<size_t>(height) * 4) {
+    return Error{ErrorCode::kInvalidArgument, "Decoded pixels must be width x height RGBA bytes (" +
+                                                  std::to_string(width) + " x " + std::to_string(height) + " x 4 = " +
+                                                  std::to_string(static_cast<long long>(width) * height * 4) +
+                                                  ", got " + std::to_string(size) + ")."};
+  }
+  if (static_cast<uint64_t>(width) * static_cast<uint64_t>(height) > options.max_pixels) {
+    return Error{ErrorCode::kImageTooLarge, "The image has " + std::to_string(static_cast<uint64_t>(width) * height) +
+                                                " pixels; the limit is " + std::to_string(options.max_pixels) + "."};
+  }
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(static_cast<size_t>(width) * height * 3);
+  convert_to_rgb8(rgba, static_cast<size_t>(width) * height, 4, 255, image.pixels.data());
+  return image;
+}
+
 }  // namespace dermcam

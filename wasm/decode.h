@@ -47,4 +47,10 @@ struct DecodedImage {
 
 Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const DecodeOptions& options = {});
 
+// Pixels another decoder already produced (the browser's, for WebP, AVIF and HEIC: it has applied the file's
+// orientation): straight-alpha 8-bit RGBA, `width * height * 4` bytes, composited over white exactly as above.
+// Fails with kInvalidArgument for a size that does not match or is not positive, kImageTooLarge past max_pixels.
+Result<RgbImage> rgb_from_rgba(const uint8_t* rgba, size_t size, int width, int height,
+                               const DecodeOptions& options = {});
+
 }  // namespace dermcam

@@ -21,18 +21,40 @@ Result<bool> validate(const PreprocessOptions& o) {
   return true;
 }
 
+bool is_empty(const Rect& r) { return r.x0 == 0 && r.y0 == 0 && r.x1 == 0 && r.y1 == 0; }
+
+std::string describe(const Rect& r) {
+  auto n = [](double v) { return std::to_string(static_cast<long long>(v)); };
+  return n(r.x0) + "," + n(r.y0) + " (" + n(r.width()) + " x " + n(r.height()) + ")";
+}
+
 }  // namespace
+
+Result<Rect> resolve_region(int photo_width, int photo_height, const Rect& region) {
+  if (photo_width < 1 || photo_height < 1) return invalid("The photo is empty.");
+  if (is_empty(region)) return Rect{0, 0, static_cast<double>(photo_width), static_cast<double>(photo_height)};
+  const bool whole = std::floor(region.x0) == region.x0 && std::floor(region.y0) == region.y0 &&
+                     std::floor(region.x1) == region.x1 && std::floor(region.y1) == region.y1;
+  if (!whole || !(region.x0 >= 0 && region.y0 >= 0 && region.x1 <= photo_width && region.y1 <= photo_height &&
+                  region.width() >= 1 && region.height() >= 1)) {
+    return invalid("The region " + describe(region) + " must be whole pixels inside the " + std::to_string(photo_width) +
+                   " x " + std::to_string(photo_height) + " photo.");
+  }
+  return region;
+}
 
 Result<Placement> plan_placement(int photo_width, int photo_height, const PreprocessOptions& options) {
   auto valid = validate(options);
   if (!valid) return valid.error();
-  if (photo_width < 1 || photo_height < 1) return invalid("The photo is empty.");
-  const double w = photo_width;
-  const double h = photo_height;
+  auto region = resolve_region(photo_width, photo_height, options.region);
+  if (!region) return region.error();
+  const Rect& r = region.value();
+  const double w = r.width();
+  const double h = r.height();
   const double tw = options.width;
   const double th = options.height;
   Placement p;
-  p.source_region = {0, 0, w, h};
+  p.source_region = r;
   p.tensor_content = {0, 0, tw, th};
   switch (options.policy) {
     case ResizePolicy::kStretch:
@@ -41,7 +63,8 @@ Result<Placement> plan_placement(int photo_width, int photo_height, const Prepro
       const double scale = std::max(tw / w, th / h);
       const double region_w = std::min(w, tw / scale);
       const double region_h = std::min(h, th / scale);
-      p.source_region = {(w - region_w) / 2, (h - region_h) / 2, (w + region_w) / 2, (h + region_h) / 2};
+      p.source_region = {r.x0 + (w - region_w) / 2, r.y0 + (h - region_h) / 2, r.x0 + (w + region_w) / 2,
+                         r.y0 + (h + region_h) / 2};
       break;
     }
     case ResizePolicy::kLetterbox: {
@@ -101,21 +124,25 @@ Result<ModelTensor> make_model_tensor(const RgbImage& photo, const PreprocessOpt
   return t;
 }
 
-Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side) {
+Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side, const Rect& region) {
   if (max_side < 16 || max_side > kMaxDisplaySide) {
     return invalid("The display size must be between 16 and " + std::to_string(kMaxDisplaySide) + " pixels.");
   }
-  if (photo.width < 1 || photo.height < 1) return invalid("The photo is empty.");
-  const int longest = std::max(photo.width, photo.height);
+  auto resolved = resolve_region(photo.width, photo.height, region);
+  if (!resolved) return resolved.error();
+  const Rect& r = resolved.value();
+  const int region_w = static_cast<int>(r.width());
+  const int region_h = static_cast<int>(r.height());
+  const int longest = std::max(region_w, region_h);
   const double scale = std::min(1.0, static_cast<double>(max_side) / longest);
-  const int w = std::max(1, static_cast<int>(std::lround(photo.width * scale)));
-  const int h = std::max(1, static_cast<int>(std::lround(photo.height * scale)));
+  const int w = std::max(1, static_cast<int>(std::lround(region_w * scale)));
+  const int h = std::max(1, static_cast<int>(std::lround(region_h * scale)));
   const RgbImage* source = &photo;
   Result<RgbImage> resized = RgbImage{};
   if (w != photo.width || h != photo.height) {
     // Area averaging: antialiased like the tensor's filter, with half the taps for the big reductions here.
-    resized = resample(photo, {0, 0, static_cast<double>(photo.width), static_cast<double>(photo.height)}, w, h,
-                       ResampleFilter::kBox);
+    // At scale 1 (a small region) the box filter copies pixels exactly.
+    resized = resample(photo, r, w, h, ResampleFilter::kBox);
     if (!resized) return resized.error();
     source = &resized.value();
   }
@@ -134,19 +161,25 @@ Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side) {
   return out;
 }
 
-TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height,
-                                      int display_width, int display_height) {
+TensorToDisplay map_tensor_to_display(const Placement& placement, const Rect& shown, int display_width,
+                                      int display_height) {
   const Rect& s = placement.source_region;
   const Rect& t = placement.tensor_content;
-  const double photo_to_display_x = static_cast<double>(display_width) / photo_width;
-  const double photo_to_display_y = static_cast<double>(display_height) / photo_height;
-  // photo = s.x0 + (tensor - t.x0) * (s.width / t.width); display = photo * photo_to_display.
+  const double photo_to_display_x = display_width / shown.width();
+  const double photo_to_display_y = display_height / shown.height();
+  // photo = s.x0 + (tensor - t.x0) * (s.width / t.width); display = (photo - shown.x0) * photo_to_display.
   TensorToDisplay m;
   m.scale_x = s.width() / t.width() * photo_to_display_x;
   m.scale_y = s.height() / t.height() * photo_to_display_y;
-  m.offset_x = (s.x0 - t.x0 * s.width() / t.width()) * photo_to_display_x;
-  m.offset_y = (s.y0 - t.y0 * s.height() / t.height()) * photo_to_display_y;
+  m.offset_x = (s.x0 - shown.x0 - t.x0 * s.width() / t.width()) * photo_to_display_x;
+  m.offset_y = (s.y0 - shown.y0 - t.y0 * s.height() / t.height()) * photo_to_display_y;
   return m;
+}
+
+TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height,
+                                      int display_width, int display_height) {
+  return map_tensor_to_display(placement, Rect{0, 0, static_cast<double>(photo_width), static_cast<double>(photo_height)},
+                               display_width, display_height);
 }
 
 }  // namespace dermcam

@@ -15,6 +15,12 @@
 // the photo the tensor shows and where in the tensor it lands; TensorToDisplay maps tensor coordinates onto
 // the display copy, so a heatmap cell can be drawn on exactly the pixels it came from.
 //
+// Region: PreprocessOptions::region picks the part of the photo to use (the app's framing square, the CLI's
+// --region), in upright photo pixels with integer bounds; empty (the default) means the whole photo. The resize
+// policy then applies to the region exactly as it would to a photo of that size, so a small spot gets the
+// model's full resolution. make_display_image shows the same region, and map_tensor_to_display maps onto it.
+// A region that is not inside the photo, or is less than 1 pixel wide or high, fails with kInvalidArgument.
+//
 // Limits: width and height 1..kMaxTensorSide; std != 0 and all values finite; the display copy's longest
 // side 16..kMaxDisplaySide and never larger than the photo. Violations fail with kInvalidArgument.
 #pragma once
@@ -47,6 +53,7 @@ struct PreprocessOptions {
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
   TensorLayout layout = TensorLayout::kNCHW;
   ResampleFilter filter = ResampleFilter::kTriangle;
+  Rect region;  // empty: the whole photo
 };
 
 struct Placement {
@@ -73,9 +80,17 @@ Result<Placement> plan_placement(int photo_width, int photo_height, const Prepro
 
 Result<ModelTensor> make_model_tensor(const RgbImage& photo, const PreprocessOptions& options);
 
-// The photo downscaled (never enlarged, area-averaged) so its longest side is at most max_side, as opaque RGBA.
-Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side = kDefaultDisplaySide);
+// The photo (or its `region`, see above) downscaled (never enlarged, area-averaged) so its longest side is at
+// most max_side, as opaque RGBA.
+Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side = kDefaultDisplaySide, const Rect& region = {});
 
+// The part of the photo a region option selects: the region itself, or the whole photo when it is empty.
+// Fails with kInvalidArgument when the region is not inside the photo or not on whole pixels.
+Result<Rect> resolve_region(int photo_width, int photo_height, const Rect& region);
+
+// `shown` is the part of the photo the display copy shows (resolve_region of the options' region).
+TensorToDisplay map_tensor_to_display(const Placement& placement, const Rect& shown, int display_width,
+                                      int display_height);
 TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height,
                                       int display_width, int display_height);
 

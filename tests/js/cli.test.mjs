@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { explainMetadata } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
-import { decodeImage } from '../../web/js/core.mjs';
+import { decodeImage, encodePng } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
 import { EXPLAIN_FIXTURES } from './explain-helpers.mjs';
 import { FIXTURES, ROOT } from './helpers.mjs';
@@ -62,6 +62,42 @@ describe('the photo gate on the command line', () => {
     assert.ok(results[0].predictions[0].probability > 0.9);
     const plain = run('explain', '--model', modelDir, '--image', photos);
     assert.match(plain.stdout, /lesion_blurry\.jpg: refused by the photo gate: The photo is blurry/);
+  });
+
+  test('explain --region takes exactly that part of the photo, as the app\'s framing square does', async () => {
+    // The lesion photo pasted into a large photo of plain skin: the region around it gives the lesion's own result.
+    const lesion = await decodeImage(new Uint8Array(readFileSync(join(FIXTURES, 'lesion.jpg'))));
+    const [width, height, left, top] = [1600, 1200, 1000, 200];
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside = x >= left && x < left + lesion.width && y >= top && y < top + lesion.height;
+        const from = inside ? ((y - top) * lesion.width + x - left) * 3 : 0;
+        rgba.set([...lesion.rgb.subarray(from, from + 3), 255], (y * width + x) * 4);
+      }
+    }
+    const big = join(dir, 'big.png');
+    writeFileSync(big, await encodePng({ width, height, rgba }));
+    const region = [left, top, lesion.width, lesion.height];
+    const framed = run('explain', '--model', modelDir, '--image', big, '--region', region.join(','), '--json');
+    assert.equal(framed.status, 0, framed.stderr);
+    const own = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'lesion.jpg'), '--json').stdout);
+    const json = JSON.parse(framed.stdout);
+    assert.deepEqual(json.region, region);
+    assert.equal(json.gate.accepted, true);
+    assert.deepEqual(json.predictions.map((p) => p.label), own.predictions.map((p) => p.label));
+    json.predictions.forEach((p, i) => assert.ok(Math.abs(p.probability - own.predictions[i].probability) < 1e-6));
+    const whole = JSON.parse(run('explain', '--model', modelDir, '--image', big, '--json', '--force').stdout);
+    assert.notEqual(whole.predictions[0].probability.toFixed(6), json.predictions[0].probability.toFixed(6));
+
+    const outside = run('explain', '--model', modelDir, '--image', big, '--region', '1500,0,200,200');
+    assert.equal(outside.status, 1);
+    assert.match(outside.stderr, /must be whole pixels inside the 1600 x 1200 photo/);
+    for (const bad of ['1,2,3', '0,0,-5,5', 'a,b,c,d', '0.5,0,10,10']) {
+      const usage = run('explain', '--model', modelDir, '--image', big, '--region', bad);
+      assert.equal(usage.status, 2, bad);
+      assert.match(usage.stderr, /--region must be X,Y,WIDTH,HEIGHT/);
+    }
   });
 
   test('fit-gate fits the statistics and the temperature from labelled photos and writes them into model.json', () => {

@@ -141,6 +141,8 @@ const CASES = [
   ['blocks8.bmp', { width: 100, height: 100, resize: 'letterbox', filter: 'box' }],
   ['lesion_blurry.jpg', { width: 128, height: 128, resize: 'center-crop' }],
   ['portrait.jpg', { width: 96, height: 160, resize: 'stretch', maxDisplaySide: 100 }],
+  ['photo.jpg', { width: 128, height: 128, resize: 'center-crop', region: [100, 40, 150, 150] }],
+  ['photo.jpg', { width: 64, height: 48, resize: 'letterbox', region: [0, 0, 31, 200], maxDisplaySide: 64 }],
 ];
 
 test('wasm tensors and display copies are bit-identical to native', async (t) => {
@@ -148,7 +150,7 @@ test('wasm tensors and display copies are bit-identical to native', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'dermcam-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, options] of CASES) {
-    const args = Object.entries(options).map(([k, v]) => `${k}=${v}`);
+    const args = Object.entries(options).map(([k, v]) => `${k}=${v}`);  // region=x,y,w,h as the tool reads it
     const prefix = join(dir, 'out');
     const meta = JSON.parse(execFileSync(NATIVE_TOOL, [FIXTURES + name, prefix, ...args], { encoding: 'utf8' }));
     const nativeTensor = readFileSync(`${prefix}.tensor.f32`);
@@ -164,4 +166,47 @@ test('wasm tensors and display copies are bit-identical to native', async (t) =>
     assert.deepEqual(measures, meta.quality, `photo quality differs: ${label}`);
     assert.ok(Array.isArray(issues));
   }
+});
+
+test('a region: the display copy shows it, the tensor comes from it, and a bad one is refused', async () => {
+  const whole = await prepareImage(fixture('photo.jpg'), { width: 64, height: 64 });
+  const region = await prepareImage(fixture('photo.jpg'), { width: 64, height: 64, region: [100, 40, 150, 150] });
+  assert.deepEqual(region.shown, { x0: 100, y0: 40, x1: 250, y1: 190 });
+  assert.deepEqual([region.display.width, region.display.height], [150, 150]);
+  assert.deepEqual(region.placement.sourceRegion, region.shown);
+  assert.notDeepEqual(region.tensor.data, whole.tensor.data);
+  // The display copy is the photo's own pixels there (no scaling at this size).
+  const decoded = await decodeImage(fixture('photo.jpg'));
+  for (const [x, y] of [[0, 0], [149, 149], [70, 20]]) {
+    const at = ((y + 40) * decoded.width + x + 100) * 3;
+    assert.deepEqual(Array.from(region.display.rgba.subarray((y * 150 + x) * 4, (y * 150 + x) * 4 + 3)),
+      Array.from(decoded.rgb.subarray(at, at + 3)), `${x},${y}`);
+  }
+  for (const bad of [[0, 0, 0, 10], [-1, 0, 5, 5], [0, 0, 1e4, 10], [1.5, 0, 5, 5], 'all', [1, 2, 3]]) {
+    await assert.rejects(prepareImage(fixture('photo.jpg'), { region: bad }),
+      (e) => e instanceof CoreError && e.code === 'invalid_argument', JSON.stringify(bad));
+  }
+});
+
+test('pixels a browser decoded go through the same preprocessing as decoded bytes', async () => {
+  const decoded = await decodeImage(fixture('photo.jpg'));
+  const rgba = new Uint8Array(decoded.width * decoded.height * 4);
+  for (let i = 0; i < decoded.width * decoded.height; i++) {
+    rgba.set(decoded.rgb.subarray(i * 3, i * 3 + 3), i * 4);
+    rgba[i * 4 + 3] = 255;
+  }
+  const options = { width: 96, height: 96, region: [10, 10, 200, 180] };
+  const fromBytes = await prepareImage(fixture('photo.jpg'), options);
+  const fromPixels = await prepareImage({ width: decoded.width, height: decoded.height, rgba }, options);
+  assert.equal(fromPixels.photo.format, 'browser-decoded');
+  assert.deepEqual(fromPixels.tensor.data, fromBytes.tensor.data);
+  assert.deepEqual(fromPixels.display.rgba, fromBytes.display.rgba);
+  assert.deepEqual(fromPixels.quality, fromBytes.quality);
+  // Transparent pixels are composited over white, as stb_image's path does.
+  const clear = await prepareImage({ width: 2, height: 2, rgba: new Uint8Array(16) }, { width: 2, height: 2 });
+  assert.deepEqual(Array.from(clear.display.rgba), Array(16).fill(255));
+  await assert.rejects(prepareImage({ width: 3, height: 2, rgba: new Uint8Array(16) }),
+    (e) => e.code === 'invalid_argument' && /3 x 2 x 4 = 24, got 16/.test(e.message));
+  await assert.rejects(prepareImage({ width: 4000, height: 4000, rgba: new Uint8Array(64e6) }, { maxPixels: 1e6 }),
+    (e) => e.code === 'image_too_large');
 });

@@ -1,5 +1,6 @@
 // dermcam_prepare_tool IMAGE OUT_PREFIX [width=N height=N resize=stretch|center-crop|letterbox
-//                      layout=NCHW|NHWC scale=0-1|0-255 filter=triangle|box|cubic maxDisplaySide=N]
+//                      layout=NCHW|NHWC scale=0-1|0-255 filter=triangle|box|cubic maxDisplaySide=N
+//                      region=X,Y,W,H]
 // Runs the native core exactly as prepareImage() does in wasm; writes OUT_PREFIX.tensor.f32 and
 // OUT_PREFIX.display.rgba and prints the metadata as JSON. tests/js compares it with the wasm module.
 #include <cstdio>
@@ -10,8 +11,7 @@
 #include <vector>
 
 #include "decode.h"
-#include "photo_quality.h"
-#include "preprocess.h"
+#include "prepare.h"
 
 using namespace dermcam;
 
@@ -50,27 +50,27 @@ int main(int argc, char** argv) {
     else if (key == "layout") o.layout = value == "NHWC" ? TensorLayout::kNHWC : TensorLayout::kNCHW;
     else if (key == "scale") o.scale = value == "0-255" ? PixelScale::kByte : PixelScale::kUnit;
     else if (key == "filter") o.filter = value == "box" ? ResampleFilter::kBox : value == "cubic" ? ResampleFilter::kCubic : ResampleFilter::kTriangle;
-    else return fail("unknown option " + key);
+    else if (key == "region") {
+      double x = 0, y = 0, w = 0, h = 0;
+      if (std::sscanf(value.c_str(), "%lf,%lf,%lf,%lf", &x, &y, &w, &h) != 4) return fail("region=X,Y,W,H");
+      o.region = {x, y, x + w, y + h};
+    } else return fail("unknown option " + key);
   }
 
   auto decoded = decode_image(bytes.data(), bytes.size());
   if (!decoded) return fail(std::string(error_code_name(decoded.error().code)) + ": " + decoded.error().message);
   const RgbImage& photo = decoded.value().image;
-  auto tensor = make_model_tensor(photo, o);
-  if (!tensor) return fail(tensor.error().message);
-  auto display = make_display_image(photo, max_display_side);
-  if (!display) return fail(display.error().message);
-  const ModelTensor& t = tensor.value();
-  const RgbaImage& d = display.value();
+  auto prepared = prepare_photo(photo, o, max_display_side);
+  if (!prepared) return fail(prepared.error().message);
+  const ModelTensor& t = prepared.value().tensor;
+  const RgbaImage& d = prepared.value().display;
   const std::string prefix = argv[2];
   if (!write_file(prefix + ".tensor.f32", t.data.data(), t.data.size() * sizeof(float)) ||
       !write_file(prefix + ".display.rgba", d.pixels.data(), d.pixels.size())) {
     return fail("cannot write " + prefix);
   }
-  const TensorToDisplay m = map_tensor_to_display(t.placement, photo.width, photo.height, d.width, d.height);
-  auto quality = measure_region_on_display(d, photo.width, photo.height, t.placement.source_region);
-  if (!quality) return fail(quality.error().message);
-  const PhotoQuality& q = quality.value();
+  const TensorToDisplay& m = prepared.value().mapping;
+  const PhotoQuality& q = prepared.value().quality;
   std::printf(
       "{\"width\":%d,\"height\":%d,\"shape\":[%d,%d,%d,%d],\"display\":{\"width\":%d,\"height\":%d},"
       "\"tensorToDisplay\":{\"scaleX\":%.17g,\"scaleY\":%.17g,\"offsetX\":%.17g,\"offsetY\":%.17g},"

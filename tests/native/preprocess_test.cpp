@@ -217,6 +217,57 @@ TEST(PreprocessTest, InvalidOptionsAreRefused) {
   EXPECT_EQ(make_display_image(img, 8).error().code, ErrorCode::kInvalidArgument);
 }
 
+// The framing square: a 60 x 60 region around a 20 x 20 spot of a 1200 x 900 photo fills the whole tensor at
+// the model's resolution (the whole-photo centre crop would give the spot about 5 tensor pixels), the display
+// copy shows the region only, and the mapping brings the spot back onto itself.
+TEST(PreprocessTest, RegionGivesTheSpotTheWholeTensor) {
+  RgbImage img = solid(1200, 900, 0, 0, 0);
+  paint(img, 820, 140, 840, 160, 255, 255, 255);
+  PreprocessOptions o;
+  o.width = 60;
+  o.height = 60;
+  o.mean = {0, 0, 0};
+  o.std = {1, 1, 1};
+  o.filter = ResampleFilter::kBox;
+  o.region = {800, 120, 860, 180};
+  const ModelTensor t = tensor_ok(img, o);
+  EXPECT_EQ(t.placement.source_region.x0, 800);
+  EXPECT_EQ(t.placement.source_region.y1, 180);
+  for (int y = 0; y < 60; ++y) {
+    for (int x = 0; x < 60; ++x) {
+      const bool spot = x >= 20 && x < 40 && y >= 20 && y < 40;
+      ASSERT_EQ(nchw(t, 0, y, x), spot ? 1.0f : 0.0f) << x << "," << y;
+    }
+  }
+  const RgbaImage display = make_display_image(img, 1024, o.region).value();
+  ASSERT_EQ(display.width, 60);
+  ASSERT_EQ(display.height, 60);
+  EXPECT_EQ(display.pixels[(30 * 60 + 30) * 4], 255);
+  EXPECT_EQ(display.pixels[(5 * 60 + 5) * 4], 0);
+  const TensorToDisplay m = map_tensor_to_display(t.placement, o.region, display.width, display.height);
+  EXPECT_NEAR(30 * m.scale_x + m.offset_x, 30, 1e-9);
+  EXPECT_NEAR(0 * m.scale_y + m.offset_y, 0, 1e-9);
+  // A non-square region is centre-cropped like a photo of that size.
+  o.region = {700, 100, 900, 200};
+  EXPECT_EQ(tensor_ok(img, o).placement.source_region.x0, 750);
+}
+
+TEST(PreprocessTest, RegionOutsideThePhotoIsRefused) {
+  const RgbImage img = test::pattern_image(100, 80);
+  PreprocessOptions o;
+  for (const Rect& bad : {Rect{-1, 0, 10, 10}, Rect{0, 0, 101, 10}, Rect{0, 70, 10, 81}, Rect{5, 5, 5, 10},
+                          Rect{0.5, 0, 10, 10}, Rect{20, 20, 10, 30}}) {
+    o.region = bad;
+    auto t = make_model_tensor(img, o);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(t.error().message.find("100 x 80 photo"), std::string::npos) << t.error().message;
+    EXPECT_FALSE(make_display_image(img, 1024, bad).ok());
+  }
+  o.region = {0, 0, 100, 80};
+  EXPECT_TRUE(make_model_tensor(img, o).ok());
+}
+
 TEST(PreprocessTest, ExtremeAspectRatiosStillProduceATensor) {
   for (ResizePolicy policy : {ResizePolicy::kStretch, ResizePolicy::kCenterCrop, ResizePolicy::kLetterbox}) {
     PreprocessOptions o;

@@ -63,9 +63,12 @@ export class Explainer {
    * @param {{ort: object, core: object, sessionOptions?: object}} deps  ort: onnxruntime-web (or -node);
    *   core: web/js/core.mjs (or an object with the same functions)
    */
-  constructor({ ort, core, sessionOptions = {} }) {
+  constructor({ ort, core, sessionOptions = {}, decodeUnsupported = null }) {
     this.ort = ort;
     this.core = core;
+    // (bytes) => {width, height, rgba}: a decoder for formats stb_image refuses (the browser's, in the worker:
+    // WebP, AVIF, HEIC where supported). Without one (Node, the CLI) those formats are refused as today.
+    this.decodeUnsupported = decodeUnsupported;
     this.sessionOptions = sessionOptions;
     this.session = null;
     this.modelRuns = 0;
@@ -189,8 +192,9 @@ export class Explainer {
   }
 
   /**
-   * Runs the model on a photo ({bytes}) or an exact input tensor ({tensor: {data: Float32Array, shape}}), and
-   * the photo gate (web/js/gate.mjs) on it.
+   * Runs the model on a photo ({bytes}, optionally with `region` [x, y, width, height] in upright photo pixels:
+   * the framing square) or an exact input tensor ({tensor: {data: Float32Array, shape}}), and the photo gate
+   * (web/js/gate.mjs) on it.
    * @returns {gate, refused, ...} when the gate refuses the photo and `force` is not set: no predictions and no
    *   explanation, only the photo and why it was refused (analyseAnyway() then gives them, for researchers);
    *   otherwise the predictions and the first explanation (see render()), with the gate's verdict.
@@ -202,13 +206,13 @@ export class Explainer {
     let view;
     if (source.bytes) {
       const started = now();
-      const prepared = await this.core.prepareImage(source.bytes, { ...preprocessOptions(this.config),
-        quality: this.config.gate.quality });
+      const prepared = await this.preparePhoto(source.bytes, source.region);
       timings.decodeAndPreprocess = now() - started;
       tensor = prepared.tensor;
       view = { display: prepared.display, content: prepared.placement.tensorContent, mapping: prepared.tensorToDisplay,
         photo: prepared.photo };
       view.quality = prepared.quality;
+      view.shown = prepared.shown;
     } else if (source.tensor) {
       const expected = [1, ...this.metadata.input.shape];
       if (!(source.tensor.data instanceof Float32Array) || source.tensor.shape.join() !== expected.join()) {
@@ -233,9 +237,27 @@ export class Explainer {
     this.current = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings, gate };
     if (!gate.accepted && !force) {
       // Nothing that names a condition leaves this function for a photo the gate refused.
-      return { refused: true, gate, display: view.display, photo: view.photo, timings: { ...timings }, ranModel: true };
+      return { refused: true, gate, display: view.display, photo: view.photo, shown: view.shown, timings: { ...timings },
+        ranModel: true };
     }
     return { ...(await this.fullResult(renderOptions)), ranModel: true };
+  }
+
+  /** The core's prepareImage, with the browser's decoder for the formats stb_image does not read. */
+  async preparePhoto(bytes, region) {
+    const options = { ...preprocessOptions(this.config), quality: this.config.gate.quality, region };
+    try {
+      return await this.core.prepareImage(bytes, options);
+    } catch (error) {
+      if (error?.code !== 'unsupported_format' || !this.decodeUnsupported) throw error;
+      let pixels;
+      try {
+        pixels = await this.decodeUnsupported(bytes);
+      } catch {
+        throw error;  // the browser cannot read it either: the core's message names the format
+      }
+      return this.core.prepareImage(pixels, options);
+    }
   }
 
   /**
@@ -244,7 +266,7 @@ export class Explainer {
    */
   async inspect(bytes) {
     if (!this.session) throw new PipelineError('no_model', 'No model is loaded.');
-    const prepared = await this.core.prepareImage(bytes, { ...preprocessOptions(this.config), quality: this.config.gate.quality });
+    const prepared = await this.preparePhoto(bytes);
     const run = await this.run(prepared.tensor.data, 1);
     return { features: this.features(run), scores: Array.from(run.scores.data.subarray(0, this.metadata.score.classes)),
       probabilities: this.probabilities(run), quality: prepared.quality };
@@ -369,6 +391,7 @@ export class Explainer {
       overlay,
       display: view.display,
       photo: view.photo,
+      shown: view.shown,
       timings: { ...timings },
       ranModel: this.modelRuns > runsBefore,
     };
