@@ -145,7 +145,8 @@ async function visits(browser) {
     const page = await context.newPage();
     const analyse = async () => {
       await page.setInputFiles('[data-testid="photo-input"]', join(ROOT, 'tests/fixtures/images/lesion.jpg'));
-      await page.waitForSelector('[data-testid="predictions"] li', { timeout: 120_000 });
+      await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
+      await page.waitForSelector('[data-testid="finding"] strong', { timeout: 120_000 });
     };
     await page.goto(base);
     await analyse();
@@ -172,7 +173,8 @@ async function visits(browser) {
       const started = Date.now();
       await tab.goto(slowBase, { waitUntil: 'domcontentloaded' });
       await tab.setInputFiles('[data-testid="photo-input"]', join(ROOT, 'tests/fixtures/images/lesion.jpg'));
-      await tab.waitForSelector('[data-testid="predictions"] li', { timeout: 300_000 });
+      await tab.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
+      await tab.waitForSelector('[data-testid="finding"] strong', { timeout: 300_000 });
       throttled.push(Date.now() - started);
       await fresh.close();
     }

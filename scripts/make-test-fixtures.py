@@ -13,7 +13,9 @@ repeats, so tests know every expected value:
 JPEG, BMP and the refused formats come from Pillow; the photo is Debian scikit-image's chelsea.png (a cat: the
 photo gate refuses it). lesion.jpg is a generated lesion photo (scripts/demo/lesions.py, a seed no fit or training
 used) enlarged 4x as a phone would deliver it; lesion_blurry.jpg is the same out of focus; portrait.jpg is
-scikit-image's astronaut.png (a face: refused as not_skin).
+scikit-image's astronaut.png (a face: refused as not_skin). lesion.webp is lesion.jpg's picture as lossless WebP
+(a format stb_image does not read: the browser decodes it). spot_in_photo.jpg is a wide photo of plain skin with
+the lesion small in the middle (a 12 MP phone photo of a mole): only the framing square (or --region) gives it the model's resolution.
 """
 import io
 import os
@@ -140,6 +142,10 @@ def main():
     lesion = Image.fromarray(lesions.sample(31337, 1)[0]).resize((512, 512), Image.BICUBIC)
     write("lesion.jpg", pil_bytes(lesion, "JPEG", quality=92))
     write("lesion_blurry.jpg", pil_bytes(lesion.filter(ImageFilter.GaussianBlur(14)), "JPEG", quality=92))
+    write("lesion.webp", pil_bytes(lesion, "WEBP", lossless=True))
+    spot = Image.new("RGB", (3000, 2250), lesion.getpixel((40, 256)))
+    spot.paste(lesion.resize((200, 200), Image.LANCZOS), (1400, 1025))  # 9 px in the whole photo's 128 px tensor
+    write("spot_in_photo.jpg", pil_bytes(spot, "JPEG", quality=92))
     portrait = Image.open("/usr/lib/python3/dist-packages/skimage/data/astronaut.png").convert("RGB").resize((384, 384))
     write("portrait.jpg", pil_bytes(portrait, "JPEG", quality=90))
 

@@ -30,3 +30,23 @@ export async function openBrowser({ isolated = true } = {}) {
     },
   };
 }
+
+/**
+ * Chooses a photo as a patient does and waits until its analysis ends (a result, a refusal by the photo gate,
+ * or an error). `frame(page)`, when given, moves the framing square before "Check this spot"; otherwise its
+ * default (the largest centred square) is checked.
+ */
+export async function analysePhoto(page, file, frame) {
+  const before = await page.evaluate(() => document.body.dataset.analyses ?? '0');
+  await page.setInputFiles('[data-testid="photo-input"]', file);
+  const ended = (old) => !document.querySelector('[data-testid="error"]').hidden ||
+    (document.body.dataset.analyses ?? '0') !== old;
+  await page.waitForFunction((old) => !document.querySelector('[data-testid="framing"]').hidden ||
+    !document.querySelector('[data-testid="error"]').hidden || (document.body.dataset.analyses ?? '0') !== old,
+  before, { timeout: 60_000 });
+  if (await page.isVisible('[data-testid="framing"]')) {
+    await frame?.(page);
+    await page.click('[data-testid="analyse-region"]');
+  }
+  await page.waitForFunction(ended, before, { timeout: 60_000 });
+}

@@ -94,7 +94,8 @@ async function open(page, url) {
 async function smoke(page, url, screenshot, errors) {
   errors ??= await open(page, url);
   await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
-  await page.waitForSelector('[data-testid="predictions"] li', { timeout: 120_000 });
+  await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
+  await page.waitForSelector('[data-testid="finding"] strong', { timeout: 120_000 });
   assert.equal(await page.isHidden('[data-testid="error"]'), true, await page.textContent('[data-testid="error"]'));
   await page.click('[data-testid="diagnostics"] summary');
   await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns !== undefined);

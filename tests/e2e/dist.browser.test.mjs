@@ -81,7 +81,8 @@ test('the built site analyses a photo', async () => {
   const page = await browser.newPage();
   await page.goto(base);
   await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
-  await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
+  await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
+  await page.waitForSelector('[data-testid="finding"] strong', { timeout: 60_000 });
   assert.equal(await page.isHidden('[data-testid="error"]'), true);
   await page.close();
 });
@@ -106,7 +107,8 @@ test('a first visit downloads the model and the runtime once; a repeat visit dow
   network.length = 0;
   await page.reload();
   await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
-  await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
+  await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
+  await page.waitForSelector('[data-testid="finding"] strong', { timeout: 60_000 });
   assert.deepEqual(network, [], 'a repeat visit downloaded the model or the runtime again');
   await context.close();
 });

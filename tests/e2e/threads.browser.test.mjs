@@ -22,7 +22,8 @@ test('not isolated: one thread, said in the diagnostics, and a working analysis'
   await page.goto(env.baseUrl);
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
   await page.setInputFiles('[data-testid="photo-input"]', join(FIXTURES, 'lesion.jpg'));
-  await page.waitForSelector('[data-testid="predictions"] li', { timeout: 60_000 });
+  await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
+  await page.waitForSelector('[data-testid="finding"] strong', { timeout: 60_000 });
   await page.click('[data-testid="diagnostics"] summary');
   await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns !== undefined);
   const text = await page.textContent('[data-testid="diagnostics"]');

@@ -105,6 +105,11 @@ test('model.json validation names the field at fault', () => {
   bad({ model: '../secret.onnx' }, /'model' must be a file name/);
   bad({ card: undefined }, /'card' \(the model card\) is required/);
   bad({ lowConfidence: 2 }, /'lowConfidence' must be between 0 and 1/);
+  bad({ labels: [{ ...LABELS[0], advice: 'see a doctor' }, ...LABELS.slice(1)] }, /labels\[0\]\.advice must be an object \{en, vi\}/);
+  bad({ labels: [LABELS[0], { ...LABELS[1], advice: { en: 'Soon.' } }, ...LABELS.slice(2)] }, /labels\[1\]\.advice\.vi must be a non-empty string/);
+  const advised = validateModelConfig({ ...testConfig(), labels: [{ ...LABELS[0], advice: { en: 'Soon.', vi: 'Sớm.' } }, ...LABELS.slice(1)] });
+  assert.deepEqual(advised.labels[0].advice, { en: 'Soon.', vi: 'Sớm.' });
+  assert.equal(advised.labels[1].advice, undefined);
   assert.throws(() => validateModelConfig([]), /must be a JSON object/);
   assert.equal(validateModelConfig(testConfig()).input.filter, 'triangle');
 });

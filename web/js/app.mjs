@@ -1,22 +1,37 @@
-// The page: UI only. Everything heavy happens in the worker (web/js/worker.mjs).
+// The page: UI only. Everything heavy happens in the worker (web/js/worker.mjs); every sentence comes from
+// web/js/i18n.mjs. The flow: choose or take a photo -> frame the spot (web/js/framing.mjs) -> the result card
+// (or the photo gate's refusal) -> optionally kept on this device (web/js/history.mjs) or printed for a doctor.
 import { WorkerClient } from './client.mjs';
+import { FramingSquare } from './framing.mjs';
+import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from './history.mjs';
 import { STRINGS, pickLanguage } from './i18n.mjs';
 
 const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const client = new WorkerClient(new URL('./worker.mjs', import.meta.url));
+const HISTORY_KEY = 'dermcam.history';
 
 const state = {
   language: pickLanguage(localStorage.getItem('dermcam.language'), navigator.languages),
   model: null,        // promise of the loaded model's description
   modelInfo: null,
   methods: null,
+  file: null,         // the chosen photo, while it is being framed
+  region: null,       // the framed part of it: [x, y, width, height] in photo pixels
   result: null,       // the shown result (predictions + explanation)
   refused: null,      // the gate's verdict on a refused photo, while no result is shown for it
+  error: null,
   busy: false,
+  statusKey: null,
+  compared: [],       // ids of history entries picked for comparison
 };
 
-const t = (key) => STRINGS[state.language][key] ?? STRINGS.en[key] ?? key;
+const t = (key, values = {}) => Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{${name}}`, value),
+  STRINGS[state.language][key] ?? STRINGS.en[key] ?? key);
+const localized = (value) => (typeof value === 'string' ? value : value?.[state.language] ?? value?.en ?? '');
+const percent = (p) => (100 * p).toFixed(1);
+
+const framing = new FramingSquare({ stage: $('frame-stage'), canvas: $('preview'), box: $('frame-box'), size: $('frame-size') });
 
 function applyLanguage() {
   document.documentElement.lang = state.language;
@@ -26,67 +41,95 @@ function applyLanguage() {
   for (const button of document.querySelectorAll('[data-language]')) {
     button.setAttribute('aria-pressed', String(button.dataset.language === state.language));
   }
-  if (state.modelInfo) showModel(state.modelInfo);
-  if (state.result) {
-    showPredictions(state.result);
-    fillClassSelect();
-    showCamStatus(state.result);
-    showResultNotes(state.result);
+  if (state.modelInfo) {
+    showModel(state.modelInfo);
+    fillSelects();
   }
+  if (state.result) showResultText(state.result);
   if (state.refused) showRefusal(state.refused);
-  if (state.statusKey) setStatus(state.statusKey);
+  if (state.error) showError(state.error);
+  setStatus(state.statusKey, state.statusValues);
+  refreshHistory();
+  if (state.result) refreshDiagnostics();
 }
 
-function setStatus(key) {
+function setStatus(key, values) {
   state.statusKey = key;  // kept, so a language switch re-translates it
-  $('status').textContent = key ? t(key) : '';
+  state.statusValues = values;
+  $('status').textContent = key ? t(key, values) : '';
 }
 
-function showError(error, prefixKey = 'errorGeneric') {
-  const byCode = {
-    unrecognized_format: 'errorNotImage', unsupported_format: 'errorUnsupported', corrupt_image: 'errorCorrupt',
-    image_too_large: 'errorTooLarge', empty_input: 'errorEmpty',
-  };
-  const key = byCode[error?.code];
+// Errors: a sentence from the catalogue for the person, the engine's own text (for a developer) folded under it.
+const ERROR_KEYS = {
+  unrecognized_format: 'errorNotImage', unsupported_format: 'errorUnsupported', corrupt_image: 'errorCorrupt',
+  image_too_large: 'errorTooLarge', empty_input: 'errorEmpty', download_failed: 'errorDownload',
+  bad_model_config: 'errorModelConfig', invalid_argument: 'errorRegion',
+};
+
+function showError(error) {
+  state.error = error;
   const box = $('error');
-  const detail = String(error?.message ?? error).replace(/\.$/, '');
-  box.textContent = key ? `${t(key)} ${t('tryAgain')}` : `${t(prefixKey)}: ${detail}. ${t('tryAgain')}`;
-  box.dataset.code = error?.code ?? 'internal';
+  const key = ERROR_KEYS[error.code] ?? error.prefixKey ?? 'errorGeneric';
+  const lead = document.createElement('p');
+  lead.textContent = `${t(key)} ${error.prefixKey === 'errorModel' ? '' : t('tryAgain')}`.trim();
+  box.replaceChildren(lead);
+  if (!['unrecognized_format', 'unsupported_format', 'corrupt_image', 'image_too_large', 'empty_input'].includes(error.code)) {
+    const details = document.createElement('details');
+    details.open = error.prefixKey === 'errorModel';  // whoever loads their own model needs to know why it failed
+    const summary = document.createElement('summary');
+    summary.textContent = t('technicalDetails');
+    const code = document.createElement('code');
+    code.textContent = `${error.code ?? 'internal'}: ${error.message}`;
+    details.append(summary, code);
+    box.append(details);
+  }
+  box.dataset.code = error.code ?? 'internal';
   box.hidden = false;
-  setStatus('');
+  setStatus(null);
 }
 
 function clearError() {
+  state.error = null;
   $('error').hidden = true;
-  $('error').textContent = '';
+  $('error').replaceChildren();
 }
 
-function localized(value) {
-  return typeof value === 'string' ? value : value?.[state.language] ?? value?.en ?? '';
+function fail(error, prefixKey) {
+  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error), prefixKey });
 }
+
+// ---- the model -------------------------------------------------------------------------------------------
 
 function showModel(info) {
   const { config } = info;
   $('model-name').textContent = `${localized(config.name)}${config.version ? ` (${config.version})` : ''}`;
-  const card = document.querySelector('[data-testid="model-card"] .card');
-  card.replaceChildren();
+  const card = document.querySelector('[data-testid="model-card"] .card-list');
   const rows = [['cardSummary', localized(config.card.summary)], ['cardData', localized(config.card.data)],
     ['cardIntendedUse', localized(config.card.intendedUse)], ['cardLimits', localized(config.card.limits)],
-    ['cardMetrics', formatMetrics(config.card.metrics)], ['cardLicence', config.card.licence],
+    ['cardMetrics', metricsList(config.card.metrics)], ['cardLicence', config.card.licence],
     ['cardProvenance', localized(config.card.provenance)],
     ['cardGate', config.gate.outOfDistribution ? t('gateOodPresent') : t('gateNoOodCheckShort')]];
-  for (const [key, value] of rows) {
+  card.replaceChildren(...rows.flatMap(([key, value]) => {
     const dt = document.createElement('dt');
     dt.textContent = t(key);
     const dd = document.createElement('dd');
-    dd.textContent = value || '—';
-    card.append(dt, dd);
-  }
+    if (value instanceof Node) dd.append(value);
+    else dd.textContent = value || '—';
+    return [dt, dd];
+  }));
 }
 
-function formatMetrics(metrics, prefix = '') {
-  return Object.entries(metrics ?? {}).map(([k, v]) => (v && typeof v === 'object'
-    ? formatMetrics(v, `${prefix}${k}.`) : `${prefix}${k}: ${v}`)).join('; ');
+// A model's metrics as a nested list; names the catalogue knows are translated, others are shown as given.
+function metricsList(metrics) {
+  const list = document.createElement('ul');
+  for (const [key, value] of Object.entries(metrics ?? {})) {
+    const item = document.createElement('li');
+    const name = STRINGS[state.language][`metric_${key}`] ?? key;
+    if (value && typeof value === 'object') item.append(`${name}:`, metricsList(value));
+    else item.textContent = `${name}: ${typeof value === 'number' ? value.toLocaleString(state.language) : value}`;
+    list.append(item);
+  }
+  return list;
 }
 
 // The offline list names the cache the worker downloads into and the sizes behind the progress bar.
@@ -95,13 +138,15 @@ const PRECACHE = new URL('generated/precache.json', document.baseURI).href;
 function showProgress({ loaded, total }) {
   const bar = $('model-progress');
   const text = $('model-progress-text');
+  bar.classList.toggle('indeterminate', !total);
   if (total) {
-    bar.max = total;
-    bar.value = loaded;
+    const share = Math.min(100, (100 * loaded) / total);
+    bar.querySelector('.progress-fill').style.width = `${share}%`;
+    bar.setAttribute('aria-valuenow', share.toFixed(0));
     const mb = (n) => (n / 1e6).toFixed(1);
-    text.textContent = t('downloadProgress').replace('{loaded}', mb(loaded)).replace('{total}', mb(total));
+    text.textContent = t('downloadProgress', { loaded: mb(loaded), total: mb(total) });
   } else {
-    bar.removeAttribute('value');
+    bar.removeAttribute('aria-valuenow');
     text.textContent = '';
   }
 }
@@ -110,6 +155,7 @@ function ensureModel() {
   if (!state.model) {
     $('model-progress').hidden = false;
     $('model-progress-text').hidden = false;
+    showProgress({ loaded: 0, total: 0 });
     setStatus('loadingModel');
     client.onProgress = showProgress;
     state.model = loadModel({ folder: DEFAULT_MODEL, precache: PRECACHE });
@@ -123,12 +169,12 @@ async function loadModel(request, type = 'load') {
     state.modelInfo = info;
     state.methods = methods;
     showModel(info);
-    fillMethodSelects();
-    setStatus('modelReady');
+    fillSelects();
+    if (!state.busy) setStatus('modelReady');
     return info;
   } catch (error) {
     state.model = null;
-    showError(error, 'errorModel');
+    fail(error, 'errorModel');
     throw error;
   } finally {
     $('model-progress').hidden = true;
@@ -136,51 +182,122 @@ async function loadModel(request, type = 'load') {
   }
 }
 
-function fillMethodSelects() {
+function fillSelects() {
   const method = $('method');
   const previous = method.value;
-  method.replaceChildren(...state.methods.methods.map((m) => new Option(m.label, m.id)));
+  method.replaceChildren(...state.methods.methods.map((m) => new Option(m.label, m.id)));  // proper names
   method.value = previous || 'gradcam';
-  for (const option of method.options) {
-    option.title = state.methods.methods.find((m) => m.id === option.value).description;
-  }
+  showMethodHelp();
   const colormap = $('colormap');
   const previousMap = colormap.value;
-  colormap.replaceChildren(...state.methods.colormaps.map((c) => new Option(c.label, c.id)));
+  colormap.replaceChildren(...state.methods.colormaps.map((c) => new Option(t(`colormap_${c.id}`), c.id)));
   colormap.value = previousMap || 'jet';
-}
-
-function fillClassSelect() {
   const select = $('class');
-  const current = state.result?.explainedClass.index;
-  select.replaceChildren(...state.modelInfo.config.labels.map((label, i) => new Option(label[state.language] ?? label.en, String(i))));
-  if (current !== undefined) select.value = String(current);
+  const current = state.result?.explainedClass.index ?? select.value;
+  select.replaceChildren(...state.modelInfo.config.labels.map((label, i) => new Option(localized(label), String(i))));
+  if (current !== undefined && current !== '') select.value = String(current);
 }
 
-function showPredictions(result) {
-  const list = $('predictions');
-  list.replaceChildren();
-  for (const p of result.predictions) {
-    const item = document.createElement('li');
-    item.dataset.label = p.label.id;
-    item.dataset.probability = p.probability.toFixed(6);
-    const percent = (100 * p.probability).toFixed(1);
-    const name = document.createElement('span');
-    name.textContent = `${p.label[state.language] ?? p.label.en}: ${percent}%`;
-    const bar = document.createElement('span');
-    bar.className = 'bar';
-    bar.setAttribute('role', 'meter');
-    bar.setAttribute('aria-valuemin', '0');
-    bar.setAttribute('aria-valuemax', '100');
-    bar.setAttribute('aria-valuenow', percent);
-    bar.setAttribute('aria-label', name.textContent);
-    const fill = document.createElement('span');
-    fill.style.width = `${percent}%`;
-    bar.append(fill);
-    item.append(name, bar);
-    list.append(item);
+function showMethodHelp() {
+  $('method-help').textContent = t(`method_help_${$('method').value.replace(/[^a-z]/g, '_')}`);
+}
+
+// ---- choosing and framing a photo -------------------------------------------------------------------------
+
+function hideAnswers() {
+  state.result = null;
+  $('result').hidden = true;
+  hideRefusal();
+}
+
+async function choose(file) {
+  if (!file || state.busy) return;
+  clearError();
+  hideAnswers();
+  ensureModel().catch(() => {});
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);  // upright, as the core decodes it (EXIF orientation applied)
+  } catch {
+    // Not a picture the browser can show: the core's analysis of the whole file says what is wrong with it.
+    await analyse(file, undefined);
+    return;
   }
-  $('low-confidence').hidden = !result.lowConfidence;
+  state.file = file;
+  framing.show(bitmap);
+  bitmap.close();
+  $('framing').hidden = false;
+  $('framing-heading').focus({ preventScroll: true });
+  $('framing').scrollIntoView({ block: 'start' });
+}
+
+// ---- analysis -----------------------------------------------------------------------------------------------
+
+function renderOptions() {
+  return {
+    method: $('method').value || 'gradcam',
+    classIndex: state.result ? Number($('class').value) : undefined,
+    colormap: $('colormap').value || 'jet',
+    opacity: Number($('opacity').value),
+    outline: $('outline').checked,
+    box: $('outline').checked,
+    eigenSmooth: $('eigen-smooth').checked,
+    augSmooth: $('aug-smooth').checked,
+  };
+}
+
+// A new photo's first explanation: the class is the model's top one, not the one chosen for the previous photo.
+function firstRenderOptions() {
+  const options = renderOptions();
+  delete options.classIndex;
+  return options;
+}
+
+let analysisCount = 0;
+async function analyse(file, region) {
+  if (!file || state.busy) return;
+  clearError();
+  hideAnswers();
+  state.busy = true;
+  try {
+    await ensureModel();
+    setStatus('analysing');
+    const bytes = await file.arrayBuffer();
+    const result = await client.request('analyse', { bytes, region, render: firstRenderOptions() }, [bytes]);
+    state.region = region ?? null;
+    $('framing').hidden = true;
+    if (result.refused) {
+      state.refused = result;
+      draw($('refused-photo'), result.display);
+      showRefusal(result);
+      setStatus('refusedStatus');
+      // Bring the refusal into view and to screen readers: it is the answer to "analyse my photo".
+      $('refusal-heading').focus();
+      $('refusal').scrollIntoView({ block: 'start' });
+      refreshDiagnostics();
+    } else {
+      await showResult(result);
+    }
+  } catch (error) {
+    if (state.model) fail(error);  // a model that failed to load has said so already
+  } finally {
+    state.busy = false;
+    document.body.dataset.analyses = String(++analysisCount);  // lets tests see that an analysis ended
+  }
+}
+
+async function analyseAnyway() {
+  if (!state.refused || state.busy) return;
+  state.busy = true;
+  try {
+    const result = await client.request('analyseAnyway', { render: firstRenderOptions() });
+    hideRefusal();
+    await showResult(result);
+  } catch (error) {
+    fail(error);
+  } finally {
+    state.busy = false;
+  }
 }
 
 // A refused photo: what is wrong and how to take a better one. No condition name, no percentage, no heatmap.
@@ -202,48 +319,80 @@ function hideRefusal() {
   $('refusal-reasons').replaceChildren();
 }
 
-function showResultNotes(result) {
-  $('forced-banner').hidden = !result.forced;
-  const note = state.modelInfo?.config.card.resultNote;
-  $('result-note').textContent = note ? localized(note) : '';
-  $('result-note').hidden = !note;
-  $('no-ood-check').hidden = Boolean(result.gate?.outOfDistributionCheck);
-}
-
-// A new photo's first explanation: the class is the model's top one, not the one chosen for the previous photo.
-function firstRenderOptions() {
-  const options = renderOptions();
-  delete options.classIndex;
-  return options;
-}
-
-function showResult(result) {
-  state.result = result;
-  $('result').hidden = false;
-  draw($('original'), result.display);
-  showResultNotes(result);
-  showPredictions(result);
-  fillClassSelect();
-  showExplanation(result);
-  $('result').dataset.forced = String(Boolean(result.forced));
-  setStatus('done');
-  refreshDiagnostics();
-}
-
 function draw(canvas, image) {
   canvas.width = image.width;
   canvas.height = image.height;
   canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(image.rgba), image.width, image.height), 0, 0);
 }
 
+async function showResult(result) {
+  state.result = result;
+  $('result').hidden = false;
+  $('result').dataset.forced = String(Boolean(result.forced));
+  $('result').dataset.format = result.photo?.format ?? '';
+  draw($('original'), result.display);
+  $('compare-view').style.aspectRatio = `${result.display.width} / ${result.display.height}`;
+  fillSelects();
+  showResultText(result);
+  showExplanation(result);
+  const top = result.predictions[0];
+  // The announcement: a screen reader hears the finding, not "done".
+  setStatus('resultAnnounce', { label: localized(top.label), percent: percent(top.probability) });
+  $('result-heading').focus({ preventScroll: true });
+  $('result').scrollIntoView({ block: 'start' });
+  refreshDiagnostics();
+  if (historyEnabled() && !result.forced) await keepInHistory(result);
+}
+
+function showResultText(result) {
+  const top = result.predictions[0];
+  const finding = $('finding');
+  const lead = document.createElement('span');
+  lead.textContent = t('findingLead');
+  const name = document.createElement('strong');
+  name.textContent = localized(top.label);
+  const share = document.createElement('span');
+  share.textContent = t('findingPercent', { percent: percent(top.probability) });
+  finding.replaceChildren(lead, name, share);
+  finding.dataset.label = top.label.id;
+  $('advice').textContent = top.label.advice ? localized(top.label.advice) : t('adviceGeneric');
+  $('low-confidence').hidden = !result.lowConfidence;
+  $('forced-banner').hidden = !result.forced;
+  const note = state.modelInfo?.config.card.resultNote;
+  $('result-note').textContent = note ? localized(note) : '';
+  $('result-note').hidden = !note;
+  $('no-ood-check').hidden = Boolean(result.gate?.outOfDistributionCheck);
+  showPredictions(result);
+  showCamStatus(result);
+}
+
+function showPredictions(result) {
+  $('predictions').replaceChildren(...result.predictions.map((p) => {
+    const item = document.createElement('li');
+    item.dataset.label = p.label.id;
+    item.dataset.probability = p.probability.toFixed(6);
+    const name = document.createElement('span');
+    name.textContent = `${localized(p.label)}: ${percent(p.probability)}%`;
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.setAttribute('aria-hidden', 'true');  // the text says the number; the bar only shows it
+    const fill = document.createElement('span');
+    fill.style.width = `${percent(p.probability)}%`;
+    bar.append(fill);
+    item.append(name, bar);
+    return item;
+  }));
+}
+
 function showCamStatus(result) {
   const box = $('cam-status');
   box.hidden = result.status === 'ok';
-  box.textContent = result.status === 'ok' ? '' : result.message;
+  box.textContent = result.status === 'ok' ? '' : t(`cam_${result.status}`);
   box.dataset.status = result.status;
-  const label = result.explainedClass.label;
-  $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label[state.language] ?? label.en}, ${result.method}`);
-  $('overlay-caption').textContent = `${t('overlay')} — ${label[state.language] ?? label.en}`;
+  const label = localized(result.explainedClass.label);
+  const method = state.methods?.methods.find((m) => m.id === result.method)?.label ?? result.method;
+  $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label}, ${method}`);
+  $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method})`;
 }
 
 let renderCount = 0;
@@ -256,71 +405,6 @@ function showExplanation(result) {
   showCamStatus(result);
 }
 
-function renderOptions() {
-  return {
-    method: $('method').value || 'gradcam',
-    classIndex: state.result ? Number($('class').value) : undefined,
-    colormap: $('colormap').value || 'jet',
-    opacity: Number($('opacity').value),
-    outline: $('outline').checked,
-    box: $('outline').checked,
-    eigenSmooth: $('eigen-smooth').checked,
-    augSmooth: $('aug-smooth').checked,
-  };
-}
-
-let analysisCount = 0;
-async function analyse(file) {
-  if (!file) return;
-  clearError();
-  // The previous photo's result or refusal must not stand beside anything about this one.
-  state.result = null;
-  $('result').hidden = true;
-  hideRefusal();
-  try {
-    await ensureModel();
-  } catch {
-    return;
-  }
-  state.busy = true;
-  setStatus('analysing');
-  try {
-    const bytes = await file.arrayBuffer();
-    const result = await client.request('analyse', { bytes, render: firstRenderOptions() }, [bytes]);
-    if (result.refused) {
-      state.refused = result;
-      draw($('refused-photo'), result.display);
-      showRefusal(result);
-      setStatus('refusedStatus');
-      // Bring the refusal into view and to screen readers: it is the answer to "analyse my photo".
-      $('refusal-heading').focus();
-      $('refusal').scrollIntoView({ block: 'start' });
-      refreshDiagnostics();
-    } else {
-      showResult(result);
-    }
-  } catch (error) {
-    showError(error);
-  } finally {
-    state.busy = false;
-    document.body.dataset.analyses = String(++analysisCount);  // lets tests see that an analysis ended
-  }
-}
-
-async function analyseAnyway() {
-  if (!state.refused || state.busy) return;
-  state.busy = true;
-  try {
-    const result = await client.request('analyseAnyway', { render: firstRenderOptions() });
-    hideRefusal();
-    showResult(result);
-  } catch (error) {
-    showError(error);
-  } finally {
-    state.busy = false;
-  }
-}
-
 let renderQueue = Promise.resolve();
 function rerender() {
   if (!state.result) return;
@@ -331,10 +415,12 @@ function rerender() {
       showExplanation(result);
       refreshDiagnostics();
     } catch (error) {
-      showError(error);
+      fail(error);
     }
   });
 }
+
+// ---- diagnostics ----------------------------------------------------------------------------------------
 
 // Whether the page is cross-origin isolated, and by whom: the host's own headers, or the service worker's.
 let isolationText = null;
@@ -349,25 +435,28 @@ async function isolationSource(isolated) {
 async function refreshDiagnostics() {
   const info = await client.request('diagnostics');
   const body = document.querySelector('[data-testid="diagnostics"] tbody');
-  const rows = Object.entries(info.timings).map(([stage, ms]) => [stage, `${ms.toFixed(1)} ${t('milliseconds')}`]);
-  rows.push(...Object.entries(info.modelTimings ?? {}).map(([stage, ms]) => [stage, `${ms.toFixed(1)} ${t('milliseconds')}`]));
-  rows.push([t('wasmHeap'), `${(info.wasmHeapBytes / 1048576).toFixed(1)} MiB`]);
-  rows.push([t('backend'), `ONNX Runtime Web (${info.backend})`]);
-  rows.push([t('threads'), String(info.threads)]);
-  rows.push([t('isolated'), await isolationSource(info.crossOriginIsolated)]);
-  rows.push([t('modelRuns'), String(info.modelRuns)]);
-  body.replaceChildren(...rows.map(([k, v]) => {
+  const ms = (value) => `${value.toFixed(1)} ${t('milliseconds')}`;
+  const rows = Object.entries({ ...info.timings, ...info.modelTimings }).map(([stage, value]) => [stage, t(`stage_${stage}`), ms(value)]);
+  rows.push(['wasmHeap', t('wasmHeap'), `${(info.wasmHeapBytes / 1048576).toFixed(1)} MiB`]);
+  rows.push(['backend', t('backend'), `ONNX Runtime Web (${info.backend})`]);
+  rows.push(['threads', t('threads'), String(info.threads)]);
+  rows.push(['isolated', t('isolated'), await isolationSource(info.crossOriginIsolated)]);
+  rows.push(['modelRuns', t('modelRuns'), String(info.modelRuns)]);
+  body.replaceChildren(...rows.map(([key, name, value]) => {
     const tr = document.createElement('tr');
-    tr.dataset.key = k;
+    tr.dataset.key = key;
     const th = document.createElement('th');
-    th.textContent = k;
+    th.scope = 'row';
+    th.textContent = name;
     const td = document.createElement('td');
-    td.textContent = v;
+    td.textContent = value;
     tr.append(th, td);
     return tr;
   }));
   body.closest('details').dataset.modelRuns = String(info.modelRuns);
 }
+
+// ---- exports: the PNG and the doctor's report ---------------------------------------------------------------
 
 async function download() {
   try {
@@ -379,9 +468,167 @@ async function download() {
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   } catch (error) {
-    showError(error);
+    fail(error);
   }
 }
+
+function fillReport() {
+  const result = state.result;
+  const { config } = state.modelInfo;
+  const top = result.predictions[0];
+  const facts = [
+    ['reportDate', new Date().toLocaleString(state.language)],
+    ['reportModel', `${localized(config.name)}${config.version ? ` ${config.version}` : ''}`],
+    ['reportFinding', `${localized(top.label)} (${percent(top.probability)}%)`],
+    ['reportMethod', `${state.methods.methods.find((m) => m.id === result.method)?.label ?? result.method}, ${localized(result.explainedClass.label)}`],
+    ...(state.region ? [['reportRegion', t('reportRegionValue', { x: state.region[0], y: state.region[1],
+      width: state.region[2], height: state.region[3] })]] : []),
+  ];
+  document.querySelector('.report-facts').replaceChildren(...facts.flatMap(([key, value]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = t(key);
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    return [dt, dd];
+  }));
+  $('report-photo').src = $('original').toDataURL('image/jpeg', 0.9);
+  $('report-map').src = $('overlay').toDataURL('image/png');
+  document.querySelector('.report-predictions').replaceChildren(...result.predictions.map((p) => {
+    const li = document.createElement('li');
+    li.textContent = `${localized(p.label)}: ${percent(p.probability)}%`;
+    return li;
+  }));
+  const note = [result.forced ? t('gateForcedBanner') : '', localized(config.card.resultNote)].filter(Boolean).join(' ');
+  document.querySelector('.report-note').textContent = note;
+  $('report-page').dataset.ready = 'true';
+}
+
+function printReport() {
+  if (!state.result) return;
+  fillReport();
+  window.print();  // the browser's dialog also saves it as a PDF
+}
+
+// ---- history on this device (opt-in) -------------------------------------------------------------------------
+
+const historyEnabled = () => localStorage.getItem(HISTORY_KEY) === '1';
+
+function canvasBlob(source, maxSide, type) {
+  const scale = Math.min(1, maxSide / Math.max(source.width, source.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(source.width * scale));
+  canvas.height = Math.max(1, Math.round(source.height * scale));
+  canvas.getContext('2d').drawImage(source, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, type, 0.85));
+}
+
+async function keepInHistory(result) {
+  const { config } = state.modelInfo;
+  try {
+    await saveCheck({
+      date: new Date().toISOString(),
+      model: { name: config.name, version: config.version ?? '' },
+      region: state.region,
+      method: result.method,
+      label: result.predictions[0].label,
+      predictions: result.predictions.map((p) => ({ id: p.label.id, probability: p.probability })),
+      photo: await canvasBlob($('original'), 512, 'image/jpeg'),
+      overlay: await canvasBlob($('overlay'), 512, 'image/jpeg'),
+    });
+    setStatus('savedHistory');
+  } catch {
+    setStatus('historyUnavailable');
+  }
+  await refreshHistory();
+}
+
+let historyUrls = [];
+async function refreshHistory() {
+  const enabled = historyEnabled();
+  $('history-enabled').checked = enabled;
+  let entries = [];
+  try {
+    entries = await listChecks();
+  } catch {
+    entries = [];
+  }
+  for (const url of historyUrls) URL.revokeObjectURL(url);
+  historyUrls = [];
+  const url = (blob) => {
+    const u = URL.createObjectURL(blob);
+    historyUrls.push(u);
+    return u;
+  };
+  state.compared = state.compared.filter((id) => entries.some((e) => e.id === id));
+  $('history-empty').hidden = entries.length > 0;
+  $('history-clear').hidden = entries.length === 0;
+  $('history-list').replaceChildren(...entries.map((entry) => {
+    const item = document.createElement('li');
+    item.dataset.id = String(entry.id);
+    const image = document.createElement('img');
+    image.src = url(entry.photo);
+    image.alt = '';
+    const text = document.createElement('div');
+    const when = document.createElement('time');
+    when.dateTime = entry.date;
+    when.textContent = new Date(entry.date).toLocaleString(state.language);
+    const finding = document.createElement('p');
+    finding.textContent = `${localized(entry.label)}: ${percent(entry.predictions[0].probability)}%`;
+    const model = document.createElement('p');
+    model.className = 'small';
+    model.textContent = `${localized(entry.model.name)} ${entry.model.version}`;
+    text.append(when, finding, model);
+    const actions = document.createElement('div');
+    actions.className = 'entry-actions';
+    const pick = document.createElement('label');
+    pick.className = 'check';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.dataset.testid = 'history-select';
+    box.checked = state.compared.includes(entry.id);
+    box.addEventListener('change', () => {
+      state.compared = box.checked ? [...state.compared, entry.id].slice(-2) : state.compared.filter((id) => id !== entry.id);
+      refreshHistory();
+    });
+    pick.append(box, ` ${t('historySelect')}`);
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'button danger';
+    remove.dataset.testid = 'history-delete';
+    remove.textContent = t('historyDelete');
+    remove.addEventListener('click', async () => {
+      await deleteCheck(entry.id);
+      $('history-compare').hidden = true;
+      refreshHistory();
+    });
+    actions.append(pick, remove);
+    item.append(image, text, actions);
+    return item;
+  }));
+  $('history-compare-button').disabled = state.compared.length !== 2;
+  state.historyEntries = entries;
+  state.historyUrl = url;
+}
+
+function compareHistory() {
+  const picked = state.compared.map((id) => state.historyEntries.find((e) => e.id === id)).filter(Boolean)
+    .sort((a, b) => a.date.localeCompare(b.date));
+  const view = $('history-compare');
+  view.replaceChildren(...picked.map((entry) => {
+    const figure = document.createElement('figure');
+    const image = document.createElement('img');
+    image.src = state.historyUrl(entry.overlay);
+    image.alt = `${t('overlay')}: ${localized(entry.label)}`;
+    const caption = document.createElement('figcaption');
+    caption.textContent = `${new Date(entry.date).toLocaleString(state.language)}: ${localized(entry.label)} ` +
+      `${percent(entry.predictions[0].probability)}%`;
+    figure.append(image, caption);
+    return figure;
+  }));
+  view.hidden = false;
+}
+
+// ---- your own model ---------------------------------------------------------------------------------------
 
 async function loadOwnModel() {
   const onnxFile = $('own-model-onnx').files?.[0];
@@ -393,16 +640,21 @@ async function loadOwnModel() {
   try {
     config = jsonFile ? JSON.parse(await jsonFile.text()) : null;
   } catch (error) {
-    showError(Object.assign(new Error(`model.json: ${error.message}`), { code: 'bad_model_config' }), 'errorModel');
+    fail({ code: 'bad_model_config', message: `model.json: ${error.message}` }, 'errorModel');
     return;
   }
   const onnxBytes = await onnxFile.arrayBuffer();
   await state.model?.catch(() => {});  // the bundled model may be loading (idle prefetch): let it finish first
-  state.result = null;
-  $('result').hidden = true;
-  hideRefusal();
+  hideAnswers();
   state.model = loadModel({ onnxBytes, config, precache: PRECACHE }, 'loadLocal');
   await state.model.catch(() => {});
+}
+
+// ---- wiring -----------------------------------------------------------------------------------------------
+
+function openPicker(id) {
+  ensureModel().catch(() => {});  // start the download while the user chooses
+  $(id).click();
 }
 
 function bind() {
@@ -413,13 +665,16 @@ function bind() {
       applyLanguage();
     });
   }
+  $('pick-photo').addEventListener('click', () => openPicker('photo-input'));
+  $('take-photo').addEventListener('click', () => openPicker('camera-input'));
+  $('retake').addEventListener('click', () => openPicker('photo-input'));
+  $('choose-again').addEventListener('click', () => openPicker('photo-input'));
   for (const id of ['photo-input', 'camera-input']) {
     const input = $(id);
-    input.addEventListener('click', () => ensureModel().catch(() => {}));  // start the download while choosing
     input.addEventListener('change', () => {
       const file = input.files?.[0];
       input.value = '';
-      analyse(file);
+      choose(file);
     });
   }
   const zone = $('drop-zone');
@@ -431,13 +686,37 @@ function bind() {
   zone.addEventListener('drop', (event) => {
     event.preventDefault();
     zone.classList.remove('dragging');
-    analyse(event.dataTransfer?.files?.[0]);
+    choose(event.dataTransfer?.files?.[0]);
   });
-  for (const id of ['method', 'class', 'colormap', 'outline', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
+  $('analyse-region').addEventListener('click', () => analyse(state.file, framing.region()));
+  $('new-photo').addEventListener('click', () => {
+    hideAnswers();
+    $('framing').hidden = true;
+    setStatus(null);
+    $('photo').scrollIntoView({ block: 'start' });
+    $('pick-photo').focus();
+  });
+  for (const id of ['class', 'colormap', 'outline', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
+  $('method').addEventListener('change', () => {
+    showMethodHelp();
+    rerender();
+  });
   $('opacity').addEventListener('input', rerender);
+  $('compare').addEventListener('input', () => $('compare-view').style.setProperty('--split', `${$('compare').value}%`));
   $('download').addEventListener('click', download);
+  $('report').addEventListener('click', printReport);
   $('analyse-anyway').addEventListener('click', analyseAnyway);
   $('own-model-load').addEventListener('click', loadOwnModel);
+  $('history-enabled').addEventListener('change', () => {
+    localStorage.setItem(HISTORY_KEY, $('history-enabled').checked ? '1' : '0');
+    refreshHistory();
+  });
+  $('history-compare-button').addEventListener('click', compareHistory);
+  $('history-clear').addEventListener('click', async () => {
+    await deleteAllChecks();
+    $('history-compare').hidden = true;
+    refreshHistory();
+  });
 }
 
 bind();
@@ -447,7 +726,8 @@ applyLanguage();
 // analysis (the patient's photo stays on screen), never twice in a session.
 const ISOLATION_RELOAD = 'dermcam.isolationReload';
 function reloadForIsolation() {
-  if (self.crossOriginIsolated || state.busy || state.result || state.refused || sessionStorage.getItem(ISOLATION_RELOAD)) return;
+  if (self.crossOriginIsolated || state.busy || state.result || state.refused || state.file ||
+      sessionStorage.getItem(ISOLATION_RELOAD)) return;
   sessionStorage.setItem(ISOLATION_RELOAD, '1');
   location.reload();
 }

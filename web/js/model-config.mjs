@@ -55,11 +55,17 @@ export function validateModelConfig(json) {
   if (!Array.isArray(json.labels) || json.labels.length < 2) fail("'labels' must list at least 2 classes");
   const ids = new Set();
   const labels = json.labels.map((label, i) => {
-    if (!label || typeof label !== 'object') fail(`labels[${i}] must be an object {id, en, vi}`);
+    if (!label || typeof label !== 'object') fail(`labels[${i}] must be an object {id, en, vi, advice?}`);
     const id = text(label.id, `labels[${i}].id`);
     if (ids.has(id)) fail(`labels[${i}].id '${id}' is used twice`);
     ids.add(id);
-    return { id, en: text(label.en, `labels[${i}].en`), vi: text(label.vi, `labels[${i}].vi`) };
+    const described = { id, en: text(label.en, `labels[${i}].en`), vi: text(label.vi, `labels[${i}].vi`) };
+    // What a patient should do next when this is the top finding (the app shows it under the result).
+    if (label.advice !== undefined) {
+      if (!label.advice || typeof label.advice !== 'object') fail(`labels[${i}].advice must be an object {en, vi}`);
+      described.advice = { en: text(label.advice.en, `labels[${i}].advice.en`), vi: text(label.advice.vi, `labels[${i}].advice.vi`) };
+    }
+    return described;
   });
   const input = json.input;
   if (!input || typeof input !== 'object') fail("'input' must describe the model's input (width, height, layout, ...)");

@@ -253,8 +253,9 @@ export class Explainer {
       let pixels;
       try {
         pixels = await this.decodeUnsupported(bytes);
-      } catch {
-        throw error;  // the browser cannot read it either: the core's message names the format
+      } catch (browserError) {
+        // The browser cannot read it either: the core's message names the format.
+        throw browserError?.code === 'image_too_large' ? browserError : error;
       }
       return this.core.prepareImage(pixels, options);
     }

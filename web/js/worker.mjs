@@ -10,7 +10,28 @@ ort.env.wasm.numThreads = threads;
 ort.env.wasm.wasmPaths = new URL('../generated/ort/', import.meta.url).href;
 ort.env.logLevel = 'error';
 
-const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
+// Formats stb_image does not read (WebP, AVIF, HEIC where the browser supports it): the browser decodes them
+// here, upright, to RGBA; then they take the same C++ preprocessing as every photo.
+const MAX_BROWSER_PIXELS = 50e6;  // as the core's decode limit (wasm/decode.h)
+async function decodeInBrowser(bytes) {
+  const bitmap = await createImageBitmap(new Blob([bytes]));
+  try {
+    if (bitmap.width * bitmap.height > MAX_BROWSER_PIXELS) {
+      throw Object.assign(new Error(`The image has ${bitmap.width * bitmap.height} pixels; the limit is ${MAX_BROWSER_PIXELS}.`),
+        { code: 'image_too_large' });
+    }
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+    return { width: bitmap.width, height: bitmap.height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } finally {
+    bitmap.close();
+  }
+}
+
+const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 },
+  decodeUnsupported: typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function' ? decodeInBrowser : null });
 
 const ORT_WASM = new URL('../generated/ort/ort-wasm-simd-threaded.wasm', import.meta.url);
 
@@ -130,8 +151,8 @@ const handlers = {
     await loadRuntime(await offlineList(precache));
     return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));
   },
-  async analyse({ bytes, render }) {
-    return explainer.analyse({ bytes: new Uint8Array(bytes) }, render);
+  async analyse({ bytes, region, render }) {
+    return explainer.analyse({ bytes: new Uint8Array(bytes), region }, render);
   },
   async analyseAnyway({ render }) {
     return explainer.analyseAnyway(render);

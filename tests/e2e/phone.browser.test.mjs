@@ -1,0 +1,295 @@
+// The patient's experience (issue #15), at 390 x 844 (a phone, touch) and 1440 x 900 (a desktop), in English
+// and Vietnamese: guided framing that gives a small spot the model's resolution, the result card and its
+// announcement, WebP photos, the keyboard, history on this device, the doctor's report, a complete Vietnamese
+// catalogue and axe-core (WCAG 2.2 AA + best practices) in every state. Screenshots go to test-results/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { ARTIFACTS, analysePhoto, openBrowser } from './browser.mjs';
+import { FIXTURES } from '../js/helpers.mjs';
+import { STRINGS } from '../../web/js/i18n.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const LESION = join(FIXTURES, 'lesion.jpg');
+const SPOT = join(FIXTURES, 'spot_in_photo.jpg');  // 3000 x 2250 of plain skin, a 200 px lesion at (1400, 1025)
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const DESKTOP = { viewport: { width: 1440, height: 900 } };
+const sel = (id) => `[data-testid="${id}"]`;
+
+let env;
+before(async () => {
+  env = await openBrowser();
+});
+after(async () => {
+  await env?.close();
+});
+
+async function newPage(options = {}) {
+  // bypassCSP: only so that axe-core can be injected; the app's own scripts are unaffected.
+  const context = await env.browser.newContext({ bypassCSP: true, ...options });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(env.baseUrl);
+  // Once the model is ready the page is settled: the service worker's one reload for isolation has happened.
+  await page.waitForFunction(() => /ready|sẵn sàng/.test(document.querySelector('[data-testid="status"]').textContent),
+    null, { timeout: 60_000 });
+  return { context, page, errors };
+}
+
+async function topLabel(page) {
+  return page.getAttribute(sel('finding'), 'data-label');
+}
+
+async function axeViolations(page, state) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: AXE });
+  const results = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+  }));
+  return results.violations.map((v) => `${state}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+// Every English sentence of the catalogue that differs from its Vietnamese one, as a pattern ({x} = anything).
+// Allowed: the English technical term the Vietnamese text gives in parentheses on purpose.
+const ALLOWED_IN_VIETNAMESE = new Set(['metric_pointingGame']);
+const ENGLISH = Object.entries(STRINGS.en)
+  .filter(([key, text]) => text !== STRINGS.vi[key] && text.length >= 4 && !ALLOWED_IN_VIETNAMESE.has(key))
+  .map(([key, text]) => [key, new RegExp(`(^|[^\\p{L}])${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\{\w+\\\}/g, '.*?')}($|[^\\p{L}])`, 'u')]);
+
+async function englishLeft(page, state) {
+  const text = await page.evaluate(() => [document.body.innerText, document.title,
+    ...[...document.querySelectorAll('[aria-label]')].map((el) => el.getAttribute('aria-label'))].join('\n'));
+  return ENGLISH.filter(([, pattern]) => pattern.test(text)).map(([key]) => `${state}: ${key}`);
+}
+
+describe('guided framing', () => {
+  test('the square puts a small spot at the model\'s full resolution, by touch, pinch and keyboard', async () => {
+    const { context, page, errors } = await newPage({ ...PHONE, locale: 'en-US' });
+    // The whole photo, centre-cropped: the mole is 9 of 128 pixels, and the gate refuses it.
+    await analysePhoto(page, SPOT);
+    assert.equal(await page.isVisible(sel('refusal')), true);
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-en-spot-whole-refused.png') });
+
+    await analysePhoto(page, SPOT, async () => {
+      await page.screenshot({ path: join(ARTIFACTS, 'phone-en-framing.png') });
+      assert.equal(await page.getAttribute(sel('frame-box'), 'data-region'), '375,0,2250,2250');
+      // Pinch out with two fingers on the square: it grows (capped at the photo); pinch in: it shrinks.
+      const before = (await page.getAttribute(sel('frame-box'), 'data-region')).split(',').map(Number);
+      await pinch(page, 120, 60);
+      const pinched = (await page.getAttribute(sel('frame-box'), 'data-region')).split(',').map(Number);
+      assert.ok(pinched[2] < before[2] / 1.5, `pinch in did not shrink the square: ${before} -> ${pinched}`);
+      // The size slider, then a tap on the mole moves the square's centre there.
+      await page.fill(sel('frame-size'), '11');
+      const box = await page.locator(sel('preview')).boundingBox();
+      const scale = box.width / 3000;
+      await page.touchscreen.tap(box.x + 1500 * scale, box.y + 1125 * scale);
+      const [x, y, w, h] = (await page.getAttribute(sel('frame-box'), 'data-region')).split(',').map(Number);
+      assert.ok(w === h && w >= 240 && w <= 250, `size ${w}`);
+      assert.ok(Math.abs(x + w / 2 - 1500) < 20 && Math.abs(y + h / 2 - 1125) < 20, `centre ${x + w / 2},${y + h / 2}`);
+      // Keyboard: arrows move, + grows.
+      await page.focus(sel('frame-box'));
+      await page.keyboard.press('ArrowRight');
+      const moved = (await page.getAttribute(sel('frame-box'), 'data-region')).split(',').map(Number);
+      assert.ok(moved[0] > x, 'ArrowRight did not move the square');
+      await page.keyboard.press('ArrowLeft');
+      await page.screenshot({ path: join(ARTIFACTS, 'phone-en-framed.png') });
+    });
+    assert.equal(await page.isVisible(sel('result')), true, await page.textContent(sel('refusal')));
+    assert.equal(await topLabel(page), 'melanoma');
+    // The display shows the framed region only (the photo's own pixels there).
+    const width = await page.evaluate(() => document.querySelector('[data-testid="original"]').width);
+    assert.ok(width >= 240 && width <= 250, `display copy is ${width} px wide`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+async function pinch(page, from, to) {
+  await page.evaluate(({ from, to }) => {
+    const box = document.querySelector('[data-testid="frame-box"]');
+    const stage = document.querySelector('[data-testid="frame-stage"]');
+    const r = box.getBoundingClientRect();
+    const [cx, cy] = [r.left + r.width / 2, r.top + r.height / 2];
+    const fire = (target, type, id, x) => target.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: 'touch',
+      clientX: x, clientY: cy, bubbles: true, cancelable: true, isPrimary: id === 1 }));
+    fire(box, 'pointerdown', 1, cx - from / 2);
+    fire(box, 'pointerdown', 2, cx + from / 2);
+    // The first finger stays; the second moves until the fingers are `to` pixels apart.
+    for (let i = 1; i <= 5; i++) fire(stage, 'pointermove', 2, cx - from / 2 + from + ((to - from) * i) / 5);
+    fire(stage, 'pointerup', 1, cx);
+    fire(stage, 'pointerup', 2, cx);
+  }, { from, to });
+}
+
+describe('the result card', () => {
+  test('comes into view, is announced, folds the other classes and has the before/after slider', async () => {
+    const { context, page, errors } = await newPage({ ...PHONE, locale: 'en-US' });
+    await analysePhoto(page, LESION);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'result-heading');
+    const status = await page.textContent(sel('status'));
+    assert.match(status, /^Result ready\. Most likely: Melanoma-like lesion, \d+\.\d%\.$/);
+    assert.equal(await page.getAttribute(sel('status'), 'aria-live'), 'polite');
+    // The finding, the image and its opacity are on the first screen.
+    for (const id of ['finding', 'compare-view']) {
+      const box = await page.locator(sel(id)).boundingBox();
+      assert.ok(box.y >= 0 && box.y < 844, `${id} is not in view (y = ${box.y})`);
+    }
+    assert.match(await page.textContent(sel('advice')), /doctor .* look at this spot soon/);
+    assert.equal(await page.isVisible(`${sel('predictions')} li`), false, 'the other classes are folded');
+    await page.click(`${sel('others')} summary`);
+    assert.equal(await page.$$eval(`${sel('predictions')} li`, (lis) => lis.length), 6);
+    // Before/after: at 0 the overlay is clipped away entirely; at 100 it covers the photo.
+    const clip = () => page.evaluate(() => getComputedStyle(document.querySelector('[data-testid="overlay"]')).clipPath);
+    await page.fill(sel('compare'), '0');
+    assert.match(await clip(), /inset\(0px 100% 0px 0px\)|inset\(0px 100%/);
+    await page.fill(sel('compare'), '40');
+    assert.match(await clip(), /inset\(0px 60%/);
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-en-result.png') });
+    await page.fill(sel('compare'), '100');
+    // Researchers' controls are folded under "Advanced", each method with a plain line.
+    assert.equal(await page.isVisible(sel('method')), false);
+    await page.click(`${sel('advanced')} summary`);
+    await page.selectOption(sel('method'), 'eigencam');
+    assert.match(await page.textContent(sel('method-help')), /whatever the class/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('Enter and Space on the main button open the photo picker', async () => {
+    const { context, page } = await newPage({ ...DESKTOP, locale: 'en-US' });
+    for (const key of ['Enter', ' ']) {
+      await page.focus(sel('pick-photo'));
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)]);
+      assert.equal(chooser.isMultiple(), false);
+    }
+    await context.close();
+  });
+
+  test('a WebP photo is decoded by the browser and checked like a JPEG', async () => {
+    const { context, page, errors } = await newPage({ ...DESKTOP, locale: 'en-US' });
+    await analysePhoto(page, join(FIXTURES, 'lesion.webp'));
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    assert.equal(await topLabel(page), 'melanoma');
+    assert.equal(await page.getAttribute(sel('result'), 'data-format'), 'browser-decoded');
+    // A format neither the core nor this browser reads gets the plain message, and the app stays usable.
+    await analysePhoto(page, join(FIXTURES, 'refused.heic'));
+    assert.match(await page.textContent(sel('error')), /cannot read this image format/);
+    await analysePhoto(page, LESION);
+    assert.equal(await page.getAttribute(sel('result'), 'data-format'), 'JPEG');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe('history on this device and the report for the doctor', () => {
+  test('opt-in history: save, reload, compare and delete; nothing leaves the device', async () => {
+    const { context, page, errors } = await newPage({ ...PHONE, locale: 'en-US' });
+    const sent = [];
+    page.on('request', (request) => {
+      const local = request.url().startsWith(env.baseUrl) || /^(blob|data):/.test(request.url());
+      if (request.method() !== 'GET' || !local) sent.push(`${request.method()} ${request.url()}`);
+    });
+    await analysePhoto(page, LESION);
+    assert.equal(await page.$$eval(`${sel('history-list')} li`, (lis) => lis.length), 0, 'saved without opting in');
+    await page.check(sel('history-enabled'));
+    await analysePhoto(page, LESION);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    await analysePhoto(page, SPOT, async () => {
+      await page.fill(sel('frame-size'), '11');
+      const box = await page.locator(sel('preview')).boundingBox();
+      await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+    });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 2);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 2);
+    assert.equal(await page.isChecked(sel('history-enabled')), true);
+    for (const i of [0, 1]) await page.locator(sel('history-select')).nth(i).check();  // the list re-renders each time
+    await page.click(sel('history-compare-button'));
+    assert.equal(await page.$$eval(`${sel('history-compare')} figure`, (f) => f.length), 2);
+    assert.match(await page.textContent(sel('history-compare')), /Melanoma-like lesion/);
+    await page.locator(sel('history-compare')).screenshot({ path: join(ARTIFACTS, 'phone-en-history-compare.png') });
+    await page.click(`${sel('history-list')} li:first-child ${sel('history-delete')}`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    await page.click(sel('history-clear'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 0);
+    assert.equal(await page.isVisible(sel('history-empty')), true);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="history-empty"]').hidden === false);
+    assert.equal(await page.$$eval(`${sel('history-list')} li`, (lis) => lis.length), 0);
+    assert.deepEqual(sent, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the report prints the photo, map, result, date, model and disclaimer, and nothing else', async () => {
+    const { context, page } = await newPage({ ...DESKTOP, locale: 'vi-VN' });
+    await page.evaluate(() => {
+      window.print = () => { window.printed = (window.printed ?? 0) + 1; };
+    });
+    await analysePhoto(page, LESION);
+    await page.click(sel('report'));
+    assert.equal(await page.evaluate(() => window.printed), 1);
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.isVisible(sel('report-page')), true);
+    assert.equal(await page.isVisible(sel('result')), false);
+    const report = await page.textContent(sel('report-page'));
+    assert.match(report, /Mô hình minh hoạ dermcam.*3\.1\.0/s);
+    assert.match(report, /512 × 512 px tại \(0, 0\)/);
+    assert.match(report, /Tổn thương giống u hắc tố/);
+    assert.match(report, /không phải là chẩn đoán/);
+    assert.match(report, new RegExp(String(new Date().getFullYear())));
+    for (const id of ['report-photo', 'report-map']) {
+      assert.ok(await page.evaluate((s) => document.querySelector(s).naturalWidth > 0, sel(id)), `${id} is empty`);
+    }
+    await page.pdf({ path: join(ARTIFACTS, 'report-vi.pdf') });
+    await page.screenshot({ path: join(ARTIFACTS, 'report-vi.png'), fullPage: true });
+    await context.close();
+  });
+});
+
+describe('every state, both languages, phone and desktop', () => {
+  for (const [device, options] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    test(`${device}: no axe violation, no English left in Vietnamese, screenshots`, { timeout: 240_000 }, async () => {
+      const problems = [];
+      for (const [language, locale] of [['en', 'en-US'], ['vi', 'vi-VN']]) {
+        for (const scheme of language === 'en' && device === 'phone' ? ['light', 'dark'] : ['light']) {
+          const { context, page, errors } = await newPage({ ...options, locale, colorScheme: scheme });
+          const check = async (state) => {
+            const name = `${device}-${language}-${scheme}-${state}`;
+            await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: state !== 'first-load' });
+            problems.push(...(await axeViolations(page, name)));
+            if (language === 'vi') problems.push(...(await englishLeft(page, name)));
+          };
+                await check('first-load');
+          await page.setInputFiles(sel('photo-input'), LESION);
+          await page.waitForSelector(`${sel('framing')}:not([hidden])`);
+          await check('framing');
+          await page.click(sel('analyse-region'));
+          await page.waitForSelector(`${sel('result')}:not([hidden])`, { timeout: 60_000 });
+          // The finding, the image and the opacity are on the first screen; on a desktop, side by side.
+          const boxes = {};
+          for (const id of ['finding', 'compare-view', 'opacity']) {
+            boxes[id] = await page.locator(sel(id)).boundingBox();
+            assert.ok(boxes[id].y >= 0 && boxes[id].y + (id === 'finding' ? boxes[id].height : 0) <= options.viewport.height,
+              `${device}: ${id} is below the fold (y = ${boxes[id].y})`);
+          }
+          if (device === 'desktop') assert.ok(boxes.finding.x > boxes['compare-view'].x + boxes['compare-view'].width - 1);
+          for (const id of ['others', 'advanced', 'model-card', 'diagnostics']) await page.click(`${sel(id)} summary`);
+          await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"] tbody tr'));
+          await check('result');
+          await analysePhoto(page, join(FIXTURES, 'portrait.jpg'));
+          await check('refusal');
+          await analysePhoto(page, join(FIXTURES, 'not_image.pdf.jpg'));
+          await check('error');
+          assert.deepEqual(errors, []);
+          await context.close();
+        }
+      }
+      assert.deepEqual(problems, []);
+    });
+  }
+});
