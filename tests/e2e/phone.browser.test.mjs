@@ -66,6 +66,22 @@ async function englishLeft(page, state) {
   return ENGLISH.filter(([, pattern]) => pattern.test(text)).map(([key]) => `${state}: ${key}`);
 }
 
+// Touch: every visible control is at least 44 px tall (a checkbox through its label), form text is 16 px (no
+// zoom on focus in iOS Safari).
+async function smallTargets(page, state) {
+  const found = await page.evaluate(() => {
+    const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const controls = [...document.querySelectorAll('button, select, summary, input[type="range"], label.check, [data-testid="frame-box"]')]
+      .filter((el) => visible(el) && !el.closest('.report-page'));
+    const small = controls.filter((el) => el.getBoundingClientRect().height < 44)
+      .map((el) => `${el.dataset.testid ?? el.textContent.trim().slice(0, 30)} is ${el.getBoundingClientRect().height.toFixed(0)} px tall`);
+    const text = [...document.querySelectorAll('select, input:not([type="range"]):not([type="checkbox"])')].filter(visible)
+      .filter((el) => parseFloat(getComputedStyle(el).fontSize) < 16).map((el) => `${el.dataset.testid} has small text`);
+    return [...small, ...text];
+  });
+  return found.map((problem) => `${state}: ${problem}`);
+}
+
 describe('guided framing', () => {
   test('the square puts a small spot at the model\'s full resolution, by touch, pinch and keyboard', async () => {
     const { context, page, errors } = await newPage({ ...PHONE, locale: 'en-US' });
@@ -262,6 +278,7 @@ describe('every state, both languages, phone and desktop', () => {
             const name = `${device}-${language}-${scheme}-${state}`;
             await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: state !== 'first-load' });
             problems.push(...(await axeViolations(page, name)));
+            if (device === 'phone') problems.push(...(await smallTargets(page, name)));
             if (language === 'vi') problems.push(...(await englishLeft(page, name)));
           };
                 await check('first-load');

@@ -211,7 +211,8 @@ describe('explain', () => {
     assert.equal(out.status, 0, out.stderr);
     const json = JSON.parse(out.stdout);
     assert.deepEqual(Object.keys(json).sort(), ['explained_class', 'file', 'gate', 'heatmap', 'low_confidence', 'map_status',
-      'method', 'overlay', 'predictions', 'target_layer', 'timings_ms'].sort());
+      'method', 'overlay', 'predictions', 'region', 'target_layer', 'timings_ms'].sort());
+    assert.deepEqual(json.region, [0, 0, 451, 300]);  // without --region: the whole photo
     assert.equal(json.gate.accepted, true);
     assert.equal(json.gate.out_of_distribution_check, false);
     assert.match(out.stderr, /This model has no out-of-distribution check/);
