@@ -31,6 +31,12 @@ after(async () => {
 async function newPage(options = {}) {
   // bypassCSP: only so that axe-core can be injected; the app's own scripts are unaffected.
   const context = await env.browser.newContext({ bypassCSP: true, ...options });
+  await context.addInitScript(() => {
+    window.layoutShift = 0;  // cumulative layout shift not caused by the user (web-vitals' CLS, without windows)
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -178,9 +184,11 @@ describe('the result card', () => {
   test('Enter and Space on the main button open the photo picker', async () => {
     const { context, page } = await newPage({ ...DESKTOP, locale: 'en-US' });
     for (const key of ['Enter', ' ']) {
+      // Listen first: Playwright turns on its file chooser interception asynchronously.
+      const chooser = page.waitForEvent('filechooser', { timeout: 5000 });
       await page.focus(sel('pick-photo'));
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)]);
-      assert.equal(chooser.isMultiple(), false);
+      await page.keyboard.press(key);
+      assert.equal((await chooser).isMultiple(), false, `${JSON.stringify(key)} opened no picker`);
     }
     await context.close();
   });
@@ -282,6 +290,8 @@ describe('every state, both languages, phone and desktop', () => {
             if (language === 'vi') problems.push(...(await englishLeft(page, name)));
           };
                 await check('first-load');
+          const shift = await page.evaluate(() => window.layoutShift);
+          if (shift > 0.01) problems.push(`${device}-${language}-${scheme}: layout shift ${shift.toFixed(3)} while loading`);
           await page.setInputFiles(sel('photo-input'), LESION);
           await page.waitForSelector(`${sel('framing')}:not([hidden])`);
           await check('framing');

@@ -51,6 +51,7 @@ function applyLanguage() {
   setStatus(state.statusKey, state.statusValues);
   refreshHistory();
   if (state.result) refreshDiagnostics();
+  document.documentElement.dataset.ready = 'true';  // app.css shows the page from here on
 }
 
 function setStatus(key, values) {
