@@ -34,9 +34,33 @@ out-of-distribution check when model.json has one); a refused photo gets "gate" 
 predictions unless --force. A refusal is not an error. --region takes only that part of the photo
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
-label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.`;
+label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.
+--help (-h) after any command prints this.
+
+exit codes: 0 done (a photo the gate refused counts as done); 1 something could not be done (a file that
+cannot be read or decoded, a model that cannot be loaded: each says why on stderr, a batch goes on with the
+rest); 2 the command line is wrong.`;
 
 class UsageError extends Error {}
+class HelpRequested extends Error {}
+
+// Reads a file the user named, with a message a person understands instead of a raw ENOENT.
+async function readInput(path, what = `the file ${path}`) {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const why = { ENOENT: 'there is no such file', EACCES: 'permission denied', EPERM: 'permission denied',
+      EISDIR: 'it is a folder, not a file' }[error.code] ?? error.message;
+    throw new ExplainError('read_failed', `Cannot read ${what}: ${why}.`);
+  }
+}
+
+// node:util parseArgs with --help/-h on every command.
+function parseCommand(argv, options) {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  if (parsed.values.help) throw new HelpRequested();
+  return parsed;
+}
 
 async function loadOrt() {
   // onnxruntime-node runs the probe natively; the prepared graph is plain ONNX for any runtime.
@@ -53,17 +77,13 @@ function parseShape(text) {
 }
 
 async function prepare(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand(argv, {
       layer: { type: 'string', multiple: true },
       classes: { type: 'string' },
       score: { type: 'string' },
       'input-shape': { type: 'string' },
       'list-layers': { type: 'boolean' },
       json: { type: 'boolean' },
-    },
   });
   const [input, output] = positionals;
   if (!input || (!output && !values['list-layers']) || positionals.length > 2) throw new UsageError(USAGE);
@@ -75,12 +95,7 @@ async function prepare(argv) {
     score: values.score ?? 'logit',
     inputShape: parseShape(values['input-shape']),
   };
-  let bytes;
-  try {
-    bytes = new Uint8Array(await readFile(input));
-  } catch (error) {
-    throw new ExplainError('read_failed', `Cannot read ${input}: ${error.message}`);
-  }
+  const bytes = await readInput(input, `the model ${input}`);
   const ort = await loadOrt();
   if (values['list-layers']) {
     const layers = await listLayers(ort, bytes, options);
@@ -140,22 +155,17 @@ async function readModel(path, layer) {
     configPath = join(dirname(path), 'model.json');
     config = await readJson(configPath);
   }
-  let onnxBytes;
-  try {
-    onnxBytes = new Uint8Array(await readFile(onnxPath));
-  } catch (error) {
-    throw new ExplainError('read_failed', `Cannot read ${onnxPath}: ${error.message}`);
-  }
+  if (!existsSync(path)) throw new ExplainError('read_failed', `Cannot read the model ${path}: there is no such file or folder.`);
+  const onnxBytes = await readInput(onnxPath, `the model ${onnxPath}`);
   if (layer) {
     const metadata = explainMetadata(decodeModel(onnxBytes));
     if (metadata && !metadata.layers.some((l) => l.name === layer)) {
       throw new ExplainError('bad_layer', `${onnxPath} is prepared for layer '${metadata.layers[0].name}'; ` +
         'to explain another layer give the unprepared model.');
     }
-    if (config) config = { ...config, explain: { ...(config.explain ?? {}), layers: [layer] } };
-    else config = null;
   }
-  return { onnxBytes, config, configName: configPath ?? 'model.json' };
+  // --layer wins over model.json's explain.layers, and works without a model.json too.
+  return { onnxBytes, config, configName: configPath ?? 'model.json', layers: layer ? [layer] : undefined };
 }
 
 async function imageFiles(paths) {
@@ -179,10 +189,7 @@ function outputPath(option, file, many, suffix) {
 }
 
 async function explain(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand(argv, {
       model: { type: 'string' },
       image: { type: 'string', multiple: true },
       tensor: { type: 'string' },
@@ -194,7 +201,6 @@ async function explain(argv) {
       region: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
-    },
   });
   if (positionals.length || !values.model || (!values.image && !values.tensor) || (values.image && values.tensor)) {
     throw new UsageError(USAGE);
@@ -236,10 +242,10 @@ async function explain(argv) {
     try {
       let source;
       if (values.tensor) {
-        const { data, shape } = decodeNpy(new Uint8Array(await readFile(file)));
+        const { data, shape } = decodeNpy(await readInput(file, 'the tensor'));
         source = { tensor: { data, shape } };
       } else {
-        source = { bytes: new Uint8Array(await readFile(file)), region };
+        source = { bytes: await readInput(file, 'the photo'), region };
       }
       const first = await explainer.analyse(source, { method }, { force: Boolean(values.force) });
       const gate = gateJson(first.gate);
@@ -334,11 +340,8 @@ async function photosIn(folder, labelIds) {
 }
 
 async function fitGate(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { model: { type: 'string' }, images: { type: 'string' }, acceptance: { type: 'string' }, json: { type: 'boolean' } },
-  });
+  const { values, positionals } = parseCommand(argv,
+    { model: { type: 'string' }, images: { type: 'string' }, acceptance: { type: 'string' }, json: { type: 'boolean' } });
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
   if (!(acceptance > 0.5 && acceptance <= 1)) throw new UsageError(`--acceptance must be a fraction above 0.5 (got '${values.acceptance}')`);
@@ -368,7 +371,7 @@ async function fitGate(argv) {
   for (const photo of photos) {
     let inspected;
     try {
-      inspected = await explainer.inspect(new Uint8Array(await readFile(photo.path)));
+      inspected = await explainer.inspect(await readInput(photo.path, 'the photo'));
     } catch (error) {
       console.error(`dermcam: skipping ${photo.path}: ${error.message}`);
       skipped += 1;
@@ -415,6 +418,10 @@ async function main() {
     else if (command === 'fit-gate') await fitGate(rest);
     else throw new UsageError(USAGE);
   } catch (error) {
+    if (error instanceof HelpRequested || command === '--help' || command === '-h' || command === 'help') {
+      console.log(USAGE);
+      return;
+    }
     if (error instanceof UsageError || error?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
         error?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       console.error(error.message);

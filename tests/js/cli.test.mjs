@@ -262,6 +262,39 @@ describe('explain', () => {
     assert.match(out.stderr, /c\.jpg: This file is not a JPEG, PNG or BMP image/);
   });
 
+  test('--layer is honoured with and without model.json', () => {
+    const layer = '/backbone/body/body.3/Conv_output_0';  // not the automatic choice (the last one)
+    const bare = join(dir, 'bare');
+    mkdirSync(bare, { recursive: true });
+    copyFileSync(join(EXPLAIN_FIXTURES, 'mlp_head/model.onnx'), join(bare, 'classifier.onnx'));
+    const alone = run('explain', '--model', join(bare, 'classifier.onnx'), '--layer', layer, '--image', join(FIXTURES, 'photo.jpg'), '--json');
+    assert.equal(alone.status, 0, alone.stderr);
+    assert.equal(JSON.parse(alone.stdout).target_layer, layer);
+    const described = run('explain', '--model', modelDir, '--layer', layer, '--image', join(FIXTURES, 'photo.jpg'), '--json');
+    assert.equal(JSON.parse(described.stdout).target_layer, layer);
+    const automatic = run('explain', '--model', join(bare, 'classifier.onnx'), '--image', join(FIXTURES, 'photo.jpg'), '--json');
+    assert.notEqual(JSON.parse(automatic.stdout).target_layer, layer);
+  });
+
+  test('--help for every command, friendly messages for missing files, documented exit codes', () => {
+    for (const args of [['--help'], ['help'], ['explain', '--help'], ['prepare', '-h'], ['fit-gate', '--help']]) {
+      const help = run(...args);
+      assert.equal(help.status, 0, args.join(' '));
+      assert.match(help.stdout, /^usage:/);
+      assert.match(help.stdout, /exit codes: 0 done/);
+      assert.equal(help.stderr, '');
+    }
+    const photo = run('explain', '--model', modelDir, '--image', join(dir, 'missing.jpg'));
+    assert.equal(photo.status, 1);
+    assert.equal(photo.stderr.trim().split('\n').pop(), `dermcam: ${join(dir, 'missing.jpg')}: Cannot read the photo: there is no such file.`);
+    const model = run('explain', '--model', join(dir, 'missing.onnx'), '--image', join(FIXTURES, 'photo.jpg'));
+    assert.equal(model.status, 1);
+    assert.match(model.stderr, /^dermcam: Cannot read the model .*missing\.onnx: there is no such file or folder\.\n$/);
+    const folder = run('prepare', dir, join(dir, 'out.onnx'));
+    assert.match(folder.stderr, /Cannot read the model .*: it is a folder, not a file\./);
+    assert.doesNotMatch(photo.stderr + model.stderr + folder.stderr, /ENOENT|EISDIR|at .*\.mjs/);
+  });
+
   test('bad models and arguments fail with a message and exit code', () => {
     assert.equal(run('explain', '--image', 'x.jpg').status, 2);
     assert.equal(run('explain', '--model', modelDir, '--image', 'x.jpg', '--tensor', 'y.npy').status, 2);

@@ -78,9 +78,10 @@ export class Explainer {
 
   /**
    * Loads a model: validates model.json, prepares the explain graph if the ONNX file is not prepared yet,
-   * checks the two agree, and creates the session.
+   * checks the two agree, and creates the session. `layers` (target layer names) overrides model.json's
+   * explain.layers, with or without a model.json.
    */
-  async load({ onnxBytes, config: rawConfig, configName = 'model.json' }) {
+  async load({ onnxBytes, config: rawConfig, configName = 'model.json', layers }) {
     let config = rawConfig ? validateModelConfig(rawConfig) : null;
     const started = now();
     let bytes = onnxBytes;
@@ -92,7 +93,7 @@ export class Explainer {
         const inputShape = !input ? undefined : input.layout === 'NCHW' ? [3, input.height, input.width]
           : [input.height, input.width, 3];
         const prepared = await prepareExplainModel(this.ort, bytes, {
-          layers: config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
+          layers: layers ?? config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
         });
         bytes = prepared.bytes;
         metadata = explainMetadata(decodeModel(bytes));
