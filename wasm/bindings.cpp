@@ -509,7 +509,7 @@ val compute_cam_js(val js_options) {
     for (const CamMethodInfo& info : cam_method_registry()) ids += (ids.empty() ? "" : ", ") + std::string(info.id);
     return make_js_error({ErrorCode::kInvalidArgument, "Option 'method' must be one of " + ids + "."});
   }
-  options.method = method->method;
+  options.method = method->id;
 
   const val js_runs = js_options["runs"];
   if (!val::global("Array").call<bool>("isArray", js_runs)) {

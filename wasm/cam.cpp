@@ -112,7 +112,9 @@ const char* map_status_message(MapStatus status) {
 }
 
 Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions& options) {
-  const CamMethodInfo& method = cam_method_info(options.method);
+  const CamMethodInfo* found = find_cam_method(options.method);
+  if (found == nullptr) return invalid("There is no CAM method '" + options.method + "'.");
+  const CamMethodInfo& method = *found;
   auto valid = validate(runs, options, method);
   if (!valid) return valid.error();
   const bool project = options.eigen_smooth || method.always_projects;

@@ -22,6 +22,7 @@
 // need magnitudes or comparisons across images.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "cam_methods.h"
@@ -55,7 +56,7 @@ struct CamRun {
 };
 
 struct CamOptions {
-  CamMethod method = CamMethod::kGradCam;
+  std::string method = "gradcam";  // a registry id (cam_methods.h); another fails with kInvalidArgument
   bool eigen_smooth = false;
   int output_width = 224;
   int output_height = 224;

@@ -28,7 +28,7 @@ void BM_CamMethod(benchmark::State& state) {
   static const LayerData data(1280, 7, 7);
   const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, FeatureLayout::kNCHW}}, false}};
   CamOptions options;
-  options.method = method.method;
+  options.method = method.id;
   options.eigen_smooth = eigen;
   for (auto _ : state) benchmark::DoNotOptimize(compute_cam(runs, options).value().map.data());
   state.SetLabel(std::string(method.id) + (eigen ? " +eigen_smooth" : ""));

@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   dermcam::CamOptions options;
-  options.method = static_cast<dermcam::CamMethod>(in.in_range(0, 7));
+  const auto& methods = dermcam::cam_method_registry();
+  options.method = methods[in.in_range(0, static_cast<int>(methods.size()) - 1)].id;
   options.eigen_smooth = in.flag();
   options.output_width = in.in_range(0, 48);
   options.output_height = in.in_range(0, 48);

@@ -42,6 +42,22 @@ test('the registry lists the eight methods once', async () => {
   assert.deepEqual((await colormaps()).map((c) => c.id), ['jet', 'turbo', 'viridis', 'inferno']);
 });
 
+// A method is one file in wasm/cam/ plus one line in wasm/cam/methods.inc: the unit files, the list and the
+// module's registry agree, and no enum or CMake list has to be kept in step.
+test('the registry is the method units listed in wasm/cam/methods.inc, nothing else', async () => {
+  const { readdirSync } = await import('node:fs');
+  const folder = join(ROOT, 'wasm/cam');
+  const defined = readdirSync(folder).filter((f) => f.endsWith('.cpp'))
+    .flatMap((f) => [...readFileSync(join(folder, f), 'utf8').matchAll(/extern const CamMethodInfo (\w+) = \{"([^"]+)"/g)])
+    .map(([, name, id]) => [name, id]);
+  const listed = [...readFileSync(join(folder, 'methods.inc'), 'utf8').matchAll(/^DERMCAM_CAM_METHOD\((\w+)\)$/gm)].map((m) => m[1]);
+  assert.deepEqual(listed.slice().sort(), defined.map(([name]) => name).sort(), 'a unit is not listed, or a line names no unit');
+  const byName = Object.fromEntries(defined);
+  assert.deepEqual((await camMethods()).map((m) => m.id), listed.map((name) => byName[name]));
+  assert.doesNotMatch(readFileSync(join(ROOT, 'wasm/cam_methods.h'), 'utf8'), /enum class/);
+  assert.doesNotMatch(readFileSync(join(ROOT, 'CMakeLists.txt'), 'utf8'), /wasm\/cam\/\w+\.cpp/);
+});
+
 test('every method matches the pytorch-grad-cam reference maps', async () => {
   for (const { id } of await camMethods()) {
     for (const eigenSmooth of [false, true]) {

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   const int cls = std::atoi(argv[5]);
   LayerInput layer{a.data.data(), g.data.data() + static_cast<size_t>(cls) * c * h * w, c, h, w, FeatureLayout::kNCHW};
   CamOptions options;
-  options.method = method->method;
+  options.method = method->id;
   options.eigen_smooth = std::string(argv[4]) == "1";
   options.output_width = std::atoi(argv[6]);
   options.output_height = std::atoi(argv[7]);

@@ -7,4 +7,8 @@ namespace dermcam::cam {
 
 void eigen_grad_cam(const LayerView& layer, std::vector<double>& contributions) { hires_cam(layer, contributions); }
 
+extern const CamMethodInfo kEigenGradCam = {"eigengradcam", "Eigen-Grad-CAM",
+    "First principal component of gradient times activation: class-specific and less noisy.",
+    "pytorch-grad-cam variant of Eigen-CAM", /*needs_gradients=*/true, /*always_projects=*/true, eigen_grad_cam};
+
 }  // namespace dermcam::cam

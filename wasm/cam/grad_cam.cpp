@@ -12,4 +12,8 @@ void grad_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
+extern const CamMethodInfo kGradCam = {"gradcam", "Grad-CAM",
+    "Channels weighted by their average gradient: the classic, smooth explanation.",
+    "Selvaraju et al., ICCV 2017", /*needs_gradients=*/true, /*always_projects=*/false, grad_cam};
+
 }  // namespace dermcam::cam

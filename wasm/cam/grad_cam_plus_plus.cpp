@@ -29,4 +29,8 @@ void grad_cam_plus_plus(const LayerView& layer, std::vector<double>& contributio
   weight_channels(layer, weights, contributions);
 }
 
+extern const CamMethodInfo kGradCamPlusPlus = {"gradcam++", "Grad-CAM++",
+    "Weights favour positive gradients: better when a class appears in several places.",
+    "Chattopadhay et al., WACV 2018", /*needs_gradients=*/true, /*always_projects=*/false, grad_cam_plus_plus};
+
 }  // namespace dermcam::cam

@@ -1,4 +1,4 @@
-// The contract every CAM method unit implements (one file per method in this folder).
+// The contract every CAM method unit implements (one file per method in this folder, listed in methods.inc).
 //
 // Input: one target layer of one image, channel-major. activations[k * positions + i] is channel k at
 // spatial position i (row-major over height x width); gradients has the same layout and holds
@@ -14,6 +14,26 @@
 #include <vector>
 
 namespace dermcam::cam {
+struct LayerView;
+using ContributionFn = void (*)(const LayerView& layer, std::vector<double>& contributions);
+}  // namespace dermcam::cam
+
+namespace dermcam {
+
+// What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.
+struct CamMethodInfo {
+  const char* id;              // stable, lowercase: pytorch-grad-cam's class name lower-cased, e.g. "gradcam++"
+  const char* label;           // the method's proper name, e.g. "Grad-CAM++"
+  const char* description;     // one sentence for developers (the app's plain line is in web/js/i18n.mjs)
+  const char* reference;       // the paper
+  bool needs_gradients;
+  bool always_projects;        // the Eigen methods: first principal component whatever eigen_smooth says
+  cam::ContributionFn contributions;
+};
+
+}  // namespace dermcam
+
+namespace dermcam::cam {
 
 struct LayerView {
   const float* activations = nullptr;
@@ -22,16 +42,8 @@ struct LayerView {
   int positions = 0;
 };
 
-using ContributionFn = void (*)(const LayerView& layer, std::vector<double>& contributions);
-
-void grad_cam(const LayerView& layer, std::vector<double>& contributions);
+// Gradient times activation at every position (HiResCAM), also the input of Eigen-Grad-CAM.
 void hires_cam(const LayerView& layer, std::vector<double>& contributions);
-void grad_cam_element_wise(const LayerView& layer, std::vector<double>& contributions);
-void grad_cam_plus_plus(const LayerView& layer, std::vector<double>& contributions);
-void xgrad_cam(const LayerView& layer, std::vector<double>& contributions);
-void layer_cam(const LayerView& layer, std::vector<double>& contributions);
-void eigen_cam(const LayerView& layer, std::vector<double>& contributions);
-void eigen_grad_cam(const LayerView& layer, std::vector<double>& contributions);
 
 // Shared by the channel-weight methods: contributions[k][i] = weights[k] * activations[k][i].
 void weight_channels(const LayerView& layer, const std::vector<double>& weights, std::vector<double>& contributions);

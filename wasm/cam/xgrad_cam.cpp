@@ -19,4 +19,8 @@ void xgrad_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
+extern const CamMethodInfo kXGradCam = {"xgradcam", "XGrad-CAM",
+    "Gradients weighted by normalised activations, from sensitivity and conservation axioms.",
+    "Fu et al., BMVC 2020", /*needs_gradients=*/true, /*always_projects=*/false, xgrad_cam};
+
 }  // namespace dermcam::cam
