@@ -253,7 +253,7 @@ describe('the photo gate', () => {
 });
 
 describe('choosing a photo', () => {
-  test('a dropped photo is analysed; the camera input asks for the rear camera', async () => {
+  test('a dropped photo is analysed; "Take a photo" opens the rear camera\'s picker and its photo is analysed', async () => {
     const { context, page } = await newPage({ locale: 'en-US' });
     const bytes = [...readFileSync(PHOTO)];
     await page.evaluate((data) => {
@@ -266,7 +266,17 @@ describe('choosing a photo', () => {
     await page.click(sel('analyse-region'));
     await page.waitForSelector(`${sel('predictions')} li`, { state: 'attached', timeout: 60_000 });
     assert.equal((await page.$$(`${sel('predictions')} li`)).length, 6);
-    assert.equal(await page.getAttribute(sel('camera-input'), 'capture'), 'environment');
+    // "Take a photo" opens the picker of the input that asks for the rear camera, and the photo taken is checked.
+    const chooserOpened = page.waitForEvent('filechooser');
+    await page.click(sel('take-photo'));
+    const chooser = await chooserOpened;
+    assert.equal(await chooser.element().getAttribute('capture'), 'environment');
+    assert.equal(await chooser.element().getAttribute('accept'), 'image/*');
+    const before = await page.evaluate(() => document.body.dataset.analyses);
+    await chooser.setFiles(PHOTO);
+    await page.click(sel('analyse-region'));
+    await page.waitForFunction((old) => document.body.dataset.analyses !== old, before);
+    assert.equal(await page.getAttribute(sel('finding'), 'data-label'), 'melanoma');
     await context.close();
   });
 });

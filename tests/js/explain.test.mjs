@@ -124,16 +124,31 @@ describe('explain graph options', () => {
     await assert.rejects(prepareExplainModel(ort, bytes, {}), (e) => e.code === 'already_prepared');
   });
 
-  test('several target layers are explained in one run', async () => {
+  test('several target layers are explained in one run, each with its own exact values', async () => {
     const ort = await ortNode();
     const fixture = loadFixture('mobilenet_v2');
     const layers = await listLayers(ort, fixture.model);
     const two = layers.filter((l) => l.explainable).slice(-2).map((l) => l.name);
-    const { bytes, report } = await prepareExplainModel(ort, fixture.model, { classes: 1, layers: two });
-    assert.equal(report.layers.length, 2);
+    const { bytes, report } = await prepareExplainModel(ort, fixture.model, { classes: K, layers: two });
+    assert.deepEqual(report.layers.map((l) => l.name), two);
     const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
-    assert.ok(outputs.dermcam_gradients_0 && outputs.dermcam_gradients_1);
-    assert.equal(outputs.dermcam_gradients_1.dims[1], 1);
+    // The last layer is the fixture's (the automatic choice): its gradients are autograd's.
+    const automatic = await prepareExplainModel(ort, fixture.model, { classes: K });
+    assert.equal(automatic.report.layers[0].name, two[1]);
+    const g = outputs.dermcam_gradients_1;
+    assert.deepEqual(g.dims, fixture.gradients.shape);
+    assert.ok(maxAbsDiff(g.data, fixture.gradients.data) <= GRADIENT_TOLERANCE * maxAbs(fixture.gradients.data), 'last layer gradients');
+    assert.ok(maxAbsDiff(outputs.dermcam_activations_1.data, fixture.activations.data) <= 1e-5 * maxAbs(fixture.activations.data));
+    // The earlier layer's outputs are those of an explain graph made for it alone (not the other layer's, not zero).
+    const single = await prepareExplainModel(ort, fixture.model, { classes: K, layers: [two[0]] });
+    const alone = await runModel(ort, single.bytes, single.report.input.name, fixture.input);
+    for (const kind of ['activations', 'gradients']) {
+      const want = alone[`dermcam_${kind}_0`];
+      const got = outputs[`dermcam_${kind}_0`];
+      assert.deepEqual(got.dims, want.dims, kind);
+      assert.ok(maxAbs(want.data) > 0, `${kind} of the earlier layer are all zero`);
+      assert.ok(maxAbsDiff(got.data, want.data) <= 1e-5 * maxAbs(want.data), `earlier layer ${kind}`);
+    }
   });
 
   test('--list-layers gives candidates with shapes, layouts and what blocks them', async () => {

@@ -57,6 +57,37 @@ test('switching method, colormap, opacity or a top-K class does not run the mode
   assert.equal(smooth.status, 'ok');
 });
 
+// aug_smooth averages the maps of {no flip, flip} x 3 brightness levels with each flip undone: the set is
+// symmetric, so the smoothed map of the mirrored photo is the mirror image of the photo's smoothed map (a flip
+// not undone, or undone twice, breaks it), and it is not the plain map.
+test('aug_smooth gives the mirror image for a mirrored photo, and differs from the plain map', async () => {
+  const prepared = await core.prepareImage(fixture('photo.jpg'), { width: 64, height: 64, resize: 'center-crop',
+    mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+  const mirrored = new Float32Array(prepared.tensor.data.length);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) mirrored[(c * 64 + y) * 64 + 63 - x] = prepared.tensor.data[(c * 64 + y) * 64 + x];
+    }
+  }
+  const first = await explainer.analyse({ tensor: { data: prepared.tensor.data, shape: [1, 3, 64, 64] } });
+  const classIndex = first.predictions[0].index;
+  const plain = (await explainer.render({ classIndex })).map;
+  const smooth = (await explainer.render({ classIndex, augSmooth: true })).map;
+  await explainer.analyse({ tensor: { data: mirrored, shape: [1, 3, 64, 64] } });
+  const smoothMirrored = (await explainer.render({ classIndex, augSmooth: true })).map;
+  let mirrorError = 0;
+  let fromPlain = 0;
+  for (let y = 0; y < smooth.height; y++) {
+    for (let x = 0; x < smooth.width; x++) {
+      const at = y * smooth.width + x;
+      mirrorError = Math.max(mirrorError, Math.abs(smooth.data[at] - smoothMirrored.data[y * smooth.width + smooth.width - 1 - x]));
+      fromPlain = Math.max(fromPlain, Math.abs(smooth.data[at] - plain.data[at]));
+    }
+  }
+  assert.ok(mirrorError < 1e-4, `the smoothed map of the mirrored photo is not the mirror image (max error ${mirrorError})`);
+  assert.ok(fromPlain > 0.01, `aug_smooth gave the plain map (max difference ${fromPlain})`);
+});
+
 test('an exact input tensor skips decoding and gives the same result as the photo', async () => {
   const fromPhoto = await explainer.analyse({ bytes: fixture('photo.jpg') });
   const prepared = await core.prepareImage(fixture('photo.jpg'), { width: 64, height: 64, resize: 'center-crop',

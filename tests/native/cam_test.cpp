@@ -196,8 +196,11 @@ TEST(CamStatusTest, ConstantMapIsReported) {
 
 TEST(CamStatusTest, ZeroActivationsAreReported) {
   std::vector<float> a(4 * 9, 0.0f), g(4 * 9, 0.5f);
-  const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, FeatureLayout::kNCHW}}, false}}, "eigencam");
-  EXPECT_NE(r.status, MapStatus::kOk);
+  for (const char* method : {"eigencam", "gradcam", "layercam"}) {
+    const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, FeatureLayout::kNCHW}}, false}}, method);
+    EXPECT_EQ(r.status, MapStatus::kAllZero) << method;  // nothing to show, not "flat" and not "invalid"
+    EXPECT_TRUE(std::all_of(r.map.begin(), r.map.end(), [](float v) { return v == 0.0f; })) << method;
+  }
 }
 
 TEST(CamStatusTest, NonFiniteInputsAreReportedNotDrawn) {
