@@ -413,7 +413,7 @@ val cam_methods_js() {
   return list;
 }
 
-// colormaps() -> [{id, label, perceptuallyUniform}]
+// colormaps() -> [{id, label, perceptuallyUniform, table: Uint8Array(768)}]
 val colormaps_js() {
   val list = val::array();
   for (const ColormapInfo& info : colormap_registry()) {
@@ -421,6 +421,9 @@ val colormaps_js() {
     o.set("id", val(info.id));
     o.set("label", val(info.label));
     o.set("perceptuallyUniform", info.perceptually_uniform);
+    std::vector<uint8_t> table;  // 256 x RGB: the page colours heat layers with it (heatLayers)
+    for (const auto& rgb : colormap_table(info.colormap)) table.insert(table.end(), rgb.begin(), rgb.end());
+    o.set("table", copy_out(table));
     list.call<void>("push", o);
   }
   return list;
@@ -598,18 +601,56 @@ Result<Rect> read_rect(const val& js, const char* name) {
   return r;
 }
 
+// The map and where it lands on the display copy: what renderOverlay and heatLayers share.
+struct HeatSource {
+  std::vector<float> map;
+  int width = 0;
+  int height = 0;
+  Rect content;
+  TensorToDisplay mapping;
+};
+
+Result<HeatSource> read_heat_source(const val& js_options, OptionReader& reader) {
+  HeatSource source;
+  reader.integer("mapWidth", &source.width);
+  reader.integer("mapHeight", &source.height);
+  if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
+  auto map = read_floats(js_options["map"], "'map'");
+  if (!map) return map.error();
+  if (source.width < 1 || source.height < 1 ||
+      static_cast<double>(map.value().size()) != static_cast<double>(source.width) * source.height) {
+    return Error{ErrorCode::kInvalidArgument, "'map' must hold mapWidth x mapHeight values."};
+  }
+  source.map = std::move(map.value());
+  auto content = read_rect(js_options["tensorContent"], "tensorContent");
+  if (!content) return content.error();
+  source.content = content.value();
+  if (js_options["tensorToDisplay"].isUndefined()) {
+    return Error{ErrorCode::kInvalidArgument, "'tensorToDisplay' is needed (prepareImage returns it)."};
+  }
+  OptionReader mapping_reader(js_options["tensorToDisplay"], {"scaleX", "scaleY", "offsetX", "offsetY"});
+  mapping_reader.number("scaleX", &source.mapping.scale_x);
+  mapping_reader.number("scaleY", &source.mapping.scale_y);
+  mapping_reader.number("offsetX", &source.mapping.offset_x);
+  mapping_reader.number("offsetY", &source.mapping.offset_y);
+  if (!mapping_reader.error().empty()) return Error{ErrorCode::kInvalidArgument, mapping_reader.error()};
+  return source;
+}
+
+val box_to_js(bool has_box, const HotBox& box) {
+  if (!has_box) return val::null();
+  return rect_to_js({static_cast<double>(box.x0), static_cast<double>(box.y0), static_cast<double>(box.x1),
+                     static_cast<double>(box.y1)});
+}
+
 // renderOverlay({display, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, colormap, opacity,
 //                outline, box, threshold}) -> {width, height, rgba: Uint8ClampedArray, box: {x0,y0,x1,y1}|null}
 val render_overlay_js(val js_options) {
   OptionReader reader(js_options, {"display", "map", "mapWidth", "mapHeight", "tensorContent", "tensorToDisplay",
                                    "colormap", "opacity", "outline", "box", "threshold"});
   OverlayOptions o;
-  int map_width = 0;
-  int map_height = 0;
   double opacity = o.opacity;
   double threshold = o.threshold;
-  reader.integer("mapWidth", &map_width);
-  reader.integer("mapHeight", &map_height);
   reader.number("opacity", &opacity);
   reader.number("threshold", &threshold);
   reader.boolean("outline", &o.outline);
@@ -623,38 +664,50 @@ val render_overlay_js(val js_options) {
 
   auto display = read_rgba(js_options["display"]);
   if (!display) return make_js_error(display.error());
-  auto map = read_floats(js_options["map"], "'map'");
-  if (!map) return make_js_error(map.error());
-  if (map_width < 1 || map_height < 1 ||
-      static_cast<double>(map.value().size()) != static_cast<double>(map_width) * map_height) {
-    return make_js_error({ErrorCode::kInvalidArgument, "'map' must hold mapWidth x mapHeight values."});
-  }
-  auto content = read_rect(js_options["tensorContent"], "tensorContent");
-  if (!content) return make_js_error(content.error());
-  TensorToDisplay mapping;
-  if (js_options["tensorToDisplay"].isUndefined()) {
-    return make_js_error({ErrorCode::kInvalidArgument, "'tensorToDisplay' is needed (prepareImage returns it)."});
-  }
-  OptionReader mapping_reader(js_options["tensorToDisplay"], {"scaleX", "scaleY", "offsetX", "offsetY"});
-  mapping_reader.number("scaleX", &mapping.scale_x);
-  mapping_reader.number("scaleY", &mapping.scale_y);
-  mapping_reader.number("offsetX", &mapping.offset_x);
-  mapping_reader.number("offsetY", &mapping.offset_y);
-  if (!mapping_reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, mapping_reader.error()});
-
-  auto overlay = render_overlay(display.value(), map.value().data(), map_width, map_height, content.value(), mapping, o);
+  auto source = read_heat_source(js_options, reader);
+  if (!source) return make_js_error(source.error());
+  const HeatSource& s = source.value();
+  auto overlay = render_overlay(display.value(), s.map.data(), s.width, s.height, s.content, s.mapping, o);
   if (!overlay) return make_js_error(overlay.error());
   const Overlay& result = overlay.value();
   val out = val::object();
   out.set("width", result.image.width);
   out.set("height", result.image.height);
   out.set("rgba", copy_out_clamped(result.image.pixels));
-  if (result.has_box) {
-    out.set("box", rect_to_js({static_cast<double>(result.box.x0), static_cast<double>(result.box.y0),
-                               static_cast<double>(result.box.x1), static_cast<double>(result.box.y1)}));
-  } else {
-    out.set("box", val::null());
+  out.set("box", box_to_js(result.has_box, result.box));
+  return out;
+}
+
+// heatLayers({displayWidth, displayHeight, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, threshold})
+//   -> {width, height, index: Uint8Array, flags: Uint8Array (1 covered, 2 outline, 4 box), box} (overlay.h):
+//   what a page needs to composite the overlay itself, so opacity, colours and lines change without a round trip.
+val heat_layers_js(val js_options) {
+  OptionReader reader(js_options, {"displayWidth", "displayHeight", "map", "mapWidth", "mapHeight", "tensorContent",
+                                   "tensorToDisplay", "threshold"});
+  int width = 0;
+  int height = 0;
+  double threshold = 0.5;
+  reader.integer("displayWidth", &width);
+  reader.integer("displayHeight", &height);
+  reader.number("threshold", &threshold);
+  if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
+  if (width < 1 || height < 1 || width > kMaxDisplaySide || height > kMaxDisplaySide) {
+    return make_js_error({ErrorCode::kInvalidArgument, "'displayWidth' and 'displayHeight' must be 1 to " +
+                                                           std::to_string(kMaxDisplaySide) + "."});
   }
+  auto source = read_heat_source(js_options, reader);
+  if (!source) return make_js_error(source.error());
+  const HeatSource& s = source.value();
+  auto layers = heat_layers(s.map.data(), s.width, s.height, s.content, s.mapping, width, height,
+                            static_cast<float>(threshold));
+  if (!layers) return make_js_error(layers.error());
+  const HeatLayers& l = layers.value();
+  val out = val::object();
+  out.set("width", l.width);
+  out.set("height", l.height);
+  out.set("index", copy_out(l.index));
+  out.set("flags", copy_out(l.flags));
+  out.set("box", box_to_js(l.has_box, l.box));
   return out;
 }
 
@@ -677,5 +730,6 @@ EMSCRIPTEN_BINDINGS(dermcam) {
   emscripten::function("colormaps", &dermcam::colormaps_js);
   emscripten::function("computeCam", &dermcam::compute_cam_js);
   emscripten::function("renderOverlay", &dermcam::render_overlay_js);
+  emscripten::function("heatLayers", &dermcam::heat_layers_js);
   emscripten::function("encodePng", &dermcam::encode_png_js);
 }

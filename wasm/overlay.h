@@ -14,6 +14,7 @@
 // Limits: opacity and threshold in [0, 1]; map sides 1..4096; display non-empty.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "colormap.h"
@@ -47,6 +48,28 @@ struct Overlay {
 // Heat per display pixel (row-major, display size); NaN where the model saw nothing.
 std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
                                    const TensorToDisplay& tensor_to_display, int display_width, int display_height);
+
+// The overlay without the photo, for a page that composites it itself (opacity and colours then change without
+// recomputing anything): per display pixel the colormap index of its heat, and flags: kHeatCovered (the model
+// saw it; otherwise no heat is drawn), kHeatOutline, kHeatBox (the lines render_overlay draws, whatever
+// OverlayOptions say). render_overlay is exactly: blend lut[index] where covered, then the box in cyan, else the
+// outline in white, opaque. The box is reported when some pixel reaches the threshold.
+constexpr uint8_t kHeatCovered = 1;
+constexpr uint8_t kHeatOutline = 2;
+constexpr uint8_t kHeatBox = 4;
+
+struct HeatLayers {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> index;  // row-major, display size
+  std::vector<uint8_t> flags;
+  bool has_box = false;
+  HotBox box;
+};
+
+Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, const Rect& tensor_content,
+                               const TensorToDisplay& tensor_to_display, int display_width, int display_height,
+                               float threshold = 0.5f);
 
 Result<Overlay> render_overlay(const RgbaImage& display, const float* map, int map_width, int map_height,
                                const Rect& tensor_content, const TensorToDisplay& tensor_to_display,

@@ -29,6 +29,12 @@ async function newPage(options = {}) {
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.addInitScript(() => {
+    window.workerRequests = [];  // the type of every request the page sends its worker
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function postAndCount(message, ...rest) {
+      window.workerRequests.push(message?.type);
+      return post.call(this, message, ...rest);
+    };
     window.statusLog = [];
     new MutationObserver(() => {
       const status = document.querySelector('[data-testid="status"]');
@@ -152,6 +158,34 @@ describe('the app', () => {
     assert.match(await page.textContent(sel('diagnostics')), /Threads\s*2/);
     assert.match(await page.textContent(sel('diagnostics')), /Cross-origin isolated\s*yes/);
     await page.screenshot({ path: join(ARTIFACTS, 'app-controls.png'), fullPage: true });
+  });
+
+  test('opacity, colours and outline repaint on the page with no worker request, and agree with the core\'s PNG', async () => {
+    const { page } = session;
+    const sent = await page.evaluate(() => window.workerRequests.length);
+    let pixels = await overlayPixels(page);
+    for (const step of [() => page.fill(sel('opacity'), '0.3'), () => page.selectOption(sel('colormap'), 'inferno'),
+      () => page.uncheck(sel('outline')), () => page.check(sel('outline')), () => page.fill(sel('opacity'), '0.7')]) {
+      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+      await step();
+      await waitForRender(page, stamp);
+      const next = await overlayPixels(page);
+      assert.notDeepEqual(next, pixels);
+      pixels = next;
+    }
+    assert.deepEqual(await page.evaluate((n) => window.workerRequests.slice(n), sent), []);
+    // The PNG is the core's blend with the same looks: the page's composite agrees within one level per channel.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(sel('download'))]);
+    const { decodeImage } = await import('../../web/js/core.mjs');
+    const png = await decodeImage(new Uint8Array(readFileSync(await download.path())));
+    const size = await page.evaluate(() => [document.querySelector('[data-testid="overlay"]').width,
+      document.querySelector('[data-testid="overlay"]').height]);
+    assert.deepEqual([png.width, png.height], size);
+    let worst = 0;
+    for (let i = 0; i < png.width * png.height; i++) {
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(png.rgb[i * 3 + c] - pixels[i * 4 + c]));
+    }
+    assert.ok(worst <= 1, `the page's overlay differs from the core's by ${worst} levels`);
   });
 
   test('the overlay downloads as a PNG', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  CoreError, camMethods, colormaps, computeCam, decodeImage, encodePng, prepareImage, renderOverlay,
+  CoreError, camMethods, colormaps, computeCam, decodeImage, encodePng, heatLayers, prepareImage, renderOverlay,
 } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
 import { NATIVE_BUILD, ROOT, fixture } from './helpers.mjs';
@@ -174,4 +174,33 @@ test('.npy encoding round-trips and refuses other dtypes', () => {
   f64.set(new TextEncoder().encode('<f8'), header.indexOf('<f4'));
   assert.throws(() => decodeNpy(f64), /dtype <f8 is not float32/);
   assert.throws(() => decodeNpy(new Uint8Array([1, 2, 3])), /magic/);
+});
+
+// The page composites the overlay from heatLayers(); the core's renderOverlay() must be exactly that arithmetic.
+test('heatLayers composited as documented is exactly renderOverlay, for every colormap, opacity and line', async () => {
+  const prepared = await prepareImage(fixture('photo.jpg'), { width: 64, height: 64, resize: 'center-crop', maxDisplaySide: 300 });
+  const map = new Float32Array(64 * 64).map((_, i) => ((i % 64) * (Math.floor(i / 64))) / (63 * 63));
+  const placement = { map, mapWidth: 64, mapHeight: 64, tensorContent: prepared.placement.tensorContent,
+    tensorToDisplay: prepared.tensorToDisplay, threshold: 0.5 };
+  const { display } = prepared;
+  const layers = await heatLayers({ ...placement, displayWidth: display.width, displayHeight: display.height });
+  assert.ok(layers.flags.some((f) => f === 0), 'centre-cropped: the sides of the display have no heat');
+  assert.ok(layers.flags.some((f) => f & 2) && layers.flags.some((f) => f & 4));
+  for (const { id, table } of await colormaps()) {
+    for (const [opacity, outline, box] of [[0, false, false], [0.37, true, false], [0.5, false, true], [1, true, true]]) {
+      const want = await renderOverlay({ ...placement, display, colormap: id, opacity, outline, box });
+      const a = Math.round(opacity * 256);
+      const got = Uint8ClampedArray.from(display.rgba);
+      for (let i = 0; i < layers.index.length; i++) {
+        const f = layers.flags[i];
+        if (!(f & 1)) continue;
+        for (let c = 0; c < 3; c++) got[i * 4 + c] = (got[i * 4 + c] * (256 - a) + table[layers.index[i] * 3 + c] * a + 128) >> 8;
+        const line = box && f & 4 ? [0, 255, 255] : outline && f & 2 ? [255, 255, 255] : null;
+        if (line) got.set(line, i * 4);
+      }
+      assert.deepEqual(got, want.rgba, `${id} opacity ${opacity} outline ${outline} box ${box}`);
+      assert.deepEqual(want.box, box ? layers.box : null);
+    }
+  }
+  await assert.rejects(heatLayers({ ...placement, displayWidth: 0, displayHeight: 10 }), (e) => e.code === 'invalid_argument');
 });

@@ -123,7 +123,7 @@ TEST(CamPropertyTest, InvariantToPositiveScaling) {
   const LayerInput scaled{a.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
   for (const CamMethodInfo& method : cam_method_registry()) {
     // Grad-CAM++'s alpha = g^2 / (2 g^2 + sum(A) g^3) is not homogeneous in g and A: by design, not invariant.
-    if (method.id == "gradcam++") continue;
+    if (std::string(method.id) == "gradcam++") continue;
     for (bool eigen : {false, true}) {
       const CamResult x = run({{{f.layer(0)}, false}}, method.id, eigen);
       const CamResult y = run({{{scaled}, false}}, method.id, eigen);

@@ -234,17 +234,20 @@ async function choose(file) {
 
 // ---- analysis -----------------------------------------------------------------------------------------------
 
+// What the worker needs to compute a map (the class is the model's top one for a new photo).
 function renderOptions() {
   return {
     method: $('method').value || 'gradcam',
     classIndex: state.result ? Number($('class').value) : undefined,
-    colormap: $('colormap').value || 'jet',
-    opacity: Number($('opacity').value),
-    outline: $('outline').checked,
-    box: $('outline').checked,
     eigenSmooth: $('eigen-smooth').checked,
     augSmooth: $('aug-smooth').checked,
   };
+}
+
+// How the map looks: the page composites these itself (no worker round trip), and the PNG export uses them.
+function looks() {
+  return { colormap: $('colormap').value || 'jet', opacity: Number($('opacity').value), outline: $('outline').checked,
+    box: $('outline').checked };
 }
 
 // A new photo's first explanation: the class is the model's top one, not the one chosen for the previous photo.
@@ -396,29 +399,108 @@ function showCamStatus(result) {
   $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method})`;
 }
 
+// The overlay, composited on the page from the worker's heat layers (wasm/overlay.h): the heat coloured with
+// the chosen colormap, the outline and box lines, drawn over the photo with the chosen opacity. The same
+// arithmetic as the core's blend (tested to agree within one level), at display rate.
+const paint = { layers: null, heat: document.createElement('canvas'), lines: document.createElement('canvas'), frame: 0 };
+
+function colourHeat() {
+  const { layers } = paint;
+  const table = state.methods.colormaps.find((c) => c.id === looks().colormap)?.table ?? state.methods.colormaps[0].table;
+  const image = new ImageData(layers.width, layers.height);
+  const { data } = image;
+  for (let i = 0, n = layers.index.length; i < n; i++) {
+    if (!(layers.flags[i] & 1)) continue;  // the model never saw this pixel: no heat
+    const c = layers.index[i] * 3;
+    data[i * 4] = table[c];
+    data[i * 4 + 1] = table[c + 1];
+    data[i * 4 + 2] = table[c + 2];
+    data[i * 4 + 3] = 255;
+  }
+  paint.heat.width = layers.width;
+  paint.heat.height = layers.height;
+  paint.heat.getContext('2d').putImageData(image, 0, 0);
+}
+
+function drawLines() {
+  const { layers } = paint;
+  const { outline, box } = looks();
+  const image = new ImageData(layers.width, layers.height);
+  const { data } = image;
+  if (outline || box) {
+    for (let i = 0, n = layers.flags.length; i < n; i++) {
+      const f = layers.flags[i];
+      const color = box && f & 4 ? [0, 255, 255] : outline && f & 2 ? [255, 255, 255] : null;
+      if (!color) continue;
+      data.set(color, i * 4);
+      data[i * 4 + 3] = 255;
+    }
+  }
+  paint.lines.width = layers.width;
+  paint.lines.height = layers.height;
+  paint.lines.getContext('2d').putImageData(image, 0, 0);
+}
+
+function composite() {
+  paint.frame = 0;
+  if (!paint.layers) return;
+  const canvas = $('overlay');
+  if (canvas.width !== paint.layers.width || canvas.height !== paint.layers.height) {
+    canvas.width = paint.layers.width;
+    canvas.height = paint.layers.height;
+  }
+  const context = canvas.getContext('2d');
+  context.globalAlpha = 1;
+  context.drawImage($('original'), 0, 0);
+  context.globalAlpha = Math.round(looks().opacity * 256) / 256;  // the core's 8.8 fixed-point opacity
+  context.drawImage(paint.heat, 0, 0);
+  context.globalAlpha = 1;
+  context.drawImage(paint.lines, 0, 0);
+  canvas.dataset.stamp = String(++renderCount);  // lets tests (and assistive tools) see a new picture
+}
+
+// Slider drags ask for many frames: one composite per animation frame, the latest values win.
+function requestComposite() {
+  paint.frame ||= requestAnimationFrame(composite);
+}
+
 let renderCount = 0;
 function showExplanation(result) {
-  draw($('overlay'), result.overlay);
-  $('overlay').dataset.stamp = String(++renderCount);  // lets tests (and assistive tools) see a new render
+  paint.layers = result.layers;
+  colourHeat();
+  drawLines();
+  composite();
   $('overlay').dataset.method = result.method;
   $('overlay').dataset.classIndex = String(result.explainedClass.index);
   $('overlay').dataset.status = result.status;
   showCamStatus(result);
 }
 
-let renderQueue = Promise.resolve();
+// A new map from the worker (method, class, smoothing). Requests coalesce: while one runs, only the latest
+// wanted one waits; the ones in between are never sent.
+let wantedRender = null;
+let rendering = false;
 function rerender() {
   if (!state.result) return;
-  renderQueue = renderQueue.then(async () => {
+  wantedRender = renderOptions();
+  if (!rendering) pumpRenders();
+}
+
+async function pumpRenders() {
+  rendering = true;
+  while (wantedRender) {
+    const options = wantedRender;
+    wantedRender = null;
     try {
-      const result = await client.request('render', { render: renderOptions() });
+      const result = await client.request('render', { render: options });
       state.result = { ...state.result, ...result };
       showExplanation(result);
       refreshDiagnostics();
     } catch (error) {
       fail(error);
     }
-  });
+  }
+  rendering = false;
 }
 
 // ---- diagnostics ----------------------------------------------------------------------------------------
@@ -461,7 +543,7 @@ async function refreshDiagnostics() {
 
 async function download() {
   try {
-    const png = await client.request('png');
+    const png = await client.request('png', { looks: looks() });
     const url = URL.createObjectURL(new Blob([png], { type: 'image/png' }));
     const link = document.createElement('a');
     link.href = url;
@@ -697,12 +779,23 @@ function bind() {
     $('photo').scrollIntoView({ block: 'start' });
     $('pick-photo').focus();
   });
-  for (const id of ['class', 'colormap', 'outline', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
+  for (const id of ['class', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
   $('method').addEventListener('change', () => {
     showMethodHelp();
     rerender();
   });
-  $('opacity').addEventListener('input', rerender);
+  // Looks only: repainted here, no worker round trip.
+  $('opacity').addEventListener('input', requestComposite);
+  $('colormap').addEventListener('change', () => {
+    if (!paint.layers) return;
+    colourHeat();
+    composite();
+  });
+  $('outline').addEventListener('change', () => {
+    if (!paint.layers) return;
+    drawLines();
+    composite();
+  });
   $('compare').addEventListener('input', () => $('compare-view').style.setProperty('--split', `${$('compare').value}%`));
   $('download').addEventListener('click', download);
   $('report').addEventListener('click', printReport);

@@ -78,7 +78,7 @@ export function camMethods() {
   return call('camMethods');
 }
 
-/** The overlay colormaps: [{id, label, perceptuallyUniform}]. */
+/** The overlay colormaps: [{id, label, perceptuallyUniform, table: Uint8Array(256 x RGB)}]. */
 export function colormaps() {
   return call('colormaps');
 }
@@ -102,6 +102,19 @@ export function computeCam(options) {
  */
 export function renderOverlay(options) {
   return call('renderOverlay', options);
+}
+
+/**
+ * The overlay's parts for a page that composites it itself (see wasm/overlay.h): per display pixel the colormap
+ * index of its heat and flags (1 the model saw it, 2 outline, 4 box). Blending `colormaps()[i].table[index]`
+ * over the photo with opacity round(256 * opacity) / 256 where flag 1 is set, then the box in cyan or else the
+ * outline in white, is exactly renderOverlay().
+ * @param {{displayWidth, displayHeight, map: Float32Array, mapWidth, mapHeight, tensorContent, tensorToDisplay,
+ *   threshold?}} options
+ * @returns {Promise<{width, height, index: Uint8Array, flags: Uint8Array, box: object|null}>}
+ */
+export function heatLayers(options) {
+  return call('heatLayers', options);
 }
 
 /** PNG file bytes of an RGBA image {width, height, rgba}. */

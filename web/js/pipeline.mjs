@@ -339,8 +339,9 @@ export class Explainer {
   /**
    * Recomputes the explanation for the current photo.
    * @param {{method?: string, classIndex?: number, eigenSmooth?: boolean, augSmooth?: boolean, colormap?: string,
-   *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number}} options
-   * @returns {{explainedClass, method, status, message, map: {data, width, height}, overlay, display, timings, ranModel}}
+   *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number, output?: 'overlay'|'layers'}} options
+   * @returns {{explainedClass, method, status, message, map: {data, width, height}, overlay | layers, display,
+   *   timings, ranModel}}
    */
   async render(options = {}) {
     if (!this.current) throw new PipelineError('no_photo', 'Analyse a photo first.');
@@ -375,14 +376,20 @@ export class Explainer {
     timings.cam = now() - camStarted;
     const overlayStarted = now();
     const { view } = this.current;
-    const overlay = await this.core.renderOverlay({
-      display: view.display, map: cam.map, mapWidth: width, mapHeight: height, tensorContent: view.content,
-      tensorToDisplay: view.mapping, colormap: options.colormap ?? 'jet', opacity: options.opacity ?? 0.5,
-      outline: Boolean(options.outline), box: Boolean(options.box), threshold: options.threshold ?? 0.5,
-    });
-    timings.overlay = now() - overlayStarted;
-    this.current.overlay = overlay;
+    const placement = { map: cam.map, mapWidth: width, mapHeight: height, tensorContent: view.content,
+      tensorToDisplay: view.mapping, threshold: options.threshold ?? 0.5 };
     this.current.map = cam;
+    this.current.placement = placement;
+    // The page composites the overlay itself from its layers (opacity and colours then cost no round trip);
+    // the CLI and the PNG export get the core's blend.
+    let drawn;
+    if (options.output === 'layers') {
+      drawn = { layers: await this.core.heatLayers({ ...placement, displayWidth: view.display.width,
+        displayHeight: view.display.height }) };
+    } else {
+      drawn = { overlay: await this.overlay(options) };
+    }
+    timings.overlay = now() - overlayStarted;
     return {
       explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
       method,
@@ -390,7 +397,7 @@ export class Explainer {
       message: cam.message,
       map: { data: cam.map, width: cam.width, height: cam.height },
       raw: cam.layers,
-      overlay,
+      ...drawn,
       display: view.display,
       photo: view.photo,
       shown: view.shown,
@@ -399,9 +406,16 @@ export class Explainer {
     };
   }
 
-  async overlayPng() {
-    if (!this.current?.overlay) throw new PipelineError('no_photo', 'Analyse a photo first.');
-    return this.core.encodePng(this.current.overlay);
+  /** The core's blend of the current map over the photo: {width, height, rgba, box}. */
+  overlay({ colormap = 'jet', opacity = 0.5, outline = false, box = false } = {}) {
+    if (!this.current?.placement) throw new PipelineError('no_photo', 'Analyse a photo first.');
+    return this.core.renderOverlay({ ...this.current.placement, display: this.current.view.display, colormap, opacity,
+      outline: Boolean(outline), box: Boolean(box) });
+  }
+
+  /** PNG file bytes of the current explanation drawn with these looks (colormap, opacity, outline, box). */
+  async overlayPng(looks) {
+    return this.core.encodePng(await this.overlay(looks));
   }
 
   async release() {

@@ -132,6 +132,24 @@ function describeModel({ config, metadata }) {
   };
 }
 
+// What the page gets of a result: the pipeline keeps its own display copy and map (later renders use them), so
+// the page gets copies; the heat layers are new. Everything big is then transferred, not cloned (transferList).
+function forPage(result) {
+  const out = { ...result, raw: undefined };
+  if (result.display) out.display = { ...result.display, rgba: result.display.rgba.slice() };
+  if (result.map) out.map = { ...result.map, data: result.map.data.slice() };
+  return out;
+}
+
+function transferables(result) {
+  const list = [];
+  for (const array of [result?.display?.rgba, result?.map?.data, result?.layers?.index, result?.layers?.flags]) {
+    if (array?.buffer && !list.includes(array.buffer)) list.push(array.buffer);
+  }
+  if (result instanceof Uint8Array) list.push(result.buffer);
+  return list;
+}
+
 const handlers = {
   async load({ folder, precache }) {
     const list = await offlineList(precache);
@@ -152,16 +170,18 @@ const handlers = {
     return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));
   },
   async analyse({ bytes, region, render }) {
-    return explainer.analyse({ bytes: new Uint8Array(bytes), region }, render);
+    return forPage(await explainer.analyse({ bytes: new Uint8Array(bytes), region }, { ...render, output: 'layers' }));
   },
   async analyseAnyway({ render }) {
-    return explainer.analyseAnyway(render);
+    return forPage(await explainer.analyseAnyway({ ...render, output: 'layers' }));
   },
   async render({ render }) {
-    return explainer.render(render);
+    // A new map for the photo the page already shows: no display copy again.
+    const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }));
+    return rest;
   },
-  async png() {
-    return explainer.overlayPng();
+  async png({ looks }) {
+    return explainer.overlayPng(looks);
   },
   async diagnostics() {
     return {
@@ -184,7 +204,7 @@ self.onmessage = async ({ data }) => {
   try {
     if (!handlers[type]) throw Object.assign(new Error(`Unknown request '${type}'.`), { code: 'bad_request' });
     const result = await handlers[type](data);
-    self.postMessage({ id, ok: true, result });
+    self.postMessage({ id, ok: true, result }, transferables(result));
   } catch (error) {
     self.postMessage({ id, ok: false, error: { code: error?.code ?? 'internal', message: error?.message ?? String(error) } });
   }
