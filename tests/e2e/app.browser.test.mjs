@@ -75,6 +75,20 @@ async function modelRuns(page) {
   return Number(await page.getAttribute(sel('diagnostics'), 'data-model-runs'));
 }
 
+// Runs each step and checks the overlay shows a new, different picture after it; returns the last pixels.
+async function eachStepRepaints(page, steps) {
+  let pixels = await overlayPixels(page);
+  for (const step of steps) {
+    const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await step();
+    await waitForRender(page, stamp);
+    const next = await overlayPixels(page);
+    assert.notDeepEqual(next, pixels);
+    pixels = next;
+  }
+  return pixels;
+}
+
 async function waitForRender(page, previousStamp) {
   await page.waitForFunction((old) => document.querySelector('[data-testid="overlay"]').dataset.stamp !== old, previousStamp);
 }
@@ -126,22 +140,13 @@ describe('the app', () => {
     const { page } = session;
     await page.click(`${sel('advanced')} summary`);
     const runs = await modelRuns(page);
-    let pixels = await overlayPixels(page);
-    const steps = [
-      async () => page.selectOption(sel('method'), 'eigencam'),
-      async () => page.selectOption(sel('method'), 'layercam'),
-      async () => page.selectOption(sel('colormap'), 'viridis'),
-      async () => page.fill(sel('opacity'), '0.9'),
-      async () => page.check(sel('outline')),
-    ];
-    for (const step of steps) {
-      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
-      await step();
-      await waitForRender(page, stamp);
-      const next = await overlayPixels(page);
-      assert.notDeepEqual(next, pixels);
-      pixels = next;
-    }
+    const pixels = await eachStepRepaints(page, [
+      () => page.selectOption(sel('method'), 'eigencam'),
+      () => page.selectOption(sel('method'), 'layercam'),
+      () => page.selectOption(sel('colormap'), 'viridis'),
+      () => page.fill(sel('opacity'), '0.9'),
+      () => page.check(sel('outline')),
+    ]);
     // The second most likely class is among the explained top 3: no new run either.
     const second = await page.evaluate(() => {
       const li = document.querySelectorAll('[data-testid="predictions"] li')[1];
@@ -163,16 +168,9 @@ describe('the app', () => {
   test('opacity, colours and outline repaint on the page with no worker request, and agree with the core\'s PNG', async () => {
     const { page } = session;
     const sent = await page.evaluate(() => window.workerRequests.length);
-    let pixels = await overlayPixels(page);
-    for (const step of [() => page.fill(sel('opacity'), '0.3'), () => page.selectOption(sel('colormap'), 'inferno'),
-      () => page.uncheck(sel('outline')), () => page.check(sel('outline')), () => page.fill(sel('opacity'), '0.7')]) {
-      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
-      await step();
-      await waitForRender(page, stamp);
-      const next = await overlayPixels(page);
-      assert.notDeepEqual(next, pixels);
-      pixels = next;
-    }
+    const pixels = await eachStepRepaints(page, [() => page.fill(sel('opacity'), '0.3'),
+      () => page.selectOption(sel('colormap'), 'inferno'), () => page.uncheck(sel('outline')),
+      () => page.check(sel('outline')), () => page.fill(sel('opacity'), '0.7')]);
     assert.deepEqual(await page.evaluate((n) => window.workerRequests.slice(n), sent), []);
     // The PNG is the core's blend with the same looks: the page's composite agrees within one level per channel.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(sel('download'))]);
