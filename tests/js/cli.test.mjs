@@ -93,6 +93,11 @@ describe('the photo gate on the command line', () => {
     const outside = run('explain', '--model', modelDir, '--image', big, '--region', '1500,0,200,200');
     assert.equal(outside.status, 1);
     assert.match(outside.stderr, /must be whole pixels inside the 1600 x 1200 photo/);
+    // The app's worker hands WebP to the browser's decoder; the CLI has none and refuses it as before.
+    const webp = run('explain', '--model', modelDir, '--image', join(FIXTURES, 'lesion.webp'), '--json');
+    assert.equal(webp.status, 1);
+    assert.match(webp.stderr, /lesion\.webp: WebP images are not supported; please use a JPEG, PNG or BMP\./);
+    assert.equal(JSON.parse(webp.stdout).error.code, 'unsupported_format');
     for (const bad of ['1,2,3', '0,0,-5,5', 'a,b,c,d', '0.5,0,10,10']) {
       const usage = run('explain', '--model', modelDir, '--image', big, '--region', bad);
       assert.equal(usage.status, 2, bad);
