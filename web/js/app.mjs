@@ -64,10 +64,10 @@ function setStatus(key, values) {
 const ERROR_KEYS = {
   unrecognized_format: 'errorNotImage', unsupported_format: 'errorUnsupported', corrupt_image: 'errorCorrupt',
   image_too_large: 'errorTooLarge', empty_input: 'errorEmpty', download_failed: 'errorDownload',
-  bad_model_config: 'errorModelConfig', invalid_argument: 'errorRegion',
+  bad_model_config: 'errorModelConfig', region_outside_photo: 'errorRegion',
 };
 
-function showError(error) {
+function showError(error, { reveal = false } = {}) {
   state.error = error;
   const box = $('error');
   const key = ERROR_KEYS[error.code] ?? error.prefixKey ?? 'errorGeneric';
@@ -87,6 +87,7 @@ function showError(error) {
   box.dataset.code = error.code ?? 'internal';
   box.hidden = false;
   setStatus(null);
+  if (reveal) box.scrollIntoView({ block: 'center' });  // the answer to what the user just did: in view
 }
 
 function clearError() {
@@ -96,7 +97,7 @@ function clearError() {
 }
 
 function fail(error, prefixKey) {
-  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error), prefixKey });
+  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error), prefixKey }, { reveal: true });
 }
 
 // ---- the model -------------------------------------------------------------------------------------------
@@ -283,7 +284,9 @@ async function analyse(file, region) {
       await showResult(result);
     }
   } catch (error) {
-    if (state.model) fail(error);  // a model that failed to load has said so already
+    // The core refuses a framing square outside the decoded photo as a bad argument: say so in the patient's words.
+    const outside = region && error?.code === 'invalid_argument';
+    if (state.model) fail(outside ? { code: 'region_outside_photo', message: error.message } : error);  // a failed model has said so
   } finally {
     state.busy = false;
     document.body.dataset.analyses = String(++analysisCount);  // lets tests see that an analysis ended
