@@ -13,7 +13,8 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { ExplainError, decodeModel } from '../web/js/onnx/model.mjs';
+import { DermcamError } from '../web/js/errors.mjs';
+import { decodeModel } from '../web/js/onnx/model.mjs';
 import { explainMetadata, listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
 import { STRINGS } from '../web/js/i18n.mjs';
 
@@ -51,7 +52,7 @@ async function readInput(path, what = `the file ${path}`) {
   } catch (error) {
     const why = { ENOENT: 'there is no such file', EACCES: 'permission denied', EPERM: 'permission denied',
       EISDIR: 'it is a folder, not a file' }[error.code] ?? error.message;
-    throw new ExplainError('read_failed', `Cannot read ${what}: ${why}.`);
+    throw new DermcamError('read_failed', `Cannot read ${what}: ${why}.`);
   }
 }
 
@@ -138,7 +139,7 @@ async function readJson(path) {
   try {
     return JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new ExplainError('bad_model_config', `${path} is not valid JSON: ${error.message}`);
+    throw new DermcamError('bad_model_config', `${path} is not valid JSON: ${error.message}`);
   }
 }
 
@@ -148,19 +149,19 @@ async function readModel(path, layer) {
   let config = null;
   if (existsSync(path) && statSync(path).isDirectory()) {
     configPath = join(path, 'model.json');
-    if (!existsSync(configPath)) throw new ExplainError('read_failed', `${path} has no model.json.`);
+    if (!existsSync(configPath)) throw new DermcamError('read_failed', `${path} has no model.json.`);
     config = await readJson(configPath);
     onnxPath = join(path, typeof config.model === 'string' ? basename(config.model) : 'model.onnx');
   } else if (existsSync(join(dirname(path), 'model.json'))) {
     configPath = join(dirname(path), 'model.json');
     config = await readJson(configPath);
   }
-  if (!existsSync(path)) throw new ExplainError('read_failed', `Cannot read the model ${path}: there is no such file or folder.`);
+  if (!existsSync(path)) throw new DermcamError('read_failed', `Cannot read the model ${path}: there is no such file or folder.`);
   const onnxBytes = await readInput(onnxPath, `the model ${onnxPath}`);
   if (layer) {
     const metadata = explainMetadata(decodeModel(onnxBytes));
     if (metadata && !metadata.layers.some((l) => l.name === layer)) {
-      throw new ExplainError('bad_layer', `${onnxPath} is prepared for layer '${metadata.layers[0].name}'; ` +
+      throw new DermcamError('bad_layer', `${onnxPath} is prepared for layer '${metadata.layers[0].name}'; ` +
         'to explain another layer give the unprepared model.');
     }
   }
@@ -173,7 +174,7 @@ async function imageFiles(paths) {
   for (const path of paths) {
     if (existsSync(path) && statSync(path).isDirectory()) {
       const names = (await readdir(path)).filter((n) => IMAGE_EXTENSIONS.has(extname(n).toLowerCase())).sort();
-      if (!names.length) throw new ExplainError('read_failed', `${path} holds no image files.`);
+      if (!names.length) throw new DermcamError('read_failed', `${path} holds no image files.`);
       files.push(...names.map((n) => join(path, n)));
     } else {
       files.push(path);
@@ -228,7 +229,7 @@ async function explain(argv) {
   try {
     await explainer.load(await readModel(values.model, values.layer));
   } catch (error) {
-    throw new ExplainError(error.code ?? 'model_load_failed', error.message);
+    throw error instanceof DermcamError ? error : new DermcamError('model_load_failed', String(error?.message ?? error));
   }
   const sources = values.tensor ? [values.tensor] : await imageFiles(values.image);
   const many = sources.length > 1;
@@ -325,7 +326,7 @@ async function photosIn(folder, labelIds) {
   try {
     entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   } catch (error) {
-    throw new ExplainError('read_failed', `Cannot read ${folder}: ${error.message}`);
+    throw new DermcamError('read_failed', `Cannot read ${folder}: ${error.message}`);
   }
   for (const entry of entries) {
     const path = join(folder, entry.name);
@@ -345,7 +346,7 @@ async function fitGate(argv) {
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
   if (!(acceptance > 0.5 && acceptance <= 1)) throw new UsageError(`--acceptance must be a fraction above 0.5 (got '${values.acceptance}')`);
-  if (!existsSync(join(values.model, 'model.json'))) throw new ExplainError('read_failed', `${values.model} has no model.json.`);
+  if (!existsSync(join(values.model, 'model.json'))) throw new DermcamError('read_failed', `${values.model} has no model.json.`);
   const [{ Explainer }, core, gateTools, calibration, ort] = await Promise.all([
     import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/gate.mjs'),
     import('../web/js/calibration.mjs'), loadWebOrt()]);
@@ -359,11 +360,11 @@ async function fitGate(argv) {
   try {
     await explainer.load({ ...model, config: working });
   } catch (error) {
-    throw new ExplainError(error.code ?? 'model_load_failed', error.message);
+    throw error instanceof DermcamError ? error : new DermcamError('model_load_failed', String(error?.message ?? error));
   }
   const labels = explainer.config.labels;
   const photos = await photosIn(values.images, labels.map((l) => l.id));
-  if (!photos.length) throw new ExplainError('read_failed', `${values.images} holds no photos.`);
+  if (!photos.length) throw new DermcamError('read_failed', `${values.images} holds no photos.`);
   const samples = [];
   const logits = [];
   const known = [];
@@ -428,7 +429,7 @@ async function main() {
       process.exitCode = 2;
       return;
     }
-    console.error(error instanceof ExplainError ? `dermcam: ${error.message}` : `dermcam: unexpected error: ${error?.stack ?? error}`);
+    console.error(error instanceof DermcamError ? `dermcam: ${error.message}` : `dermcam: unexpected error: ${error?.stack ?? error}`);
     process.exitCode = 1;
   }
 }

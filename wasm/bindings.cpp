@@ -1,7 +1,7 @@
 // The one Embind file: JS <-> dermcam core. Coarse calls only: bytes in, everything the caller needs out,
 // copied into JS-owned typed arrays before returning (no view of wasm memory escapes).
 //
-// Failures are returned, not thrown: a JS Error with `code` (error_code_name) and `message`. Throwing from
+// Failures are returned, not thrown: a JS Error with `code` (error_code_name), `params` and `message`. Throwing from
 // here would skip C++ destructors and leak; web/js/core.mjs turns a returned Error into a thrown one.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -33,6 +33,11 @@ using emscripten::val;
 val make_js_error(const Error& error) {
   val js_error = val::global("Error").new_(val(error.message));
   js_error.set("code", val(error_code_name(error.code)));
+  val params = val::object();
+  for (const ErrorParam& param : error.params) {
+    params.set(param.name, param.text.empty() ? val(param.number) : val(param.text));
+  }
+  js_error.set("params", params);
   return js_error;
 }
 

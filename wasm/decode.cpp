@@ -27,20 +27,25 @@ constexpr uint64_t kBudgetSlack = 32ull << 20;
 Error stb_error(ImageFormat format) {
   const char* reason = stbi_failure_reason();
   const std::string why = reason != nullptr ? reason : "unknown reason";
+  const std::vector<ErrorParam> named{{"format", std::string(image_format_name(format))}};
   if (DecodeBudget::exceeded()) {
-    return {ErrorCode::kCorruptImage, std::string("The ") + image_format_name(format) +
-                                          " file asks for far more memory than its size needs; it is damaged or hostile."};
+    return {ErrorCode::kCorruptImage,
+            std::string("The ") + image_format_name(format) +
+                " file asks for far more memory than its size needs; it is damaged or hostile.",
+            named};
   }
   if (why == "outofmem") {
     return {ErrorCode::kOutOfMemory, std::string("Not enough memory to decode this ") +
                                          image_format_name(format) + " image."};
   }
   if (why == "too large") {
-    return {ErrorCode::kImageTooLarge,
-            std::string("This ") + image_format_name(format) + " image is too large to decode."};
+    return {ErrorCode::kImageTooLarge, std::string("This ") + image_format_name(format) + " image is too large to decode.",
+            {{"pixels", 0.0}, {"limit", 0.0}}};
   }
-  return {ErrorCode::kCorruptImage, std::string("The ") + image_format_name(format) +
-                                        " file is damaged or incomplete and cannot be decoded (" + why + ")."};
+  return {ErrorCode::kCorruptImage,
+          std::string("The ") + image_format_name(format) + " file is damaged or incomplete and cannot be decoded (" +
+              why + ").",
+          named};
 }
 
 // One output channel value: (c * a + max * (max - a)) / max composites over white at the source depth,
@@ -129,7 +134,8 @@ Error too_large(uint64_t width, uint64_t height, uint64_t limit) {
   const uint64_t pixels = width * height;
   return Error{ErrorCode::kImageTooLarge,
                "The image is " + std::to_string(width) + " x " + std::to_string(height) + " pixels (" +
-                   std::to_string(pixels / 1000000) + " MP); the limit is " + std::to_string(limit / 1000000) + " MP."};
+                   std::to_string(pixels / 1000000) + " MP); the limit is " + std::to_string(limit / 1000000) + " MP.",
+               {{"pixels", static_cast<double>(pixels)}, {"limit", static_cast<double>(limit)}}};
 }
 
 }  // namespace
@@ -141,7 +147,7 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
   }
   if (data == nullptr || size == 0) return Error{ErrorCode::kEmptyInput, "The file is empty."};
   if (size > static_cast<size_t>(INT_MAX)) {
-    return Error{ErrorCode::kImageTooLarge, "The file is larger than 2 GB."};
+    return Error{ErrorCode::kImageTooLarge, "The file is larger than 2 GB.", {{"pixels", 0.0}, {"limit", 0.0}}};
   }
 
   DecodedImage out;
@@ -151,8 +157,9 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
                  "This file is not a JPEG, PNG or BMP image (its contents match no image format)."};
   }
   if (!is_decodable(out.format)) {
-    return Error{ErrorCode::kUnsupportedFormat, std::string(image_format_name(out.format)) +
-                                                    " images are not supported; please use a JPEG, PNG or BMP."};
+    return Error{ErrorCode::kUnsupportedFormat,
+                 std::string(image_format_name(out.format)) + " images are not supported; please use a JPEG, PNG or BMP.",
+                 {{"format", std::string(image_format_name(out.format))}}};
   }
 
   uint64_t claimed_width = 0;
@@ -222,8 +229,7 @@ Result<RgbImage> rgb_from_rgba(const uint8_t* rgba, size_t size, int width, int 
                                                   ", got " + std::to_string(size) + ")."};
   }
   if (static_cast<uint64_t>(width) * static_cast<uint64_t>(height) > options.max_pixels) {
-    return Error{ErrorCode::kImageTooLarge, "The image has " + std::to_string(static_cast<uint64_t>(width) * height) +
-                                                " pixels; the limit is " + std::to_string(options.max_pixels) + "."};
+    return too_large(static_cast<uint64_t>(width), static_cast<uint64_t>(height), options.max_pixels);
   }
   RgbImage image;
   image.width = width;

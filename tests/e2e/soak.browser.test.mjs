@@ -20,7 +20,7 @@ test('500 explanations in the worker keep its wasm heap within 5%', { timeout: 9
   await page.goto(env.baseUrl);
   const photo = [...readFileSync(join(FIXTURES, 'lesion.jpg'))];
   const heap = await page.evaluate(async (bytes) => {
-    const { WorkerClient } = await import('./js/client.mjs');
+    const { WorkerClient } = await import('./js/bridge.mjs');
     const client = new WorkerClient(new URL('./js/worker.mjs', location.href));
     await client.request('load', { folder: new URL('models/demo/', location.href).href });
     const data = new Uint8Array(bytes);
@@ -28,7 +28,7 @@ test('500 explanations in the worker keep its wasm heap within 5%', { timeout: 9
     let warm = 0;
     for (let i = 0; i < 500; i++) {
       const copy = data.slice().buffer;
-      await client.request('analyse', { bytes: copy, render: { method: methods[i % 4], outline: i % 3 === 0 } }, [copy]);
+      await client.request('analyse', { bytes: copy, render: { method: methods[i % 4], outline: i % 3 === 0 } }, { transfer: [copy] });
       if (i === 24) warm = (await client.request('diagnostics')).wasmHeapBytes;
     }
     return { warm, end: (await client.request('diagnostics')).wasmHeapBytes };

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CoreError, coreMemoryBytes, prepareImage } from '../../web/js/core.mjs';
+import { coreMemoryBytes, prepareImage } from '../../web/js/core.mjs';
+import { DermcamError } from '../../web/js/errors.mjs';
 import { ROOT, fixture } from './helpers.mjs';
 
 const BAD = join(ROOT, 'tests/fixtures/bad');
@@ -22,7 +23,7 @@ test('every bad file gets its documented outcome through wasm', async () => {
       assert.ok(result.tensor.data.every(Number.isFinite), name);
       outcome = 'decode';
     } catch (error) {
-      assert.ok(error instanceof CoreError, `${name}: ${error}`);
+      assert.ok(error instanceof DermcamError, `${name}: ${error}`);
       assert.ok(error.message.length > 10, name);
       outcome = error.code;
     }

@@ -1,5 +1,6 @@
 // The CAM engine through the WebAssembly module: registry, golden maps, bit-identity with native,
 // overlays, PNG, and refusal of bad input.
+import { DermcamError } from '../../web/js/errors.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  CoreError, camMethods, colormaps, computeCam, decodeImage, encodePng, heatLayers, prepareImage, renderOverlay,
+  camMethods, colormaps, computeCam, decodeImage, encodePng, heatLayers, prepareImage, renderOverlay,
 } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
 import { NATIVE_BUILD, ROOT, fixture } from './helpers.mjs';
@@ -145,7 +146,7 @@ test('an overlay lands on the photo and downloads as PNG', async () => {
 
 test('bad CAM input is refused with a clear message', async () => {
   const refuses = async (options, pattern) => {
-    await assert.rejects(computeCam(options), (e) => e instanceof CoreError && e.code === 'invalid_argument' &&
+    await assert.rejects(computeCam(options), (e) => e instanceof DermcamError && e.code === 'invalid_argument' &&
       pattern.test(e.message));
   };
   await refuses(singleRun({ method: 'gradcam+' }), /'method' must be one of gradcam, hirescam/);

@@ -6,14 +6,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CoreError, coreMemoryBytes, decodeImage, loadCore, prepareImage } from '../../web/js/core.mjs';
+import { coreMemoryBytes, decodeImage, loadCore, prepareImage } from '../../web/js/core.mjs';
+import { DermcamError } from '../../web/js/errors.mjs';
 import { FIXTURES, NATIVE_BUILD, fixture, withExifOrientation } from './helpers.mjs';
 
 const sample8 = (x, y, c) => (x * 37 + y * 101 + c * 59 + 7) % 256;
 
 async function rejectsWith(promise, code, pattern) {
   await assert.rejects(promise, (error) => {
-    assert.ok(error instanceof CoreError, `expected CoreError, got ${error}`);
+    assert.ok(error instanceof DermcamError, `expected DermcamError, got ${error}`);
     assert.equal(error.code, code);
     assert.match(error.message, pattern);
     return true;
@@ -182,10 +183,14 @@ test('a region: the display copy shows it, the tensor comes from it, and a bad o
     assert.deepEqual(Array.from(region.display.rgba.subarray((y * 150 + x) * 4, (y * 150 + x) * 4 + 3)),
       Array.from(decoded.rgb.subarray(at, at + 3)), `${x},${y}`);
   }
-  for (const bad of [[0, 0, 0, 10], [-1, 0, 5, 5], [0, 0, 1e4, 10], [1.5, 0, 5, 5], 'all', [1, 2, 3]]) {
+  for (const bad of [[0, 0, 0, 10], [-1, 0, 5, 5], [1.5, 0, 5, 5], 'all', [1, 2, 3]]) {
     await assert.rejects(prepareImage(fixture('photo.jpg'), { region: bad }),
-      (e) => e instanceof CoreError && e.code === 'invalid_argument', JSON.stringify(bad));
+      (e) => e instanceof DermcamError && e.code === 'invalid_argument', JSON.stringify(bad));
   }
+  // Well formed but beyond the photo: its own code, with the photo's size for the sentence a person reads.
+  await assert.rejects(prepareImage(fixture('photo.jpg'), { region: [0, 0, 1e4, 10] }),
+    (e) => e instanceof DermcamError && e.code === 'region_outside_photo' &&
+      e.params.photoWidth === whole.photo.width && e.params.photoHeight === whole.photo.height);
 });
 
 test('pixels a browser decoded go through the same preprocessing as decoded bytes', async () => {

@@ -4,7 +4,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { CLASSES_INPUT, explainMetadata, listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
-import { ExplainError, decodeModel } from '../../web/js/onnx/model.mjs';
+import { decodeModel } from '../../web/js/onnx/model.mjs';
+import { DermcamError } from '../../web/js/errors.mjs';
 import {
   explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
 } from './explain-helpers.mjs';
@@ -171,7 +172,7 @@ describe('explain graph refusals', () => {
     const bytes = new Uint8Array(readFileSync(new URL('../fixtures/explain/unsupported_elu/model.onnx', import.meta.url)));
     const manifest = JSON.parse(readFileSync(new URL('../fixtures/explain/unsupported_elu/manifest.json', import.meta.url)));
     await assert.rejects(prepareExplainModel(ort, bytes, { layers: [manifest.layer] }), (error) => {
-      assert.ok(error instanceof ExplainError);
+      assert.ok(error instanceof DermcamError);
       assert.equal(error.code, 'unsupported_op');
       assert.match(error.message, /Cannot explain through Elu \(node '[^']+'\)/);
       assert.match(error.message, /A later layer that works: --layer '[^']*Relu[^']*'/);

@@ -13,7 +13,8 @@ import { calibrationError, fitTemperature, softmax } from '../../web/js/calibrat
 import { GATE_SCHEMA, encodeFloats, fitOutOfDistribution, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
   from '../../web/js/gate.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
-import { Explainer, PipelineError } from '../../web/js/pipeline.mjs';
+import { Explainer } from '../../web/js/pipeline.mjs';
+import { DermcamError } from '../../web/js/errors.mjs';
 import { loadFixture, ortWeb } from './explain-helpers.mjs';
 import { ROOT, fixture } from './helpers.mjs';
 import { LABELS, testConfig } from './test-config.mjs';
@@ -157,7 +158,7 @@ test('the demo model: a face, a blurry photo and a tiny one are refused with the
     assert.equal(result.gate.accepted, false, name);
     assert.ok(result.gate.reasons.some((r) => r.code === code), `${name}: ${JSON.stringify(result.gate.reasons)}`);
     for (const key of ['predictions', 'overlay', 'map', 'explainedClass', 'lowConfidence']) assert.equal(result[key], undefined, `${name} ${key}`);
-    await assert.rejects(demo.render({ method: 'gradcam' }), (e) => e instanceof PipelineError && e.code === 'photo_refused');
+    await assert.rejects(demo.render({ method: 'gradcam' }), (e) => e instanceof DermcamError && e.code === 'photo_refused');
     await assert.rejects(demo.overlayPng(), /Analyse a photo first/);
     const forced = await demo.analyseAnyway({ method: 'gradcam' });
     assert.equal(forced.forced, true);

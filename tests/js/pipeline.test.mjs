@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 
 import * as core from '../../web/js/core.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
-import { Explainer, PipelineError } from '../../web/js/pipeline.mjs';
+import { Explainer } from '../../web/js/pipeline.mjs';
+import { DermcamError } from '../../web/js/errors.mjs';
 import { loadFixture, ortWeb } from './explain-helpers.mjs';
 import { fixture } from './helpers.mjs';
 import { LABELS, testConfig } from './test-config.mjs';
@@ -96,7 +97,7 @@ test('an exact input tensor skips decoding and gives the same result as the phot
   assert.deepEqual(fromTensor.predictions, fromPhoto.predictions);
   assert.deepEqual(fromTensor.map.data, fromPhoto.map.data);
   await assert.rejects(explainer.analyse({ tensor: { data: new Float32Array(10), shape: [1, 10] } }),
-    (e) => e instanceof PipelineError && e.code === 'shape_mismatch' && /\[1, 3, 64, 64\]/.test(e.message));
+    (e) => e instanceof DermcamError && e.code === 'shape_mismatch' && /\[1, 3, 64, 64\]/.test(e.message));
 });
 
 test('bad photos are refused and the pipeline keeps working', async () => {
@@ -143,4 +144,41 @@ test('model.json validation names the field at fault', () => {
   assert.equal(advised.labels[1].advice, undefined);
   assert.throws(() => validateModelConfig([]), /must be a JSON object/);
   assert.equal(validateModelConfig(testConfig()).input.filter, 'triangle');
+});
+
+test('a cancelled analysis or render leaves the previous photo and map in place', async () => {
+  const shown = await explainer.analyse({ bytes: fixture('photo.jpg') }, { method: 'gradcam' });
+  const png = await explainer.overlayPng({ opacity: 0.6 });
+  // A second photo, cancelled after its decode, after its model run, and during its first explanation.
+  const other = fixture('portrait.jpg');
+  for (const stopAfter of ['preparePhoto', 'run', 'computeCam']) {
+    const controller = new AbortController();
+    const original = explainer[stopAfter] ?? explainer.core[stopAfter];
+    const target = explainer[stopAfter] ? explainer : null;
+    const stop = async (...args) => {
+      const value = await original.apply(target ?? explainer.core, args);
+      controller.abort();
+      return value;
+    };
+    if (target) target[stopAfter] = stop;
+    else explainer.core = { ...core, computeCam: stop };
+    try {
+      await assert.rejects(explainer.analyse({ bytes: other }, {}, { signal: controller.signal }),
+        (e) => controller.signal.aborted && e?.name === 'AbortError', stopAfter);
+    } finally {
+      if (target) delete target[stopAfter];
+      else explainer.core = core;
+    }
+    assert.deepEqual(await explainer.overlayPng({ opacity: 0.6 }), png, `the photo shown stays current (${stopAfter})`);
+  }
+  // A render cancelled after its CAM: the map stays the previous one, the PNG export draws what is shown.
+  const controller = new AbortController();
+  explainer.core = { ...core, computeCam: async (options) => { const cam = await core.computeCam(options); controller.abort(); return cam; } };
+  try {
+    await assert.rejects(explainer.render({ method: 'eigencam' }, { signal: controller.signal }), (e) => e?.name === 'AbortError');
+  } finally {
+    explainer.core = core;
+  }
+  assert.deepEqual(await explainer.overlayPng({ opacity: 0.6 }), png);
+  assert.equal(shown.method, 'gradcam');
 });

@@ -293,6 +293,11 @@ TEST(DecodeErrorTest, HeaderClaimingHugeDimensionsIsRefusedBeforeAllocating) {
   const Error e = decode_error(png);
   EXPECT_EQ(e.code, ErrorCode::kImageTooLarge) << e.message;
   EXPECT_NE(e.message.find("100000 x 100000"), std::string::npos) << e.message;
+  ASSERT_EQ(e.params.size(), 2u);  // the page's sentence names the photo's size and the limit from these
+  EXPECT_EQ(e.params[0].name, "pixels");
+  EXPECT_EQ(e.params[0].number, 1e10);
+  EXPECT_EQ(e.params[1].name, "limit");
+  EXPECT_EQ(e.params[1].number, static_cast<double>(DecodeOptions{}.max_pixels));
 }
 
 TEST(DecodeErrorTest, ZeroWidthIsCorrupt) {

@@ -260,8 +260,12 @@ TEST(PreprocessTest, RegionOutsideThePhotoIsRefused) {
     o.region = bad;
     auto t = make_model_tensor(img, o);
     ASSERT_FALSE(t.ok());
-    EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(t.error().code, ErrorCode::kRegionOutsidePhoto);
     EXPECT_NE(t.error().message.find("100 x 80 photo"), std::string::npos) << t.error().message;
+    ASSERT_EQ(t.error().params.size(), 2u);
+    EXPECT_EQ(t.error().params[0].name, "photoWidth");
+    EXPECT_EQ(t.error().params[0].number, 100);
+    EXPECT_EQ(t.error().params[1].number, 80);
     EXPECT_FALSE(make_display_image(img, 1024, bad).ok());
   }
   o.region = {0, 0, 100, 80};

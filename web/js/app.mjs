@@ -1,7 +1,8 @@
 // The page: UI only. Everything heavy happens in the worker (web/js/worker.mjs); every sentence comes from
 // web/js/i18n.mjs. The flow: choose or take a photo -> frame the spot (web/js/framing.mjs) -> the result card
 // (or the photo gate's refusal) -> optionally kept on this device (web/js/history.mjs) or printed for a doctor.
-import { WorkerClient } from './client.mjs';
+import { WorkerClient } from './bridge.mjs';
+import { PHOTO_CODES, personSentence } from './errors.mjs';
 import { FramingSquare } from './framing.mjs';
 import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from './history.mjs';
 import { STRINGS, pickLanguage } from './i18n.mjs';
@@ -60,21 +61,16 @@ function setStatus(key, values) {
   $('status').textContent = key ? t(key, values) : '';
 }
 
-// Errors: a sentence from the catalogue for the person, the engine's own text (for a developer) folded under it.
-const ERROR_KEYS = {
-  unrecognized_format: 'errorNotImage', unsupported_format: 'errorUnsupported', corrupt_image: 'errorCorrupt',
-  image_too_large: 'errorTooLarge', empty_input: 'errorEmpty', download_failed: 'errorDownload',
-  bad_model_config: 'errorModelConfig', region_outside_photo: 'errorRegion',
-};
-
+// Errors: a sentence from the catalogue for the person (web/js/errors.mjs picks it from the error's code and
+// params), the engine's own text (for a developer) folded under it.
 function showError(error, { reveal = false } = {}) {
   state.error = error;
   const box = $('error');
-  const key = ERROR_KEYS[error.code] ?? error.prefixKey ?? 'errorGeneric';
+  const { key, values } = personSentence(error, error.prefixKey);
   const lead = document.createElement('p');
-  lead.textContent = `${t(key)} ${error.prefixKey === 'errorModel' ? '' : t('tryAgain')}`.trim();
+  lead.textContent = `${t(key, values)} ${error.prefixKey === 'errorModel' ? '' : t('tryAgain')}`.trim();
   box.replaceChildren(lead);
-  if (!['unrecognized_format', 'unsupported_format', 'corrupt_image', 'image_too_large', 'empty_input'].includes(error.code)) {
+  if (!PHOTO_CODES.has(error.code)) {
     const details = document.createElement('details');
     details.open = error.prefixKey === 'errorModel';  // whoever loads their own model needs to know why it failed
     const summary = document.createElement('summary');
@@ -97,7 +93,9 @@ function clearError() {
 }
 
 function fail(error, prefixKey) {
-  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error), prefixKey }, { reveal: true });
+  if (error?.code === 'cancelled') return;  // a newer request took its place; it says what happened
+  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error), params: error?.params ?? {},
+    prefixKey }, { reveal: true });
 }
 
 // ---- the model -------------------------------------------------------------------------------------------
@@ -213,7 +211,8 @@ function hideAnswers() {
 }
 
 async function choose(file) {
-  if (!file || state.busy) return;
+  if (!file) return;
+  cancelWork();  // a new photo replaces whatever was being analysed
   clearError();
   hideAnswers();
   ensureModel().catch(() => {});
@@ -258,17 +257,35 @@ function firstRenderOptions() {
   return options;
 }
 
+// The running analysis (or analysis anyway) and render, so that a newer request can cancel them.
+let analysis = null;
+let renderRequest = null;
+let wantedRender = null;  // the render to send once the one in flight has ended
+let rendering = false;
+
+function cancelWork() {
+  analysis?.abort();
+  renderRequest?.abort();
+  wantedRender = null;
+}
+
 let analysisCount = 0;
 async function analyse(file, region) {
-  if (!file || state.busy) return;
+  if (!file) return;
+  cancelWork();  // the latest photo wins; the worker drops the older one at its next stage
+  const controller = new AbortController();
+  analysis = controller;
   clearError();
   hideAnswers();
   state.busy = true;
   try {
     await ensureModel();
+    controller.signal.throwIfAborted();
     setStatus('analysing');
     const bytes = await file.arrayBuffer();
-    const result = await client.request('analyse', { bytes, region, render: firstRenderOptions() }, [bytes]);
+    controller.signal.throwIfAborted();
+    const result = await client.request('analyse', { bytes, region, render: firstRenderOptions() },
+      { transfer: [bytes], signal: controller.signal });
     state.region = region ?? null;
     $('framing').hidden = true;
     if (result.refused) {
@@ -284,26 +301,32 @@ async function analyse(file, region) {
       await showResult(result);
     }
   } catch (error) {
-    // The core refuses a framing square outside the decoded photo as a bad argument: say so in the patient's words.
-    const outside = region && error?.code === 'invalid_argument';
-    if (state.model) fail(outside ? { code: 'region_outside_photo', message: error.message } : error);  // a failed model has said so
+    if (state.model && !controller.signal.aborted) fail(error);  // a failed model has said so; a cancelled one is replaced
   } finally {
-    state.busy = false;
+    if (analysis === controller) {
+      analysis = null;
+      state.busy = false;
+    }
     document.body.dataset.analyses = String(++analysisCount);  // lets tests see that an analysis ended
   }
 }
 
 async function analyseAnyway() {
   if (!state.refused || state.busy) return;
+  const controller = new AbortController();
+  analysis = controller;
   state.busy = true;
   try {
-    const result = await client.request('analyseAnyway', { render: firstRenderOptions() });
+    const result = await client.request('analyseAnyway', { render: firstRenderOptions() }, { signal: controller.signal });
     hideRefusal();
     await showResult(result);
   } catch (error) {
     fail(error);
   } finally {
-    state.busy = false;
+    if (analysis === controller) {
+      analysis = null;
+      state.busy = false;
+    }
   }
 }
 
@@ -479,13 +502,12 @@ function showExplanation(result) {
   showCamStatus(result);
 }
 
-// A new map from the worker (method, class, smoothing). Requests coalesce: while one runs, only the latest
-// wanted one waits; the ones in between are never sent.
-let wantedRender = null;
-let rendering = false;
+// A new map from the worker (method, class, smoothing). The latest wins: a newer choice cancels the render
+// in flight (the worker stops it at its next stage) and the ones in between are never sent.
 function rerender() {
   if (!state.result) return;
   wantedRender = renderOptions();
+  renderRequest?.abort();
   if (!rendering) pumpRenders();
 }
 
@@ -494,13 +516,17 @@ async function pumpRenders() {
   while (wantedRender) {
     const options = wantedRender;
     wantedRender = null;
+    const controller = new AbortController();
+    renderRequest = controller;
     try {
-      const result = await client.request('render', { render: options });
+      const result = await client.request('render', { render: options }, { signal: controller.signal });
       state.result = { ...state.result, ...result };
       showExplanation(result);
       refreshDiagnostics();
     } catch (error) {
       fail(error);
+    } finally {
+      if (renderRequest === controller) renderRequest = null;
     }
   }
   rendering = false;

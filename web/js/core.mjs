@@ -2,20 +2,13 @@
 //
 // The module is created lazily, once: every call awaits the same promise. Calls are coarse (bytes in,
 // typed arrays out, all copied out of wasm memory). A failure the core reports comes back as a thrown
-// CoreError with a stable `code` (see wasm/error.h). Anything else thrown from inside the module (it should
+// DermcamError with a stable `code` (see wasm/error.h). Anything else thrown from inside the module (it should
 // not happen; out-of-memory is the one known way) drops the instance so the next call starts a fresh one.
 import createDermcamCore from '../prebuilt/dermcam-core.mjs';
+import { DermcamError } from './errors.mjs';
 
 const WASM_URL = new URL('../prebuilt/dermcam-core.wasm', import.meta.url);
 const IS_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
-
-export class CoreError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = 'CoreError';
-    this.code = code;
-  }
-}
 
 let instancePromise = null;
 
@@ -32,7 +25,7 @@ async function instantiate() {
 export function loadCore() {
   instancePromise ??= instantiate().catch((error) => {
     instancePromise = null;
-    throw new CoreError('load_failed', `The image engine could not be loaded: ${error?.message ?? error}`);
+    throw new DermcamError('load_failed', `The image engine could not be loaded: ${error?.message ?? error}`);
   });
   return instancePromise;
 }
@@ -44,9 +37,9 @@ async function call(name, ...args) {
     result = core[name](...args);
   } catch (error) {
     instancePromise = null;
-    throw new CoreError('internal', `The image engine failed and was restarted: ${error?.message ?? error}`);
+    throw new DermcamError('internal', `The image engine failed and was restarted: ${error?.message ?? error}`);
   }
-  if (result instanceof Error) throw new CoreError(result.code, result.message);
+  if (result instanceof Error) throw new DermcamError(result.code, result.message, result.params);
   return result;
 }
 

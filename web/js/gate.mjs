@@ -22,12 +22,12 @@
 //     threshold:  the largest accepted distance
 // Every error names the field at fault; a covariance that is not positive definite is refused.
 
-import { ModelConfigError } from './model-config.mjs';
+import { DermcamError } from './errors.mjs';
 
 export const GATE_SCHEMA = 'dermcam-gate/1';
 
 const fail = (message) => {
-  throw new ModelConfigError(message);
+  throw new DermcamError('bad_model_config', `model.json: ${message}`);
 };
 
 const QUALITY_KEYS = {

@@ -1,21 +1,14 @@
 // model.json: what dermcam needs to know about a model besides its ONNX graph. Schema "dermcam-model/1",
 // documented in models/README.md. validateModelConfig returns a normalised copy (defaults filled in) or
-// throws ModelConfigError naming the field at fault, e.g. "labels[2].vi must be a non-empty string".
+// throws a DermcamError 'bad_model_config' naming the field at fault, e.g. "labels[2].vi must be a non-empty string".
 // The photo gate's part ("gate") is checked by web/js/gate.mjs.
+import { DermcamError } from './errors.mjs';
 import { validateGate } from './gate.mjs';
 
 export const MODEL_SCHEMA = 'dermcam-model/1';
 
-export class ModelConfigError extends Error {
-  constructor(message) {
-    super(`model.json: ${message}`);
-    this.name = 'ModelConfigError';
-    this.code = 'bad_model_config';
-  }
-}
-
 const fail = (message) => {
-  throw new ModelConfigError(message);
+  throw new DermcamError('bad_model_config', `model.json: ${message}`);
 };
 
 function text(value, path) {

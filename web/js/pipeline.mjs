@@ -6,18 +6,11 @@
 // colormap, opacity or outline without running the model again; `modelRuns` counts the runs that happen.
 // Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
 import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
-import { ExplainError, decodeModel } from './onnx/model.mjs';
+import { DermcamError } from './errors.mjs';
+import { decodeModel } from './onnx/model.mjs';
 import { softmax } from './calibration.mjs';
 import { judgePhoto, pooledFeatures } from './gate.mjs';
 import { preprocessOptions, validateModelConfig } from './model-config.mjs';
-
-export class PipelineError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = 'PipelineError';
-    this.code = code;
-  }
-}
 
 const AUG_BRIGHTNESS = [0.9, 1.0, 1.1];  // pytorch-grad-cam's aug_smooth: {flip, no flip} x brightness
 
@@ -85,43 +78,37 @@ export class Explainer {
     let config = rawConfig ? validateModelConfig(rawConfig) : null;
     const started = now();
     let bytes = onnxBytes;
-    let metadata;
-    try {
+    let metadata = explainMetadata(decodeModel(bytes));
+    if (!metadata) {
+      const input = config?.input;
+      const inputShape = !input ? undefined : input.layout === 'NCHW' ? [3, input.height, input.width]
+        : [input.height, input.width, 3];
+      const prepared = await prepareExplainModel(this.ort, bytes, {
+        layers: layers ?? config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
+      });
+      bytes = prepared.bytes;
       metadata = explainMetadata(decodeModel(bytes));
-      if (!metadata) {
-        const input = config?.input;
-        const inputShape = !input ? undefined : input.layout === 'NCHW' ? [3, input.height, input.width]
-          : [input.height, input.width, 3];
-        const prepared = await prepareExplainModel(this.ort, bytes, {
-          layers: layers ?? config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
-        });
-        bytes = prepared.bytes;
-        metadata = explainMetadata(decodeModel(bytes));
-      }
-    } catch (error) {
-      if (error instanceof ExplainError) throw new PipelineError(error.code, error.message);
-      throw error;
     }
     config ??= validateModelConfig(defaultConfig(metadata));
     const expected = config.input.layout === 'NCHW' ? [3, config.input.height, config.input.width]
       : [config.input.height, config.input.width, 3];
     if (metadata.input.shape.join() !== expected.join()) {
-      throw new PipelineError('shape_mismatch', `${configName} describes a ${config.input.layout} input of ` +
+      throw new DermcamError('shape_mismatch', `${configName} describes a ${config.input.layout} input of ` +
         `${expected.join(' x ')}, but the model takes ${metadata.input.shape.join(' x ')}.`);
     }
     if (metadata.score.classes !== config.labels.length) {
-      throw new PipelineError('label_mismatch', `${configName} lists ${config.labels.length} labels, but the model ` +
+      throw new DermcamError('label_mismatch', `${configName} lists ${config.labels.length} labels, but the model ` +
         `scores ${metadata.score.classes} classes.`);
     }
     const oodLayer = config.gate.outOfDistribution?.layer;
     const featureLayer = oodLayer === undefined ? -1 : metadata.layers.findIndex((l) => l.name === oodLayer);
     if (oodLayer !== undefined && featureLayer < 0) {
-      throw new PipelineError('bad_model_config', `${configName}: gate.outOfDistribution.layer '${oodLayer}' is not a ` +
+      throw new DermcamError('bad_model_config', `${configName}: gate.outOfDistribution.layer '${oodLayer}' is not a ` +
         `target layer of this model (${metadata.layers.map((l) => `'${l.name}'`).join(', ')}).`);
     }
     if (featureLayer >= 0 && metadata.layers[featureLayer].shape[metadata.layers[featureLayer].layout === 'NCHW' ? 0 : 2] !==
         config.gate.outOfDistribution.dims) {
-      throw new PipelineError('bad_model_config', `${configName}: gate.outOfDistribution.dims does not match the ` +
+      throw new DermcamError('bad_model_config', `${configName}: gate.outOfDistribution.dims does not match the ` +
         `channels of layer '${oodLayer}'.`);
     }
     const prepareMs = now() - started;
@@ -131,7 +118,7 @@ export class Explainer {
     try {
       this.session = await this.ort.InferenceSession.create(bytes, this.sessionOptions);
     } catch (error) {
-      throw new PipelineError('model_load_failed', `The model could not be loaded: ${error?.message ?? error}`);
+      throw new DermcamError('model_load_failed', `The model could not be loaded: ${error?.message ?? error}`);
     }
     this.config = config;
     this.metadata = metadata;
@@ -159,7 +146,7 @@ export class Explainer {
     try {
       results = await this.session.run(feeds);
     } catch (error) {
-      throw new PipelineError('inference_failed', `The model failed on this input: ${error?.message ?? error}`);
+      throw new DermcamError('inference_failed', `The model failed on this input: ${error?.message ?? error}`);
     }
     const take = (name) => ({ data: results[name].data, dims: results[name].dims.map(Number) });
     return {
@@ -199,9 +186,10 @@ export class Explainer {
    * @returns {gate, refused, ...} when the gate refuses the photo and `force` is not set: no predictions and no
    *   explanation, only the photo and why it was refused (analyseAnyway() then gives them, for researchers);
    *   otherwise the predictions and the first explanation (see render()), with the gate's verdict.
+   *   `signal` (an AbortSignal) stops it between stages; a stopped analysis leaves the previous photo current.
    */
-  async analyse(source, renderOptions = {}, { force = false } = {}) {
-    if (!this.session) throw new PipelineError('no_model', 'No model is loaded.');
+  async analyse(source, renderOptions = {}, { force = false, signal } = {}) {
+    if (!this.session) throw new DermcamError('no_model', 'No model is loaded.');
     const timings = {};
     let tensor;
     let view;
@@ -217,17 +205,19 @@ export class Explainer {
     } else if (source.tensor) {
       const expected = [1, ...this.metadata.input.shape];
       if (!(source.tensor.data instanceof Float32Array) || source.tensor.shape.join() !== expected.join()) {
-        throw new PipelineError('shape_mismatch', `The input tensor must be float32 with shape [${expected.join(', ')}]` +
+        throw new DermcamError('shape_mismatch', `The input tensor must be float32 with shape [${expected.join(', ')}]` +
           ` (got ${source.tensor.data?.constructor?.name ?? typeof source.tensor.data} [${source.tensor.shape?.join(', ')}]).`);
       }
       tensor = { data: source.tensor.data, shape: expected, layout: this.config.input.layout };
       view = this.tensorView(tensor);
     } else {
-      throw new PipelineError('bad_source', 'Nothing to analyse: give image bytes or a tensor.');
+      throw new DermcamError('bad_source', 'Nothing to analyse: give image bytes or a tensor.');
     }
+    signal?.throwIfAborted();
     const started = now();
     const run = await this.run(tensor.data, 1);
     timings.inference = now() - started;
+    signal?.throwIfAborted();
     const gateStarted = now();
     const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features: this.features(run) });
     if (view.quality) gate.quality = view.quality;
@@ -235,13 +225,16 @@ export class Explainer {
     const probabilities = this.probabilities(run);
     const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
       .sort((a, b) => b.probability - a.probability);
-    this.current = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings, gate };
+    const state = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings, gate };
     if (!gate.accepted && !force) {
+      this.current = state;
       // Nothing that names a condition leaves this function for a photo the gate refused.
       return { refused: true, gate, display: view.display, photo: view.photo, shown: view.shown, timings: { ...timings },
         ranModel: true };
     }
-    return { ...(await this.fullResult(renderOptions)), ranModel: true };
+    const result = await this.fullResult(state, renderOptions, signal);
+    this.current = state;
+    return { ...result, ranModel: true };
   }
 
   /** The core's prepareImage, with the browser's decoder for the formats stb_image does not read. */
@@ -267,7 +260,7 @@ export class Explainer {
    * the model's raw scores and the quality measures, without an explanation.
    */
   async inspect(bytes) {
-    if (!this.session) throw new PipelineError('no_model', 'No model is loaded.');
+    if (!this.session) throw new DermcamError('no_model', 'No model is loaded.');
     const prepared = await this.preparePhoto(bytes);
     const run = await this.run(prepared.tensor.data, 1);
     return { features: this.features(run), scores: Array.from(run.scores.data.subarray(0, this.metadata.score.classes)),
@@ -275,15 +268,15 @@ export class Explainer {
   }
 
   /** The predictions and explanation of a photo the gate refused, for those who ask for them knowingly. */
-  async analyseAnyway(renderOptions = {}) {
-    if (!this.current) throw new PipelineError('no_photo', 'Analyse a photo first.');
-    return this.fullResult(renderOptions);
+  async analyseAnyway(renderOptions = {}, { signal } = {}) {
+    if (!this.current) throw new DermcamError('no_photo', 'Analyse a photo first.');
+    return this.fullResult(this.current, renderOptions, signal);
   }
 
-  async fullResult(renderOptions) {
-    const { predictions, gate } = this.current;
-    this.current.revealed = true;
-    const explanation = await this.render(renderOptions);
+  async fullResult(state, renderOptions, signal) {
+    const { predictions, gate } = state;
+    const explanation = await this.explain(state, renderOptions, signal);
+    state.revealed = true;
     return { refused: false, gate, forced: !gate.accepted, predictions,
       lowConfidence: gate.accepted && predictions[0].probability < this.config.lowConfidence, ...explanation };
   }
@@ -305,10 +298,10 @@ export class Explainer {
   }
 
   /** Model outputs that explain `classIndex` (and the slot in them), running the model only if needed. */
-  async outputsFor(classIndex, augSmooth) {
-    const { run, tensor } = this.current;
+  async outputsFor(state, classIndex, augSmooth) {
+    const { run, tensor } = state;
     if (augSmooth) {
-      if (!this.current.augByClass.has(classIndex)) {
+      if (!state.augByClass.has(classIndex)) {
         const size = tensor.data.length;
         const batch = new Float32Array(size * 6);
         const flipped = flipTensor(tensor.data, tensor.shape, this.config.input.layout);
@@ -323,17 +316,17 @@ export class Explainer {
           }
         }
         const started = now();
-        this.current.augByClass.set(classIndex, { run: await this.run(batch, 6, [classIndex]), flags });
-        this.current.timings.augInference = now() - started;
+        state.augByClass.set(classIndex, { run: await this.run(batch, 6, [classIndex]), flags });
+        state.timings.augInference = now() - started;
       }
-      return { ...this.current.augByClass.get(classIndex), slot: 0, ranModel: true };
+      return { ...state.augByClass.get(classIndex), slot: 0, ranModel: true };
     }
     const slot = run.classes.indexOf(classIndex);
     if (slot >= 0) return { run, flags: [false], slot, ranModel: false };
-    if (!this.current.runsByClass.has(classIndex)) {
-      this.current.runsByClass.set(classIndex, await this.run(tensor.data, 1, [classIndex]));
+    if (!state.runsByClass.has(classIndex)) {
+      state.runsByClass.set(classIndex, await this.run(tensor.data, 1, [classIndex]));
     }
-    return { run: this.current.runsByClass.get(classIndex), flags: [false], slot: 0, ranModel: true };
+    return { run: state.runsByClass.get(classIndex), flags: [false], slot: 0, ranModel: true };
   }
 
   /**
@@ -343,19 +336,26 @@ export class Explainer {
    * @returns {{explainedClass, method, status, message, map: {data, width, height}, overlay | layers, display,
    *   timings, ranModel}}
    */
-  async render(options = {}) {
-    if (!this.current) throw new PipelineError('no_photo', 'Analyse a photo first.');
-    if (!this.current.revealed) throw new PipelineError('photo_refused', 'The photo gate refused this photo; ' +
+  async render(options = {}, { signal } = {}) {
+    if (!this.current) throw new DermcamError('no_photo', 'Analyse a photo first.');
+    if (!this.current.revealed) throw new DermcamError('photo_refused', 'The photo gate refused this photo; ' +
       'analyseAnyway() shows its result knowingly.');
+    return this.explain(this.current, options, signal);
+  }
+
+  // render() for `state` (the current photo, or one analyse() has not made current yet). The map becomes the
+  // state's (what overlayPng() draws) only if `signal` was not aborted meanwhile.
+  async explain(state, options, signal) {
     const method = options.method ?? 'gradcam';
-    const classIndex = options.classIndex ?? this.current.predictions[0].index;
+    const classIndex = options.classIndex ?? state.predictions[0].index;
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.config.labels.length) {
-      throw new PipelineError('bad_class', `Class ${classIndex} does not exist; the model has ${this.config.labels.length}.`);
+      throw new DermcamError('bad_class', `Class ${classIndex} does not exist; the model has ${this.config.labels.length}.`);
     }
     const { width, height } = this.config.input;
-    const timings = this.current.timings;
+    const timings = state.timings;
     const runsBefore = this.modelRuns;
-    const { run, flags, slot } = await this.outputsFor(classIndex, Boolean(options.augSmooth));
+    const { run, flags, slot } = await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
+    signal?.throwIfAborted();
     const k = run.layers[0].gradients.dims[1];
     const camStarted = now();
     const runs = flags.map((flipped, b) => ({
@@ -375,11 +375,9 @@ export class Explainer {
       outputWidth: width, outputHeight: height, runs });
     timings.cam = now() - camStarted;
     const overlayStarted = now();
-    const { view } = this.current;
+    const { view } = state;
     const placement = { map: cam.map, mapWidth: width, mapHeight: height, tensorContent: view.content,
       tensorToDisplay: view.mapping, threshold: options.threshold ?? 0.5 };
-    this.current.map = cam;
-    this.current.placement = placement;
     // The page composites the overlay itself from its layers (opacity and colours then cost no round trip);
     // the CLI and the PNG export get the core's blend.
     let drawn;
@@ -387,9 +385,12 @@ export class Explainer {
       drawn = { layers: await this.core.heatLayers({ ...placement, displayWidth: view.display.width,
         displayHeight: view.display.height }) };
     } else {
-      drawn = { overlay: await this.overlay(options) };
+      drawn = { overlay: await this.blend(placement, view.display, options) };
     }
     timings.overlay = now() - overlayStarted;
+    signal?.throwIfAborted();
+    state.map = cam;
+    state.placement = placement;
     return {
       explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
       method,
@@ -406,11 +407,14 @@ export class Explainer {
     };
   }
 
+  blend(placement, display, { colormap = 'jet', opacity = 0.5, outline = false, box = false } = {}) {
+    return this.core.renderOverlay({ ...placement, display, colormap, opacity, outline: Boolean(outline), box: Boolean(box) });
+  }
+
   /** The core's blend of the current map over the photo: {width, height, rgba, box}. */
-  overlay({ colormap = 'jet', opacity = 0.5, outline = false, box = false } = {}) {
-    if (!this.current?.placement) throw new PipelineError('no_photo', 'Analyse a photo first.');
-    return this.core.renderOverlay({ ...this.current.placement, display: this.current.view.display, colormap, opacity,
-      outline: Boolean(outline), box: Boolean(box) });
+  overlay(looks) {
+    if (!this.current?.placement) throw new DermcamError('no_photo', 'Analyse a photo first.');
+    return this.blend(this.current.placement, this.current.view.display, looks);
   }
 
   /** PNG file bytes of the current explanation drawn with these looks (colormap, opacity, outline, box). */

@@ -1,8 +1,10 @@
-// The app's Web Worker: owns the wasm core and the ONNX Runtime session, so the page never blocks.
-// Requests {id, type, ...} get one reply {id, ok, result | error: {code, message}}; downloads (the model and
-// ONNX Runtime's wasm, together) also post {type: 'progress', loaded, total} in bytes. Loaded lazily by web/js/client.mjs on first use.
+// The app's Web Worker: owns the wasm core and the ONNX Runtime session, so the page never blocks. It answers
+// the requests of web/js/bridge.mjs (the protocol, declared there for both ends); downloads (the model and ONNX
+// Runtime's wasm, together) report progress in bytes. Started lazily by the page's WorkerClient on first use.
 import * as ort from '../generated/ort/ort.wasm.min.mjs';
+import { serve } from './bridge.mjs';
 import * as core from './core.mjs';
+import { DermcamError } from './errors.mjs';
 import { Explainer } from './pipeline.mjs';
 
 const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
@@ -16,9 +18,10 @@ const MAX_BROWSER_PIXELS = 50e6;  // as the core's decode limit (wasm/decode.h)
 async function decodeInBrowser(bytes) {
   const bitmap = await createImageBitmap(new Blob([bytes]));
   try {
-    if (bitmap.width * bitmap.height > MAX_BROWSER_PIXELS) {
-      throw Object.assign(new Error(`The image has ${bitmap.width * bitmap.height} pixels; the limit is ${MAX_BROWSER_PIXELS}.`),
-        { code: 'image_too_large' });
+    const pixels = bitmap.width * bitmap.height;
+    if (pixels > MAX_BROWSER_PIXELS) {
+      throw new DermcamError('image_too_large', `The image has ${pixels} pixels; the limit is ${MAX_BROWSER_PIXELS}.`,
+        { pixels, limit: MAX_BROWSER_PIXELS });
     }
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const context = canvas.getContext('2d');
@@ -49,14 +52,14 @@ function expectedBytes(list, url) {
 }
 
 // Every download of this load, together: the page shows "2.1 of 3.4 MB" over all of them.
-const progress = { loaded: 0, total: 0 };
+const downloaded = { loaded: 0, total: 0 };
 
 /**
  * The bytes at `url`, from the app's cache when they are there (a repeat visit downloads nothing), otherwise
  * from the network, reported as progress and then kept in the cache (the service worker does not fetch them
  * again: web/sw.js).
  */
-async function download(url, label, list) {
+async function download(url, label, list, progress) {
   const cache = list && typeof caches === 'object' ? await caches.open(`dermcam-${list.version}`).catch(() => null) : null;
   const cached = await cache?.match(url.href);
   if (cached) return new Uint8Array(await cached.arrayBuffer());
@@ -64,17 +67,18 @@ async function download(url, label, list) {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw Object.assign(new Error(`The ${label} could not be downloaded (${error.message}).`), { code: 'download_failed' });
+    throw new DermcamError('download_failed', `The ${label} could not be downloaded (${error.message}).`);
   }
   if (!response.ok) {
-    throw Object.assign(new Error(`The ${label} could not be downloaded (HTTP ${response.status}).`), { code: 'download_failed' });
+    throw new DermcamError('download_failed', `The ${label} could not be downloaded (HTTP ${response.status}).`,
+      { status: response.status });
   }
   // Sizes as decoded (a compressed response's Content-Length counts compressed bytes).
   const expected = expectedBytes(list, url) || (response.headers.get('Content-Encoding') ? 0 : Number(response.headers.get('Content-Length')) || 0);
-  progress.total += expected;
+  downloaded.total += expected;
   const chunks = [];
   let loaded = 0;
-  let counted = expected;  // bytes of this file already in progress.total
+  let counted = expected;  // bytes of this file already in downloaded.total
   if (response.body) {
     const reader = response.body.getReader();
     for (;;) {
@@ -82,12 +86,12 @@ async function download(url, label, list) {
       if (done) break;
       chunks.push(value);
       loaded += value.length;
-      progress.loaded += value.length;
+      downloaded.loaded += value.length;
       if (loaded > counted) {
-        progress.total += loaded - counted;
+        downloaded.total += loaded - counted;
         counted = loaded;
       }
-      self.postMessage({ type: 'progress', label, loaded: progress.loaded, total: progress.total });
+      progress({ label, loaded: downloaded.loaded, total: downloaded.total });
     }
   } else {
     chunks.push(new Uint8Array(await response.arrayBuffer()));
@@ -106,8 +110,8 @@ async function download(url, label, list) {
 
 // ONNX Runtime's 14 MB wasm, downloaded by us (once, with progress, into the cache) and handed to it.
 let runtime = null;
-function loadRuntime(list) {
-  runtime ??= download(ORT_WASM, 'runtime', list).then((bytes) => {
+function loadRuntime(list, progress) {
+  runtime ??= download(ORT_WASM, 'runtime', list, progress).then((bytes) => {
     ort.env.wasm.wasmBinary = bytes;
   }).catch((error) => {
     runtime = null;
@@ -151,33 +155,36 @@ function transferables(result) {
 }
 
 const handlers = {
-  async load({ folder, precache }) {
+  async load({ folder, precache }, { progress, signal }) {
     const list = await offlineList(precache);
     const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, self.location.href);
-    const runtimeReady = loadRuntime(list);
-    const configBytes = await download(new URL('model.json', base), 'model description', list);
+    const runtimeReady = loadRuntime(list, progress);
+    const configBytes = await download(new URL('model.json', base), 'model description', list, progress);
     let config;
     try {
       config = JSON.parse(new TextDecoder().decode(configBytes));
     } catch (error) {
-      throw Object.assign(new Error(`model.json is not valid JSON (${error.message}).`), { code: 'bad_model_config' });
+      throw new DermcamError('bad_model_config', `model.json is not valid JSON (${error.message}).`);
     }
-    const [onnxBytes] = await Promise.all([download(new URL(config.model ?? 'model.onnx', base), 'model', list), runtimeReady]);
+    const [onnxBytes] = await Promise.all([download(new URL(config.model ?? 'model.onnx', base), 'model', list, progress),
+      runtimeReady]);
+    signal.throwIfAborted();
     return describeModel(await explainer.load({ onnxBytes, config }));
   },
-  async loadLocal({ onnxBytes, config, precache }) {
-    await loadRuntime(await offlineList(precache));
+  async loadLocal({ onnxBytes, config, precache }, { progress, signal }) {
+    await loadRuntime(await offlineList(precache), progress);
+    signal.throwIfAborted();
     return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));
   },
-  async analyse({ bytes, region, render }) {
-    return forPage(await explainer.analyse({ bytes: new Uint8Array(bytes), region }, { ...render, output: 'layers' }));
+  async analyse({ bytes, region, render }, { signal }) {
+    return forPage(await explainer.analyse({ bytes: new Uint8Array(bytes), region }, { ...render, output: 'layers' }, { signal }));
   },
-  async analyseAnyway({ render }) {
-    return forPage(await explainer.analyseAnyway({ ...render, output: 'layers' }));
+  async analyseAnyway({ render }, { signal }) {
+    return forPage(await explainer.analyseAnyway({ ...render, output: 'layers' }, { signal }));
   },
-  async render({ render }) {
+  async render({ render }, { signal }) {
     // A new map for the photo the page already shows: no display copy again.
-    const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }));
+    const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }, { signal }));
     return rest;
   },
   async png({ looks }) {
@@ -199,13 +206,4 @@ const handlers = {
   },
 };
 
-self.onmessage = async ({ data }) => {
-  const { id, type } = data;
-  try {
-    if (!handlers[type]) throw Object.assign(new Error(`Unknown request '${type}'.`), { code: 'bad_request' });
-    const result = await handlers[type](data);
-    self.postMessage({ id, ok: true, result }, transferables(result));
-  } catch (error) {
-    self.postMessage({ id, ok: false, error: { code: error?.code ?? 'internal', message: error?.message ?? String(error) } });
-  }
-};
+serve(self, handlers, { transfer: transferables });

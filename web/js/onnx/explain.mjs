@@ -12,8 +12,9 @@
 //   output dermcam_activations_i  the i-th target layer, as in the model (NCHW or NHWC, batch first)
 //   output dermcam_gradients_i    float [N, K, ...layer dims]: d score[n, class[n, k]] / d activations_i[n]
 // metadata_props 'dermcam.explain' (JSON, see EXPLAIN_METADATA_KEY) records layers, layouts and class mode.
+import { DermcamError } from '../errors.mjs';
 import {
-  ExplainError, Float, GraphIndex, DataType, attribute, decodeModel, encodeModel, floatTensor, int64Tensor,
+  Float, GraphIndex, DataType, attribute, decodeModel, encodeModel, floatTensor, int64Tensor,
   makeAttribute, toNumber, valueInfo,
 } from './model.mjs';
 import { probeModel } from './probe.mjs';
@@ -34,7 +35,7 @@ export function explainMetadata(model) {
   try {
     return JSON.parse(entry.value);
   } catch {
-    throw new ExplainError('bad_metadata', `The model's '${EXPLAIN_METADATA_KEY}' metadata is not valid JSON.`);
+    throw new DermcamError('bad_metadata', `The model's '${EXPLAIN_METADATA_KEY}' metadata is not valid JSON.`);
   }
 }
 
@@ -53,7 +54,7 @@ class Analysis {
     if (init) return init.dims.map(toNumber);
     const constant = this.index.constant(name);
     if (constant) return constant.dims;
-    throw new ExplainError('no_shape', `dermcam could not learn the shape of tensor '${name}'.`);
+    throw new DermcamError('no_shape', `dermcam could not learn the shape of tensor '${name}'.`);
   }
 
   elemType(name) {
@@ -71,7 +72,7 @@ class Analysis {
   findScore(mode) {
     const output = this.index.graph.output.find((o) => this.probe.shapes.get(o.name)?.length === 2);
     if (!output) {
-      throw new ExplainError('no_scores', 'The model has no output shaped [batch, classes]; dermcam explains classifiers.');
+      throw new DermcamError('no_scores', 'The model has no output shaped [batch, classes]; dermcam explains classifiers.');
     }
     let tensor = output.name;
     let seededBefore = null;
@@ -87,7 +88,7 @@ class Analysis {
     }
     const dims = this.shape(tensor);
     if (dims.length !== 2) {
-      throw new ExplainError('no_scores', `The scores before ${seededBefore} have shape [${dims}], not [batch, classes].`);
+      throw new DermcamError('no_scores', `The scores before ${seededBefore} have shape [${dims}], not [batch, classes].`);
     }
     return { output: output.name, tensor, classes: dims[1], seededBefore };
   }
@@ -355,7 +356,7 @@ class Emitter {
   }
 
   refuse(node, why) {
-    throw new ExplainError('unsupported_config',
+    throw new DermcamError('unsupported_config',
       `Cannot differentiate ${node.opType} node ${this.index.nodeLabel(node)}: ${why}. Choose a target layer after it.`);
   }
 
@@ -409,25 +410,25 @@ function unsupportedMessage(analysis, node, score, layers) {
 export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const model = decodeModel(modelBytes);
   if (explainMetadata(model)) {
-    throw new ExplainError('already_prepared', 'This model is already prepared for explanations; use it as it is.');
+    throw new DermcamError('already_prepared', 'This model is already prepared for explanations; use it as it is.');
   }
   const opset = new GraphIndex(model).opset;
   if (opset < 11 || opset > 23) {
-    throw new ExplainError('unsupported_opset', `The model uses ONNX opset ${opset}; dermcam differentiates opsets 11 to 23 ` +
+    throw new DermcamError('unsupported_opset', `The model uses ONNX opset ${opset}; dermcam differentiates opsets 11 to 23 ` +
       '(convert older models with onnx.version_converter.convert_version(model, 13)).');
   }
   const k = options.classes ?? 1;
   if (!Number.isInteger(k) || k < 1 || k > 100) {
-    throw new ExplainError('bad_option', 'The number of explained classes (--classes) must be an integer from 1 to 100.');
+    throw new DermcamError('bad_option', 'The number of explained classes (--classes) must be an integer from 1 to 100.');
   }
   const scoreMode = options.score ?? 'logit';
   if (scoreMode !== 'logit' && scoreMode !== 'probability') {
-    throw new ExplainError('bad_option', "The score must be 'logit' or 'probability'.");
+    throw new DermcamError('bad_option', "The score must be 'logit' or 'probability'.");
   }
   const analysis = new Analysis(model, await probeModel(ort, model, options));
   const score = analysis.findScore(scoreMode);
   if (k > score.classes) {
-    throw new ExplainError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
+    throw new DermcamError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
   }
 
   let layers;
@@ -437,14 +438,14 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     layers = options.layers;
     for (const layer of layers) {
       if (!analysis.index.producer.has(layer)) {
-        throw new ExplainError('unknown_layer', `No node produces a tensor named '${layer}'. Use --list-layers to see the candidates.`);
+        throw new DermcamError('unknown_layer', `No node produces a tensor named '${layer}'. Use --list-layers to see the candidates.`);
       }
       const dims = analysis.probe.shapes.get(layer);
       if (!dims || analysis.elemType(layer) !== DataType.FLOAT) {
-        throw new ExplainError('bad_layer', `Tensor '${layer}' is not a float activation.`);
+        throw new DermcamError('bad_layer', `Tensor '${layer}' is not a float activation.`);
       }
       if (dims.length !== 4) {
-        throw new ExplainError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, channels and two spatial axes).`);
+        throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, channels and two spatial axes).`);
       }
     }
     why = 'chosen with --layer';
@@ -454,9 +455,9 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
       const first = candidates[candidates.length - 1];
       if (first) {
         const blocked = analysis.firstUnsupported(analysis.head([first.name], score.tensor).nodes);
-        throw new ExplainError('unsupported_op', unsupportedMessage(analysis, blocked, score, [first.name]));
+        throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, [first.name]));
       }
-      throw new ExplainError('no_layer', 'The model has no 4-D activation with a spatial size above 1 before its scores.');
+      throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 before its scores.');
     }
     const chosen = usable[usable.length - 1];
     layers = [chosen.name];
@@ -467,10 +468,10 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
 
   const head = analysis.head(layers, score.tensor);
   if (!head) {
-    throw new ExplainError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
+    throw new DermcamError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
   }
   const blocked = analysis.firstUnsupported(head.nodes);
-  if (blocked) throw new ExplainError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
+  if (blocked) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
 
   const emitter = new Emitter(analysis, head);
   const graph = model.graph;
@@ -488,7 +489,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     const seed = emitter.op('Cast', [emitter.op('Equal', [classRange, column])], { to: DataType.FLOAT });
     const gradients = emitter.backward(head.nodes, score.tensor, seed, layers);
     gradients.forEach((g, i) => {
-      if (!g) throw new ExplainError('bad_layer', `The scores do not depend on '${layers[i]}'.`);
+      if (!g) throw new DermcamError('bad_layer', `The scores do not depend on '${layers[i]}'.`);
       perLayer[i].push(emitter.unsqueeze(g, [1]));
     });
   }

@@ -1,19 +1,11 @@
 // Reading and editing ONNX models (protobuf via the generated static code in web/prebuilt/onnx-proto.mjs).
 // Shared by the browser worker and Node. Unknown protobuf fields survive a decode/encode round trip.
 import { onnx } from '../../prebuilt/onnx-proto.mjs';
+import { DermcamError } from '../errors.mjs';
 
 export { onnx };
 export const DataType = onnx.TensorProto.DataType;
 const AttrType = onnx.AttributeProto.AttributeType;
-
-/** An error the explain-graph builder reports to people; `code` is stable for programs. */
-export class ExplainError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = 'ExplainError';
-    this.code = code;
-  }
-}
 
 /** protobufjs gives int64 fields as Long objects (long.js); everything here wants plain numbers. */
 export function toNumber(value) {
@@ -25,16 +17,16 @@ export function toNumber(value) {
 
 export function decodeModel(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
-    throw new ExplainError('not_onnx', 'The model file is empty.');
+    throw new DermcamError('not_onnx', 'The model file is empty.');
   }
   let model;
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new ExplainError('not_onnx', `This is not a readable ONNX model (${error.message}).`);
+    throw new DermcamError('not_onnx', `This is not a readable ONNX model (${error.message}).`);
   }
   if (!model.graph || !model.graph.node?.length) {
-    throw new ExplainError('not_onnx', 'This ONNX file holds no graph (is it an ONNX model?).');
+    throw new DermcamError('not_onnx', 'This ONNX file holds no graph (is it an ONNX model?).');
   }
   return model;
 }
@@ -46,7 +38,7 @@ export function encodeModel(model) {
 /** The opset version the model imports for the default ONNX domain. */
 export function defaultOpset(model) {
   const entry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  if (!entry) throw new ExplainError('not_onnx', 'The model imports no ONNX operator set.');
+  if (!entry) throw new DermcamError('not_onnx', 'The model imports no ONNX operator set.');
   return toNumber(entry.version);
 }
 
@@ -98,7 +90,7 @@ export function tensorValues(tensor) {
         case DataType.INT64: out[i] = Number(view.getBigInt64(i * 8, true)); break;
         case DataType.INT32: out[i] = view.getInt32(i * 4, true); break;
         case DataType.BOOL: case DataType.UINT8: out[i] = view.getUint8(i); break;
-        default: throw new ExplainError('unsupported_tensor', `Tensor '${tensor.name}' has a data type dermcam does not read.`);
+        default: throw new DermcamError('unsupported_tensor', `Tensor '${tensor.name}' has a data type dermcam does not read.`);
       }
     }
     return { dims, values: out };
@@ -108,7 +100,7 @@ export function tensorValues(tensor) {
   else if (type === DataType.DOUBLE) values = Array.from(tensor.doubleData);
   else if (type === DataType.INT64) values = tensor.int64Data.map(toNumber);
   else if (type === DataType.INT32 || type === DataType.BOOL || type === DataType.UINT8) values = Array.from(tensor.int32Data);
-  else throw new ExplainError('unsupported_tensor', `Tensor '${tensor.name}' has a data type dermcam does not read.`);
+  else throw new DermcamError('unsupported_tensor', `Tensor '${tensor.name}' has a data type dermcam does not read.`);
   return { dims, values };
 }
 
@@ -181,7 +173,7 @@ export class GraphIndex {
         }
       }
     }
-    if (order.length !== n) throw new ExplainError('invalid_graph', 'The graph has a cycle or dangling inputs.');
+    if (order.length !== n) throw new DermcamError('invalid_graph', 'The graph has a cycle or dangling inputs.');
     return order;
   }
 

@@ -1,7 +1,8 @@
 // One run of the model in ONNX Runtime with every intermediate tensor as an extra output, to learn the
 // static shapes and element types the explain-graph builder needs (ONNX files rarely carry them all).
 // The batch is 1; dynamic image dimensions take `inputShape` (default: 3 x 224 x 224 or 224 x 224 x 3).
-import { ExplainError, decodeModel, encodeModel, toNumber } from './model.mjs';
+import { DermcamError } from '../errors.mjs';
+import { decodeModel, encodeModel, toNumber } from './model.mjs';
 
 const ORT_TYPES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
 
@@ -10,16 +11,16 @@ function inputDims(valueInfo, inputShape) {
   const rank = dims.length;
   const fixed = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0
     ? toNumber(d.dimValue) : null));
-  if (rank === 0) throw new ExplainError('bad_input', `Input '${valueInfo.name}' has no shape.`);
+  if (rank === 0) throw new DermcamError('bad_input', `Input '${valueInfo.name}' has no shape.`);
   const out = fixed.slice();
   out[0] = 1;  // batch
   if (inputShape) {
     if (inputShape.length !== rank - 1) {
-      throw new ExplainError('bad_input', `The requested input shape has ${inputShape.length} dimensions; input '${valueInfo.name}' has ${rank - 1} besides the batch.`);
+      throw new DermcamError('bad_input', `The requested input shape has ${inputShape.length} dimensions; input '${valueInfo.name}' has ${rank - 1} besides the batch.`);
     }
     inputShape.forEach((d, i) => {
       if (fixed[i + 1] !== null && fixed[i + 1] !== d) {
-        throw new ExplainError('bad_input', `Input '${valueInfo.name}' has a fixed size of ${fixed[i + 1]} where the requested input shape has ${d}.`);
+        throw new DermcamError('bad_input', `Input '${valueInfo.name}' has a fixed size of ${fixed[i + 1]} where the requested input shape has ${d}.`);
       }
       out[i + 1] = d;
     });
@@ -54,7 +55,7 @@ export async function probeModel(ort, model, { inputShape } = {}) {
   try {
     session = await ort.InferenceSession.create(encodeModel(probe), { graphOptimizationLevel: 'disabled' });
   } catch (error) {
-    throw new ExplainError('model_load_failed', `ONNX Runtime cannot load this model: ${error.message}`);
+    throw new DermcamError('model_load_failed', `ONNX Runtime cannot load this model: ${error.message}`);
   }
   try {
     const feeds = {};
@@ -63,7 +64,7 @@ export async function probeModel(ort, model, { inputShape } = {}) {
       if (initializers.has(input.name)) continue;
       const elemType = input.type?.tensorType?.elemType;
       if (elemType !== 1) {
-        throw new ExplainError('bad_input', `Input '${input.name}' is not float32; dermcam explains image classifiers with one float input.`);
+        throw new DermcamError('bad_input', `Input '${input.name}' is not float32; dermcam explains image classifiers with one float input.`);
       }
       const dims = inputDims(input, inputShape);
       const size = dims.reduce((a, b) => a * b, 1);
@@ -73,13 +74,13 @@ export async function probeModel(ort, model, { inputShape } = {}) {
       inputs.set(input.name, dims);
     }
     if (inputs.size !== 1) {
-      throw new ExplainError('bad_input', `The model has ${inputs.size} inputs; dermcam explains models with one image input.`);
+      throw new DermcamError('bad_input', `The model has ${inputs.size} inputs; dermcam explains models with one image input.`);
     }
     let results;
     try {
       results = await session.run(feeds);
     } catch (error) {
-      throw new ExplainError('model_run_failed', `The model does not run on an input of shape ${[...inputs.values()][0].join(' x ')}: ${error.message}`);
+      throw new DermcamError('model_run_failed', `The model does not run on an input of shape ${[...inputs.values()][0].join(' x ')}: ${error.message}`);
     }
     const shapes = new Map();
     const types = new Map();
