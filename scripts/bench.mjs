@@ -48,7 +48,7 @@ for name, (w, h) in ${JSON.stringify(files)}.items():
 }
 
 const MODELS = [
-  { name: 'demo', url: '/models/demo/model.onnx' },
+  { name: 'demo', url: '/models/demo/model-int8.onnx' },  // what the app runs
   { name: 'mobilenet_v2', url: '/bench-models/mobilenet_v2/model.onnx' },
   { name: 'resnet18', url: '/bench-models/resnet18/model.onnx' },
 ];
@@ -80,7 +80,7 @@ async function inNode(photoUrls) {
   const out = { models: [], stages: [] };
   for (const model of MODELS) {
     out.models.push({ name: model.name, ...(await measureExplainVsPlain({ lib, ort, core, bytes: bytes(model.url),
-      config: model.name === 'demo' ? demoConfig : null, photo: bytes(photoUrls['1mp']), runs: RUNS,
+      config: model.name === 'demo' ? demoConfig : null, photo: bytes(photoUrls['12mp']), runs: RUNS,
       sessionOptions: { executionProviders: ['wasm'] } })) });
   }
   for (const [name, url] of Object.entries(photoUrls)) {
@@ -118,6 +118,88 @@ function transferSizes() {
       brotli: brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
     };
   }).sort((a, b) => b.raw - a.raw);
+}
+
+// The app itself (web/, the demo model) on a 1440 x 900 desktop, a 12 MP photo analysed (anyway: the benchmark
+// photo is a cat): an opacity drag (3 input events per animation frame, as a fast pointer sends them) and
+// method switches. Main-thread work is Chromium's own count of task time (DevTools' Performance.getMetrics
+// TaskDuration), divided by the frames of the drag; the worker requests during the drag are counted.
+async function appInteractions(browser, base, photoPath) {
+  log('the app: opacity drag and method switches on a 12 MP photo');
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.addInitScript(() => {
+    window.workerRequests = 0;
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function postAndCount(...args) {
+      window.workerRequests += 1;
+      return post.apply(this, args);
+    };
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await page.goto(base);
+  await page.waitForFunction(() => /ready/.test(document.querySelector('[data-testid="status"]').textContent), null,
+    { timeout: 120_000 });
+  await page.setInputFiles('[data-testid="photo-input"]', photoPath);
+  await page.click('[data-testid="analyse-region"]');
+  await page.click('[data-testid="analyse-anyway"]', { timeout: 120_000 });
+  await page.waitForSelector('[data-testid="result"]:not([hidden])', { timeout: 120_000 });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskSeconds = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+  const frames = args.quick ? 20 : 240;
+  const drags = [];
+  for (let round = 0; round < (args.quick ? 1 : 3); round++) {
+    const before = await taskSeconds();
+    const drag = await page.evaluate(async (count) => {
+      const slider = document.querySelector('[data-testid="opacity"]');
+      const overlay = document.querySelector('[data-testid="overlay"]');
+      const stampBefore = Number(overlay.dataset.stamp);
+      const requestsBefore = window.workerRequests;
+      const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+      const started = performance.now();
+      for (let i = 0; i < count; i++) {
+        await frame();
+        for (let k = 0; k < 3; k++) {
+          slider.value = String(((i * 3 + k) % 100) / 100);
+          slider.dispatchEvent(new Event('input', { bubbles: true }));
+        }
+      }
+      await frame();
+      await frame();
+      return { frames: count, ms: performance.now() - started, composites: Number(overlay.dataset.stamp) - stampBefore,
+        workerRequests: window.workerRequests - requestsBefore };
+    }, frames);
+    drag.mainThreadMsPerFrame = ((await taskSeconds()) - before) * 1000 / (drag.frames + 2);
+    drags.push(drag);
+  }
+  const switches = [];
+  const methods = ['eigencam', 'gradcam++', 'layercam', 'gradcam'];
+  for (let i = 0; i < (args.quick ? 4 : 40); i++) {
+    switches.push(await page.evaluate(async (method) => {
+      const select = document.querySelector('[data-testid="method"]');
+      const overlay = document.querySelector('[data-testid="overlay"]');
+      const painted = new Promise((resolve) => {
+        new MutationObserver((_, observer) => {
+          if (overlay.dataset.method === method) {
+            observer.disconnect();
+            resolve(performance.now());
+          }
+        }).observe(overlay, { attributes: true });
+      });
+      const started = performance.now();
+      select.value = method;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      return (await painted) - started;
+    }, methods[i % methods.length]));
+  }
+  const display = await page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="overlay"]');
+    return `${canvas.width} x ${canvas.height}`;
+  });
+  await context.close();
+  const best = drags.sort((a, b) => a.mainThreadMsPerFrame - b.mainThreadMsPerFrame)[Math.floor(drags.length / 2)];
+  return { drag: best, methodSwitchMs: median(switches), methodSwitchMaxMs: Math.max(...switches), display };
 }
 
 // First and repeat visit of the deployable site (dist/, served with render.yaml's headers and its precompressed
@@ -209,17 +291,19 @@ function versions() {
   };
 }
 
-function report({ meta, nativeResults, node, browsers, sizes, visit }) {
+function report({ meta, nativeResults, node, browsers, sizes, visit, interactions }) {
   const lines = [];
-  const goal = (ratio) => (ratio <= 1.05 ? 'met' : 'missed');
+  const goal = (ratio) => (ratio <= 1.3 ? 'met' : 'missed');
   lines.push('# dermcam benchmarks', '',
     `Generated by \`scripts/bench.sh\` on ${meta.date}: ${meta.machine}. Node ${meta.node}, ${meta.chromium}, ` +
     `ONNX Runtime Web ${meta.ort}, Emscripten ${meta.emscripten.match(/\d+\.\d+\.\d+/)?.[0] ?? meta.emscripten}, ${meta.gxx}.`,
     `Medians of ${RUNS} runs after 3 warm-up runs; ratios come from interleaved runs in the same process.`, '');
-  lines.push('## 1. Explain vs plain (goal: at most 1.05x)', '',
-    'Plain: the classifier alone (`stripExplainGraph`) plus a softmax. Explain: the explain graph (forward + gradients ' +
-    'of the top 3 classes) plus Grad-CAM and the overlay on a 1024 px display copy. Same tensor, same engine.', '',
-    '| model | where | plain ms | explain ms | ratio | of which: explain graph | CAM | overlay | goal |',
+  lines.push('## 1. Explain vs plain, 12 MP photo (goal: at most 1.3x)', '',
+    'Plain: the classifier alone (`stripExplainGraph`) plus a softmax. Explain: the whole explanation as the app ' +
+    'computes it: the explain graph (forward + gradients of the top 3 classes), Grad-CAM and the display layers the ' +
+    'page composites (colormap index and line flags per pixel of the 1024 x 768 display copy, `heatLayers`). Same ' +
+    'tensor, same engine. The demo model is the int8 file the app runs.', '',
+    '| model | where | plain ms | explain ms | ratio | of which: explain graph | CAM | display layers | goal |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|');
   const envs = [['Node, 1 thread', node], ...browsers.map((b) => [`Chromium, ${b.threads} thread${b.threads > 1 ? 's' : ''}`, b])];
   for (const [where, env] of envs) {
@@ -229,20 +313,32 @@ function report({ meta, nativeResults, node, browsers, sizes, visit }) {
         `${goal(m.ratio)} |`);
     }
   }
-  const missed = envs.flatMap(([, env]) => env.models).filter((m) => m.ratio > 1.05);
+  const missed = envs.flatMap(([, env]) => env.models).filter((m) => m.ratio > 1.3);
   if (missed.length) {
     const overhead = median(missed.map((m) => m.explainMs - m.explainInferenceMs));
     lines.push('', '**The goal is missed; the profile above says where the time goes.** An explanation is the explain ' +
       'graph run (forward pass plus the backward pass through the head for 3 classes) and a fixed cost: Grad-CAM ' +
-      `on the target layer and the overlay blended onto the display copy (${missed[0].display} px), together ` +
+      `on the target layer and the display layers for the ${missed[0].display} px display copy, together ` +
       `about ${fmt(overhead)} ms here. The gradient part is the "explain graph" column: a few percent to a few ` +
       'tens of percent over the plain run, because only the head (pooling and one or two dense layers) is ' +
       'differentiated. The fixed part dominates for these small models, whose plain run takes only milliseconds; ' +
       'it does not grow with the model, so the ratio falls towards the "explain graph" column as models get ' +
-      'larger. Switching method, class, colours or opacity afterwards costs only the CAM and overlay columns.');
+      'larger. Switching method or class afterwards costs only the CAM and display-layer columns; colours and ' +
+      'opacity cost no worker work at all (section 2b).');
   }
+  const drag = interactions.drag;
+  lines.push('', '## 2b. On the page: opacity drag and method switch (Chromium, 1440 x 900, 12 MP photo, demo model)', '',
+    '| measure | result | goal |', '|---|---:|---|',
+    `| opacity drag: main-thread work per frame (DevTools TaskDuration / frames; ${drag.frames} frames, 3 input events each) | ` +
+      `${drag.mainThreadMsPerFrame.toFixed(2)} ms | <= 4 ms: ${drag.mainThreadMsPerFrame <= 4 ? 'met' : 'missed'} |`,
+    `| opacity drag: composites (one per frame at most) and worker requests | ${drag.composites} composites for ` +
+      `${drag.frames * 3} input events, ${drag.workerRequests} worker requests | no queue growth: ` +
+      `${drag.composites <= drag.frames + 2 && drag.workerRequests === 0 ? 'met' : 'missed'} |`,
+    `| method switch: change to the new map painted (${interactions.display} overlay; median, worst) | ` +
+      `${fmt(interactions.methodSwitchMs)} ms, ${fmt(interactions.methodSwitchMaxMs)} ms | <= 10 ms: ` +
+      `${interactions.methodSwitchMs <= 10 ? 'met' : 'missed'} |`);
   lines.push('', '## 2. Stage breakdown (demo model, Chromium 2 threads / Node)', '',
-    '| photo | where | decode | preprocess (with the gate\'s quality measures) | inference | gate (features + verdict) | CAM | overlay | total |',
+    '| photo | where | decode | preprocess (with the gate\'s quality measures) | inference | gate (features + verdict) | CAM | display layers | total |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [where, env] of [['Chromium, 2 threads', browsers.find((b) => b.threads === 2) ?? browsers[0]], ['Node', node]]) {
     for (const s of env.stages) {
@@ -308,8 +404,9 @@ let results;
 try {
   const browsers = [];
   for (const threads of [1, 2]) browsers.push(await inBrowser(browser, base, photoUrls, threads));
+  const interactions = await appInteractions(browser, base, join(BUILD, '12mp.jpg'));
   const visit = await visits(browser);
-  results = { meta: versions(), nativeResults, node, browsers, sizes: transferSizes(), visit };
+  results = { meta: versions(), nativeResults, node, browsers, sizes: transferSizes(), visit, interactions };
 } finally {
   await browser.close();
   await new Promise((done) => server.close(done));

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dermcam {
 namespace {
@@ -32,7 +34,10 @@ AxisTaps axis_taps(int display_size, int map_size, double scale, double offset, 
   return taps;
 }
 
-// Samples the map along display rows; pixels outside the tensor content come out NaN.
+// Samples the map along display rows; pixels outside the tensor content come out NaN. Per display pixel:
+// top = r0[i] (1 - wx) + r0[j] wx, bottom likewise from the next map row, heat = top (1 - wy) + bottom wy.
+// The horizontal part depends only on the map row, so it is computed once per map row used (about 2 x 224 rows
+// instead of 2 x 768 display rows) and kept while display rows move down: same arithmetic, far fewer taps.
 class HeatSampler {
  public:
   HeatSampler(const float* map, int map_width, int map_height, const Rect& content, const TensorToDisplay& m,
@@ -40,43 +45,64 @@ class HeatSampler {
       : map_(map),
         map_width_(map_width),
         tx_(axis_taps(display_width, map_width, m.scale_x, m.offset_x, content.x0, content.x1)),
-        ty_(axis_taps(display_height, map_height, m.scale_y, m.offset_y, content.y0, content.y1)) {}
+        ty_(axis_taps(display_height, map_height, m.scale_y, m.offset_y, content.y0, content.y1)),
+        cached_(2, std::vector<float>(static_cast<size_t>(display_width))) {
+    const auto first = std::find(tx_.inside.begin(), tx_.inside.end(), 1);
+    inside_begin_ = static_cast<int>(first - tx_.inside.begin());
+    inside_end_ = static_cast<int>(std::find(first, tx_.inside.end(), 0) - tx_.inside.begin());
+  }
 
-  void row(int y, float* out) const {
+  void row(int y, float* out) {
     const int w = static_cast<int>(tx_.index.size());
     if (!ty_.inside[y]) {
       std::fill(out, out + w, std::numeric_limits<float>::quiet_NaN());
       return;
     }
     const float wy = ty_.weight[y];
-    const float* r0 = map_ + static_cast<size_t>(ty_.index[y]) * map_width_;
-    const float* r1 = wy == 0.0f ? r0 : r0 + map_width_;
-    for (int x = 0; x < w; ++x) {
-      if (!tx_.inside[x]) {
-        out[x] = std::numeric_limits<float>::quiet_NaN();
-        continue;
-      }
-      const int i = tx_.index[x];
-      const float wx = tx_.weight[x];
-      const int j = wx == 0.0f ? i : i + 1;
-      const float top = r0[i] * (1.0f - wx) + r0[j] * wx;
-      const float bottom = r1[i] * (1.0f - wx) + r1[j] * wx;
-      out[x] = top * (1.0f - wy) + bottom * wy;
-    }
+    const float* top = horizontal(ty_.index[y]);
+    const float* bottom = wy == 0.0f ? top : horizontal(ty_.index[y] + 1);
+    const float keep = 1.0f - wy;
+    for (int x = 0; x < w; ++x) out[x] = top[x] * keep + bottom[x] * wy;
+    // The columns inside the content are one run (display x grows with tensor x).
+    std::fill(out, out + inside_begin_, std::numeric_limits<float>::quiet_NaN());
+    std::fill(out + inside_end_, out + w, std::numeric_limits<float>::quiet_NaN());
   }
 
  private:
+  // Map row `r` interpolated along x at every display column (two rows kept: rows only move down).
+  const float* horizontal(int r) {
+    for (int k = 0; k < 2; ++k) {
+      if (cached_row_[k] == r) return cached_[k].data();
+    }
+    const int slot = cached_row_[0] < cached_row_[1] ? 0 : 1;  // evict the upper one
+    cached_row_[slot] = r;
+    float* out = cached_[slot].data();
+    const float* row = map_ + static_cast<size_t>(r) * map_width_;
+    const int w = static_cast<int>(tx_.index.size());
+    for (int x = 0; x < w; ++x) {
+      const int i = tx_.index[x];
+      const float wx = tx_.weight[x];
+      const int j = wx == 0.0f ? i : i + 1;
+      out[x] = row[i] * (1.0f - wx) + row[j] * wx;
+    }
+    return out;
+  }
+
   const float* map_;
   int map_width_;
   AxisTaps tx_;
   AxisTaps ty_;
+  std::vector<std::vector<float>> cached_;
+  int cached_row_[2] = {-1, -1};
+  int inside_begin_ = 0;
+  int inside_end_ = 0;
 };
 
 }  // namespace
 
 std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
                                    const TensorToDisplay& m, int display_width, int display_height) {
-  const HeatSampler sampler(map, map_width, map_height, tensor_content, m, display_width, display_height);
+  HeatSampler sampler(map, map_width, map_height, tensor_content, m, display_width, display_height);
   std::vector<float> heat(static_cast<size_t>(display_width) * display_height);
   for (int y = 0; y < display_height; ++y) sampler.row(y, &heat[static_cast<size_t>(y) * display_width]);
   return heat;
@@ -102,6 +128,37 @@ Result<bool> validate(int display_width, int display_height, const float* map, i
 
 }  // namespace
 
+namespace {
+
+// The bounding box of the 4-connected region of `hot` pixels that contains `seed` (scanline flood fill: whole
+// runs of a row at a time, then the runs touching them in the rows above and below).
+HotBox hot_region_box(std::vector<uint8_t> open, int w, int h, size_t seed) {  // open: hot and not yet filled
+  std::vector<std::pair<int, int>> stack = {{static_cast<int>(seed % w), static_cast<int>(seed / w)}};
+  HotBox box{w, h, 0, 0};
+  while (!stack.empty()) {
+    const auto [sx, y] = stack.back();
+    stack.pop_back();
+    uint8_t* row = &open[static_cast<size_t>(y) * w];
+    if (!row[sx]) continue;
+    int x0 = sx;
+    int x1 = sx + 1;
+    while (x0 > 0 && row[x0 - 1]) --x0;
+    while (x1 < w && row[x1]) ++x1;
+    std::fill(row + x0, row + x1, 0);
+    box = {std::min(box.x0, x0), std::min(box.y0, y), std::max(box.x1, x1), std::max(box.y1, y + 1)};
+    for (const int ny : {y - 1, y + 1}) {
+      if (ny < 0 || ny >= h) continue;
+      const uint8_t* next = &open[static_cast<size_t>(ny) * w];
+      for (int x = x0; x < x1; ++x) {
+        if (next[x] && (x == x0 || !next[x - 1])) stack.push_back({x, ny});
+      }
+    }
+  }
+  return box;
+}
+
+}  // namespace
+
 Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, const Rect& tensor_content,
                                const TensorToDisplay& tensor_to_display, int display_width, int display_height,
                                float threshold) {
@@ -109,83 +166,92 @@ Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, 
   if (!valid) return valid.error();
   const int w = display_width;
   const int h = display_height;
-  const std::vector<float> heat = heat_on_display(map, map_width, map_height, tensor_content, tensor_to_display, w, h);
+  const size_t n = static_cast<size_t>(w) * h;
   HeatLayers out;
   out.width = w;
   out.height = h;
-  out.index.resize(heat.size());
-  out.flags.resize(heat.size());
-  std::vector<uint8_t> hot(heat.size());
-  for (size_t i = 0; i < heat.size(); ++i) {
-    if (std::isnan(heat[i])) continue;
-    out.index[i] = static_cast<uint8_t>(colormap_index(heat[i]));
-    out.flags[i] = kHeatCovered;
-    hot[i] = heat[i] >= threshold;
+  out.index.assign(n, 0);
+  out.flags.assign(n, 0);
+  std::vector<uint8_t> hot(n, 0);
+
+  // One pass over the rows: heat, colormap index, coverage, the hot mask and the hottest pixel (the first of
+  // the largest heat at or above the threshold).
+  HeatSampler sampler(map, map_width, map_height, tensor_content, tensor_to_display, w, h);
+  std::vector<float> heat(static_cast<size_t>(w));
+  size_t hottest = n;
+  float hottest_heat = 0.0f;
+  for (int y = 0; y < h; ++y) {
+    sampler.row(y, heat.data());
+    const size_t base = static_cast<size_t>(y) * w;
+    // (restrict: byte stores could alias the floats otherwise, and the loop would not vectorize)
+    uint8_t* __restrict index = &out.index[base];
+    uint8_t* __restrict flags = &out.flags[base];
+    uint8_t* __restrict row_hot = &hot[base];
+    const float* __restrict row_heat = heat.data();
+    for (int x = 0; x < w; ++x) {
+      const float v = row_heat[x];
+      // colormap_index(v) without branches (NaN, outside the content, gives 0 like v <= 0).
+      const float clamped = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+      index[x] = static_cast<uint8_t>(static_cast<int>(255.0f * clamped));
+      flags[x] = v == v ? kHeatCovered : 0;
+      row_hot[x] = v >= threshold;  // false for NaN
+    }
+    for (int x = 0; x < w; ++x) {
+      if (row_hot[x] && (hottest == n || heat[x] > hottest_heat)) {
+        hottest = base + x;
+        hottest_heat = heat[x];
+      }
+    }
   }
-  auto is_hot = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h && hot[static_cast<size_t>(y) * w + x]; };
   const int thickness = std::max(1, std::max(w, h) / 400);
 
   // Outline: a hot pixel whose (2t+1)^2 neighbourhood leaves the hot region (or the image); a separable
-  // erosion with sliding-window counts, O(pixels) whatever the thickness.
+  // erosion with sliding-window counts, O(pixels) whatever the thickness: along each row, then down the
+  // columns with one running count per column (row by row, so memory is read in order).
   const int window = 2 * thickness + 1;
-  std::vector<uint8_t> row_full(hot.size(), 0);
+  std::vector<uint8_t> row_full(n, 0);
   for (int y = 0; y < h; ++y) {
     const uint8_t* row = &hot[static_cast<size_t>(y) * w];
+    uint8_t* full = &row_full[static_cast<size_t>(y) * w];
     int count = 0;
     for (int x = -thickness; x < w; ++x) {
       const int enter = x + thickness;
       const int leave = x - thickness - 1;
       if (enter < w) count += row[enter];
       if (leave >= 0) count -= row[leave];
-      if (x >= 0) row_full[static_cast<size_t>(y) * w + x] = count == window;
+      if (x >= 0) full[x] = count == window;
     }
   }
-  for (int x = 0; x < w; ++x) {
-    int count = 0;
-    for (int y = -thickness; y < h; ++y) {
-      const int enter = y + thickness;
-      const int leave = y - thickness - 1;
-      if (enter < h) count += row_full[static_cast<size_t>(enter) * w + x];
-      if (leave >= 0) count -= row_full[static_cast<size_t>(leave) * w + x];
-      if (y >= 0 && hot[static_cast<size_t>(y) * w + x] && count != window) out.flags[static_cast<size_t>(y) * w + x] |= kHeatOutline;
+  std::vector<int> column_count(static_cast<size_t>(w), 0);
+  for (int y = -thickness; y < h; ++y) {
+    const int enter = y + thickness;
+    const int leave = y - thickness - 1;
+    int* __restrict counts = column_count.data();
+    if (enter < h) {
+      const uint8_t* __restrict full = &row_full[static_cast<size_t>(enter) * w];
+      for (int x = 0; x < w; ++x) counts[x] += full[x];
     }
+    if (leave >= 0) {
+      const uint8_t* __restrict full = &row_full[static_cast<size_t>(leave) * w];
+      for (int x = 0; x < w; ++x) counts[x] -= full[x];
+    }
+    if (y < 0) continue;
+    const uint8_t* __restrict row = &hot[static_cast<size_t>(y) * w];
+    uint8_t* __restrict flags = &out.flags[static_cast<size_t>(y) * w];
+    for (int x = 0; x < w; ++x) flags[x] |= (row[x] & static_cast<uint8_t>(counts[x] != window)) * kHeatOutline;
   }
 
-  // Box: the bounding box of the hottest pixel's connected hot region (4-neighbour flood fill).
-  size_t hottest = heat.size();
-  for (size_t i = 0; i < heat.size(); ++i) {
-    if (hot[i] && (hottest == heat.size() || heat[i] > heat[hottest])) hottest = i;
-  }
-  if (hottest == heat.size()) return out;
-  std::vector<uint8_t> seen(heat.size(), 0);
-  std::vector<size_t> stack = {hottest};
-  seen[hottest] = 1;
-  HotBox box{w, h, 0, 0};
-  while (!stack.empty()) {
-    const size_t i = stack.back();
-    stack.pop_back();
-    const int x = static_cast<int>(i % w);
-    const int y = static_cast<int>(i / w);
-    box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1), std::max(box.y1, y + 1)};
-    const int nx[4] = {x - 1, x + 1, x, x};
-    const int ny[4] = {y, y, y - 1, y + 1};
-    for (int k = 0; k < 4; ++k) {
-      if (!is_hot(nx[k], ny[k])) continue;
-      const size_t j = static_cast<size_t>(ny[k]) * w + nx[k];
-      if (!seen[j]) {
-        seen[j] = 1;
-        stack.push_back(j);
-      }
-    }
-  }
+  // Box: the bounding box of the hottest pixel's connected hot region (4 neighbours).
+  if (hottest == n) return out;
+  const HotBox box = hot_region_box(hot, w, h, hottest);
   out.has_box = true;
   out.box = box;
   for (int y = box.y0; y < box.y1; ++y) {
-    for (int x = box.x0; x < box.x1; ++x) {
-      const bool on_edge = x < box.x0 + thickness || x >= box.x1 - thickness || y < box.y0 + thickness ||
-                           y >= box.y1 - thickness;
-      if (on_edge) out.flags[static_cast<size_t>(y) * w + x] |= kHeatBox;
-    }
+    uint8_t* flags = &out.flags[static_cast<size_t>(y) * w];
+    const bool edge_row = y < box.y0 + thickness || y >= box.y1 - thickness;
+    const int left_end = edge_row ? box.x1 : std::min(box.x1, box.x0 + thickness);
+    for (int x = box.x0; x < left_end; ++x) flags[x] |= kHeatBox;
+    for (int x = std::max(left_end, box.x1 - thickness); x < box.x1; ++x) flags[x] |= kHeatBox;
   }
   return out;
 }

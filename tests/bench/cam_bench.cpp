@@ -81,7 +81,20 @@ void BM_Overlay1024x768(benchmark::State& state) {
 }
 BENCHMARK(BM_Overlay1024x768)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// What the app's worker computes for the page after a CAM: the colormap index and line flags per display pixel.
+void BM_HeatLayers1024x768(benchmark::State& state) {
+  std::vector<float> map(224 * 224);
+  for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<float>(i % 224) / 223.0f;
+  PreprocessOptions p;
+  p.policy = ResizePolicy::kStretch;
+  const Placement placement = plan_placement(1024, 768, p).value();
+  const TensorToDisplay m = map_tensor_to_display(placement, 1024, 768, 1024, 768);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(heat_layers(map.data(), 224, 224, placement.tensor_content, m, 1024, 768, 0.5f)
+                                 .value().index.data());
+  }
+}
+BENCHMARK(BM_HeatLayers1024x768)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace dermcam
-
-

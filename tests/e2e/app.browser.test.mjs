@@ -196,7 +196,12 @@ describe('the app', () => {
 
   test('a bad file shows a plain error, and the next photo works', async () => {
     const { page } = session;
-    for (const [file, pattern] of [['not_image.pdf.jpg', /not a photo dermcam can read/], ['refused.tiff', /cannot read this image format/],
+    // A PNG whose header claims 100000 x 100000: the core's params reach the sentence.
+    const huge = readFileSync(join(FIXTURES, 'gray8.png'));
+    huge.set([0x00, 0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0], 16);
+    (await import('node:fs')).writeFileSync(join(ARTIFACTS, 'huge-header.png'), huge);
+    for (const [file, pattern] of [['not_image.pdf.jpg', /not a photo dermcam can read/], ['refused.tiff', /cannot read TIFF images/],
+      ['../../../test-results/huge-header.png', /has 10000 megapixels; dermcam reads photos up to 50 megapixels/],
       ['blocks_progressive.jpg', null]]) {
       await analyse(page, join(FIXTURES, file));
       if (pattern) {
@@ -217,6 +222,51 @@ describe('the app', () => {
     await analyse(page, PHOTO);
     assert.equal(await page.isHidden(sel('error')), true);
     assert.equal(await page.isHidden(sel('result')), false);
+  });
+
+  test('a new photo chosen during an analysis replaces it: the worker drops the old one before its model run', async () => {
+    const { page } = session;
+    const lesionLabel = await (async () => { await analyse(page, PHOTO); return page.getAttribute(sel('finding'), 'data-label'); })();
+    const runsBefore = Number(await page.getAttribute(sel('diagnostics'), 'data-model-runs'));
+    // The moment the page sends the big photo's analysis, the lesion is chosen (as a hurried person would).
+    const lesion = readFileSync(PHOTO).toString('base64');
+    await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function chooseAnotherOnAnalyse(message, ...rest) {
+        const result = post.call(this, message, ...rest);
+        if (message?.type === 'analyse' && !window.switched) {
+          window.switched = true;
+          const input = document.querySelector('[data-testid="photo-input"]');
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], 'lesion.jpg', { type: 'image/jpeg' }));
+          input.files = transfer.files;
+          input.dispatchEvent(new Event('change'));
+        }
+        return result;
+      };
+    }, lesion);
+    const before = Number(await page.evaluate(() => document.body.dataset.analyses));
+    const cancels = await page.evaluate(() => window.workerRequests.filter((type) => type === 'cancel').length);
+    await page.setInputFiles(sel('photo-input'), join(FIXTURES, 'spot_in_photo.jpg'));  // 3000 x 2250
+    await page.waitForSelector(`${sel('framing')}:not([hidden])`);
+    const bigRegion = await page.getAttribute(sel('frame-box'), 'data-region');
+    await page.click(sel('analyse-region'));
+    // The lesion is being framed now (its own square), and the big photo's analysis has ended, without an error.
+    await page.waitForFunction((region) => window.switched &&
+      document.querySelector('[data-testid="frame-box"]').dataset.region !== region, bigRegion);
+    await page.waitForFunction((old) => Number(document.body.dataset.analyses) >= old + 1, before);
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    assert.equal(await page.isHidden(sel('result')), true, 'the previous result is not shown while the lesion is framed');
+    assert.equal(await page.evaluate(() => window.workerRequests.filter((type) => type === 'cancel').length), cancels + 1);
+    await page.click(sel('analyse-region'));
+    await page.waitForFunction((old) => Number(document.body.dataset.analyses) >= old + 2, before);
+    await page.waitForSelector(`${sel('result')}:not([hidden])`);
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    assert.equal(await page.getAttribute(sel('finding'), 'data-label'), lesionLabel);
+    await page.waitForFunction((runs) => Number(document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns) > runs, runsBefore);
+    // One model run: the lesion's. The big photo stopped after its decode.
+    assert.equal(Number(await page.getAttribute(sel('diagnostics'), 'data-model-runs')), runsBefore + 1);
   });
 
   test('no request leaves the page while a photo is analysed', async () => {

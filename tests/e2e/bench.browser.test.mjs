@@ -15,7 +15,7 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
   const out = spawnSync(process.execPath, [join(ROOT, 'scripts/bench.mjs'), '--quick', '--no-write', '--json',
     join(dir, 'bench.json')], { encoding: 'utf8', stdin: 'ignore', maxBuffer: 64 << 20 });
   assert.equal(out.status, 0, out.stderr.slice(-2000));
-  for (const heading of ['Explain vs plain', 'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer',
+  for (const heading of ['Explain vs plain', 'opacity drag', 'method switch', 'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer',
     'Native kernels']) {
     assert.ok(out.stdout.includes(heading), heading);
   }

@@ -201,7 +201,7 @@ describe('the result card', () => {
     assert.equal(await page.getAttribute(sel('result'), 'data-format'), 'browser-decoded');
     // A format neither the core nor this browser reads gets the plain message, and the app stays usable.
     await analysePhoto(page, join(FIXTURES, 'refused.heic'));
-    assert.match(await page.textContent(sel('error')), /cannot read this image format/);
+    assert.match(await page.textContent(sel('error')), /cannot read HEIC\/AVIF images/);
     await analysePhoto(page, LESION);
     assert.equal(await page.getAttribute(sel('result'), 'data-format'), 'JPEG');
     assert.deepEqual(errors, []);

@@ -157,6 +157,95 @@ TEST(OverlayTest, OutlineAndBoxSurroundTheHottestRegion) {
   EXPECT_FALSE(render_overlay(rgba_from(black), map.data(), 224, 224, kFullTensor, kIdentity, o).value().has_box);
 }
 
+// The layers against the definitions, computed the slow, obvious way: heat by bilinear taps per pixel, the
+// outline as "hot with a non-hot (or outside) pixel in its (2t+1)^2 square", the box by a pixel-by-pixel flood
+// fill from the hottest pixel. Random blobs with several hot regions, a letterboxed and a shifted mapping.
+TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
+  uint32_t state = 12345;
+  auto random = [&state]() {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(state >> 8) / 16777216.0f;
+  };
+  for (int trial = 0; trial < 6; ++trial) {
+    const int mw = 14 + trial * 7;
+    const int mh = 14 + trial * 5;
+    std::vector<float> map(static_cast<size_t>(mw) * mh);
+    for (float& v : map) v = random();
+    const int w = 300 + trial * 91;
+    const int h = 200 + trial * 57;
+    const Rect content = trial % 2 ? Rect{0, 2, static_cast<double>(mw), mh - 2.0} : Rect{0, 0, static_cast<double>(mw), static_cast<double>(mh)};
+    const TensorToDisplay m{static_cast<double>(w) / mw * 0.9, static_cast<double>(h) / mh * 0.95, w * 0.03, -2.5};
+    const float threshold = 0.3f + 0.1f * trial;
+    const HeatLayers layers = heat_layers(map.data(), mw, mh, content, m, w, h, threshold).value();
+
+    std::vector<float> heat(static_cast<size_t>(w) * h);
+    for (int y = 0; y < h; ++y) {
+      const double ty = (y + 0.5 - m.offset_y) / m.scale_y;
+      int iy = 0;
+      float wy = 0;
+      clamp_tap(static_cast<float>(ty - 0.5), mh, &iy, &wy);
+      for (int x = 0; x < w; ++x) {
+        const double tx = (x + 0.5 - m.offset_x) / m.scale_x;
+        int ix = 0;
+        float wx = 0;
+        clamp_tap(static_cast<float>(tx - 0.5), mw, &ix, &wx);
+        const bool inside = tx >= content.x0 && tx < content.x1 && ty >= content.y0 && ty < content.y1;
+        auto at = [&](int yy, int xx) { return map[static_cast<size_t>(yy) * mw + xx]; };
+        const int jx = wx == 0.0f ? ix : ix + 1;
+        const int jy = wy == 0.0f ? iy : iy + 1;
+        const float top = at(iy, ix) * (1.0f - wx) + at(iy, jx) * wx;
+        const float bottom = at(jy, ix) * (1.0f - wx) + at(jy, jx) * wx;
+        heat[static_cast<size_t>(y) * w + x] = inside ? top * (1.0f - wy) + bottom * wy : NAN;
+      }
+    }
+    const int t = std::max(1, std::max(w, h) / 400);
+    auto hot = [&](int x, int y) {
+      return x >= 0 && y >= 0 && x < w && y < h && heat[static_cast<size_t>(y) * w + x] >= threshold;
+    };
+    size_t hottest = heat.size();
+    for (size_t i = 0; i < heat.size(); ++i) {
+      if (heat[i] >= threshold && (hottest == heat.size() || heat[i] > heat[hottest])) hottest = i;
+    }
+    std::vector<uint8_t> region(heat.size(), 0);
+    std::vector<size_t> stack = {hottest};
+    region[hottest] = 1;
+    HotBox box{w, h, 0, 0};
+    while (!stack.empty()) {
+      const size_t i = stack.back();
+      stack.pop_back();
+      const int x = static_cast<int>(i % w);
+      const int y = static_cast<int>(i / w);
+      box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1), std::max(box.y1, y + 1)};
+      for (const auto& [dx, dy] : {std::pair{-1, 0}, std::pair{1, 0}, std::pair{0, -1}, std::pair{0, 1}}) {
+        if (hot(x + dx, y + dy) && !region[static_cast<size_t>(y + dy) * w + x + dx]) {
+          region[static_cast<size_t>(y + dy) * w + x + dx] = 1;
+          stack.push_back(static_cast<size_t>(y + dy) * w + x + dx);
+        }
+      }
+    }
+    ASSERT_TRUE(layers.has_box) << "trial " << trial;
+    EXPECT_EQ(std::vector<int>({layers.box.x0, layers.box.y0, layers.box.x1, layers.box.y1}),
+              std::vector<int>({box.x0, box.y0, box.x1, box.y1})) << "trial " << trial;
+    int mismatches = 0;
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const size_t i = static_cast<size_t>(y) * w + x;
+        const bool covered = !std::isnan(heat[i]);
+        bool edge = false;
+        for (int dy = -t; dy <= t && hot(x, y); ++dy) {
+          for (int dx = -t; dx <= t; ++dx) edge = edge || !hot(x + dx, y + dy);
+        }
+        const bool on_box = x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1 &&
+                            (x < box.x0 + t || x >= box.x1 - t || y < box.y0 + t || y >= box.y1 - t);
+        const uint8_t flags = (covered ? kHeatCovered : 0) | (edge ? kHeatOutline : 0) | (on_box ? kHeatBox : 0);
+        const uint8_t index = covered ? static_cast<uint8_t>(colormap_index(heat[i])) : 0;
+        mismatches += layers.flags[i] != flags || layers.index[i] != index;
+      }
+    }
+    EXPECT_EQ(mismatches, 0) << "trial " << trial;
+  }
+}
+
 TEST(OverlayTest, InvalidArgumentsAreErrors) {
   const RgbaImage photo = rgba_from(test::pattern_image(10, 10));
   const std::vector<float> map(4, 0.5f);

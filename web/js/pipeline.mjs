@@ -16,6 +16,27 @@ const AUG_BRIGHTNESS = [0.9, 1.0, 1.1];  // pytorch-grad-cam's aug_smooth: {flip
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
+// A stage boundary of a cancellable request: let the event loop deliver a pending cancel message (the core
+// and ONNX Runtime calls before it ran without yielding), then stop if it came. Free without a signal (CLI).
+// (Not scheduler.yield(): its continuation may run before messages already queued. A message to ourselves
+// queues behind them, and unlike setTimeout it is never clamped.)
+function nextTask() {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+async function checkpoint(signal) {
+  if (!signal) return;
+  await nextTask();
+  signal.throwIfAborted();
+}
+
 /** Mirror image of an NCHW or NHWC tensor (batch 1) along its width. */
 function flipTensor(data, shape, layout) {
   const out = new Float32Array(data.length);
@@ -213,11 +234,11 @@ export class Explainer {
     } else {
       throw new DermcamError('bad_source', 'Nothing to analyse: give image bytes or a tensor.');
     }
-    signal?.throwIfAborted();
+    await checkpoint(signal);
     const started = now();
     const run = await this.run(tensor.data, 1);
     timings.inference = now() - started;
-    signal?.throwIfAborted();
+    await checkpoint(signal);
     const gateStarted = now();
     const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features: this.features(run) });
     if (view.quality) gate.quality = view.quality;
@@ -355,7 +376,7 @@ export class Explainer {
     const timings = state.timings;
     const runsBefore = this.modelRuns;
     const { run, flags, slot } = await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
-    signal?.throwIfAborted();
+    await checkpoint(signal);
     const k = run.layers[0].gradients.dims[1];
     const camStarted = now();
     const runs = flags.map((flipped, b) => ({
@@ -388,7 +409,7 @@ export class Explainer {
       drawn = { overlay: await this.blend(placement, view.display, options) };
     }
     timings.overlay = now() - overlayStarted;
-    signal?.throwIfAborted();
+    await checkpoint(signal);
     state.map = cam;
     state.placement = placement;
     return {

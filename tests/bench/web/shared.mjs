@@ -17,14 +17,17 @@ function softmax(values) {
   return exps.map((v) => v / total);
 }
 
-/** Plain classifier vs explain graph + CAM + overlay, interleaved, same tensor, medians over `runs`. */
+/**
+ * Plain classifier vs the whole explanation as the app computes it (explain graph + CAM + the heat layers the
+ * page composites, on the photo's 1024 px display copy), interleaved, same tensor, medians over `runs`.
+ */
 export async function measureExplainVsPlain({ lib, ort, core, bytes, config, photo, runs, sessionOptions }) {
   const { explainMetadata, prepareExplainModel, stripExplainGraph, decodeModel, Explainer } = lib;
   const prepared = explainMetadata(decodeModel(bytes)) ? bytes
     : (await prepareExplainModel(ort, bytes, { classes: 3 })).bytes;
   const explainer = new Explainer({ ort, core, sessionOptions });
   await explainer.load({ onnxBytes: prepared, config });
-  await explainer.analyse({ bytes: photo }, {}, { force: true });  // the full pipeline whatever the gate says; sets up the 1 MP display the overlay is drawn on
+  await explainer.analyse({ bytes: photo }, {}, { force: true });  // the full pipeline whatever the gate says; sets up the display copy
   const tensor = explainer.current.tensor;
   const plain = await ort.InferenceSession.create(stripExplainGraph(prepared), sessionOptions);
   const inputName = explainer.metadata.input.name;
@@ -42,7 +45,7 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
     t = now();
     explainer.current.run = await explainer.run(tensor.data, 1);
     const inferenceMs = now() - t;
-    const rendered = await explainer.render({ method: 'gradcam' });
+    const rendered = await explainer.render({ method: 'gradcam', output: 'layers' });
     const explainMs = now() - t;
     if (i >= WARMUP) {
       plainTimes.push(plainMs);
@@ -73,7 +76,7 @@ export async function measureStages({ lib, ort, core, bytes, config, photo, runs
     const t = now();
     photoInfo = await core.decodeImage(photo);
     const decode = now() - t;
-    const result = await explainer.analyse({ bytes: photo }, {}, { force: true });
+    const result = await explainer.analyse({ bytes: photo }, { output: 'layers' }, { force: true });
     if (i < WARMUP) continue;
     stages.decode.push(decode);
     for (const key of ['decodeAndPreprocess', 'inference', 'gate', 'cam', 'overlay']) stages[key].push(result.timings[key]);
