@@ -142,7 +142,10 @@ async function appInteractions(browser, base, photoPath) {
     { timeout: 120_000 });
   await page.setInputFiles('[data-testid="photo-input"]', photoPath);
   await page.click('[data-testid="analyse-region"]');
-  await page.click('[data-testid="analyse-anyway"]', { timeout: 120_000 });
+  const shown = '[data-testid="result"]:not([hidden]), [data-testid="refusal"]:not([hidden]), [data-testid="error"]:not([hidden])';
+  await page.waitForSelector(shown, { timeout: 120_000 });
+  if (await page.isVisible('[data-testid="error"]')) throw new Error(`the app: ${await page.textContent('[data-testid="error"]')}`);
+  if (await page.isVisible('[data-testid="refusal"]')) await page.click('[data-testid="analyse-anyway"]');
   await page.waitForSelector('[data-testid="result"]:not([hidden])', { timeout: 120_000 });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');

@@ -428,20 +428,23 @@ function showCamStatus(result) {
 // The overlay, composited on the page from the worker's heat layers (wasm/overlay.h): the heat coloured with
 // the chosen colormap, the outline and box lines, drawn over the photo with the chosen opacity. The same
 // arithmetic as the core's blend (tested to agree within one level), at display rate.
-const paint = { layers: null, heat: document.createElement('canvas'), lines: document.createElement('canvas'), frame: 0 };
+const paint = { layers: null, heat: document.createElement('canvas'), lines: document.createElement('canvas'), frame: 0,
+  hasLines: false };
+
+// Whole pixels at a time: RGBA bytes as one 32-bit word in the platform's byte order.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const rgbaWord = (r, g, b) => (LITTLE_ENDIAN ? ((255 << 24) | (b << 16) | (g << 8) | r) : ((r << 24) | (g << 16) | (b << 8) | 255)) >>> 0;
 
 function colourHeat() {
   const { layers } = paint;
   const table = state.methods.colormaps.find((c) => c.id === looks().colormap)?.table ?? state.methods.colormaps[0].table;
+  const palette = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) palette[i] = rgbaWord(table[i * 3], table[i * 3 + 1], table[i * 3 + 2]);
   const image = new ImageData(layers.width, layers.height);
-  const { data } = image;
-  for (let i = 0, n = layers.index.length; i < n; i++) {
-    if (!(layers.flags[i] & 1)) continue;  // the model never saw this pixel: no heat
-    const c = layers.index[i] * 3;
-    data[i * 4] = table[c];
-    data[i * 4 + 1] = table[c + 1];
-    data[i * 4 + 2] = table[c + 2];
-    data[i * 4 + 3] = 255;
+  const out = new Uint32Array(image.data.buffer);
+  const { index, flags } = layers;
+  for (let i = 0, n = index.length; i < n; i++) {
+    if (flags[i] & 1) out[i] = palette[index[i]];  // else transparent: the model never saw this pixel
   }
   paint.heat.width = layers.width;
   paint.heat.height = layers.height;
@@ -451,16 +454,17 @@ function colourHeat() {
 function drawLines() {
   const { layers } = paint;
   const { outline, box } = looks();
+  paint.hasLines = outline || box;
+  if (!paint.hasLines) return;
   const image = new ImageData(layers.width, layers.height);
-  const { data } = image;
-  if (outline || box) {
-    for (let i = 0, n = layers.flags.length; i < n; i++) {
-      const f = layers.flags[i];
-      const color = box && f & 4 ? [0, 255, 255] : outline && f & 2 ? [255, 255, 255] : null;
-      if (!color) continue;
-      data.set(color, i * 4);
-      data[i * 4 + 3] = 255;
-    }
+  const out = new Uint32Array(image.data.buffer);
+  const cyan = rgbaWord(0, 255, 255);
+  const white = rgbaWord(255, 255, 255);
+  const { flags } = layers;
+  for (let i = 0, n = flags.length; i < n; i++) {
+    const f = flags[i];
+    if (box && f & 4) out[i] = cyan;
+    else if (outline && f & 2) out[i] = white;
   }
   paint.lines.width = layers.width;
   paint.lines.height = layers.height;
@@ -481,7 +485,7 @@ function composite() {
   context.globalAlpha = Math.round(looks().opacity * 256) / 256;  // the core's 8.8 fixed-point opacity
   context.drawImage(paint.heat, 0, 0);
   context.globalAlpha = 1;
-  context.drawImage(paint.lines, 0, 0);
+  if (paint.hasLines) context.drawImage(paint.lines, 0, 0);
   canvas.dataset.stamp = String(++renderCount);  // lets tests (and assistive tools) see a new picture
 }
 

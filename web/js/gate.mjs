@@ -211,7 +211,9 @@ export function judgePhoto({ qualityIssues = [], gate, features }) {
  * @returns the "outOfDistribution" object for model.json
  */
 export function fitOutOfDistribution(samples, { layer, labels, pooling = 'mean-sqrt', acceptance = 0.995, shrinkage = 0.001 }) {
-  if (samples.length < 20) throw new Error(`fit-gate needs at least 20 in-distribution photos (found ${samples.length}).`);
+  if (samples.length < 20) {
+    throw new DermcamError('too_few_photos', `fit-gate needs at least 20 in-distribution photos (found ${samples.length}).`);
+  }
   const dims = samples[0].features.length;
   const fit = samples.filter((_, i) => i % 5 !== 4);
   const held = samples.filter((_, i) => i % 5 === 4);

@@ -1,5 +1,6 @@
 // NumPy .npy (format 1.0/2.0), C order, little-endian: float32 (what the CLI reads with --tensor and writes
 // with --heatmap-out) and, for reading data sets, uint8, bool and int64. Works in the browser and in Node.
+import { DermcamError } from './errors.mjs';
 
 /** @returns {Uint8Array} the .npy file bytes. */
 export function encodeNpy(data, shape) {
@@ -30,7 +31,7 @@ const DTYPES = {
  */
 export function decodeNpy(bytes, { allow = [] } = {}) {
   const fail = (why) => {
-    throw new Error(`Not a usable .npy file: ${why}.`);
+    throw new DermcamError('bad_npy', `Not a usable .npy file: ${why}.`);
   };
   if (!(bytes instanceof Uint8Array)) fail('expected bytes');
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];

@@ -384,15 +384,16 @@ export class Explainer {
       layers: this.metadata.layers.map((layer, l) => {
         const { activations, gradients } = run.layers[l];
         const per = activations.data.length / activations.dims[0];
+        // Batch item b's gradients of all K classes; the core picks the class (classIndex = its slot).
         return {
           activations: activations.data.subarray(b * per, (b + 1) * per),
-          gradients: gradients.data.subarray((b * k + slot) * per, (b * k + slot + 1) * per),
+          gradients: gradients.data.subarray(b * k * per, (b + 1) * k * per),
           shape: [1, ...layer.shape],
           layout: layer.layout,
         };
       }),
     }));
-    const cam = await this.core.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: 0,
+    const cam = await this.core.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: slot,
       outputWidth: width, outputHeight: height, runs });
     timings.cam = now() - camStarted;
     const overlayStarted = now();
