@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { ARTIFACTS, analysePhoto, openBrowser } from './browser.mjs';
 import { FIXTURES } from '../js/helpers.mjs';
@@ -208,7 +208,7 @@ describe('the app', () => {
         assert.match(await page.textContent(sel('error')), pattern);
         assert.match(await page.textContent(sel('error')), /choose another photo/);
         assert.equal(await page.isHidden(sel('result')), true, 'the previous photo\'s result is not shown under the error');
-        await page.screenshot({ path: join(ARTIFACTS, `app-error-${file}.png`) });
+        await page.screenshot({ path: join(ARTIFACTS, `app-error-${basename(file)}.png`) });
       } else {
         assert.equal(await page.isHidden(sel('error')), true);
       }
