@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // dermcam's command line: the same JS pipeline and wasm core as the web app.
-//   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--classes K] [--score logit|probability]
-//                                    [--input-shape C,H,W] [--list-layers] [--json]
+//   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--gate-layer NAME]... [--classes K]
+//                                    [--score logit|probability] [--input-shape C,H,W] [--list-layers] [--json]
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--force] [--json]
-//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--acceptance 0.995] [--json]
+//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -22,13 +22,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.heic', '.tif', '.tiff']);
 
 const USAGE = `usage:
-  node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--classes K] [--score logit|probability]
-                                   [--input-shape C,H,W] [--json]
+  node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--gate-layer NAME]... [--classes K]
+                                   [--score logit|probability] [--input-shape C,H,W] [--json]
   node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--force] [--json]
-  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--acceptance 0.995] [--json]
+  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 
 explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
 out-of-distribution check when model.json has one); a refused photo gets "gate" with the reasons and no
@@ -36,6 +36,9 @@ predictions unless --force. A refusal is not an error. --region takes only that 
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
 label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.
+With --negatives (photos the model must refuse: other subjects, close-ups of fur, fabric, food, ...) it also
+fits a linear discriminator on the pooled activations of the layers the model was prepared with --gate-layer
+(or its target layer), which refuses close-ups the distance alone lets through.
 --help (-h) after any command prints this.
 
 exit codes: 0 done (a photo the gate refused counts as done); 1 something could not be done (a file that
@@ -80,6 +83,7 @@ function parseShape(text) {
 async function prepare(argv) {
   const { values, positionals } = parseCommand(argv, {
       layer: { type: 'string', multiple: true },
+      'gate-layer': { type: 'string', multiple: true },
       classes: { type: 'string' },
       score: { type: 'string' },
       'input-shape': { type: 'string' },
@@ -92,6 +96,7 @@ async function prepare(argv) {
   if (!Number.isInteger(classes)) throw new UsageError(`--classes must be an integer (got '${values.classes}')`);
   const options = {
     layers: values.layer,
+    gateLayers: values['gate-layer'],
     classes,
     score: values.score ?? 'logit',
     inputShape: parseShape(values['input-shape']),
@@ -311,12 +316,15 @@ function gateJson(gate) {
   return {
     accepted: gate.accepted,
     out_of_distribution_check: gate.outOfDistributionCheck,
-    reasons: gate.reasons.map(({ code, value, threshold }) => ({ code, message: STRINGS.en[`gate_${code}`], value, threshold })),
+    // A discriminator's reason (check "discriminator") is a score below its threshold; the others are above theirs.
+    reasons: gate.reasons.map(({ code, value, threshold, check }) => ({ code, message: STRINGS.en[`gate_${code}`], value, threshold,
+      ...(check ? { check } : {}) })),
     ...(gate.quality ? { quality: {
       sharpness: gate.quality.sharpness, bright_level: gate.quality.brightLevel, shadows: gate.quality.shadows,
       highlights: gate.quality.highlights, width: gate.quality.photoWidth, height: gate.quality.photoHeight,
     } } : {}),
     ...(gate.distance !== undefined ? { distance: gate.distance } : {}),
+    ...(gate.discriminatorScore !== undefined ? { discriminator_score: gate.discriminatorScore } : {}),
   };
 }
 
@@ -342,7 +350,8 @@ async function photosIn(folder, labelIds) {
 
 async function fitGate(argv) {
   const { values, positionals } = parseCommand(argv,
-    { model: { type: 'string' }, images: { type: 'string' }, acceptance: { type: 'string' }, json: { type: 'boolean' } });
+    { model: { type: 'string' }, images: { type: 'string' }, negatives: { type: 'string' }, acceptance: { type: 'string' },
+      json: { type: 'boolean' } });
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
   if (!(acceptance > 0.5 && acceptance <= 1)) throw new UsageError(`--acceptance must be a fraction above 0.5 (got '${values.acceptance}')`);
@@ -353,7 +362,7 @@ async function fitGate(argv) {
   const configPath = join(values.model, 'model.json');
   const raw = await readJson(configPath);
   // Fitting must not depend on an earlier fit: the features and logits are the model's own.
-  const { outOfDistribution: _old, ...gateRest } = raw.gate ?? {};
+  const { outOfDistribution: _old, discriminator: _oldDiscriminator, ...gateRest } = raw.gate ?? {};
   const working = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest }, calibration: undefined };
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
   const model = await readModel(values.model);
@@ -379,15 +388,43 @@ async function fitGate(argv) {
       continue;
     }
     const predicted = inspected.probabilities.indexOf(Math.max(...inspected.probabilities));
-    samples.push({ features: inspected.features, classIndex: photo.label ?? predicted });
+    samples.push({ features: inspected.features, discriminatorFeatures: inspected.discriminatorFeatures,
+      classIndex: photo.label ?? predicted });
     if (photo.label !== undefined) {
       logits.push(inspected.scores);
       known.push(photo.label);
     }
   }
   const layer = explainer.metadata.layers[0].name;
-  const ood = gateTools.fitOutOfDistribution(samples, { layer, labels, acceptance });
+  // With a discriminator the two checks share the refusal budget: each accepts 1 - (1 - acceptance) / 2 of the
+  // held-out photos, so together they refuse at most 1 - acceptance of them.
+  const perCheck = values.negatives ? 1 - (1 - acceptance) / 2 : acceptance;
+  const ood = gateTools.fitOutOfDistribution(samples, { layer, labels, acceptance: perCheck });
   const out = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest, outOfDistribution: ood } };
+  let negatives = null;
+  if (values.negatives) {
+    const negativePhotos = await photosIn(values.negatives, []);
+    if (!negativePhotos.length) throw new DermcamError('read_failed', `${values.negatives} holds no photos.`);
+    negatives = [];
+    for (const photo of negativePhotos) {
+      let inspected;
+      try {
+        inspected = await explainer.inspect(await readInput(photo.path, 'the photo'));
+      } catch (error) {
+        console.error(`dermcam: skipping ${photo.path}: ${error.message}`);
+        skipped += 1;
+        continue;
+      }
+      // The quality checks refuse these anyway: the discriminator learns from what gets past them.
+      if (inspected.quality?.issues?.length) continue;
+      negatives.push(inspected.discriminatorFeatures);
+    }
+    out.gate.discriminator = gateTools.fitDiscriminator(samples.map((s) => s.discriminatorFeatures), negatives,
+      { layers: explainer.gateLayers(), acceptance: perCheck });
+  } else if (raw.gate?.discriminator) {
+    console.error('dermcam: the gate\'s discriminator was fitted for the old statistics and is removed: pass --negatives ' +
+      'to fit it again.');
+  }
   let temperature = null;
   const logitScores = explainer.metadata.score.kind === 'logit' && !explainer.metadata.score.seededBefore;
   if (known.length >= 20 && logitScores) {
@@ -400,11 +437,19 @@ async function fitGate(argv) {
   await writeFile(configPath, `${JSON.stringify(out, null, 2)}\n`);
   await explainer.release();
   const summary = { model: configPath, photos: samples.length, skipped, labelled: known.length, layer, dims: ood.dims,
-    classes: ood.classes, threshold: ood.threshold, acceptance, temperature: out.calibration?.temperature ?? null };
+    classes: ood.classes, threshold: ood.threshold, acceptance, temperature: out.calibration?.temperature ?? null,
+    discriminator: out.gate.discriminator ? { layers: out.gate.discriminator.layers, dims: out.gate.discriminator.dims,
+      threshold: out.gate.discriminator.threshold, ...out.gate.discriminator.fittedOn } : null };
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else {
     console.log(`Fitted the out-of-distribution check of ${configPath} on ${samples.length} photos ` +
-      `(${ood.fittedOn.heldOut} held out chose the threshold ${ood.threshold} to accept ${(100 * acceptance).toFixed(1)}% of them).`);
+      `(${ood.fittedOn.heldOut} held out chose the threshold ${ood.threshold} to accept ${(100 * ood.acceptance).toFixed(2)}% of them).`);
+    const d = out.gate.discriminator;
+    if (d) {
+      console.log(`Fitted the discriminator on ${d.fittedOn.photos} photos against ${d.fittedOn.negatives} negatives ` +
+        `(${d.layers.length} layers, ${d.dims} features); it refuses ${(100 * d.fittedOn.heldOutNegativesRefused).toFixed(1)}% ` +
+        `of ${d.fittedOn.heldOutNegatives} held-out negatives at the same acceptance.`);
+    }
     if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${known.length} labelled photos.`);
     else if (!logitScores) console.log('Not calibrated: the model\'s scores are not logits.');
     else console.log('Not calibrated: put photos in subfolders named by label id to fit the temperature.');

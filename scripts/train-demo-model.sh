@@ -3,9 +3,13 @@
 # int8 weight variant -> explain graphs -> evaluation report -> photo gate and calibration (fitted, then measured
 # on unseen photos). Deterministic given the same torch build.
 #   scripts/train-demo-model.sh [--minutes 38]
+#   scripts/train-demo-model.sh --gate-only   keeps the trained weights of models/demo: rebuilds the explain graphs
+#                                             from them, refits and remeasures the photo gate and calibration
 source "$(dirname "$0")/lib.sh"
 minutes=38
+gate_only=0
 [[ "${1:-}" == "--minutes" ]] && minutes="$2"
+[[ "${1:-}" == "--gate-only" ]] && gate_only=1
 
 "$ROOT/scripts/setup.sh"
 missing=()
@@ -22,17 +26,37 @@ fi
 work="$ROOT/build/demo"
 out="$ROOT/models/demo"
 mkdir -p "$work" "$out"
-log "training (up to $minutes minutes)"
-/usr/bin/python3 "$ROOT/scripts/demo/train.py" "$work" --minutes "$minutes" | tee "$work/train.log"
-log "int8 weight variant"
-/usr/bin/python3 "$ROOT/scripts/demo/quantize.py" "$work/model-fp32.onnx" "$work/model-int8.onnx"
+if ((gate_only)); then
+  log "the plain classifiers inside models/demo"
+  for variant in fp32:model.onnx int8:model-int8.onnx; do
+    node --input-type=module -e "
+      import { readFileSync, writeFileSync } from 'node:fs';
+      import { stripExplainGraph } from '$ROOT/web/js/onnx/explain.mjs';
+      writeFileSync(process.argv[2], stripExplainGraph(new Uint8Array(readFileSync(process.argv[1]))));
+    " "$out/${variant#*:}" "$work/model-${variant%%:*}.onnx"
+  done
+else
+  log "training (up to $minutes minutes)"
+  /usr/bin/python3 "$ROOT/scripts/demo/train.py" "$work" --minutes "$minutes" | tee "$work/train.log"
+  log "int8 weight variant"
+  /usr/bin/python3 "$ROOT/scripts/demo/quantize.py" "$work/model-fp32.onnx" "$work/model-int8.onnx"
+fi
 log "explain graphs"
-node "$ROOT/scripts/dermcam.mjs" prepare "$work/model-fp32.onnx" "$out/model.onnx" --classes 3
-node "$ROOT/scripts/dermcam.mjs" prepare "$work/model-int8.onnx" "$out/model-int8.onnx" --classes 3
-log "evaluation"
-node "$ROOT/scripts/demo/evaluate.mjs" "$work" "$out"
+# The gate's discriminator reads the channel means of these layers: the stem, the end of each resolution and the
+# target layer (texture early, content late).
+gate_layers=()
+for layer in features.2/Clip features.3/Add features.5/Add features.7/Add features.10/Add features.14/Clip; do
+  gate_layers+=(--gate-layer "/features/${layer}_output_0")
+done
+node "$ROOT/scripts/dermcam.mjs" prepare "$work/model-fp32.onnx" "$out/model.onnx" --classes 3 "${gate_layers[@]}"
+node "$ROOT/scripts/dermcam.mjs" prepare "$work/model-int8.onnx" "$out/model-int8.onnx" --classes 3 "${gate_layers[@]}"
+if ((!gate_only)); then
+  log "evaluation"
+  node "$ROOT/scripts/demo/evaluate.mjs" "$work" "$out"
+fi
 log "photo gate and calibration"
+rm -rf "$work/gate"
 /usr/bin/python3 "$ROOT/scripts/demo/gate_images.py" "$work/gate"
-node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit"
+node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --negatives "$work/gate/tune"
 node "$ROOT/scripts/demo/evaluate_gate.mjs" "$out" "$work/gate"
 log "models/demo is up to date; read models/demo/REPORT.md"

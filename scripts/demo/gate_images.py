@@ -5,13 +5,19 @@
                                                                               type, t<type>_<label>_<n>.png, in OUT_DIR)
 
 OUT_DIR/
-  fit/<label id>/*.png          in-distribution photos for `dermcam.mjs fit-gate` (seed 7001; never the test seed)
-  test/lesions/t<type>_<label>_<n>.png   unseen generated lesion photos (seed 9001), Fitzpatrick type 1-6 in the name
+  fit/<label id>/*.png|jpg      in-distribution photos for `dermcam.mjs fit-gate` (seed 7001; never the test seed), as
+                                delivered (see delivered(): a quarter as generated, the rest enlarged, noisy, JPEG)
+  test/lesions/t<type>_<label>_<n>.png|jpg   unseen generated lesion photos (seed 9001), Fitzpatrick type 1-6 in the
+                                name, delivered the same way
   test/degraded/<code>/*.png    the same photos made blurry (Gaussian sigma 3 px at 128 px), too dark (exposure x0.08),
                                 overexposed (exposure raised until 60% of the pixels are white) and too small (48 px)
   tune/nonskin/*                non-skin photos used while designing the gate (half of the real photos + synthetic)
+  tune/closeups/*               close-ups of the same real half (100 per photo): the discriminator's negatives with
+                                tune/nonskin (`fit-gate --negatives OUT_DIR/tune`)
   test/nonskin/real/*           real non-skin photos never looked at while designing it: the other half
   test/nonskin/synthetic/*      documents, flat colours, noise, gradients, checkerboards at seeds not used in tune/
+  test/closeups/*               close-ups of the test half's real photos (30 per photo; chelsea.png's cat fur among
+                                them): what a patient framing a small square of a non-skin photo sends
 Real photos come from Debian packages (scikit-image, scikit-learn, matplotlib sample data); the split is by file,
 fixed below. Grey photos are kept (a phone can send one) and made RGB.
 """
@@ -46,6 +52,24 @@ def tone_of(seed, label):
 def write(path, rgb):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     cv2.imwrite(path, np.ascontiguousarray(rgb[..., ::-1]))
+
+
+def delivered(image, rng):
+    """The generated photo as a phone or a browser might deliver it: a quarter as it is (PNG); the rest enlarged 1-4x
+    (bicubic), with sensor noise (sigma 0-3) and JPEG at 75-95. Both sides of the discriminator must look delivered,
+    or it learns to refuse JPEG instead of cats. Returns (extension, BGR image, JPEG quality)."""
+    if rng.random() < 0.25:
+        return ".png", np.ascontiguousarray(image[..., ::-1]), None
+    side = int(round(image.shape[0] * rng.uniform(1, 4)))
+    big = cv2.resize(np.ascontiguousarray(image[..., ::-1]), (side, side), interpolation=cv2.INTER_CUBIC)
+    noisy = big.astype(np.float32) + rng.normal(0, rng.uniform(0, 3), big.shape)
+    return ".jpg", np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 96))
+
+
+def write_delivered(stem, image, rng):
+    extension, bgr, quality = delivered(image, rng)
+    os.makedirs(os.path.dirname(stem), exist_ok=True)
+    cv2.imwrite(stem + extension, bgr, [cv2.IMWRITE_JPEG_QUALITY, quality] if quality else [])
 
 
 def in_distribution(seed, n):
@@ -113,12 +137,41 @@ def real_variants(path):
     return out
 
 
+def closeups(path, n, seed):
+    """n random square close-ups of a photo: 8% to 100% of its short side, flipped, turned, hue, saturation and
+    exposure moved a little, sometimes softened, with sensor noise and JPEG at 75-95: as a phone would send them."""
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        return
+    rng = np.random.default_rng(seed)
+    h, w = image.shape[:2]
+    for k in range(n):
+        side = max(32, int(min(h, w) * float(np.exp(rng.uniform(np.log(0.08), 0)))))
+        x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
+        crop = image[y:y + side, x:x + side]
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        crop = np.rot90(crop, int(rng.integers(0, 4)))
+        crop = cv2.resize(np.ascontiguousarray(crop), (384, 384), interpolation=cv2.INTER_CUBIC)
+        hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV).astype(np.float32)
+        hsv[..., 0] = (hsv[..., 0] + rng.uniform(-10, 10)) % 180
+        hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(0.6, 1.4), 0, 255)
+        hsv[..., 2] = np.clip(hsv[..., 2] * rng.uniform(0.7, 1.3), 0, 255)
+        crop = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
+        if rng.random() < 0.3:
+            crop = cv2.GaussianBlur(crop, (0, 0), rng.uniform(0.5, 1.5))
+        noisy = crop.astype(np.float32) + rng.normal(0, rng.uniform(0, 4), crop.shape)
+        yield k, np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 96))
+
+
 def main(out):
+    rng = np.random.default_rng(31)
     for i, image, label, _ in in_distribution(7001, 2400):
-        write(f"{out}/fit/{lesions.CLASSES[label]}/{i:05d}.png", image)
+        write_delivered(f"{out}/fit/{lesions.CLASSES[label]}/{i:05d}", image, rng)
+    rng = np.random.default_rng(32)
     for i, image, label, tone in in_distribution(9001, 1800):
         name = f"t{tone + 1}_{lesions.CLASSES[label]}_{i:05d}.png"
-        write(f"{out}/test/lesions/{name}", image)
+        write_delivered(f"{out}/test/lesions/{name[:-4]}", image, rng)
         if i < 600:
             for code, bad in degraded(image).items():
                 write(f"{out}/test/degraded/{code}/{name}", bad)
@@ -126,6 +179,12 @@ def main(out):
         for path in paths:
             for tag, rgb in real_variants(path):
                 write(f"{out}/{split}/{os.path.splitext(os.path.basename(path))[0]}_{tag}.png", rgb)
+    for split, paths, n, seed in (("tune/closeups", REAL_TUNE, 100, 21), ("test/closeups", REAL_TEST, 30, 22)):
+        for p, path in enumerate(paths):
+            name = os.path.splitext(os.path.basename(path))[0]
+            for k, bgr, quality in closeups(path, n, seed * 1000 + p):
+                os.makedirs(f"{out}/{split}", exist_ok=True)
+                cv2.imwrite(f"{out}/{split}/{name}_{k:03d}.jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     for split, seed in (("tune/nonskin", 11), ("test/nonskin/synthetic", 12)):
         rng = np.random.default_rng(seed)
         for kind in ["flat", "noise", "gradient", "checker", "document"]:

@@ -136,6 +136,35 @@ describe('the photo gate on the command line', () => {
     assert.equal(none.status, 1);
     assert.match(none.stderr, /holds no photos/);
     assert.equal(run('fit-gate', '--model', modelDir).status, 2);
+
+    // --negatives: close-ups of photos the model must refuse fit the discriminator on the --gate-layer features.
+    const negatives = join(dir, 'negatives');
+    execFileSync('/usr/bin/python3', ['-c', `
+import sys, cv2
+sys.path.insert(0, '${join(ROOT, 'scripts/demo')}')
+import gate_images
+for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
+    for k, bgr, quality in gate_images.closeups('/usr/lib/python3/dist-packages/skimage/data/' + name, 15, 77 + p):
+        gate_images.os.makedirs('${negatives}', exist_ok=True)
+        cv2.imwrite('${negatives}/%s_%d.jpg' % (name[:-4], k), bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+`]);
+    const withNegatives = run('fit-gate', '--model', modelDir, '--images', photos, '--negatives', negatives, '--json');
+    assert.equal(withNegatives.status, 0, withNegatives.stderr);
+    const fitted = JSON.parse(withNegatives.stdout).discriminator;
+    assert.equal(fitted.dims, 432);
+    assert.equal(fitted.layers.length, 6);
+    assert.equal(fitted.photos, 48);
+    assert.ok(fitted.negatives >= 16, `negatives ${fitted.negatives}`);
+    const stored = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.discriminator;
+    assert.deepEqual(stored.layers, fitted.layers);
+    const fur = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'photo.jpg'), '--json').stdout);
+    assert.deepEqual(fur.gate.reasons.map((r) => r.code), ['not_skin']);
+    assert.equal(typeof fur.gate.discriminator_score, 'number', 'the discriminator is applied');
+    // Refitting without --negatives removes the discriminator, and says so.
+    const refit = run('fit-gate', '--model', modelDir, '--images', photos);
+    assert.equal(refit.status, 0, refit.stderr);
+    assert.match(refit.stderr, /discriminator .* is removed: pass --negatives to fit it again/);
+    assert.equal(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.discriminator, undefined);
   });
 });
 

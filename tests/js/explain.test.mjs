@@ -152,6 +152,46 @@ describe('explain graph options', () => {
     }
   });
 
+  test('--gate-layer adds each layer\'s channel means (NCHW and NHWC), which stripping removes', async () => {
+    const ort = await ortNode();
+    const channelMeans = ({ data, dims }, layout) => {
+      const [channels, plane] = layout === 'NCHW' ? [dims[1], dims[2] * dims[3]] : [dims[3], dims[1] * dims[2]];
+      return Array.from({ length: channels }, (_, c) => {
+        let sum = 0;
+        for (let i = 0; i < plane; i++) sum += layout === 'NCHW' ? data[c * plane + i] : data[i * channels + c];
+        return sum / plane;
+      });
+    };
+    for (const name of ['mobilenet_v2', 'keras_nhwc_opset18']) {
+      const fixture = loadFixture(name);
+      const candidates = (await listLayers(ort, fixture.model)).filter((l) => l.explainable);
+      const [earlier, last] = [candidates[0], candidates[candidates.length - 1]];
+      const { bytes } = await prepareExplainModel(ort, fixture.model, { classes: 1, gateLayers: [last.name, earlier.name] });
+      const meta = explainMetadata(decodeModel(bytes));
+      assert.deepEqual(meta.features.map((f) => [f.name, f.output, f.layout]),
+        [[last.name, 'dermcam_features_0', last.layout], [earlier.name, 'dermcam_features_1', earlier.layout]], name);
+      const outputs = await runModel(ort, bytes, meta.input.name, fixture.input);
+      // Against the activations of graphs prepared with each layer as the target.
+      for (const [j, layer] of [last, earlier].entries()) {
+        const target = await prepareExplainModel(ort, fixture.model, { classes: 1, layers: [layer.name] });
+        const activations = (await runModel(ort, target.bytes, meta.input.name, fixture.input)).dermcam_activations_0;
+        const want = channelMeans(activations, layer.layout);
+        const got = outputs[`dermcam_features_${j}`];
+        assert.deepEqual(got.dims, [fixture.input.shape[0], want.length], `${name} ${layer.name}`);
+        assert.ok(maxAbs(want) > 0, `${name} ${layer.name}: all-zero means`);
+        assert.ok(maxAbsDiff(got.data.subarray(0, want.length), want) <= 1e-5 * maxAbs(want), `${name} ${layer.name} means`);
+      }
+      const { stripExplainGraph } = await import('../../web/js/onnx/explain.mjs');
+      const plain = decodeModel(stripExplainGraph(bytes));
+      assert.ok(plain.graph.output.every((o) => !o.name.startsWith('dermcam_')), `${name}: stripped`);
+    }
+    const fixture = loadFixture('resnet18');
+    await assert.rejects(prepareExplainModel(ort, fixture.model, { gateLayers: ['nope'] }),
+      (e) => e.code === 'unknown_layer' && /'nope' \(--gate-layer\)/.test(e.message));
+    const [one] = (await listLayers(ort, fixture.model)).slice(-1);
+    await assert.rejects(prepareExplainModel(ort, fixture.model, { gateLayers: [one.name, one.name] }), /listed twice/);
+  });
+
   test('--list-layers gives candidates with shapes, layouts and what blocks them', async () => {
     const ort = await ortNode();
     const layers = await listLayers(ort, loadFixture('op_zoo_opset17').model);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 import * as core from '../../web/js/core.mjs';
 import { calibrationError, fitTemperature, softmax } from '../../web/js/calibration.mjs';
-import { GATE_SCHEMA, encodeFloats, fitOutOfDistribution, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
+import { GATE_SCHEMA, discriminatorScore, encodeFloats, fitDiscriminator, fitOutOfDistribution, judgePhoto, mahalanobisDistance,
+  pooledFeatures, validateGate }
   from '../../web/js/gate.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
@@ -210,4 +211,101 @@ test('a model without statistics has no OOD check, says so, and still gets the q
   await assert.rejects(plain.load({ onnxBytes: loadFixture('mlp_head').model, config: testConfig({ gate: gateWith(ood) }) }),
     /gate.outOfDistribution.layer 'L' is not a target layer of this model/);
   await plain.release();
+});
+
+// Two clouds in 6-D: in-distribution photos around +1.5 on the first two axes, photos to refuse around -1.5 on
+// them (and wider); the other axes are noise. A fitted discriminator must accept about `acceptance` of unseen
+// positives and refuse nearly all unseen negatives.
+function clouds(n, seed) {
+  const rand = random(seed);
+  const point = (shift, spread) => Float64Array.from({ length: 6 }, (_, d) => (d < 2 ? shift : 0) + spread * gaussian(rand));
+  return { positives: Array.from({ length: n }, () => point(1.5, 1)), negatives: Array.from({ length: n }, () => point(-1.5, 1.5)) };
+}
+
+test('the discriminator: fitted by logistic regression, it accepts the in-distribution side and refuses the other', () => {
+  const { positives, negatives } = clouds(1000, 3);
+  const fitted = fitDiscriminator(positives, negatives, { layers: ['L1', 'L2'], acceptance: 0.99 });
+  assert.equal(fitted.dims, 6);
+  assert.deepEqual(fitted.fittedOn, { photos: 800, negatives: 800, heldOut: 200, heldOutNegatives: 200,
+    heldOutNegativesRefused: fitted.fittedOn.heldOutNegativesRefused, l2: 0.01 });
+  const config = validateModelConfig(JSON.parse(JSON.stringify(testConfig({ gate: { schema: GATE_SCHEMA, discriminator: fitted } }))));
+  const d = config.gate.discriminator;
+  // The weights point along the axes that separate the clouds, not along the noise.
+  const along = Math.abs(d.weights[0] / d.scale[0]) + Math.abs(d.weights[1] / d.scale[1]);
+  const across = Math.max(...[2, 3, 4, 5].map((i) => Math.abs(d.weights[i] / d.scale[i])));
+  assert.ok(along > 10 * across, `weights ${Array.from(d.weights)}`);
+  // The score is bias + w . (x - center) / scale, as documented.
+  const x = positives[0];
+  let expected = d.bias;
+  for (let i = 0; i < 6; i++) expected += (d.weights[i] * (x[i] - d.center[i])) / d.scale[i];
+  assert.ok(Math.abs(discriminatorScore(d, x) - expected) < 1e-12);
+  const fresh = clouds(2000, 4);
+  const accepted = fresh.positives.filter((f) => discriminatorScore(d, f) >= d.threshold).length / 2000;
+  const refused = fresh.negatives.filter((f) => discriminatorScore(d, f) < d.threshold).length / 2000;
+  assert.ok(accepted > 0.97 && accepted < 0.999, `accepted ${accepted} at 99% acceptance`);
+  assert.ok(refused > 0.9, `refused ${refused}`);
+  assert.ok(Math.abs(fitted.fittedOn.heldOutNegativesRefused - refused) < 0.05);
+  assert.throws(() => fitDiscriminator(positives.slice(0, 19), negatives, { layers: ['L'] }), /at least 20 photos on each side/);
+  assert.throws(() => discriminatorScore(d, new Float64Array(5)), /reads 6 features; this model gives 5/);
+});
+
+test('the verdict: one not_skin reason, the distance\'s before the discriminator\'s', () => {
+  const { outOfDistribution: ood } = validateGate(gateWith(validOod()), LABELS);
+  const { positives, negatives } = clouds(200, 5);
+  const discriminator = validateGate({ schema: GATE_SCHEMA, discriminator: fitDiscriminator(positives, negatives, { layers: ['L'] }) },
+    LABELS).discriminator;
+  const gate = { outOfDistribution: ood, discriminator };
+  const near = Float64Array.from([0, 0]);
+  const far = Float64Array.from([12, 12]);
+  const good = Float64Array.from([1.5, 1.5, 0, 0, 0, 0]);
+  const bad = Float64Array.from([-3, -3, 0, 0, 0, 0]);
+  assert.equal(judgePhoto({ gate, features: near, discriminatorFeatures: good }).accepted, true);
+  const byDiscriminator = judgePhoto({ gate, features: near, discriminatorFeatures: bad });
+  assert.deepEqual(byDiscriminator.reasons.map((r) => [r.code, r.check]), [['not_skin', 'discriminator']]);
+  assert.equal(byDiscriminator.reasons[0].threshold, discriminator.threshold);
+  assert.ok(byDiscriminator.discriminatorScore < discriminator.threshold);
+  const both = judgePhoto({ gate, features: far, discriminatorFeatures: bad });
+  assert.deepEqual(both.reasons.map((r) => [r.code, r.check]), [['not_skin', undefined]]);
+  assert.equal(judgePhoto({ gate: { discriminator }, discriminatorFeatures: bad }).outOfDistributionCheck, true);
+});
+
+test('malformed discriminators get a clear error naming the field', () => {
+  const { positives, negatives } = clouds(100, 6);
+  const good = fitDiscriminator(positives, negatives, { layers: ['L'] });
+  const bad = (patch, pattern) => assert.throws(() => validateModelConfig(testConfig({ gate: { schema: GATE_SCHEMA,
+    discriminator: { ...good, ...patch } } })), pattern);
+  bad({ layers: [] }, /gate.discriminator.layers must list the layers/);
+  bad({ layers: ['a', 'a'] }, /gate.discriminator.layers lists a layer twice/);
+  bad({ dims: 7 }, /gate.discriminator.center must hold 7 float32 values \(found 6\)/);
+  bad({ weights: encodeFloats([1, 2, 3]) }, /gate.discriminator.weights must hold 6 float32 values/);
+  bad({ scale: encodeFloats([1, 1, 0, 1, 1, 1]) }, /gate.discriminator.scale must be positive \(element 2\)/);
+  bad({ bias: 'x' }, /gate.discriminator.bias must be a finite number/);
+  bad({ threshold: Infinity }, /gate.discriminator.threshold must be a finite number/);
+  bad({ acceptance: 0 }, /gate.discriminator.acceptance must be a fraction/);
+});
+
+test('the demo model refuses close-ups of a cat\'s fur (the benchmark photo framed by the default square)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dermcam-fur-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // As scripts/bench.mjs makes its photos: chelsea upscaled with sensor noise; and three close-ups of the fur.
+  execFileSync('/usr/bin/python3', ['-c', `
+from PIL import Image
+import numpy as np
+src = Image.open('/usr/lib/python3/dist-packages/skimage/data/chelsea.png').convert('RGB')
+rng = np.random.default_rng(1)
+def save(image, size, name):
+    a = np.asarray(image.resize(size, Image.LANCZOS)).astype(np.float32) + rng.normal(0, 3, (size[1], size[0], 3))
+    Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save('${dir}/' + name, quality=90)
+save(src, (1155, 866), 'whole.jpg')
+for i, box in enumerate([(150, 45, 255, 150), (60, 150, 165, 255), (280, 170, 385, 275)]):
+    save(src.crop(box), (640, 640), 'fur_%d.jpg' % i)
+`]);
+  const cases = [['whole.jpg', [144, 0, 866, 866]], ['whole.jpg', undefined],
+    ...[0, 1, 2].map((i) => [`fur_${i}.jpg`, undefined])];
+  for (const [name, region] of cases) {
+    const result = await demo.analyse({ bytes: new Uint8Array(readFileSync(join(dir, name))), region });
+    assert.equal(result.gate.accepted, false, `${name} ${region ?? ''}: ${JSON.stringify(result.gate)}`);
+    assert.deepEqual(result.gate.reasons.map((r) => r.code), ['not_skin'], name);
+    assert.equal(result.predictions, undefined);
+  }
 });

@@ -7,7 +7,13 @@
 //   target-layer activations (the explanation computes them anyway: no extra inference) to the nearest of
 //   the class-conditional Gaussians with one shared covariance (Lee et al. 2018, "A Simple Unified Framework
 //   for Detecting Out-of-Distribution Samples and Adversarial Attacks"), fitted on in-distribution photos by
-//   `node scripts/dermcam.mjs fit-gate`, with a threshold chosen on held-out in-distribution photos.
+//   `node scripts/dermcam.mjs fit-gate`, with a threshold chosen on held-out in-distribution photos;
+// - not_skin from the discriminator, when fitted: a logistic regression on the pooled activations of several
+//   layers (early ones see texture, late ones content), trained with photos the model must refuse as negatives
+//   ("outlier exposure", Hendrycks et al. 2019). The distance, fitted on in-distribution photos only, lets
+//   close-ups of fur, food or wood through on the demo model (REPORT.md "Photo gate"); the discriminator is what
+//   refuses them. Its features come from `prepare --gate-layer` outputs (the means the graph computes) or the
+//   target layer's activations, each channel's mean as its signed square root, layer after layer.
 //
 // model.json's "gate" (schema "dermcam-gate/1", documented in models/README.md):
 //   quality:   {minSide, minSharpness, minBrightLevel, maxShadows, maxHighlights, minColourfulness, maxColourNoise}
@@ -20,6 +26,9 @@
 //     means:      base64 of K x C little-endian float32, class by class, in `classes` order
 //     covariance: base64 of the C x C shared covariance's lower triangle, row by row (C (C + 1) / 2 float32)
 //     threshold:  the largest accepted distance
+//   discriminator: {layers: [names], dims, center, scale, weights, bias, threshold, acceptance, fittedOn}
+//     center, scale, weights: base64 of `dims` float32 each; score = bias + sum_i weights_i (x_i - center_i) / scale_i
+//     threshold:  the smallest accepted score (chosen on held-out in-distribution photos)
 // Every error names the field at fault; a covariance that is not positive definite is refused.
 
 import { DermcamError } from './errors.mjs';
@@ -101,7 +110,7 @@ function unpackLower(packed, n) {
  * @returns {{quality: object, outOfDistribution: object|null, raw: object}} with the covariance factorised.
  */
 export function validateGate(json, labels) {
-  if (json === undefined) return { quality: {}, outOfDistribution: null, raw: undefined };
+  if (json === undefined) return { quality: {}, outOfDistribution: null, discriminator: null, raw: undefined };
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail("'gate' must be an object");
   if (json.schema !== GATE_SCHEMA) fail(`gate.schema must be "${GATE_SCHEMA}" (found ${JSON.stringify(json.schema)})`);
   const quality = {};
@@ -144,10 +153,50 @@ export function validateGate(json, labels) {
     }
     outOfDistribution = { layer: ood.layer, pooling: ood.pooling, dims, classes, means, factor, threshold: ood.threshold, acceptance: ood.acceptance };
   }
-  return { quality, outOfDistribution, raw: json };
+  const discriminator = json.discriminator === undefined ? null : validateDiscriminator(json.discriminator);
+  return { quality, outOfDistribution, discriminator, raw: json };
+}
+
+function validateDiscriminator(d) {
+  const path = 'gate.discriminator';
+  if (!d || typeof d !== 'object' || Array.isArray(d)) fail(`${path} must be an object`);
+  if (!Array.isArray(d.layers) || !d.layers.length || d.layers.some((l) => typeof l !== 'string' || !l)) {
+    fail(`${path}.layers must list the layers its features come from`);
+  }
+  if (new Set(d.layers).size !== d.layers.length) fail(`${path}.layers lists a layer twice`);
+  const { dims } = d;
+  if (!Number.isInteger(dims) || dims < 1 || dims > 16384) fail(`${path}.dims must be an integer from 1 to 16384`);
+  const center = decodeFloats(d.center, dims, `${path}.center`);
+  const scale = decodeFloats(d.scale, dims, `${path}.scale`);
+  const bad = scale.findIndex((v) => !(v > 0));
+  if (bad >= 0) fail(`${path}.scale must be positive (element ${bad})`);
+  const weights = decodeFloats(d.weights, dims, `${path}.weights`);
+  for (const key of ['bias', 'threshold']) {
+    if (typeof d[key] !== 'number' || !Number.isFinite(d[key])) fail(`${path}.${key} must be a finite number`);
+  }
+  if (d.acceptance !== undefined && !(typeof d.acceptance === 'number' && d.acceptance > 0 && d.acceptance <= 1)) {
+    fail(`${path}.acceptance must be a fraction in (0, 1]`);
+  }
+  return { layers: d.layers, dims, center, scale, weights, bias: d.bias, threshold: d.threshold, acceptance: d.acceptance };
+}
+
+/** The discriminator's score of a photo's features: above its threshold looks like the photos the model knows. */
+export function discriminatorScore(discriminator, features) {
+  const { dims, center, scale, weights, bias } = discriminator;
+  if (features.length !== dims) {
+    throw new DermcamError('bad_model_config', `The gate's discriminator reads ${dims} features; this model gives ${features.length}.`);
+  }
+  let score = bias;
+  for (let i = 0; i < dims; i++) score += (weights[i] * (features[i] - center[i])) / scale[i];
+  return score;
 }
 
 export const POOLINGS = ['mean-sqrt', 'mean'];
+
+/** The signed square root of each value: the "mean-sqrt" pooling of channel means. */
+export function signedRoots(means) {
+  return Float64Array.from(means, (mean) => Math.sign(mean) * Math.sqrt(Math.abs(mean)));
+}
 
 /** Each channel's mean over the spatial positions of a batch-1 activation tensor ("mean-sqrt": its signed root). */
 export function pooledFeatures(activations, shape, layout, pooling = 'mean-sqrt') {
@@ -188,18 +237,27 @@ export function mahalanobisDistance(ood, features) {
 }
 
 /**
- * The gate's verdict: quality issues from the core, then not_skin from the distance.
- * @returns {{accepted, reasons: [{code, value, threshold}], outOfDistributionCheck: boolean, distance?: number}}
+ * The gate's verdict: quality issues from the core, then not_skin from the distance or the discriminator (one
+ * not_skin reason: the distance's if it refuses, else the discriminator's, marked check: 'discriminator').
+ * @returns {{accepted, reasons: [{code, value, threshold, check?}], outOfDistributionCheck: boolean,
+ *            distance?: number, discriminatorScore?: number}}
  */
-export function judgePhoto({ qualityIssues = [], gate, features }) {
+export function judgePhoto({ qualityIssues = [], gate, features, discriminatorFeatures }) {
   const reasons = qualityIssues.map(({ code, value, threshold }) => ({ code, value, threshold }));
   const ood = gate?.outOfDistribution;
-  let distance;
+  const discriminator = gate?.discriminator;
+  const verdict = {};
   if (ood && features) {
-    distance = mahalanobisDistance(ood, features);
-    if (!(distance <= ood.threshold)) reasons.push({ code: 'not_skin', value: distance, threshold: ood.threshold });
+    verdict.distance = mahalanobisDistance(ood, features);
+    if (!(verdict.distance <= ood.threshold)) reasons.push({ code: 'not_skin', value: verdict.distance, threshold: ood.threshold });
   }
-  return { accepted: reasons.length === 0, reasons, outOfDistributionCheck: Boolean(ood), ...(distance !== undefined ? { distance } : {}) };
+  if (discriminator && discriminatorFeatures) {
+    verdict.discriminatorScore = discriminatorScore(discriminator, discriminatorFeatures);
+    if (!(verdict.discriminatorScore >= discriminator.threshold) && !reasons.some((r) => r.code === 'not_skin')) {
+      reasons.push({ code: 'not_skin', value: verdict.discriminatorScore, threshold: discriminator.threshold, check: 'discriminator' });
+    }
+  }
+  return { accepted: reasons.length === 0, reasons, outOfDistributionCheck: Boolean(ood || discriminator), ...verdict };
 }
 
 /**
@@ -258,4 +316,103 @@ export function fitOutOfDistribution(samples, { layer, labels, pooling = 'mean-s
   const threshold = distances[Math.min(distances.length - 1, Math.ceil(acceptance * distances.length) - 1)];
   return { ...ood, threshold: Number(threshold.toPrecision(6)), acceptance,
     fittedOn: { photos: fit.length, heldOut: held.length, shrinkage } };
+}
+
+/** Solves the symmetric positive definite system A x = b (row-major n x n) by Cholesky; null if A is not SPD. */
+function solveSpd(a, b, n) {
+  const l = cholesky(a, n);
+  if (!l) return null;
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = b[i];
+    for (let k = 0; k < i; k++) sum -= l[i * n + k] * y[k];
+    y[i] = sum / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let sum = y[i];
+    for (let k = i + 1; k < n; k++) sum -= l[k * n + i] * y[k];
+    y[i] = sum / l[i * n + i];
+  }
+  return y;
+}
+
+/**
+ * Fits the discriminator: L2-regularised logistic regression, photos the model knows (`positives`) against
+ * photos it must refuse (`negatives`), both Float64Array features. Every 5th photo of each side is held out;
+ * the features are standardised on the rest, the two sides weigh the same whatever their counts, and Newton's
+ * method runs to convergence (deterministic: no learning rate, no random start). The threshold accepts
+ * `acceptance` of the held-out positives; the held-out negatives' refusal rate is reported in fittedOn.
+ * `l2` (0.01; 0.001 and 0.1 refuse about as many close-ups) comes from the exploration REPORT.md's "Photo gate"
+ * describes.
+ * @returns the "discriminator" object for model.json
+ */
+export function fitDiscriminator(positives, negatives, { layers, acceptance = 0.995, l2 = 0.01 }) {
+  if (positives.length < 20 || negatives.length < 20) {
+    throw new DermcamError('too_few_photos', `fit-gate's discriminator needs at least 20 photos on each side (found ` +
+      `${positives.length} in-distribution and ${negatives.length} negatives).`);
+  }
+  const dims = positives[0].length;
+  const split = (rows) => [rows.filter((_, i) => i % 5 !== 4), rows.filter((_, i) => i % 5 === 4)];
+  const [fitPositives, heldPositives] = split(positives);
+  const [fitNegatives, heldNegatives] = split(negatives);
+  const rows = [...fitPositives, ...fitNegatives];
+  const center = new Float64Array(dims);
+  const scale = new Float64Array(dims);
+  for (const row of rows) for (let i = 0; i < dims; i++) center[i] += row[i] / rows.length;
+  for (const row of rows) for (let i = 0; i < dims; i++) scale[i] += (row[i] - center[i]) ** 2 / rows.length;
+  for (let i = 0; i < dims; i++) scale[i] = Math.max(Math.sqrt(scale[i]), 1e-6);
+  // Stored as float32: standardise with the values the app will read.
+  const center32 = Float64Array.from(Float32Array.from(center));
+  const scale32 = Float64Array.from(Float32Array.from(scale));
+  const standard = rows.map((row) => Float64Array.from(row, (v, i) => (v - center32[i]) / scale32[i]));
+  const labels = rows.map((_, i) => (i < fitPositives.length ? 1 : 0));
+  const sampleWeight = labels.map((y) => 0.5 / (y ? fitPositives.length : fitNegatives.length));
+  const n = dims + 1;  // weights, then the bias
+  const theta = new Float64Array(n);
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const gradient = new Float64Array(n);
+    const hessian = new Float64Array(n * n);
+    const z = new Float64Array(n);
+    for (let r = 0; r < standard.length; r++) {
+      z.set(standard[r]);
+      z[dims] = 1;
+      let logit = 0;
+      for (let i = 0; i < n; i++) logit += theta[i] * z[i];
+      const p = 1 / (1 + Math.exp(-logit));
+      const g = sampleWeight[r] * (p - labels[r]);
+      const h = sampleWeight[r] * p * (1 - p);
+      for (let i = 0; i < n; i++) {
+        gradient[i] += g * z[i];
+        if (h === 0) continue;
+        const hz = h * z[i];
+        for (let j = 0; j <= i; j++) hessian[i * n + j] += hz * z[j];
+      }
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) hessian[j * n + i] = hessian[i * n + j];
+    for (let i = 0; i < dims; i++) {
+      gradient[i] += l2 * theta[i];
+      hessian[i * n + i] += l2;
+    }
+    hessian[dims * n + dims] += 1e-9;  // keeps the bias's row positive definite when the sides separate
+    const step = solveSpd(hessian, gradient, n);
+    if (!step) throw new DermcamError('fit_failed', 'The discriminator could not be fitted (its Hessian is singular).');
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      theta[i] -= step[i];
+      largest = Math.max(largest, Math.abs(step[i]));
+    }
+    if (largest < 1e-9) break;
+  }
+  const weights = Float64Array.from(Float32Array.from(theta.subarray(0, dims)));
+  const bias = Math.fround(theta[dims]);
+  const fitted = { dims, center: center32, scale: scale32, weights, bias };
+  const heldScores = heldPositives.map((f) => discriminatorScore(fitted, f)).sort((a, b) => a - b);
+  const threshold = heldScores[Math.max(0, Math.floor((1 - acceptance) * heldScores.length))];
+  const refused = heldNegatives.filter((f) => !(discriminatorScore(fitted, f) >= threshold)).length / heldNegatives.length;
+  return {
+    layers, dims, center: encodeFloats(center32), scale: encodeFloats(scale32), weights: encodeFloats(weights),
+    bias, threshold: Number(threshold.toPrecision(6)), acceptance,
+    fittedOn: { photos: fitPositives.length, negatives: fitNegatives.length, heldOut: heldPositives.length,
+      heldOutNegatives: heldNegatives.length, heldOutNegativesRefused: Number(refused.toFixed(4)), l2 },
+  };
 }

@@ -9,7 +9,7 @@ import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
 import { DermcamError } from './errors.mjs';
 import { decodeModel } from './onnx/model.mjs';
 import { softmax } from './calibration.mjs';
-import { judgePhoto, pooledFeatures } from './gate.mjs';
+import { judgePhoto, pooledFeatures, signedRoots } from './gate.mjs';
 import { preprocessOptions, validateModelConfig } from './model-config.mjs';
 
 const AUG_BRIGHTNESS = [0.9, 1.0, 1.1];  // pytorch-grad-cam's aug_smooth: {flip, no flip} x brightness
@@ -132,6 +132,24 @@ export class Explainer {
       throw new DermcamError('bad_model_config', `${configName}: gate.outOfDistribution.dims does not match the ` +
         `channels of layer '${oodLayer}'.`);
     }
+    const discriminator = config.gate.discriminator;
+    if (discriminator) {
+      const known = [...(metadata.features ?? []).map((f) => [f.name, f.channels]),
+        ...metadata.layers.map((l) => [l.name, l.shape[l.layout === 'NCHW' ? 0 : 2]])];
+      let dims = 0;
+      for (const name of discriminator.layers) {
+        const found = known.find(([n]) => n === name);
+        if (!found) {
+          throw new DermcamError('bad_model_config', `${configName}: gate.discriminator.layers names '${name}', which ` +
+            'this model neither explains nor pools (prepare it with --gate-layer for each of those layers).');
+        }
+        dims += found[1];
+      }
+      if (dims !== discriminator.dims) {
+        throw new DermcamError('bad_model_config', `${configName}: gate.discriminator.dims is ${discriminator.dims}, but ` +
+          `its layers have ${dims} channels.`);
+      }
+    }
     const prepareMs = now() - started;
     const sessionStarted = now();
     if (this.session) await this.session.release();
@@ -175,7 +193,31 @@ export class Explainer {
       modelOutput: take(this.metadata.score.modelOutput),
       classes: Array.from(results[this.metadata.classes.output].data, Number),
       layers: this.metadata.layers.map((l) => ({ activations: take(l.activations), gradients: take(l.gradients) })),
+      pooled: (this.metadata.features ?? []).map((f) => take(f.output)),
     };
+  }
+
+  /**
+   * The gate discriminator's features of batch item 0: for each of `layers` (default: the discriminator's), the
+   * signed square roots of its channel means, from the graph's pooled output or else the target layer.
+   */
+  discriminatorFeatures(run, layers = this.config.gate.discriminator?.layers) {
+    if (!layers) return undefined;
+    const parts = layers.map((name) => {
+      const pooled = (this.metadata.features ?? []).findIndex((f) => f.name === name);
+      if (pooled >= 0) {
+        const { data, dims } = run.pooled[pooled];
+        return signedRoots(data.subarray(0, dims[1]));
+      }
+      return this.features(run, this.metadata.layers.findIndex((l) => l.name === name), 'mean-sqrt');
+    });
+    const out = new Float64Array(parts.reduce((sum, p) => sum + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
   }
 
   probabilities(run) {
@@ -192,12 +234,11 @@ export class Explainer {
   }
 
   /** Pooled activations of layer `index` (batch item 0): the gate's features. */
-  features(run, index = Math.max(0, this.featureLayer)) {
+  features(run, index = Math.max(0, this.featureLayer), pooling = this.config.gate.outOfDistribution?.pooling) {
     const layer = this.metadata.layers[index];
     const { activations } = run.layers[index];
     const per = activations.data.length / activations.dims[0];
-    return pooledFeatures(activations.data.subarray(0, per), layer.shape, layer.layout,
-      this.config.gate.outOfDistribution?.pooling);
+    return pooledFeatures(activations.data.subarray(0, per), layer.shape, layer.layout, pooling);
   }
 
   /**
@@ -240,7 +281,8 @@ export class Explainer {
     timings.inference = now() - started;
     await checkpoint(signal);
     const gateStarted = now();
-    const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features: this.features(run) });
+    const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features: this.features(run),
+      discriminatorFeatures: this.discriminatorFeatures(run) });
     if (view.quality) gate.quality = view.quality;
     timings.gate = now() - gateStarted;
     const probabilities = this.probabilities(run);
@@ -277,15 +319,23 @@ export class Explainer {
   }
 
   /**
-   * What the gate and calibration are fitted from (scripts/dermcam.mjs fit-gate): the photo's pooled features,
-   * the model's raw scores and the quality measures, without an explanation.
+   * What the gate and calibration are fitted from (scripts/dermcam.mjs fit-gate): the photo's pooled features
+   * (for the distance, and of every gate layer for the discriminator), the model's raw scores and the quality
+   * measures, without an explanation.
    */
   async inspect(bytes) {
     if (!this.session) throw new DermcamError('no_model', 'No model is loaded.');
     const prepared = await this.preparePhoto(bytes);
     const run = await this.run(prepared.tensor.data, 1);
-    return { features: this.features(run), scores: Array.from(run.scores.data.subarray(0, this.metadata.score.classes)),
+    return { features: this.features(run), discriminatorFeatures: this.discriminatorFeatures(run, this.gateLayers()),
+      scores: Array.from(run.scores.data.subarray(0, this.metadata.score.classes)),
       probabilities: this.probabilities(run), quality: prepared.quality };
+  }
+
+  /** The layers a discriminator is fitted on: those prepared with --gate-layer, or else the target layer. */
+  gateLayers() {
+    const pooled = (this.metadata.features ?? []).map((f) => f.name);
+    return pooled.length ? pooled : [this.metadata.layers[0].name];
   }
 
   /** The predictions and explanation of a photo the gate refused, for those who ask for them knowingly. */

@@ -11,6 +11,9 @@
 //   output dermcam_scores         float [N, classes]  the differentiated scores (logits unless --score probability)
 //   output dermcam_activations_i  the i-th target layer, as in the model (NCHW or NHWC, batch first)
 //   output dermcam_gradients_i    float [N, K, ...layer dims]: d score[n, class[n, k]] / d activations_i[n]
+//   output dermcam_features_j     float [N, C]  the spatial mean of each channel of the j-th gate layer (options
+//                                 gateLayers, `prepare --gate-layer`): what the photo gate's discriminator reads
+//                                 (web/js/gate.mjs); no gradient, a few hundred floats per photo.
 // metadata_props 'dermcam.explain' (JSON, see EXPLAIN_METADATA_KEY) records layers, layouts and class mode.
 import { DermcamError } from '../errors.mjs';
 import {
@@ -404,7 +407,8 @@ function unsupportedMessage(analysis, node, score, layers) {
  * Builds the explain graph.
  * @param ort  onnxruntime-web or -node, for the probe run that learns tensor shapes
  * @param {Uint8Array} modelBytes
- * @param {{layers?: string[], classes?: number, score?: 'logit'|'probability', inputShape?: number[]}} options
+ * @param {{layers?: string[], gateLayers?: string[], classes?: number, score?: 'logit'|'probability',
+ *          inputShape?: number[]}} options
  * @returns {Promise<{bytes: Uint8Array, report: object}>}
  */
 export async function prepareExplainModel(ort, modelBytes, options = {}) {
@@ -466,6 +470,18 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
       `${chosen.layout}, produced by ${chosen.node.opType}, feeding ${[...new Set(consumer)].join(', ')})`;
   }
 
+  const gateLayers = options.gateLayers ?? [];
+  for (const layer of gateLayers) {
+    if (!analysis.index.producer.has(layer)) {
+      throw new DermcamError('unknown_layer', `No node produces a tensor named '${layer}' (--gate-layer). Use --list-layers to see the candidates.`);
+    }
+    const dims = analysis.probe.shapes.get(layer);
+    if (!dims || dims.length !== 4 || analysis.elemType(layer) !== DataType.FLOAT) {
+      throw new DermcamError('bad_layer', `Tensor '${layer}' (--gate-layer) is not a 4-D float activation.`);
+    }
+  }
+  if (new Set(gateLayers).size !== gateLayers.length) throw new DermcamError('bad_option', 'A --gate-layer is listed twice.');
+
   const head = analysis.head(layers, score.tensor);
   if (!head) {
     throw new DermcamError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
@@ -511,6 +527,18 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     return { name: layer, activations, gradients, layout: analysis.guessLayout(layer), shape: dims };
   });
 
+  const featureMeta = gateLayers.map((layer, j) => {
+    const layout = analysis.guessLayout(layer);
+    const dims = analysis.shape(layer).slice(1);
+    const nchw = layout === 'NCHW' ? layer : emitter.op('Transpose', [layer], { perm: [0, 3, 1, 2] });
+    const pooled = emitter.op('Flatten', [emitter.op('GlobalAveragePool', [nchw])], { axis: 1 });
+    const output = `dermcam_features_${j}`;
+    emitter.nodes.push({ opType: 'Identity', input: [pooled], output: [output], name: emitter.fresh('features'), attribute: [] });
+    const channels = layout === 'NCHW' ? dims[0] : dims[2];
+    outputs.push(valueInfo(output, DataType.FLOAT, ['N', channels]));
+    return { name: layer, output, layout, channels };
+  });
+
   for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
   graph.node.push(...emitter.nodes);
   graph.initializer.push(...emitter.initializers);
@@ -519,6 +547,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const metadata = {
     version: EXPLAIN_FORMAT_VERSION,
     layers: layerMeta,
+    features: featureMeta,
     classes: { input: CLASSES_INPUT, k, output: CLASS_INDICES_OUTPUT, topK: -1 },
     score: {
       kind: scoreMode,
@@ -555,7 +584,7 @@ export function stripExplainGraph(modelBytes) {
   if (!metadata) return modelBytes;
   const graph = model.graph;
   const added = new Set([metadata.classes.input, metadata.classes.output, metadata.score.output,
-    ...metadata.layers.flatMap((l) => [l.activations, l.gradients])]);
+    ...metadata.layers.flatMap((l) => [l.activations, l.gradients]), ...(metadata.features ?? []).map((f) => f.output)]);
   graph.output = graph.output.filter((o) => !added.has(o.name));
   graph.input = graph.input.filter((i) => !added.has(i.name));
   const needed = new Set(graph.output.map((o) => o.name));
