@@ -4,7 +4,8 @@
 //                                    [--score logit|probability] [--input-shape C,H,W] [--list-layers] [--json]
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
-//                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--force] [--json]
+//                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
+//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--force] [--json]
 //   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { existsSync, statSync } from 'node:fs';
@@ -27,13 +28,16 @@ const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
-                                   [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--force] [--json]
+                                   [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
+                                   [--colormap NAME] [--opacity 0-1] [--outline] [--force] [--json]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 
 explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
 out-of-distribution check when model.json has one); a refused photo gets "gate" with the reasons and no
 predictions unless --force. A refusal is not an error. --region takes only that part of the photo
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
+--eigen-smooth and --aug-smooth are the app's smoothing choices (pytorch-grad-cam's eigen_smooth and aug_smooth);
+--colormap (jet, turbo, viridis, inferno), --opacity (default 0.5) and --outline are how --out draws the map.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
 label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.
 With --negatives (photos the model must refuse: other subjects, close-ups of fur, fabric, food, ...) it also
@@ -205,6 +209,11 @@ async function explain(argv) {
       out: { type: 'string' },
       'heatmap-out': { type: 'string' },
       region: { type: 'string' },
+      'eigen-smooth': { type: 'boolean' },
+      'aug-smooth': { type: 'boolean' },
+      colormap: { type: 'string' },
+      opacity: { type: 'string' },
+      outline: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
   });
@@ -229,6 +238,17 @@ async function explain(argv) {
   const methods = (await core.camMethods()).map((m) => m.id);
   const method = values.method ?? 'gradcam';
   if (!methods.includes(method)) throw new UsageError(`--method must be one of ${methods.join(', ')}`);
+  const colormaps = (await core.colormaps()).map((m) => m.id);
+  if (values.colormap !== undefined && !colormaps.includes(values.colormap)) {
+    throw new UsageError(`--colormap must be one of ${colormaps.join(', ')}`);
+  }
+  const opacity = values.opacity === undefined ? 0.5 : Number(values.opacity);
+  if (values.opacity !== undefined && !(values.opacity.trim() !== '' && opacity >= 0 && opacity <= 1)) {
+    throw new UsageError(`--opacity must be a number from 0 to 1 (got '${values.opacity}')`);
+  }
+  // What the app's "smoothing" choices and looks do, the same options of the same pipeline.
+  const renderOptions = { method, eigenSmooth: Boolean(values['eigen-smooth']), augSmooth: Boolean(values['aug-smooth']) };
+  const looks = { colormap: values.colormap ?? 'jet', opacity, outline: Boolean(values.outline) };
 
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
   try {
@@ -253,16 +273,16 @@ async function explain(argv) {
       } else {
         source = { bytes: await readInput(file, 'the photo'), region };
       }
-      const first = await explainer.analyse(source, { method }, { force: Boolean(values.force) });
+      const first = await explainer.analyse(source, renderOptions, { force: Boolean(values.force) });
       const gate = gateJson(first.gate);
       if (first.refused) {
         results.push({ ...(many || values.image ? { file } : {}), gate });
         continue;
       }
       const result = classIndex === undefined || classIndex === first.explainedClass.index
-        ? first : await explainer.render({ method, classIndex });
+        ? first : await explainer.render({ ...renderOptions, classIndex });
       const overlayPath = outputPath(values.out, file, many, '.overlay.png');
-      if (overlayPath) await writeFile(overlayPath, await explainer.overlayPng());
+      if (overlayPath) await writeFile(overlayPath, await explainer.overlayPng(looks));
       const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
       if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
       const t = result.timings;
@@ -273,6 +293,8 @@ async function explain(argv) {
         predictions: first.predictions.map((p) => ({ index: p.index, label: p.label.id, probability: p.probability })),
         explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
         method,
+        eigen_smooth: renderOptions.eigenSmooth,
+        aug_smooth: renderOptions.augSmooth,
         ...(first.shown ? { region: [first.shown.x0, first.shown.y0, first.shown.x1 - first.shown.x0,
           first.shown.y1 - first.shown.y0] } : {}),
         target_layer: explainer.metadata.layers.map((l) => l.name).join(', '),

@@ -11,7 +11,7 @@ import { explainMetadata } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { decodeImage, encodePng } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
-import { EXPLAIN_FIXTURES } from './explain-helpers.mjs';
+import { EXPLAIN_FIXTURES, ortWeb } from './explain-helpers.mjs';
 import { FIXTURES, ROOT } from './helpers.mjs';
 import { testConfig } from './test-config.mjs';
 
@@ -237,6 +237,48 @@ describe('explain', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  test('--eigen-smooth, --aug-smooth, --colormap, --opacity and --outline do what the app\'s choices do', async () => {
+    const photo = join(FIXTURES, 'photo.jpg');
+    const explainWith = (name, ...options) => {
+      const png = join(dir, `${name}.png`);
+      const npy = join(dir, `${name}.npy`);
+      const out = run('explain', '--model', modelDir, '--image', photo, '--out', png, '--heatmap-out', npy, '--json', ...options);
+      assert.equal(out.status, 0, out.stderr);
+      return { json: JSON.parse(out.stdout), png: readFileSync(png), map: decodeNpy(new Uint8Array(readFileSync(npy))).data };
+    };
+    const plain = explainWith('plain');
+    assert.deepEqual([plain.json.eigen_smooth, plain.json.aug_smooth], [false, false]);
+    // The same pipeline in this process, with the same options, gives the same bytes.
+    const { Explainer } = await import('../../web/js/pipeline.mjs');
+    const core = await import('../../web/js/core.mjs');
+    const explainer = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+    await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(modelDir, 'model.onnx'))),
+      config: JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) });
+    const bytes = new Uint8Array(readFileSync(photo));
+    for (const [name, options, render, looks] of [
+      ['eigen', ['--eigen-smooth'], { eigenSmooth: true }, {}],
+      ['aug', ['--aug-smooth'], { augSmooth: true }, {}],
+      ['looks', ['--colormap', 'viridis', '--opacity', '0.8', '--outline'], {}, { colormap: 'viridis', opacity: 0.8, outline: true }],
+    ]) {
+      const cli = explainWith(name, ...options);
+      const want = await explainer.analyse({ bytes }, { method: 'gradcam', ...render });
+      assert.deepEqual(Array.from(cli.map), Array.from(want.map.data), `${name}: map`);
+      assert.deepEqual(new Uint8Array(cli.png), await explainer.overlayPng({ colormap: 'jet', opacity: 0.5, outline: false, ...looks }),
+        `${name}: overlay`);
+      if (name !== 'looks') assert.notDeepEqual(Array.from(cli.map), Array.from(plain.map), `${name} changed nothing`);
+      else assert.notDeepEqual(cli.png, plain.png, 'the looks changed nothing');
+    }
+    assert.equal(explainWith('eigen-json', '--eigen-smooth').json.eigen_smooth, true);
+    await explainer.release();
+    for (const [options, message] of [[['--opacity', '2'], /--opacity must be a number from 0 to 1 \(got '2'\)/],
+      [['--opacity', 'half'], /--opacity must be a number from 0 to 1/], [['--opacity', ''], /--opacity must be/],
+      [['--colormap', 'rainbow'], /--colormap must be one of jet, turbo, viridis, inferno/]]) {
+      const out = run('explain', '--model', modelDir, '--image', photo, ...options);
+      assert.equal(out.status, 2, options.join(' '));
+      assert.match(out.stderr, message);
+    }
+  });
+
   test('prints the documented JSON and writes the PNG and the .npy heatmap', async () => {
     const png = join(dir, 'overlay.png');
     const npy = join(dir, 'map.npy');
@@ -244,8 +286,8 @@ describe('explain', () => {
       '--class', '4', '--out', png, '--heatmap-out', npy, '--json');
     assert.equal(out.status, 0, out.stderr);
     const json = JSON.parse(out.stdout);
-    assert.deepEqual(Object.keys(json).sort(), ['explained_class', 'file', 'gate', 'heatmap', 'low_confidence', 'map_status',
-      'method', 'overlay', 'predictions', 'region', 'target_layer', 'timings_ms'].sort());
+    assert.deepEqual(Object.keys(json).sort(), ['aug_smooth', 'eigen_smooth', 'explained_class', 'file', 'gate', 'heatmap',
+      'low_confidence', 'map_status', 'method', 'overlay', 'predictions', 'region', 'target_layer', 'timings_ms'].sort());
     assert.deepEqual(json.region, [0, 0, 451, 300]);  // without --region: the whole photo
     assert.equal(json.gate.accepted, true);
     assert.equal(json.gate.out_of_distribution_check, false);
