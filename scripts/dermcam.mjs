@@ -400,15 +400,18 @@ async function fitGate(argv) {
   const logits = [];
   const known = [];
   let skipped = 0;
-  for (const photo of photos) {
-    let inspected;
-    try {
-      inspected = await explainer.inspect(await readInput(photo.path, 'the photo'));
-    } catch (error) {
-      console.error(`dermcam: skipping ${photo.path}: ${error.message}`);
-      skipped += 1;
-      continue;
+  // Each readable photo's features and scores; one that cannot be read or decoded is skipped and counted.
+  async function* inspectAll(list) {
+    for (const photo of list) {
+      try {
+        yield [photo, await explainer.inspect(await readInput(photo.path, 'the photo'))];
+      } catch (error) {
+        console.error(`dermcam: skipping ${photo.path}: ${error.message}`);
+        skipped += 1;
+      }
     }
+  }
+  for await (const [photo, inspected] of inspectAll(photos)) {
     const predicted = inspected.probabilities.indexOf(Math.max(...inspected.probabilities));
     samples.push({ features: inspected.features, discriminatorFeatures: inspected.discriminatorFeatures,
       classIndex: photo.label ?? predicted });
@@ -428,15 +431,7 @@ async function fitGate(argv) {
     const negativePhotos = await photosIn(values.negatives, []);
     if (!negativePhotos.length) throw new DermcamError('read_failed', `${values.negatives} holds no photos.`);
     negatives = [];
-    for (const photo of negativePhotos) {
-      let inspected;
-      try {
-        inspected = await explainer.inspect(await readInput(photo.path, 'the photo'));
-      } catch (error) {
-        console.error(`dermcam: skipping ${photo.path}: ${error.message}`);
-        skipped += 1;
-        continue;
-      }
+    for await (const [, inspected] of inspectAll(negativePhotos)) {
       // The quality checks refuse these anyway: the discriminator learns from what gets past them.
       if (inspected.quality?.issues?.length) continue;
       negatives.push(inspected.discriminatorFeatures);
