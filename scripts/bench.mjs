@@ -304,7 +304,7 @@ function report({ meta, nativeResults, node, browsers, sizes, visit, interaction
   lines.push('## 1. Explain vs plain, 12 MP photo (goal: at most 1.3x)', '',
     'Plain: the classifier alone (`stripExplainGraph`) plus a softmax. Explain: the whole explanation as the app ' +
     'computes it: the explain graph (forward + gradients of the top 3 classes), Grad-CAM and the display layers the ' +
-    'page composites (colormap index and line flags per pixel of the 1024 x 768 display copy, `heatLayers`). Same ' +
+    'page composites (colormap index per pixel of the 1024 x 768 display copy, the seen rectangle, outline pixels and box: `heatLayers`). Same ' +
     'tensor, same engine. The demo model is the int8 file the app runs.', '',
     '| model | where | plain ms | explain ms | ratio | of which: explain graph | CAM | display layers | goal |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|');

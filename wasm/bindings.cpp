@@ -684,8 +684,9 @@ val render_overlay_js(val js_options) {
 }
 
 // heatLayers({displayWidth, displayHeight, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, threshold})
-//   -> {width, height, index: Uint8Array, flags: Uint8Array (1 covered, 2 outline, 4 box), box} (overlay.h):
-//   what a page needs to composite the overlay itself, so opacity, colours and lines change without a round trip.
+//   -> {width, height, index: Uint8Array, covered: {x0,y0,x1,y1}|null, outline: Uint32Array, lineWidth,
+//   box: {x0,y0,x1,y1}|null, boxEdges: [4 x {x0,y0,x1,y1}]|null} (overlay.h): what a page needs to composite the
+//   overlay itself, so opacity, colours and lines change without a round trip.
 val heat_layers_js(val js_options) {
   OptionReader reader(js_options, {"displayWidth", "displayHeight", "map", "mapWidth", "mapHeight", "tensorContent",
                                    "tensorToDisplay", "threshold"});
@@ -711,8 +712,16 @@ val heat_layers_js(val js_options) {
   out.set("width", l.width);
   out.set("height", l.height);
   out.set("index", copy_out(l.index));
-  out.set("flags", copy_out(l.flags));
+  out.set("covered", box_to_js(l.covered.x1 > l.covered.x0, l.covered));
+  out.set("outline", copy_out(l.outline));
+  out.set("lineWidth", l.line_width);
   out.set("box", box_to_js(l.has_box, l.box));
+  val edges = val::null();
+  if (l.has_box) {
+    edges = val::array();
+    for (const HotBox& edge : box_edges(l.box, l.line_width)) edges.call<void>("push", box_to_js(true, edge));
+  }
+  out.set("boxEdges", edges);
   return out;
 }
 

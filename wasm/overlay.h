@@ -14,6 +14,7 @@
 // Limits: opacity and threshold in [0, 1]; map sides 1..4096; display non-empty.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -49,23 +50,26 @@ struct Overlay {
 std::vector<float> heat_on_display(const float* map, int map_width, int map_height, const Rect& tensor_content,
                                    const TensorToDisplay& tensor_to_display, int display_width, int display_height);
 
-// The overlay without the photo, for a page that composites it itself (opacity and colours then change without
-// recomputing anything): per display pixel the colormap index of its heat, and flags: kHeatCovered (the model
-// saw it; otherwise no heat is drawn), kHeatOutline, kHeatBox (the lines render_overlay draws, whatever
-// OverlayOptions say). render_overlay is exactly: blend lut[index] where covered, then the box in cyan, else the
-// outline in white, opaque. The box is reported when some pixel reaches the threshold.
-constexpr uint8_t kHeatCovered = 1;
-constexpr uint8_t kHeatOutline = 2;
-constexpr uint8_t kHeatBox = 4;
-
+// The overlay without the photo, for a page that composites it itself (opacity, colours and lines then change
+// without recomputing anything): per display pixel the colormap index of its heat; the rectangle of display
+// pixels the model saw (heat is drawn only there; index is 0 outside); the outline pixels, row-major; the box
+// and the line width. render_overlay is exactly: blend lut[index] inside `covered`, then the outline in white,
+// then the box's four edges (line_width thick, inside the box) in cyan, opaque. The box is reported when some
+// pixel reaches the threshold. Lines are sparse, so they come as a list and a rectangle rather than per pixel.
 struct HeatLayers {
   int width = 0;
   int height = 0;
-  std::vector<uint8_t> index;  // row-major, display size
-  std::vector<uint8_t> flags;
+  std::vector<uint8_t> index;     // row-major, display size
+  HotBox covered;                 // x1, y1 exclusive; empty (x0 == x1) when the model saw none of the display
+  std::vector<uint32_t> outline;  // y * width + x of every outline pixel, ascending
+  int line_width = 1;             // max(1, longest display side / 400)
   bool has_box = false;
   HotBox box;
 };
+
+// The box's four edges as rectangles (top, bottom, left, right; they overlap at the corners), each line_width
+// thick and inside the box: what render_overlay paints cyan, and what a page fills.
+std::array<HotBox, 4> box_edges(const HotBox& box, int line_width);
 
 Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, const Rect& tensor_content,
                                const TensorToDisplay& tensor_to_display, int display_width, int display_height,

@@ -93,7 +93,7 @@ void BM_Overlay1024x768(benchmark::State& state) {
 }
 BENCHMARK(BM_Overlay1024x768)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// What the app's worker computes for the page after a CAM: the colormap index and line flags per display pixel.
+// What the app's worker computes for the page after a CAM: the colormap index per display pixel, the outline and box.
 void BM_HeatLayers1024x768(benchmark::State& state) {
   const StretchedRamp ramp;
   for (auto _ : state) {

@@ -185,19 +185,23 @@ test('heatLayers composited as documented is exactly renderOverlay, for every co
     tensorToDisplay: prepared.tensorToDisplay, threshold: 0.5 };
   const { display } = prepared;
   const layers = await heatLayers({ ...placement, displayWidth: display.width, displayHeight: display.height });
-  assert.ok(layers.flags.some((f) => f === 0), 'centre-cropped: the sides of the display have no heat');
-  assert.ok(layers.flags.some((f) => f & 2) && layers.flags.some((f) => f & 4));
+  const { covered } = layers;
+  assert.ok(covered.x0 > 0 && covered.x1 < display.width, 'centre-cropped: the sides of the display have no heat');
+  assert.ok(layers.outline.length > 0 && layers.boxEdges.length === 4);
   for (const { id, table } of await colormaps()) {
     for (const [opacity, outline, box] of [[0, false, false], [0.37, true, false], [0.5, false, true], [1, true, true]]) {
       const want = await renderOverlay({ ...placement, display, colormap: id, opacity, outline, box });
       const a = Math.round(opacity * 256);
       const got = Uint8ClampedArray.from(display.rgba);
-      for (let i = 0; i < layers.index.length; i++) {
-        const f = layers.flags[i];
-        if (!(f & 1)) continue;
-        for (let c = 0; c < 3; c++) got[i * 4 + c] = (got[i * 4 + c] * (256 - a) + table[layers.index[i] * 3 + c] * a + 128) >> 8;
-        const line = box && f & 4 ? [0, 255, 255] : outline && f & 2 ? [255, 255, 255] : null;
-        if (line) got.set(line, i * 4);
+      for (let y = covered.y0; y < covered.y1; y++) {
+        for (let x = covered.x0; x < covered.x1; x++) {
+          const i = y * display.width + x;
+          for (let c = 0; c < 3; c++) got[i * 4 + c] = (got[i * 4 + c] * (256 - a) + table[layers.index[i] * 3 + c] * a + 128) >> 8;
+        }
+      }
+      if (outline) for (const i of layers.outline) got.set([255, 255, 255], i * 4);
+      for (const edge of box ? layers.boxEdges : []) {
+        for (let y = edge.y0; y < edge.y1; y++) for (let x = edge.x0; x < edge.x1; x++) got.set([0, 255, 255], (y * display.width + x) * 4);
       }
       assert.deepEqual(got, want.rgba, `${id} opacity ${opacity} outline ${outline} box ${box}`);
       assert.deepEqual(want.box, box ? layers.box : null);

@@ -166,16 +166,16 @@ TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
     state = state * 1664525u + 1013904223u;
     return static_cast<float>(state >> 8) / 16777216.0f;
   };
-  for (int trial = 0; trial < 6; ++trial) {
+  for (int trial = 0; trial < 8; ++trial) {  // display sides 300..1300: outline thickness 1, 2 and 3
     const int mw = 14 + trial * 7;
     const int mh = 14 + trial * 5;
     std::vector<float> map(static_cast<size_t>(mw) * mh);
     for (float& v : map) v = random();
-    const int w = 300 + trial * 91;
-    const int h = 200 + trial * 57;
+    const int w = trial < 6 ? 300 + trial * 91 : 850 + (trial - 6) * 450;
+    const int h = trial < 6 ? 200 + trial * 57 : 600 + (trial - 6) * 123;
     const Rect content = trial % 2 ? Rect{0, 2, static_cast<double>(mw), mh - 2.0} : Rect{0, 0, static_cast<double>(mw), static_cast<double>(mh)};
     const TensorToDisplay m{static_cast<double>(w) / mw * 0.9, static_cast<double>(h) / mh * 0.95, w * 0.03, -2.5};
-    const float threshold = 0.3f + 0.1f * trial;
+    const float threshold = 0.3f + 0.1f * (trial % 6);
     const HeatLayers layers = heat_layers(map.data(), mw, mh, content, m, w, h, threshold).value();
 
     std::vector<float> heat(static_cast<size_t>(w) * h);
@@ -227,21 +227,53 @@ TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
     EXPECT_EQ(std::vector<int>({layers.box.x0, layers.box.y0, layers.box.x1, layers.box.y1}),
               std::vector<int>({box.x0, box.y0, box.x1, box.y1})) << "trial " << trial;
     int mismatches = 0;
+    std::vector<uint32_t> outline;
+    HotBox covered{w, h, 0, 0};
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         const size_t i = static_cast<size_t>(y) * w + x;
-        const bool covered = !std::isnan(heat[i]);
+        const bool is_covered = !std::isnan(heat[i]);
+        if (is_covered) covered = {std::min(covered.x0, x), std::min(covered.y0, y), std::max(covered.x1, x + 1), std::max(covered.y1, y + 1)};
         bool edge = false;
         for (int dy = -t; dy <= t && hot(x, y); ++dy) {
           for (int dx = -t; dx <= t; ++dx) edge = edge || !hot(x + dx, y + dy);
         }
-        const bool on_box = x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1 &&
-                            (x < box.x0 + t || x >= box.x1 - t || y < box.y0 + t || y >= box.y1 - t);
-        const uint8_t flags = (covered ? kHeatCovered : 0) | (edge ? kHeatOutline : 0) | (on_box ? kHeatBox : 0);
-        const uint8_t index = covered ? static_cast<uint8_t>(colormap_index(heat[i])) : 0;
-        mismatches += layers.flags[i] != flags || layers.index[i] != index;
+        if (edge) outline.push_back(static_cast<uint32_t>(i));
+        const uint8_t index = is_covered ? static_cast<uint8_t>(colormap_index(heat[i])) : 0;
+        mismatches += layers.index[i] != index;
       }
     }
+    int covered_pixels = 0;
+    for (const float v : heat) covered_pixels += !std::isnan(v);
+    EXPECT_EQ(covered_pixels, (covered.x1 - covered.x0) * (covered.y1 - covered.y0)) << "the seen pixels form a rectangle";
+    EXPECT_EQ(layers.line_width, t);
+    EXPECT_EQ(std::vector<int>({layers.covered.x0, layers.covered.y0, layers.covered.x1, layers.covered.y1}),
+              std::vector<int>({covered.x0, covered.y0, covered.x1, covered.y1})) << "trial " << trial;
+    EXPECT_EQ(layers.outline, outline) << "trial " << trial;
+
+    // The lines as render_overlay paints them over black at opacity 0: the box's edges cyan, else the outline white.
+    RgbaImage black;
+    black.width = w;
+    black.height = h;
+    black.pixels.assign(static_cast<size_t>(w) * h * 4, 0);
+    OverlayOptions lines;
+    lines.opacity = 0.0f;
+    lines.outline = lines.box = true;
+    lines.threshold = threshold;
+    const Overlay drawn = render_overlay(black, map.data(), mw, mh, content, m, lines).value();
+    int line_mismatches = 0;
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const size_t i = static_cast<size_t>(y) * w + x;
+        const bool on_box = x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1 &&
+                            (x < box.x0 + t || x >= box.x1 - t || y < box.y0 + t || y >= box.y1 - t);
+        const bool on_outline = std::binary_search(outline.begin(), outline.end(), static_cast<uint32_t>(i));
+        const uint8_t expected_red = on_box ? 0 : on_outline ? 255 : 0;
+        const uint8_t expected_green = on_box || on_outline ? 255 : 0;
+        line_mismatches += drawn.image.pixels[i * 4] != expected_red || drawn.image.pixels[i * 4 + 1] != expected_green;
+      }
+    }
+    EXPECT_EQ(line_mismatches, 0) << "trial " << trial;
     EXPECT_EQ(mismatches, 0) << "trial " << trial;
   }
 }

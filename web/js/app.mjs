@@ -426,10 +426,10 @@ function showCamStatus(result) {
 }
 
 // The overlay, composited on the page from the worker's heat layers (wasm/overlay.h): the heat coloured with
-// the chosen colormap, the outline and box lines, drawn over the photo with the chosen opacity. The same
-// arithmetic as the core's blend (tested to agree within one level), at display rate.
-const paint = { layers: null, heat: document.createElement('canvas'), lines: document.createElement('canvas'), frame: 0,
-  hasLines: false };
+// the chosen colormap inside the rectangle the model saw, the outline and box lines, drawn over the photo with
+// the chosen opacity. The same arithmetic as the core's blend (tested to agree within one level), at display rate.
+const paint = { layers: null, heat: document.createElement('canvas'), heatImage: null,
+  lines: document.createElement('canvas'), frame: 0, hasLines: false };
 
 // Whole pixels at a time: RGBA bytes as one 32-bit word in the platform's byte order.
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -440,35 +440,37 @@ function colourHeat() {
   const table = state.methods.colormaps.find((c) => c.id === looks().colormap)?.table ?? state.methods.colormaps[0].table;
   const palette = new Uint32Array(256);
   for (let i = 0; i < 256; i++) palette[i] = rgbaWord(table[i * 3], table[i * 3 + 1], table[i * 3 + 2]);
-  const image = new ImageData(layers.width, layers.height);
-  const out = new Uint32Array(image.data.buffer);
-  const { index, flags } = layers;
-  for (let i = 0, n = index.length; i < n; i++) {
-    if (flags[i] & 1) out[i] = palette[index[i]];  // else transparent: the model never saw this pixel
+  if (paint.heatImage?.width !== layers.width || paint.heatImage?.height !== layers.height) {
+    paint.heatImage = new ImageData(layers.width, layers.height);
   }
+  const out = new Uint32Array(paint.heatImage.data.buffer);
+  const { index } = layers;
+  // Branch-free over every pixel (outside the seen rectangle the index is 0 and composite() does not draw it).
+  for (let i = 0, n = index.length; i < n; i++) out[i] = palette[index[i]];
   paint.heat.width = layers.width;
   paint.heat.height = layers.height;
-  paint.heat.getContext('2d').putImageData(image, 0, 0);
+  paint.heat.getContext('2d').putImageData(paint.heatImage, 0, 0);
 }
 
+// The lines are sparse: the outline pixels from their list, the box as its four edge rectangles.
 function drawLines() {
   const { layers } = paint;
   const { outline, box } = looks();
-  paint.hasLines = outline || box;
+  const edges = box ? layers.boxEdges ?? [] : [];
+  paint.hasLines = (outline && layers.outline.length > 0) || edges.length > 0;
   if (!paint.hasLines) return;
-  const image = new ImageData(layers.width, layers.height);
-  const out = new Uint32Array(image.data.buffer);
-  const cyan = rgbaWord(0, 255, 255);
-  const white = rgbaWord(255, 255, 255);
-  const { flags } = layers;
-  for (let i = 0, n = flags.length; i < n; i++) {
-    const f = flags[i];
-    if (box && f & 4) out[i] = cyan;
-    else if (outline && f & 2) out[i] = white;
-  }
-  paint.lines.width = layers.width;
+  paint.lines.width = layers.width;  // (also clears it)
   paint.lines.height = layers.height;
-  paint.lines.getContext('2d').putImageData(image, 0, 0);
+  const context = paint.lines.getContext('2d');
+  if (outline) {
+    const image = new ImageData(layers.width, layers.height);
+    const out = new Uint32Array(image.data.buffer);
+    const white = rgbaWord(255, 255, 255);
+    for (const i of layers.outline) out[i] = white;
+    context.putImageData(image, 0, 0);
+  }
+  context.fillStyle = 'rgb(0, 255, 255)';
+  for (const e of edges) context.fillRect(e.x0, e.y0, e.x1 - e.x0, e.y1 - e.y0);
 }
 
 function composite() {
@@ -482,9 +484,13 @@ function composite() {
   const context = canvas.getContext('2d');
   context.globalAlpha = 1;
   context.drawImage($('original'), 0, 0);
-  context.globalAlpha = Math.round(looks().opacity * 256) / 256;  // the core's 8.8 fixed-point opacity
-  context.drawImage(paint.heat, 0, 0);
-  context.globalAlpha = 1;
+  const seen = paint.layers.covered;
+  if (seen) {
+    context.globalAlpha = Math.round(looks().opacity * 256) / 256;  // the core's 8.8 fixed-point opacity
+    const [w, h] = [seen.x1 - seen.x0, seen.y1 - seen.y0];
+    context.drawImage(paint.heat, seen.x0, seen.y0, w, h, seen.x0, seen.y0, w, h);
+    context.globalAlpha = 1;
+  }
   if (paint.hasLines) context.drawImage(paint.lines, 0, 0);
   canvas.dataset.stamp = String(++renderCount);  // lets tests (and assistive tools) see a new picture
 }

@@ -99,12 +99,14 @@ export function renderOverlay(options) {
 
 /**
  * The overlay's parts for a page that composites it itself (see wasm/overlay.h): per display pixel the colormap
- * index of its heat and flags (1 the model saw it, 2 outline, 4 box). Blending `colormaps()[i].table[index]`
- * over the photo with opacity round(256 * opacity) / 256 where flag 1 is set, then the box in cyan or else the
- * outline in white, is exactly renderOverlay().
+ * index of its heat, the rectangle the model saw (`covered`), the outline pixels (y * width + x), the box and its
+ * four edges (`lineWidth` thick). Blending `colormaps()[i].table[index]` over the photo inside `covered` with
+ * opacity round(256 * opacity) / 256, then the outline in white, then the box edges in cyan, is exactly
+ * renderOverlay().
  * @param {{displayWidth, displayHeight, map: Float32Array, mapWidth, mapHeight, tensorContent, tensorToDisplay,
  *   threshold?}} options
- * @returns {Promise<{width, height, index: Uint8Array, flags: Uint8Array, box: object|null}>}
+ * @returns {Promise<{width, height, index: Uint8Array, covered: object|null, outline: Uint32Array, lineWidth: number,
+ *   box: object|null, boxEdges: object[]|null}>}
  */
 export function heatLayers(options) {
   return call('heatLayers', options);

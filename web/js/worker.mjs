@@ -147,7 +147,7 @@ function forPage(result) {
 
 function transferables(result) {
   const list = [];
-  for (const array of [result?.display?.rgba, result?.map?.data, result?.layers?.index, result?.layers?.flags]) {
+  for (const array of [result?.display?.rgba, result?.map?.data, result?.layers?.index, result?.layers?.outline]) {
     if (array?.buffer && !list.includes(array.buffer)) list.push(array.buffer);
   }
   if (result instanceof Uint8Array) list.push(result.buffer);
