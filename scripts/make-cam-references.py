@@ -3,6 +3,8 @@
 for them, re-implemented here line by line in NumPy float32 with OpenCV's resize, so the C++ engine's
 golden tests need neither torch nor pytorch-grad-cam.   Run: /usr/bin/python3 scripts/make-cam-references.py
 
+FEM and KPCA-CAM as pytorch-grad-cam 1.5.5 computes them (KPCA-CAM with scikit-learn's KernelPCA, as it does).
+
 One deliberate difference: an SVD's sign is arbitrary and pytorch-grad-cam leaves it as LAPACK returns
 it; dermcam makes the projection's largest-magnitude value positive, and so do these references.
 """
@@ -10,6 +12,7 @@ import os
 
 import cv2
 import numpy as np
+from sklearn.decomposition import KernelPCA
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "cam")
 OUTPUT_SIZE = (40, 32)  # (width, height), as cv2 takes it
@@ -69,7 +72,27 @@ def cam_image(method, a, g, eigen_smooth):
         return get_2d_projection(a)
     if method == "eigengradcam":
         return get_2d_projection(g * a)
+    if method == "fem":  # FEM.get_cam_image (k = 2); eigen_smooth is ignored
+        means = np.mean(a, axis=(2, 3))
+        stds = np.std(a, axis=(2, 3))
+        th = (means + 2 * stds).reshape(list(means.shape) + [1, 1])
+        weights = (a > th).mean(axis=(2, 3))
+        return (weights.reshape(list(means.shape) + [1, 1]) * a).sum(axis=1)
+    if method == "kpca_cam":  # KPCA_CAM.get_cam_image: get_2d_projection_kernel(a, 'sigmoid', None)
+        return get_2d_projection_kernel(a)
     raise ValueError(method)
+
+
+def get_2d_projection_kernel(activation_batch, kernel="sigmoid", gamma=None):
+    activation_batch = activation_batch.copy()
+    activation_batch[np.isnan(activation_batch)] = 0
+    projections = []
+    for activations in activation_batch:
+        reshaped = activations.reshape(activations.shape[0], -1).transpose()
+        reshaped = reshaped - reshaped.mean(axis=0)
+        projection = KernelPCA(n_components=1, kernel=kernel, gamma=gamma).fit_transform(reshaped)
+        projections.append(projection.reshape(activations.shape[1:]))
+    return np.float32(projections)
 
 
 def scale_cam_image(cam, target_size=None):
@@ -103,7 +126,7 @@ def forward(layers, method, eigen_smooth=False):
 
 
 METHODS = ["gradcam", "hirescam", "gradcamelementwise", "gradcam++", "xgradcam", "layercam", "eigencam",
-           "eigengradcam"]
+           "eigengradcam", "fem", "kpca_cam"]
 
 
 def main():

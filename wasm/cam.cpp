@@ -77,6 +77,11 @@ Result<bool> validate(const std::vector<CamRun>& runs, const CamOptions& options
         return invalid("Target layer " + std::to_string(l) + " has different shapes in different runs.");
       }
       if (layer.activations == nullptr) return invalid("Target layer " + std::to_string(l) + " has no activations.");
+      if (method.max_positions > 0 && layer.height * layer.width > method.max_positions) {
+        return invalid(std::string(method.label) + " takes target layers of up to " +
+                       std::to_string(method.max_positions) + " positions; target layer " + std::to_string(l) +
+                       " has " + std::to_string(layer.height * layer.width) + ".");
+      }
       if (method.needs_gradients && layer.gradients == nullptr) {
         return invalid(std::string(method.label) + " needs gradients, and target layer " + std::to_string(l) +
                        " has none.");
@@ -117,7 +122,8 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
   const CamMethodInfo& method = *found;
   auto valid = validate(runs, options, method);
   if (!valid) return valid.error();
-  const bool project = options.eigen_smooth || method.always_projects;
+  const bool project = method.projection == Projection::kAlways ||
+                       (options.eigen_smooth && method.projection == Projection::kOnRequest);
   const int out_w = options.output_width;
   const int out_h = options.output_height;
   const size_t out_size = static_cast<size_t>(out_w) * out_h;
@@ -156,11 +162,12 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       method.contributions(view, contributions);
 
       std::vector<double> raw;
+      const int rows = static_cast<int>(contributions.size() / static_cast<size_t>(z));
       if (project) {
-        raw = first_principal_component_projection(contributions, layer.channels, z);
+        raw = first_principal_component_projection(contributions, rows, z);
       } else {
         raw.assign(z, 0.0);
-        for (int k = 0; k < layer.channels; ++k) {
+        for (int k = 0; k < rows; ++k) {
           const double* row = &contributions[static_cast<size_t>(k) * z];
           for (int i = 0; i < z; ++i) raw[i] += row[i];
         }

@@ -9,8 +9,8 @@ namespace {
 constexpr int kMaxIterations = 5000;
 constexpr double kTolerance = 1e-12;
 
-// Unit top eigenvector of a symmetric positive semi-definite n x n matrix, by power iteration started from
-// the column with the largest diagonal (never orthogonal to the top eigenvector unless the matrix is 0).
+}  // namespace
+
 std::vector<double> top_eigenvector(const std::vector<double>& gram, int n, double* eigenvalue) {
   int start = 0;
   for (int i = 1; i < n; ++i) {
@@ -45,8 +45,6 @@ std::vector<double> top_eigenvector(const std::vector<double>& gram, int n, doub
   }
   return v;
 }
-
-}  // namespace
 
 std::vector<double> first_principal_component_projection(const std::vector<double>& matrix, int channels,
                                                          int positions) {

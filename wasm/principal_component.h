@@ -18,6 +18,12 @@
 
 namespace dermcam {
 
+// Unit top eigenvector of a symmetric n x n matrix (row-major) whose largest eigenvalue is also its largest in
+// magnitude (positive semi-definite, or shifted to be), by power iteration started from the column with the
+// largest diagonal, in the same tolerance and iteration limit. *eigenvalue = |M v| (the eigenvalue for such a
+// matrix); a zero matrix gives a zero vector and eigenvalue 0.
+std::vector<double> top_eigenvector(const std::vector<double>& matrix, int n, double* eigenvalue);
+
 std::vector<double> first_principal_component_projection(const std::vector<double>& matrix, int channels,
                                                          int positions);
 

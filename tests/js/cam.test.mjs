@@ -34,11 +34,11 @@ function maxAbsDiff(a, b) {
   return worst;
 }
 
-test('the registry lists the eight methods once', async () => {
+test('the registry lists the ten methods once', async () => {
   const methods = await camMethods();
   assert.deepEqual(methods.map((m) => m.id), ['gradcam', 'hirescam', 'gradcamelementwise', 'gradcam++', 'xgradcam',
-    'layercam', 'eigencam', 'eigengradcam']);
-  assert.equal(methods.find((m) => m.id === 'eigencam').needsGradients, false);
+    'layercam', 'eigencam', 'eigengradcam', 'fem', 'kpca_cam']);
+  for (const id of ['eigencam', 'fem', 'kpca_cam']) assert.equal(methods.find((m) => m.id === id).needsGradients, false);
   assert.ok(methods.every((m) => m.label && m.description && m.reference));
   assert.deepEqual((await colormaps()).map((c) => c.id), ['jet', 'turbo', 'viridis', 'inferno']);
 });

@@ -32,3 +32,13 @@ test('the language follows the stored choice, then the browser, then English', (
   assert.equal(pickLanguage(null, ['fr-FR', 'vi-VN']), 'vi');
   assert.equal(pickLanguage('xx', ['de']), 'en');
 });
+
+test('every CAM method of the core has a plain help line in both languages', async () => {
+  const { camMethods } = await import('../../web/js/core.mjs');
+  const methods = await camMethods();
+  assert.ok(methods.some((m) => m.id === 'kpca_cam'), 'the registry lists the newest methods');
+  for (const { id } of methods) {
+    const key = `method_help_${id.replace(/[^a-z]/g, '_')}`;  // as the app builds it
+    assert.ok(STRINGS.en[key] && STRINGS.vi[key], key);
+  }
+});

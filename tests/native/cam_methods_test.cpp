@@ -108,6 +108,17 @@ const std::pair<const char*, Formula> kFormulas[] = {
        for (int k = 0; k < kC; ++k) s += std::max(0.0, t.G(k, i)) * t.A(k, i);
        return s;
      }},
+    {"fem",  // the share of the channel's positions above mean + 2 std (population), times the activation
+     [](const Tensors& t, int i) {
+       return channel_weighted(t, i, [](const Tensors& t, int k) {
+         const double mean = sum_a(t, k) / kZ;
+         double variance = 0;
+         for (int j = 0; j < kZ; ++j) variance += (t.A(k, j) - mean) * (t.A(k, j) - mean) / kZ;
+         int above = 0;
+         for (int j = 0; j < kZ; ++j) above += t.A(k, j) > mean + 2 * std::sqrt(variance);
+         return static_cast<double>(above) / kZ;
+       });
+     }},
 };
 
 TEST(CamMethodsTest, RawMapsFollowTheirPapersFormulas) {
@@ -127,7 +138,7 @@ TEST(CamMethodsTest, RawMapsFollowTheirPapersFormulas) {
 
 TEST(CamMethodsTest, RegistryIsCompleteAndConsistent) {
   const auto& registry = cam_method_registry();
-  EXPECT_EQ(registry.size(), 8u);
+  EXPECT_EQ(registry.size(), 10u);
   std::set<std::string> ids;
   for (const CamMethodInfo& info : registry) {
     EXPECT_TRUE(ids.insert(info.id).second) << info.id;
@@ -145,7 +156,9 @@ TEST(CamMethodsTest, RegistryIsCompleteAndConsistent) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
   EXPECT_FALSE(find_cam_method("eigencam")->needs_gradients);
-  EXPECT_TRUE(find_cam_method("eigengradcam")->always_projects);
+  EXPECT_EQ(find_cam_method("eigengradcam")->projection, Projection::kAlways);
+  EXPECT_EQ(find_cam_method("fem")->projection, Projection::kNever);  // as pytorch-grad-cam: eigen_smooth ignored
+  EXPECT_EQ(find_cam_method("kpca_cam")->projection, Projection::kNever);
   EXPECT_EQ(find_cam_method("GradCAM"), nullptr);
   EXPECT_EQ(find_cam_method(""), nullptr);
 }
@@ -185,6 +198,21 @@ TEST(CamMethodsTest, GapLinearHeadReducesToClassActivationMapping) {
       for (int i = 0; i < kZ; ++i) EXPECT_NEAR(result.map[i], reference[i], 1e-5) << method;
     }
   }
+}
+
+// KPCA-CAM's kernel matrix is positions x positions: a larger layer is refused with a reason, not computed slowly.
+TEST(CamMethodsTest, KernelPcaRefusesLayersBeyondItsLimit) {
+  const int h = 33;
+  const int w = 32;
+  std::vector<float> a(static_cast<size_t>(2) * h * w, 1.0f);
+  CamOptions options;
+  options.method = "kpca_cam";
+  const auto refused = compute_cam({{{LayerInput{a.data(), nullptr, 2, h, w, FeatureLayout::kNCHW}}, false}}, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("1024 positions"), std::string::npos) << refused.error().message;
+  a.resize(static_cast<size_t>(2) * 32 * 32);
+  EXPECT_TRUE(compute_cam({{{LayerInput{a.data(), nullptr, 2, 32, 32, FeatureLayout::kNCHW}}, false}}, options).ok());
 }
 
 }  // namespace

@@ -12,6 +12,6 @@ void eigen_cam(const LayerView& layer, std::vector<double>& contributions) {
 
 extern const CamMethodInfo kEigenCam = {"eigencam", "Eigen-CAM",
     "First principal component of the activations; no gradients, so not specific to a class.",
-    "Muhammad & Yeasin, IJCNN 2020", /*needs_gradients=*/false, /*always_projects=*/true, eigen_cam};
+    "Muhammad & Yeasin, IJCNN 2020", /*needs_gradients=*/false, Projection::kAlways, eigen_cam};
 
 }  // namespace dermcam::cam

@@ -9,6 +9,6 @@ void eigen_grad_cam(const LayerView& layer, std::vector<double>& contributions) 
 
 extern const CamMethodInfo kEigenGradCam = {"eigengradcam", "Eigen-Grad-CAM",
     "First principal component of gradient times activation: class-specific and less noisy.",
-    "pytorch-grad-cam variant of Eigen-CAM", /*needs_gradients=*/true, /*always_projects=*/true, eigen_grad_cam};
+    "pytorch-grad-cam variant of Eigen-CAM", /*needs_gradients=*/true, Projection::kAlways, eigen_grad_cam};
 
 }  // namespace dermcam::cam

@@ -14,6 +14,6 @@ void grad_cam(const LayerView& layer, std::vector<double>& contributions) {
 
 extern const CamMethodInfo kGradCam = {"gradcam", "Grad-CAM",
     "Channels weighted by their average gradient: the classic, smooth explanation.",
-    "Selvaraju et al., ICCV 2017", /*needs_gradients=*/true, /*always_projects=*/false, grad_cam};
+    "Selvaraju et al., ICCV 2017", /*needs_gradients=*/true, Projection::kOnRequest, grad_cam};
 
 }  // namespace dermcam::cam

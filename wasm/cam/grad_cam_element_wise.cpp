@@ -16,6 +16,6 @@ void grad_cam_element_wise(const LayerView& layer, std::vector<double>& contribu
 
 extern const CamMethodInfo kGradCamElementWise = {"gradcamelementwise", "Grad-CAM element-wise",
     "Like HiResCAM, but only positive evidence is kept in each channel.",
-    "pytorch-grad-cam variant of HiResCAM", /*needs_gradients=*/true, /*always_projects=*/false, grad_cam_element_wise};
+    "pytorch-grad-cam variant of HiResCAM", /*needs_gradients=*/true, Projection::kOnRequest, grad_cam_element_wise};
 
 }  // namespace dermcam::cam

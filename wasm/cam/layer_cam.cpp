@@ -16,6 +16,6 @@ void layer_cam(const LayerView& layer, std::vector<double>& contributions) {
 
 extern const CamMethodInfo kLayerCam = {"layercam", "LayerCAM",
     "Positive gradients weight each position separately: sharper, finer maps.",
-    "Jiang et al., IEEE TIP 2021", /*needs_gradients=*/true, /*always_projects=*/false, layer_cam};
+    "Jiang et al., IEEE TIP 2021", /*needs_gradients=*/true, Projection::kOnRequest, layer_cam};
 
 }  // namespace dermcam::cam

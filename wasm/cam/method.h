@@ -5,9 +5,10 @@
 // d(score)/d(activations) for one class (nullptr for gradient-free methods). All values are finite
 // (the pipeline checks before calling).
 //
-// Output: `contributions` (channels x positions, same layout), what channel k adds to the map at position i.
-// The shared pipeline (cam.h) turns it into the map: the sum over channels, or its first principal
-// component (eigen_smooth, and always for the Eigen methods). Formulas follow pytorch-grad-cam 1.5.
+// Output: `contributions` (rows x positions, same layout): usually one row per channel, what channel k adds to
+// the map at position i; a method that computes its map directly (KPCA-CAM) returns it as one row. The shared
+// pipeline (cam.h) turns them into the map: the sum over rows, or their first principal component (eigen_smooth;
+// see Projection). Formulas follow pytorch-grad-cam 1.5.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,13 @@ using ContributionFn = void (*)(const LayerView& layer, std::vector<double>& con
 
 namespace dermcam {
 
+// How the pipeline turns a method's contributions into the raw map.
+enum class Projection {
+  kOnRequest,  // the sum over rows, or the first principal component with eigen_smooth
+  kAlways,     // the first principal component whatever eigen_smooth says (the Eigen methods)
+  kNever,      // the sum over rows whatever eigen_smooth says (pytorch-grad-cam's FEM and KPCA-CAM ignore it)
+};
+
 // What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.
 struct CamMethodInfo {
   const char* id;              // stable, lowercase: pytorch-grad-cam's class name lower-cased, e.g. "gradcam++"
@@ -27,8 +35,9 @@ struct CamMethodInfo {
   const char* description;     // one sentence for developers (the app's plain line is in web/js/i18n.mjs)
   const char* reference;       // the paper
   bool needs_gradients;
-  bool always_projects;        // the Eigen methods: first principal component whatever eigen_smooth says
+  Projection projection;
   cam::ContributionFn contributions;
+  int max_positions = 0;       // the largest target layer (height x width) the method takes; 0: no limit of its own
 };
 
 }  // namespace dermcam
