@@ -292,6 +292,7 @@ async function explain(argv) {
         ...(first.forced ? { forced: true } : {}),
         predictions: first.predictions.map((p) => ({ index: p.index, label: p.label.id, probability: p.probability })),
         explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
+        ...(result.comparedWith ? { compared_with: result.comparedWith.map((c) => ({ index: c.index, label: c.label.id })) } : {}),
         method,
         eigen_smooth: renderOptions.eigenSmooth,
         aug_smooth: renderOptions.augSmooth,

@@ -55,8 +55,9 @@ def weights_xgradcam(a, g):
 
 def cam_image(method, a, g, eigen_smooth):
     """BaseCAM.get_cam_image and the overrides of the element-wise / Eigen methods."""
-    if method in ("gradcam", "gradcam++", "xgradcam"):
-        w = {"gradcam": weights_gradcam, "gradcam++": weights_gradcampp, "xgradcam": weights_xgradcam}[method](a, g)
+    if method in ("gradcam", "gradcam++", "xgradcam", "finercam"):  # FinerCAM: Grad-CAM of its target's gradient
+        w = {"gradcam": weights_gradcam, "gradcam++": weights_gradcampp, "xgradcam": weights_xgradcam,
+             "finercam": weights_gradcam}[method](a, g)
         weighted = w[:, :, None, None] * a
         return get_2d_projection(weighted) if eigen_smooth else weighted.sum(axis=1)
     if method == "hirescam":
@@ -126,7 +127,7 @@ def forward(layers, method, eigen_smooth=False):
 
 
 METHODS = ["gradcam", "hirescam", "gradcamelementwise", "gradcam++", "xgradcam", "layercam", "eigencam",
-           "eigengradcam", "fem", "kpca_cam"]
+           "eigengradcam", "fem", "kpca_cam", "finercam"]
 
 
 def main():
@@ -165,6 +166,44 @@ def main():
     np.save(os.path.join(OUT, "resize_40x32.npy"), cv2.resize(small, (40, 32)))
     np.save(os.path.join(OUT, "resize_224x224.npy"), cv2.resize(small, (224, 224)))
     np.save(os.path.join(OUT, "resize_9x5.npy"), cv2.resize(small, (9, 5)))
+
+    finer_reference(np.random.default_rng(20261125))
+
+
+def finer_reference(rng):
+    """FinerCAM through autograd, as pytorch-grad-cam computes it: a small non-linear head (1x1 convolution, ReLU,
+    average pooling, linear) on a target layer; FinerWeightedTarget's value (softmax weights not detached)
+    differentiated with respect to the layer; Grad-CAM of that gradient. Also every class's own gradient, from
+    which dermcam combines the target's (web/js/finer-cam.mjs)."""
+    import torch  # python3-torch; only this reference needs it
+
+    torch.manual_seed(7)
+    a = np.maximum(rng.normal(0.3, 1.0, (1, 16, 4, 5)), 0).astype(np.float32)
+    conv = torch.nn.Conv2d(16, 8, 1)
+    linear = torch.nn.Linear(8, 6)
+
+    def head(x):
+        return linear(torch.relu(conv(x)).mean(dim=(2, 3)))
+
+    layer = torch.tensor(a, requires_grad=True)
+    logits = head(layer)[0]
+    scores = logits.detach().numpy().astype(np.float32)
+    main = int(np.argmax(scores))
+    order = np.argsort(np.abs(scores - scores[main]), kind="stable")
+    comparisons = [int(order[i]) for i in (1, 2, 3)]
+    # pytorch_grad_cam.utils.model_targets.FinerWeightedTarget(main, comparisons, alpha=1)
+    prob = torch.softmax(logits, dim=-1)
+    weights = [prob[i] for i in comparisons]
+    numerator = sum(w * (logits[main] - 1 * logits[i]) for w, i in zip(weights, comparisons))
+    target = numerator / (sum(weights) + 1e-9)
+    target_gradient = torch.autograd.grad(target, layer, retain_graph=True)[0].numpy().astype(np.float32)
+    per_class = np.stack([torch.autograd.grad(logits[c], layer, retain_graph=True)[0].numpy()[0]
+                          for c in range(6)]).astype(np.float32)
+    np.save(os.path.join(OUT, "finer_a.npy"), a)
+    np.save(os.path.join(OUT, "finer_scores.npy"), scores)
+    np.save(os.path.join(OUT, "finer_class_gradients.npy"), per_class)
+    np.save(os.path.join(OUT, "finer_target_gradient.npy"), target_gradient)
+    np.save(os.path.join(OUT, "ref_finercam_plain_main.npy"), forward([(a, target_gradient)], "gradcam"))
 
 
 if __name__ == "__main__":

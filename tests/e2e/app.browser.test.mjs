@@ -160,6 +160,14 @@ describe('the app', () => {
     assert.notDeepEqual(await overlayPixels(page), pixels);
     await page.click(`${sel('diagnostics')} summary`);
     assert.equal(await modelRuns(page), runs);
+    // FinerCAM names the classes it contrasts the explained one with.
+    const before = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'finercam');
+    await waitForRender(page, before);
+    assert.match(await page.textContent(sel('overlay-caption')), /\(FinerCAM, compared with [^,]+, [^,]+, [^,)]+\)/);
+    const finerStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'layercam');  // back: FinerCAM costs a run per photo with K = 3
+    await waitForRender(page, finerStamp);
     assert.match(await page.textContent(sel('diagnostics')), /Threads\s*2/);
     assert.match(await page.textContent(sel('diagnostics')), /Cross-origin isolated\s*yes/);
     await page.screenshot({ path: join(ARTIFACTS, 'app-controls.png'), fullPage: true });

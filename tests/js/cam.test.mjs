@@ -34,13 +34,42 @@ function maxAbsDiff(a, b) {
   return worst;
 }
 
-test('the registry lists the ten methods once', async () => {
+test('the registry lists the eleven methods once', async () => {
   const methods = await camMethods();
   assert.deepEqual(methods.map((m) => m.id), ['gradcam', 'hirescam', 'gradcamelementwise', 'gradcam++', 'xgradcam',
-    'layercam', 'eigencam', 'eigengradcam', 'fem', 'kpca_cam']);
+    'layercam', 'eigencam', 'eigengradcam', 'finercam', 'fem', 'kpca_cam']);
   for (const id of ['eigencam', 'fem', 'kpca_cam']) assert.equal(methods.find((m) => m.id === id).needsGradients, false);
   assert.ok(methods.every((m) => m.label && m.description && m.reference));
   assert.deepEqual((await colormaps()).map((c) => c.id), ['jet', 'turbo', 'viridis', 'inferno']);
+});
+
+// FinerCAM: the target's gradient combined from the classes' own gradients equals autograd's gradient of
+// pytorch-grad-cam's FinerWeightedTarget (softmax weights not detached), and its map equals Grad-CAM of it.
+test('FinerCAM\'s combined gradient equals autograd of FinerWeightedTarget, and its map pytorch-grad-cam\'s', async () => {
+  const { finerTarget } = await import('../../web/js/finer-cam.mjs');
+  const a = npy('finer_a.npy');
+  const scores = npy('finer_scores.npy').data;
+  const perClass = npy('finer_class_gradients.npy');
+  const want = npy('finer_target_gradient.npy').data;
+  const explained = scores.indexOf(Math.max(...scores));
+  const target = finerTarget(scores, explained);
+  assert.equal(target.classes.length, 4);
+  const per = want.length;
+  const combined = new Float32Array(per);
+  target.classes.forEach((c, j) => {
+    for (let i = 0; i < per; i++) combined[i] += target.coefficients[j] * perClass.data[c * per + i];
+  });
+  const scale = Math.max(...want.map(Math.abs));
+  assert.ok(maxAbsDiff(combined, want) <= 1e-5 * scale, `gradient differs by ${maxAbsDiff(combined, want)} of ${scale}`);
+  assert.ok(target.neglected <= 1e-6 * Math.max(...target.coefficients.map(Math.abs)), 'the other classes are negligible');
+  const got = await computeCam({ method: 'finercam', outputWidth: 40, outputHeight: 32,
+    runs: [{ layers: [{ activations: a.data, gradients: combined, shape: a.shape, layout: 'NCHW' }] }] });
+  assert.ok(maxAbsDiff(got.map, npy('ref_finercam_plain_main.npy').data) < 2e-5);
+  // Explaining a class is not the same as contrasting it: the plain Grad-CAM of the class differs.
+  const plain = await computeCam({ method: 'gradcam', outputWidth: 40, outputHeight: 32, runs: [{ layers: [{
+    activations: a.data, gradients: perClass.data.subarray(explained * per, (explained + 1) * per), shape: a.shape,
+    layout: 'NCHW' }] }] });
+  assert.ok(maxAbsDiff(plain.map, got.map) > 0.05);
 });
 
 // A method is one file in wasm/cam/ plus one line in wasm/cam/methods.inc: the unit files, the list and the

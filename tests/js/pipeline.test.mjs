@@ -58,6 +58,30 @@ test('switching method, colormap, opacity or a top-K class does not run the mode
   assert.equal(smooth.status, 'ok');
 });
 
+// FinerCAM contrasts the class with the three whose scores are nearest: with K = 3 explained classes the fourth
+// gradient needs one run, kept for later renders; its map is Grad-CAM of the combined gradient (finer-cam.mjs).
+test('FinerCAM runs the model at most once more, then re-renders from what it kept', async () => {
+  const first = await explainer.analyse({ bytes: fixture('photo.jpg') });
+  const runs = explainer.modelRuns;
+  const finer = await explainer.render({ method: 'finercam' });
+  assert.equal(finer.ranModel, true);
+  assert.equal(finer.status, 'ok');
+  assert.equal(explainer.modelRuns, runs + 1);
+  assert.equal(finer.comparedWith.length, 3);
+  assert.ok(finer.comparedWith.every((c) => c.index !== first.predictions[0].index && c.label));
+  const again = await explainer.render({ method: 'finercam', eigenSmooth: true });
+  assert.equal(again.ranModel, false);
+  const unsmoothed = await explainer.render({ method: 'finercam', augSmooth: true });  // no aug_smooth in FinerCAM
+  assert.equal(unsmoothed.ranModel, false);
+  assert.deepEqual(unsmoothed.map.data, finer.map.data);
+  assert.equal(explainer.modelRuns, runs + 1);
+  const plain = await explainer.render({ method: 'gradcam' });
+  assert.notDeepEqual(plain.map.data, finer.map.data, 'the contrast is not the class\'s own map');
+  // The second class's FinerCAM compares it with its own nearest classes: another map.
+  const second = await explainer.render({ method: 'finercam', classIndex: first.predictions[1].index });
+  assert.notDeepEqual(second.map.data, finer.map.data);
+});
+
 // aug_smooth averages the maps of {no flip, flip} x 3 brightness levels with each flip undone: the set is
 // symmetric, so the smoothed map of the mirrored photo is the mirror image of the photo's smoothed map (a flip
 // not undone, or undone twice, breaks it), and it is not the plain map.

@@ -28,6 +28,12 @@ enum class Projection {
   kNever,      // the sum over rows whatever eigen_smooth says (pytorch-grad-cam's FEM and KPCA-CAM ignore it)
 };
 
+// What the gradients the pipeline passes to a method are the gradients of.
+enum class Target {
+  kClassScore,       // the explained class's score
+  kFinerComparison,  // FinerCAM's target: the explained class against its most similar classes (pipeline.mjs)
+};
+
 // What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.
 struct CamMethodInfo {
   const char* id;              // stable, lowercase: pytorch-grad-cam's class name lower-cased, e.g. "gradcam++"
@@ -38,6 +44,7 @@ struct CamMethodInfo {
   Projection projection;
   cam::ContributionFn contributions;
   int max_positions = 0;       // the largest target layer (height x width) the method takes; 0: no limit of its own
+  Target target = Target::kClassScore;
 };
 
 }  // namespace dermcam
@@ -50,6 +57,9 @@ struct LayerView {
   int channels = 0;
   int positions = 0;
 };
+
+// Grad-CAM's channel weighting, also FinerCAM's base method.
+void grad_cam(const LayerView& layer, std::vector<double>& contributions);
 
 // Gradient times activation at every position (HiResCAM), also the input of Eigen-Grad-CAM.
 void hires_cam(const LayerView& layer, std::vector<double>& contributions);

@@ -421,8 +421,10 @@ function showCamStatus(result) {
   box.dataset.status = result.status;
   const label = localized(result.explainedClass.label);
   const method = state.methods?.methods.find((m) => m.id === result.method)?.label ?? result.method;
-  $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label}, ${method}`);
-  $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method})`;
+  const against = result.comparedWith
+    ? `, ${t('overlay_compared_with', { classes: result.comparedWith.map((c) => localized(c.label)).join(', ') })}` : '';
+  $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label}, ${method}${against}`);
+  $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method}${against})`;
 }
 
 // The overlay, composited on the page from the worker's heat layers (wasm/overlay.h): the heat coloured with

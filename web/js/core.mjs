@@ -66,7 +66,10 @@ export function prepareImage(bytes, options = {}) {
   return call('prepareImage', bytes, options);
 }
 
-/** The CAM methods, from the engine's registry: [{id, label, description, reference, needsGradients}]. */
+/**
+ * The CAM methods, from the engine's registry: [{id, label, description, reference, needsGradients, target}];
+ * target 'finer' means the gradients to pass are FinerCAM's comparison target's (finer-cam.mjs), else the class's.
+ */
 export function camMethods() {
   return call('camMethods');
 }

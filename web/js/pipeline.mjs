@@ -7,6 +7,7 @@
 // Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
 import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
 import { DermcamError } from './errors.mjs';
+import { finerTarget } from './finer-cam.mjs';
 import { decodeModel } from './onnx/model.mjs';
 import { softmax } from './calibration.mjs';
 import { judgePhoto, pooledFeatures, signedRoots } from './gate.mjs';
@@ -71,6 +72,9 @@ export function defaultConfig(metadata) {
     card: { summary: unknown, data: unknown, intendedUse: unknown, limits: unknown, provenance: unknown, licence: 'unknown' },
   };
 }
+
+// The dims of batch item 0 of a [N, ...] tensor.
+const run0Dims = (dims) => [1, ...dims.slice(1)];
 
 export class Explainer {
   /**
@@ -392,12 +396,49 @@ export class Explainer {
       }
       return { ...state.augByClass.get(classIndex), slot: 0, ranModel: true };
     }
-    const slot = run.classes.indexOf(classIndex);
-    if (slot >= 0) return { run, flags: [false], slot, ranModel: false };
-    if (!state.runsByClass.has(classIndex)) {
-      state.runsByClass.set(classIndex, await this.run(tensor.data, 1, [classIndex]));
+    const { run: source, slot } = await this.gradientSource(state, classIndex);
+    return { run: source, flags: [false], slot, ranModel: source !== run };
+  }
+
+  /**
+   * The run holding class `c`'s gradients for the unaugmented photo, and its slot there: the first run, or a run
+   * made for other classes (the model runs once for up to K missing classes, `also`, and they are kept).
+   */
+  async gradientSource(state, c, also = []) {
+    for (const run of [state.run, ...state.runsByClass.values()]) {
+      const slot = run.classes.indexOf(c);
+      if (slot >= 0) return { run, slot };
     }
-    return { run: state.runsByClass.get(classIndex), flags: [false], slot: 0, ranModel: true };
+    const missing = [c, ...also.filter((x) => x !== c && ![state.run, ...state.runsByClass.values()]
+      .some((run) => run.classes.includes(x)))].slice(0, this.metadata.classes.k);
+    const run = await this.run(state.tensor.data, 1, missing);
+    for (const x of missing) state.runsByClass.set(x, run);
+    return { run, slot: run.classes.indexOf(c) };
+  }
+
+  /**
+   * FinerCAM's outputs (finer-cam.mjs): the photo's activations, and as the one explained "class" the gradient of
+   * FinerCAM's target, combined from the gradients of the class and its comparison classes (at most one more
+   * model run when K is smaller than four). pytorch-grad-cam's FinerCAM has no aug_smooth: it is not applied.
+   */
+  async finerOutputs(state, classIndex) {
+    const classes = this.metadata.score.classes;
+    const target = finerTarget(state.run.scores.data.subarray(0, classes), classIndex);
+    const sources = [];
+    for (const c of target.classes) sources.push(await this.gradientSource(state, c, target.classes));
+    const layers = state.run.layers.map(({ activations }, l) => {
+      const per = activations.data.length / activations.dims[0];
+      const sum = new Float64Array(per);
+      sources.forEach(({ run, slot }, j) => {
+        const gradient = run.layers[l].gradients.data.subarray(slot * per, (slot + 1) * per);
+        const coefficient = target.coefficients[j];
+        for (let i = 0; i < per; i++) sum[i] += coefficient * gradient[i];
+      });
+      const dims = run0Dims(activations.dims);
+      return { activations: { data: activations.data.subarray(0, per), dims }, gradients: { data: Float32Array.from(sum),
+        dims: [1, 1, ...dims.slice(1)] } };
+    });
+    return { run: { layers }, flags: [false], slot: 0, comparisons: target.comparisons };
   }
 
   /**
@@ -405,7 +446,7 @@ export class Explainer {
    * @param {{method?: string, classIndex?: number, eigenSmooth?: boolean, augSmooth?: boolean, colormap?: string,
    *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number, output?: 'overlay'|'layers'}} options
    * @returns {{explainedClass, method, status, message, map: {data, width, height}, overlay | layers, display,
-   *   timings, ranModel}}
+   *   timings, ranModel, comparedWith? (FinerCAM: [{index, label}])}}
    */
   async render(options = {}, { signal } = {}) {
     if (!this.current) throw new DermcamError('no_photo', 'Analyse a photo first.');
@@ -425,7 +466,10 @@ export class Explainer {
     const { width, height } = this.config.input;
     const timings = state.timings;
     const runsBefore = this.modelRuns;
-    const { run, flags, slot } = await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
+    this.methodList ??= await this.core.camMethods();
+    const finer = this.methodList.find((m) => m.id === method)?.target === 'finer';
+    const { run, flags, slot, comparisons } = finer ? await this.finerOutputs(state, classIndex)
+      : await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
     await checkpoint(signal);
     const k = run.layers[0].gradients.dims[1];
     const camStarted = now();
@@ -465,6 +509,8 @@ export class Explainer {
     state.placement = placement;
     return {
       explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
+      // FinerCAM: the classes the explained one is contrasted with
+      ...(comparisons ? { comparedWith: comparisons.map((index) => ({ index, label: this.config.labels[index] })) } : {}),
       method,
       status: cam.status,
       message: cam.message,
