@@ -47,6 +47,13 @@ def weights_gradcampp(a, g):
     return np.sum(weights, axis=(2, 3))
 
 
+def weights_scorecam(a, g):
+    """ScoreCAM.get_cam_weights from its scores: the engine reads channel k's score as its mean over positions."""
+    scores = g.astype(np.float64).mean(axis=(2, 3))
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def weights_xgradcam(a, g):
     sum_a = np.sum(a, axis=(2, 3))
     weights = g * a / (sum_a[:, :, None, None] + 1e-7)
@@ -55,9 +62,9 @@ def weights_xgradcam(a, g):
 
 def cam_image(method, a, g, eigen_smooth):
     """BaseCAM.get_cam_image and the overrides of the element-wise / Eigen methods."""
-    if method in ("gradcam", "gradcam++", "xgradcam", "finercam"):  # FinerCAM: Grad-CAM of its target's gradient
+    if method in ("gradcam", "gradcam++", "xgradcam", "finercam", "scorecam"):  # FinerCAM: Grad-CAM of its target's gradient
         w = {"gradcam": weights_gradcam, "gradcam++": weights_gradcampp, "xgradcam": weights_xgradcam,
-             "finercam": weights_gradcam}[method](a, g)
+             "finercam": weights_gradcam, "scorecam": weights_scorecam}[method](a, g)
         weighted = w[:, :, None, None] * a
         return get_2d_projection(weighted) if eigen_smooth else weighted.sum(axis=1)
     if method == "hirescam":
@@ -127,7 +134,7 @@ def forward(layers, method, eigen_smooth=False):
 
 
 METHODS = ["gradcam", "hirescam", "gradcamelementwise", "gradcam++", "xgradcam", "layercam", "eigencam",
-           "eigengradcam", "fem", "kpca_cam", "finercam"]
+           "eigengradcam", "fem", "kpca_cam", "finercam", "scorecam"]
 
 
 def main():
@@ -168,6 +175,7 @@ def main():
     np.save(os.path.join(OUT, "resize_9x5.npy"), cv2.resize(small, (9, 5)))
 
     finer_reference(np.random.default_rng(20261125))
+    score_cam_reference()
 
 
 def finer_reference(rng):
@@ -204,6 +212,50 @@ def finer_reference(rng):
     np.save(os.path.join(OUT, "finer_class_gradients.npy"), per_class)
     np.save(os.path.join(OUT, "finer_target_gradient.npy"), target_gradient)
     np.save(os.path.join(OUT, "ref_finercam_plain_main.npy"), forward([(a, target_gradient)], "gradcam"))
+
+
+def score_cam_reference():
+    """Score-CAM as pytorch-grad-cam's ScoreCAM computes it (UpsamplingBilinear2d, min-max scaling, batches of 16,
+    ClassifierOutputTarget of the top class, softmax over channels, then BaseCAM's ReLU, scaling and resize), on
+    the mlp_head explain fixture: the same weights, rebuilt in torch from its ONNX file (Conv-ReLU-Conv-ReLU is
+    the target layer, then average pooling and two dense layers), and its first input."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    folder = os.path.join(OUT, "..", "explain", "mlp_head")
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(os.path.join(folder, "model.onnx")).graph.initializer}
+    convs = [n.input[1:] for n in onnx.load(os.path.join(folder, "model.onnx")).graph.node if n.op_type == "Conv"]
+
+    def backbone(x):
+        for w, b in convs:
+            x = torch.relu(torch.nn.functional.conv2d(x, weights[w], weights[b], stride=2, padding=1))
+        return x
+
+    def head(a):
+        h = torch.relu(a.mean(dim=(2, 3)) @ weights["head.1.weight"].T + weights["head.1.bias"])
+        return h @ weights["head.4.weight"].T + weights["head.4.bias"]
+
+    x = torch.from_numpy(np.load(os.path.join(folder, "input.npy"))[0:1])
+    with torch.no_grad():
+        activations = backbone(x)
+        category = int(head(activations)[0].argmax())
+        upsampled = torch.nn.UpsamplingBilinear2d(size=x.shape[-2:])(activations)
+        maxs = upsampled.view(1, upsampled.size(1), -1).max(dim=-1)[0][:, :, None, None]
+        mins = upsampled.view(1, upsampled.size(1), -1).min(dim=-1)[0][:, :, None, None]
+        upsampled = (upsampled - mins) / (maxs - mins + 1e-8)
+        inputs = (x[:, None, :, :] * upsampled[:, :, None, :, :])[0]
+        scores = []
+        for i in range(0, inputs.size(0), 16):
+            scores.extend(float(o[category]) for o in head(backbone(inputs[i:i + 16])))
+        channel_weights = torch.nn.Softmax(dim=-1)(torch.Tensor(scores).view(1, -1)).numpy()
+    a = activations.numpy()
+    cam = np.maximum((channel_weights[:, :, None, None] * a).sum(axis=1), 0)
+    size = (x.shape[-1], x.shape[-2])
+    cam = aggregate_multi_layers([scale_cam_image(cam, size)[:, None, :]])[0]
+    np.save(os.path.join(OUT, "scorecam_mlp_head.npy"), cam)
+    np.save(os.path.join(OUT, "scorecam_mlp_head_scores.npy"), np.float32(scores))
+    np.save(os.path.join(OUT, "scorecam_mlp_head_category.npy"), np.array([category], np.float32))
 
 
 if __name__ == "__main__":

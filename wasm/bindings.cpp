@@ -403,7 +403,8 @@ val prepare_image_js(val input, val js_options) {
   return out;
 }
 
-// camMethods() -> [{id, label, description, reference, needsGradients, target: 'class' | 'finer'}] from the registry.
+// camMethods() -> [{id, label, description, reference, needsGradients, target: 'class' | 'finer' | 'channel_scores'}]
+// from the registry.
 val cam_methods_js() {
   val list = val::array();
   for (const CamMethodInfo& info : cam_method_registry()) {
@@ -413,7 +414,8 @@ val cam_methods_js() {
     o.set("description", val(info.description));
     o.set("reference", val(info.reference));
     o.set("needsGradients", info.needs_gradients);
-    o.set("target", val(info.target == Target::kFinerComparison ? "finer" : "class"));
+    o.set("target", val(info.target == Target::kFinerComparison ? "finer"
+                        : info.target == Target::kChannelScores ? "channel_scores" : "class"));
     list.call<void>("push", o);
   }
   return list;

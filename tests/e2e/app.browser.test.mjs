@@ -168,6 +168,25 @@ describe('the app', () => {
     const finerStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
     await page.selectOption(sel('method'), 'layercam');  // back: FinerCAM costs a run per photo with K = 3
     await waitForRender(page, finerStamp);
+    // Score-CAM runs the model once per channel: progress shows, and Stop keeps the map on screen and the
+    // controls that match it; asked again, it finishes.
+    const shown = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'scorecam');
+    await page.waitForSelector(`${sel('method-progress')}:not([hidden])`);
+    assert.match(await page.textContent(sel('method-progress-text')), /Computing this map: \d+ of \d+ model runs/);
+    await page.click(sel('method-cancel'));
+    await page.waitForSelector(`${sel('method-progress')}[hidden]`, { state: 'attached' });
+    assert.equal(await page.inputValue(sel('method')), 'layercam');
+    assert.equal(await page.getAttribute(sel('overlay'), 'data-stamp'), shown);
+    assert.equal(await page.getAttribute(sel('overlay'), 'data-method'), 'layercam');
+    assert.equal(await page.isHidden(sel('error')), true);
+    await page.selectOption(sel('method'), 'scorecam');
+    await page.waitForFunction(() => document.querySelector('[data-testid="overlay"]').dataset.method === 'scorecam',
+      null, { timeout: 120_000 });
+    assert.equal(await page.isHidden(sel('method-progress')), true);
+    const scoreStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'layercam');
+    await waitForRender(page, scoreStamp);
     assert.match(await page.textContent(sel('diagnostics')), /Threads\s*2/);
     assert.match(await page.textContent(sel('diagnostics')), /Cross-origin isolated\s*yes/);
     await page.screenshot({ path: join(ARTIFACTS, 'app-controls.png'), fullPage: true });

@@ -82,6 +82,59 @@ test('FinerCAM runs the model at most once more, then re-renders from what it ke
   assert.notDeepEqual(second.map.data, finer.map.data);
 });
 
+// Score-CAM equals pytorch-grad-cam's on the same weights and input (scripts/make-cam-references.py rebuilds the
+// fixture in torch); a memory budget smaller than the work splits it into batches (every channel still scored
+// once), progress counts the channels, and the scores are kept for the next render.
+test('Score-CAM matches pytorch-grad-cam, split into batches by the memory budget, with progress', async () => {
+  const { decodeNpy } = await import('../../web/js/npy.mjs');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('./helpers.mjs');
+  const cam = (name) => decodeNpy(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/cam', name))));
+  const input = decodeNpy(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/explain/mlp_head/input.npy'))));
+  const want = cam('scorecam_mlp_head.npy').data;
+  const category = Number(cam('scorecam_mlp_head_category.npy').data[0]);
+  const small = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] },
+    perturbationBudgetBytes: 1_000_000 });  // about 5 masked inputs a batch
+  await small.load({ onnxBytes: loadFixture('mlp_head').model, config: testConfig() });
+  const per = input.data.length / input.shape[0];
+  await small.analyse({ tensor: { data: input.data.slice(0, per), shape: [1, ...input.shape.slice(1)] } });
+  const runs = small.modelRuns;
+  const reports = [];
+  const result = await small.render({ method: 'scorecam', classIndex: category }, { progress: (p) => reports.push(p) });
+  assert.equal(result.status, 'ok');
+  // Each channel's score (the class score of the input masked by it), then the map.
+  const scores = small.current.scoresByClass.get(category)[0];
+  const wantScores = cam('scorecam_mlp_head_scores.npy').data;
+  scores.forEach((v, k) => assert.ok(Math.abs(v - wantScores[k]) <= 1e-4 * Math.max(1, Math.abs(wantScores[k])),
+    `channel ${k}: ${v} against ${wantScores[k]}`));
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  const [mg, mw] = [mean(result.map.data), mean(want)];
+  let [num, dg, dw] = [0, 0, 0];
+  for (let i = 0; i < want.length; i++) {
+    num += (result.map.data[i] - mg) * (want[i] - mw);
+    dg += (result.map.data[i] - mg) ** 2;
+    dw += (want[i] - mw) ** 2;
+  }
+  const correlation = num / Math.sqrt(dg * dw);
+  assert.ok(correlation >= 0.999, `correlation ${correlation}`);
+  assert.ok(result.map.data.every((v, i) => Math.abs(v - want[i]) < 1e-3));
+  assert.deepEqual(reports.at(-1), { label: 'perturbation', loaded: 32, total: 32 });
+  const batches = reports.slice(1).map((r, i) => r.loaded - reports[i].loaded);
+  assert.ok(batches.length > 1 && batches.slice(0, -1).every((n) => n === batches[0]) && batches.at(-1) <= batches[0],
+    `split into equal batches: ${batches}`);
+  assert.equal(small.modelRuns - runs, batches.length, 'one model run per batch');
+  const again = await small.render({ method: 'scorecam', classIndex: category, eigenSmooth: true });
+  assert.equal(again.ranModel, false);
+  // Cancelled between batches: nothing kept, and the next Score-CAM of that class starts again.
+  const controller = new AbortController();
+  const other = (category + 1) % 6;
+  const cancelled = small.render({ method: 'scorecam', classIndex: other }, { signal: controller.signal,
+    progress: ({ loaded }) => { if (loaded >= 10) controller.abort(); } });
+  await assert.rejects(cancelled);
+  assert.equal((await small.render({ method: 'scorecam', classIndex: other })).status, 'ok');
+});
+
 // aug_smooth averages the maps of {no flip, flip} x 3 brightness levels with each flip undone: the set is
 // symmetric, so the smoothed map of the mirrored photo is the mirror image of the photo's smoothed map (a flip
 // not undone, or undone twice, breaks it), and it is not the plain map.

@@ -32,6 +32,8 @@ enum class Projection {
 enum class Target {
   kClassScore,       // the explained class's score
   kFinerComparison,  // FinerCAM's target: the explained class against its most similar classes (pipeline.mjs)
+  kChannelScores,    // not gradients: at every position of channel k, the class score of the input masked by
+                     // channel k (ScoreCAM's perturbation runs, web/js/score-cam.mjs)
 };
 
 // What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.

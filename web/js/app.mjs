@@ -135,6 +135,18 @@ function metricsList(metrics) {
 // The offline list names the cache the worker downloads into and the sizes behind the progress bar.
 const PRECACHE = new URL('generated/precache.json', document.baseURI).href;
 
+// Perturbation methods (Score-CAM) run the model many times: their progress, with a way to stop.
+function showMethodProgress({ loaded, total }) {
+  $('method-progress').hidden = false;
+  $('method-progress-bar').value = total ? (100 * loaded) / total : 0;
+  $('method-progress-text').textContent = t('methodProgress', { done: loaded, total });
+}
+
+function routeProgress(report) {
+  if (report.label === 'perturbation') showMethodProgress(report);
+  else showProgress(report);
+}
+
 function showProgress({ loaded, total }) {
   const bar = $('model-progress');
   const text = $('model-progress-text');
@@ -157,7 +169,7 @@ function ensureModel() {
     $('model-progress-text').hidden = false;
     showProgress({ loaded: 0, total: 0 });
     setStatus('loadingModel');
-    client.onProgress = showProgress;
+    client.onProgress = routeProgress;
     state.model = loadModel({ folder: DEFAULT_MODEL, precache: PRECACHE });
   }
   return state.model;
@@ -539,6 +551,7 @@ async function pumpRenders() {
       fail(error);
     } finally {
       if (renderRequest === controller) renderRequest = null;
+      if (!wantedRender) $('method-progress').hidden = true;
     }
   }
   rendering = false;
@@ -821,6 +834,17 @@ function bind() {
     $('pick-photo').focus();
   });
   for (const id of ['class', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
+  // Stopping a long map keeps the one on screen, and the controls go back to what it shows.
+  $('method-cancel').addEventListener('click', () => {
+    wantedRender = null;
+    renderRequest?.abort();
+    $('method-progress').hidden = true;
+    if (state.result) {
+      $('method').value = state.result.method;
+      $('class').value = String(state.result.explainedClass.index);
+      showMethodHelp();
+    }
+  });
   $('method').addEventListener('change', () => {
     showMethodHelp();
     rerender();

@@ -8,6 +8,7 @@
 import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
 import { DermcamError } from './errors.mjs';
 import { finerTarget } from './finer-cam.mjs';
+import { SCORE_CAM_BUDGET_BYTES, maskedBatch, scoreCamBatchSize } from './score-cam.mjs';
 import { decodeModel } from './onnx/model.mjs';
 import { softmax } from './calibration.mjs';
 import { judgePhoto, pooledFeatures, signedRoots } from './gate.mjs';
@@ -81,9 +82,10 @@ export class Explainer {
    * @param {{ort: object, core: object, sessionOptions?: object}} deps  ort: onnxruntime-web (or -node);
    *   core: web/js/core.mjs (or an object with the same functions)
    */
-  constructor({ ort, core, sessionOptions = {}, decodeUnsupported = null }) {
+  constructor({ ort, core, sessionOptions = {}, decodeUnsupported = null, perturbationBudgetBytes = SCORE_CAM_BUDGET_BYTES }) {
     this.ort = ort;
     this.core = core;
+    this.perturbationBudgetBytes = perturbationBudgetBytes;  // what one batch of perturbed inputs may take
     // (bytes) => {width, height, rgba}: a decoder for formats stb_image refuses (the browser's, in the worker:
     // WebP, AVIF, HEIC where supported). Without one (Node, the CLI) those formats are refused as today.
     this.decodeUnsupported = decodeUnsupported;
@@ -292,7 +294,8 @@ export class Explainer {
     const probabilities = this.probabilities(run);
     const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
       .sort((a, b) => b.probability - a.probability);
-    const state = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), predictions, timings, gate };
+    const state = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), scoresByClass: new Map(),
+      predictions, timings, gate };
     if (!gate.accepted && !force) {
       this.current = state;
       // Nothing that names a condition leaves this function for a photo the gate refused.
@@ -417,6 +420,60 @@ export class Explainer {
   }
 
   /**
+   * Score-CAM's outputs (score-cam.mjs): the photo's activations, and in the gradients' place each channel's
+   * score (the class score of the photo masked by that channel, at every position of the channel). One model
+   * run per channel, batched within a memory budget; `progress({label: 'perturbation', loaded, total})` after
+   * each batch; `signal` stops between batches (nothing is kept then). The scores are kept per class.
+   * pytorch-grad-cam's Score-CAM has no aug_smooth: it is not applied.
+   */
+  async channelScoreOutputs(state, classIndex, signal, progress) {
+    const { width, height, layout } = this.config.input;
+    const classes = this.metadata.score.classes;
+    const layers = this.metadata.layers.map((layer, l) => {
+      const { data, dims } = state.run.layers[l].activations;
+      const [channels, h, w] = layer.layout === 'NHWC' ? [layer.shape[2], layer.shape[0], layer.shape[1]] : layer.shape;
+      return { activations: data.subarray(0, data.length / dims[0]), dims: run0Dims(dims),
+        shape: { channels, height: h, width: w, layout: layer.layout } };
+    });
+    if (!state.scoresByClass.has(classIndex)) {
+      const total = layers.reduce((sum, l) => sum + l.shape.channels, 0);
+      const k = this.metadata.classes.k;
+      const perItem = 4 * (state.tensor.data.length + layers.reduce((sum, l) => sum + l.activations.length * (1 + k), 0));
+      const batch = scoreCamBatchSize(perItem, this.perturbationBudgetBytes);
+      const scores = [];
+      let done = 0;
+      progress?.({ label: 'perturbation', loaded: 0, total });
+      for (const layer of layers) {
+        const channelScores = new Float32Array(layer.shape.channels);
+        for (let start = 0; start < layer.shape.channels; start += batch) {
+          const count = Math.min(batch, layer.shape.channels - start);
+          const masked = maskedBatch(state.tensor.data, { width, height, layout }, layer.activations, layer.shape, start, count);
+          const out = await this.run(masked, count, [classIndex]);
+          for (let b = 0; b < count; b++) channelScores[start + b] = out.scores.data[b * classes + classIndex];
+          done += count;
+          progress?.({ label: 'perturbation', loaded: done, total });
+          await checkpoint(signal);
+        }
+        scores.push(channelScores);
+      }
+      state.scoresByClass.set(classIndex, scores);
+    }
+    const scores = state.scoresByClass.get(classIndex);
+    return {
+      run: { layers: layers.map(({ activations, dims, shape }, l) => {
+        const broadcast = new Float32Array(activations.length);
+        const z = shape.height * shape.width;
+        for (let c = 0; c < shape.channels; c++) {
+          for (let i = 0; i < z; i++) broadcast[shape.layout === 'NHWC' ? i * shape.channels + c : c * z + i] = scores[l][c];
+        }
+        return { activations: { data: activations, dims }, gradients: { data: broadcast, dims: [1, 1, ...dims.slice(1)] } };
+      }) },
+      flags: [false],
+      slot: 0,
+    };
+  }
+
+  /**
    * FinerCAM's outputs (finer-cam.mjs): the photo's activations, and as the one explained "class" the gradient of
    * FinerCAM's target, combined from the gradients of the class and its comparison classes (at most one more
    * model run when K is smaller than four). pytorch-grad-cam's FinerCAM has no aug_smooth: it is not applied.
@@ -448,16 +505,16 @@ export class Explainer {
    * @returns {{explainedClass, method, status, message, map: {data, width, height}, overlay | layers, display,
    *   timings, ranModel, comparedWith? (FinerCAM: [{index, label}])}}
    */
-  async render(options = {}, { signal } = {}) {
+  async render(options = {}, { signal, progress } = {}) {
     if (!this.current) throw new DermcamError('no_photo', 'Analyse a photo first.');
     if (!this.current.revealed) throw new DermcamError('photo_refused', 'The photo gate refused this photo; ' +
       'analyseAnyway() shows its result knowingly.');
-    return this.explain(this.current, options, signal);
+    return this.explain(this.current, options, signal, progress);
   }
 
   // render() for `state` (the current photo, or one analyse() has not made current yet). The map becomes the
   // state's (what overlayPng() draws) only if `signal` was not aborted meanwhile.
-  async explain(state, options, signal) {
+  async explain(state, options, signal, progress) {
     const method = options.method ?? 'gradcam';
     const classIndex = options.classIndex ?? state.predictions[0].index;
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.config.labels.length) {
@@ -467,9 +524,10 @@ export class Explainer {
     const timings = state.timings;
     const runsBefore = this.modelRuns;
     this.methodList ??= await this.core.camMethods();
-    const finer = this.methodList.find((m) => m.id === method)?.target === 'finer';
-    const { run, flags, slot, comparisons } = finer ? await this.finerOutputs(state, classIndex)
-      : await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
+    const target = this.methodList.find((m) => m.id === method)?.target;
+    const { run, flags, slot, comparisons } = target === 'finer' ? await this.finerOutputs(state, classIndex)
+      : target === 'channel_scores' ? await this.channelScoreOutputs(state, classIndex, signal, progress)
+        : await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
     await checkpoint(signal);
     const k = run.layers[0].gradients.dims[1];
     const camStarted = now();

@@ -182,9 +182,9 @@ const handlers = {
   async analyseAnyway({ render }, { signal }) {
     return forPage(await explainer.analyseAnyway({ ...render, output: 'layers' }, { signal }));
   },
-  async render({ render }, { signal }) {
-    // A new map for the photo the page already shows: no display copy again.
-    const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }, { signal }));
+  async render({ render }, { signal, progress }) {
+    // A new map for the photo the page already shows: no display copy again. Perturbation methods report progress.
+    const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }, { signal, progress }));
     return rest;
   },
   async png({ looks }) {
