@@ -62,9 +62,10 @@ def weights_xgradcam(a, g):
 
 def cam_image(method, a, g, eigen_smooth):
     """BaseCAM.get_cam_image and the overrides of the element-wise / Eigen methods."""
-    if method in ("gradcam", "gradcam++", "xgradcam", "finercam", "scorecam"):  # FinerCAM: Grad-CAM of its target's gradient
+    if method in ("gradcam", "gradcam++", "xgradcam", "finercam", "scorecam", "ablationcam"):
+        # FinerCAM: Grad-CAM of its target's gradient; AblationCAM: the engine reads channel k's drop as its mean
         w = {"gradcam": weights_gradcam, "gradcam++": weights_gradcampp, "xgradcam": weights_xgradcam,
-             "finercam": weights_gradcam, "scorecam": weights_scorecam}[method](a, g)
+             "finercam": weights_gradcam, "scorecam": weights_scorecam, "ablationcam": weights_gradcam}[method](a, g)
         weighted = w[:, :, None, None] * a
         return get_2d_projection(weighted) if eigen_smooth else weighted.sum(axis=1)
     if method == "hirescam":
@@ -134,7 +135,7 @@ def forward(layers, method, eigen_smooth=False):
 
 
 METHODS = ["gradcam", "hirescam", "gradcamelementwise", "gradcam++", "xgradcam", "layercam", "eigencam",
-           "eigengradcam", "fem", "kpca_cam", "finercam", "scorecam"]
+           "eigengradcam", "fem", "kpca_cam", "finercam", "scorecam", "ablationcam"]
 
 
 def main():
@@ -254,8 +255,47 @@ def score_cam_reference():
     size = (x.shape[-1], x.shape[-2])
     cam = aggregate_multi_layers([scale_cam_image(cam, size)[:, None, :]])[0]
     np.save(os.path.join(OUT, "scorecam_mlp_head.npy"), cam)
+    ablation_cam_reference(head, activations, category, size)
     np.save(os.path.join(OUT, "scorecam_mlp_head_scores.npy"), np.float32(scores))
     np.save(os.path.join(OUT, "scorecam_mlp_head_category.npy"), np.array([category], np.float32))
+
+
+def ablate(batch, first_channel):
+    """pytorch-grad-cam's AblationLayer.__call__ on a batch of copies of the layer: item j loses channel
+    first_channel + j: zeroed when the batch's minimum is 0, else set to that minimum - 1e7 (the minimum then
+    includes the items already ablated, so each item goes 1e7 lower than the one before)."""
+    import torch
+
+    for j in range(batch.size(0)):
+        if torch.min(batch) == 0:
+            batch[j, first_channel + j, :] = 0
+        else:
+            batch[j, first_channel + j, :] = torch.min(batch) - 1e7
+    return batch
+
+
+def ablation_cam_reference(head, activations, category, size):
+    """AblationCAM as pytorch-grad-cam computes it (batches of 32, AblationLayer, weights (s - s_k) / s), with the
+    head after the target layer; and AblationLayer's values for a layer with negative activations."""
+    import torch
+
+    with torch.no_grad():
+        original = np.float32(head(activations)[0][category])
+        channels = activations.shape[1]
+        scores = []
+        for i in range(0, channels, 32):
+            count = min(32, channels - i)
+            batch = ablate(activations.repeat(count, 1, 1, 1).clone(), i)
+            scores.extend(float(o[category]) for o in head(batch))
+    drops = (original - np.float32(scores)) / original
+    a = activations.numpy()
+    cam = np.maximum((drops[None, :, None, None] * a).sum(axis=1), 0)
+    np.save(os.path.join(OUT, "ablationcam_mlp_head.npy"), aggregate_multi_layers([scale_cam_image(cam, size)[:, None, :]])[0])
+    np.save(os.path.join(OUT, "ablationcam_mlp_head_scores.npy"), np.float32(scores))
+    negative = torch.from_numpy(np.random.default_rng(3).normal(0, 1, (1, 5, 2, 2)).astype(np.float32))
+    ablated = ablate(negative.repeat(5, 1, 1, 1).clone(), 0)
+    np.save(os.path.join(OUT, "ablation_values_negative.npy"),
+            np.float32([float(negative.min())] + [float(ablated[j, j, 0, 0]) for j in range(5)]))
 
 
 if __name__ == "__main__":

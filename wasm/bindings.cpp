@@ -403,7 +403,8 @@ val prepare_image_js(val input, val js_options) {
   return out;
 }
 
-// camMethods() -> [{id, label, description, reference, needsGradients, target: 'class' | 'finer' | 'channel_scores'}]
+// camMethods() -> [{id, label, description, reference, needsGradients,
+//                  target: 'class' | 'finer' | 'channel_scores' | 'ablation_drops'}]
 // from the registry.
 val cam_methods_js() {
   val list = val::array();
@@ -415,7 +416,8 @@ val cam_methods_js() {
     o.set("reference", val(info.reference));
     o.set("needsGradients", info.needs_gradients);
     o.set("target", val(info.target == Target::kFinerComparison ? "finer"
-                        : info.target == Target::kChannelScores ? "channel_scores" : "class"));
+                        : info.target == Target::kChannelScores ? "channel_scores"
+                        : info.target == Target::kAblationDrops ? "ablation_drops" : "class"));
     list.call<void>("push", o);
   }
   return list;

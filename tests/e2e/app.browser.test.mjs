@@ -173,7 +173,7 @@ describe('the app', () => {
     const shown = await page.getAttribute(sel('overlay'), 'data-stamp');
     await page.selectOption(sel('method'), 'scorecam');
     await page.waitForSelector(`${sel('method-progress')}:not([hidden])`);
-    assert.match(await page.textContent(sel('method-progress-text')), /Computing this map: \d+ of \d+ model runs/);
+    assert.match(await page.textContent(sel('method-progress-text')), /Computing this map: \d+ of \d+ extra model runs/);
     await page.click(sel('method-cancel'));
     await page.waitForSelector(`${sel('method-progress')}[hidden]`, { state: 'attached' });
     assert.equal(await page.inputValue(sel('method')), 'layercam');

@@ -256,3 +256,28 @@ describe('stripping an explain graph', () => {
     assert.ok(maxAbsDiff(outputs.output.data, original.output.data) <= 1e-6);
   });
 });
+
+// AblationCAM's head graph: from the target layer to the scores, run alone, it gives the full model's scores for
+// that layer's activations; a layer inside a residual block (the skip connection reads from before it) is refused
+// by name.
+test('the head graph after the target layer reproduces the scores, and a layer inside a residual block is refused', async () => {
+  const { headGraph } = await import('../../web/js/onnx/head.mjs');
+  const ort = await ortWeb();
+  const fixture = loadFixture('resnet18');
+  const { bytes } = await prepareExplainModel(ort, fixture.model, { classes: 1 });
+  const metadata = explainMetadata(decodeModel(bytes));
+  const session = await ort.InferenceSession.create(bytes);
+  const input = fixture.input;
+  const full = await session.run({ [metadata.input.name]: new ort.Tensor('float32', input.data, input.shape),
+    [CLASSES_INPUT]: new ort.Tensor('int64', new BigInt64Array([-1n]), [1]) });
+  const head = headGraph(bytes, 0);
+  assert.equal(head.input, metadata.layers[0].name);
+  assert.ok(decodeModel(head.bytes).graph.node.length < decodeModel(bytes).graph.node.length / 4, 'only the head');
+  const headSession = await ort.InferenceSession.create(head.bytes);
+  const activations = full[metadata.layers[0].activations];
+  const scores = (await headSession.run({ [head.input]: activations }))[head.output];
+  assert.ok(maxAbsDiff(scores.data, full[metadata.score.output].data) <= 1e-5 * maxAbs(full[metadata.score.output].data));
+  const inner = await prepareExplainModel(ort, fixture.model, { classes: 1, layers: ['/layer4/layer4.0/relu/Relu_output_0'] });
+  assert.throws(() => headGraph(inner.bytes, 0), (e) => e instanceof DermcamError && e.code === 'head_not_separable' &&
+    /after '\/layer4\/layer4\.0\/relu\/Relu_output_0' also reads/.test(e.message));
+});

@@ -135,6 +135,39 @@ test('Score-CAM matches pytorch-grad-cam, split into batches by the memory budge
   assert.equal((await small.render({ method: 'scorecam', classIndex: other })).status, 'ok');
 });
 
+// Ablation-CAM equals pytorch-grad-cam's on the same weights and input: each channel's ablated score from the
+// head graph, then the map; AblationLayer's values for a layer with negative activations (1e7 lower per copy).
+test('Ablation-CAM matches pytorch-grad-cam, running only the head after the target layer', async () => {
+  const { ablationValue } = await import('../../web/js/ablation-cam.mjs');
+  const { decodeNpy } = await import('../../web/js/npy.mjs');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('./helpers.mjs');
+  const cam = (name) => decodeNpy(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/cam', name))));
+  const [min, ...values] = cam('ablation_values_negative.npy').data;
+  assert.deepEqual(values.map((_, k) => ablationValue(min, k)), Array.from(values));
+  assert.equal(ablationValue(0, 5), 0);
+
+  const input = decodeNpy(new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/explain/mlp_head/input.npy'))));
+  const category = Number(cam('scorecam_mlp_head_category.npy').data[0]);
+  const per = input.data.length / input.shape[0];
+  await explainer.analyse({ tensor: { data: input.data.slice(0, per), shape: [1, ...input.shape.slice(1)] } });
+  const reports = [];
+  const result = await explainer.render({ method: 'ablationcam', classIndex: category }, { progress: (p) => reports.push(p) });
+  assert.equal(result.status, 'ok');
+  assert.deepEqual(reports.at(-1), { label: 'perturbation', loaded: 32, total: 32 });
+  const original = explainer.current.run.scores.data[category];
+  const drops = explainer.current.dropsByClass.get(category)[0];
+  const wantScores = cam('ablationcam_mlp_head_scores.npy').data;
+  drops.forEach((drop, k) => {
+    const want = (original - wantScores[k]) / original;
+    assert.ok(Math.abs(drop - want) <= 1e-4 * Math.max(1, Math.abs(want)), `channel ${k}: ${drop} against ${want}`);
+  });
+  const want = cam('ablationcam_mlp_head.npy').data;
+  assert.ok(result.map.data.every((v, i) => Math.abs(v - want[i]) < 1e-3), 'the map');
+  assert.equal((await explainer.render({ method: 'ablationcam', classIndex: category })).ranModel, false);
+});
+
 // aug_smooth averages the maps of {no flip, flip} x 3 brightness levels with each flip undone: the set is
 // symmetric, so the smoothed map of the mirrored photo is the mirror image of the photo's smoothed map (a flip
 // not undone, or undone twice, breaks it), and it is not the plain map.

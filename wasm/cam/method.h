@@ -34,6 +34,8 @@ enum class Target {
   kFinerComparison,  // FinerCAM's target: the explained class against its most similar classes (pipeline.mjs)
   kChannelScores,    // not gradients: at every position of channel k, the class score of the input masked by
                      // channel k (ScoreCAM's perturbation runs, web/js/score-cam.mjs)
+  kAblationDrops,    // not gradients: at every position of channel k, (s - s_k) / s, the class score's relative
+                     // drop when channel k is ablated (AblationCAM's runs of the model's head, web/js/ablation-cam.mjs)
 };
 
 // What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.

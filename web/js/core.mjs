@@ -69,7 +69,8 @@ export function prepareImage(bytes, options = {}) {
 /**
  * The CAM methods, from the engine's registry: [{id, label, description, reference, needsGradients, target}];
  * target 'finer' means the gradients to pass are FinerCAM's comparison target's (finer-cam.mjs), 'channel_scores'
- * ScoreCAM's per-channel scores in the gradients' place (score-cam.mjs), else the class's own gradients.
+ * ScoreCAM's per-channel scores in the gradients' place (score-cam.mjs), 'ablation_drops' AblationCAM's relative
+ * score drops (ablation-cam.mjs), else the class's own gradients.
  */
 export function camMethods() {
   return call('camMethods');

@@ -39,6 +39,7 @@ export const PERSON_SENTENCES = {
   bad_model_config: 'errorModelConfig',
   out_of_memory: 'errorMemory',
   worker_failed: 'errorEngineStopped',
+  head_not_separable: 'errorHeadNotSeparable',
 };
 
 // Codes about the photo itself: the person can fix them by choosing another photo; no technical details.

@@ -9,6 +9,8 @@ import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
 import { DermcamError } from './errors.mjs';
 import { finerTarget } from './finer-cam.mjs';
 import { SCORE_CAM_BUDGET_BYTES, maskedBatch, scoreCamBatchSize } from './score-cam.mjs';
+import { ablatedBatch } from './ablation-cam.mjs';
+import { headGraph } from './onnx/head.mjs';
 import { decodeModel } from './onnx/model.mjs';
 import { softmax } from './calibration.mjs';
 import { judgePhoto, pooledFeatures, signedRoots } from './gate.mjs';
@@ -158,8 +160,7 @@ export class Explainer {
     }
     const prepareMs = now() - started;
     const sessionStarted = now();
-    if (this.session) await this.session.release();
-    this.session = null;
+    await this.releaseSessions();
     try {
       this.session = await this.ort.InferenceSession.create(bytes, this.sessionOptions);
     } catch (error) {
@@ -167,6 +168,7 @@ export class Explainer {
     }
     this.config = config;
     this.metadata = metadata;
+    this.modelBytes = bytes;  // AblationCAM cuts the head from it when first asked
     this.featureLayer = featureLayer;
     this.current = null;
     this.timings = { prepareModel: prepareMs, createSession: now() - sessionStarted };
@@ -295,7 +297,7 @@ export class Explainer {
     const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
       .sort((a, b) => b.probability - a.probability);
     const state = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), scoresByClass: new Map(),
-      predictions, timings, gate };
+      dropsByClass: new Map(), predictions, timings, gate };
     if (!gate.accepted && !force) {
       this.current = state;
       // Nothing that names a condition leaves this function for a photo the gate refused.
@@ -428,6 +430,44 @@ export class Explainer {
    */
   async channelScoreOutputs(state, classIndex, signal, progress) {
     const { width, height, layout } = this.config.input;
+    const k = this.metadata.classes.k;
+    return this.perChannelOutputs(state, state.scoresByClass, classIndex, signal, progress, {
+      perItemBytes: (layers) => 4 * (state.tensor.data.length + layers.reduce((sum, l) => sum + l.activations.length * (1 + k), 0)),
+      async scores(layer, l, start, count) {
+        const masked = maskedBatch(state.tensor.data, { width, height, layout }, layer.activations, layer.shape, start, count);
+        return (await this.run(masked, count, [classIndex])).scores.data;
+      },
+    });
+  }
+
+  /**
+   * Ablation-CAM's outputs (ablation-cam.mjs): the photo's activations, and in the gradients' place each
+   * channel's relative drop (s - s_k) / s of the class score when it is ablated; the head after the layer runs on
+   * each ablated copy, batched within the memory budget, with progress and stop as for Score-CAM.
+   */
+  async ablationOutputs(state, classIndex, signal, progress) {
+    const original = state.run.scores.data[classIndex];
+    return this.perChannelOutputs(state, state.dropsByClass, classIndex, signal, progress, {
+      perItemBytes: (layers) => 8 * Math.max(...layers.map((l) => l.activations.length)),
+      async scores(layer, l, start, count) {
+        const head = await this.head(l);
+        let min = Infinity;
+        for (const v of layer.activations) if (v < min) min = v;
+        const batch = ablatedBatch(layer.activations, layer.shape, start, count, min);
+        const out = await head.session.run({ [head.input]: new this.ort.Tensor('float32', batch,
+          [count, ...this.metadata.layers[l].shape]) });
+        this.modelRuns += 1;
+        return out[head.output].data;
+      },
+      transform: (score) => Math.fround(Math.fround(original - score) / original),
+    });
+  }
+
+  // The per-channel perturbation methods' shared loop: for each target layer, `scores(layer, l, start, count)`
+  // gives the [count, classes] scores of a batch; the class's score per channel (through `transform`) is kept in
+  // `cache` per class and passed in the gradients' place, at every position of its channel. Progress after each
+  // batch ({label: 'perturbation', loaded, total}); `signal` stops between batches, keeping nothing.
+  async perChannelOutputs(state, cache, classIndex, signal, progress, { perItemBytes, scores, transform = (v) => v }) {
     const classes = this.metadata.score.classes;
     const layers = this.metadata.layers.map((layer, l) => {
       const { data, dims } = state.run.layers[l].activations;
@@ -435,36 +475,33 @@ export class Explainer {
       return { activations: data.subarray(0, data.length / dims[0]), dims: run0Dims(dims),
         shape: { channels, height: h, width: w, layout: layer.layout } };
     });
-    if (!state.scoresByClass.has(classIndex)) {
+    if (!cache.has(classIndex)) {
       const total = layers.reduce((sum, l) => sum + l.shape.channels, 0);
-      const k = this.metadata.classes.k;
-      const perItem = 4 * (state.tensor.data.length + layers.reduce((sum, l) => sum + l.activations.length * (1 + k), 0));
-      const batch = scoreCamBatchSize(perItem, this.perturbationBudgetBytes);
-      const scores = [];
+      const batch = scoreCamBatchSize(perItemBytes(layers), this.perturbationBudgetBytes);
+      const values = [];
       let done = 0;
       progress?.({ label: 'perturbation', loaded: 0, total });
-      for (const layer of layers) {
-        const channelScores = new Float32Array(layer.shape.channels);
+      for (const [l, layer] of layers.entries()) {
+        const channelValues = new Float32Array(layer.shape.channels);
         for (let start = 0; start < layer.shape.channels; start += batch) {
           const count = Math.min(batch, layer.shape.channels - start);
-          const masked = maskedBatch(state.tensor.data, { width, height, layout }, layer.activations, layer.shape, start, count);
-          const out = await this.run(masked, count, [classIndex]);
-          for (let b = 0; b < count; b++) channelScores[start + b] = out.scores.data[b * classes + classIndex];
+          const out = await scores.call(this, layer, l, start, count);
+          for (let b = 0; b < count; b++) channelValues[start + b] = transform(out[b * classes + classIndex]);
           done += count;
           progress?.({ label: 'perturbation', loaded: done, total });
           await checkpoint(signal);
         }
-        scores.push(channelScores);
+        values.push(channelValues);
       }
-      state.scoresByClass.set(classIndex, scores);
+      cache.set(classIndex, values);
     }
-    const scores = state.scoresByClass.get(classIndex);
+    const values = cache.get(classIndex);
     return {
       run: { layers: layers.map(({ activations, dims, shape }, l) => {
         const broadcast = new Float32Array(activations.length);
         const z = shape.height * shape.width;
         for (let c = 0; c < shape.channels; c++) {
-          for (let i = 0; i < z; i++) broadcast[shape.layout === 'NHWC' ? i * shape.channels + c : c * z + i] = scores[l][c];
+          for (let i = 0; i < z; i++) broadcast[shape.layout === 'NHWC' ? i * shape.channels + c : c * z + i] = values[l][c];
         }
         return { activations: { data: activations, dims }, gradients: { data: broadcast, dims: [1, 1, ...dims.slice(1)] } };
       }) },
@@ -527,7 +564,8 @@ export class Explainer {
     const target = this.methodList.find((m) => m.id === method)?.target;
     const { run, flags, slot, comparisons } = target === 'finer' ? await this.finerOutputs(state, classIndex)
       : target === 'channel_scores' ? await this.channelScoreOutputs(state, classIndex, signal, progress)
-        : await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
+        : target === 'ablation_drops' ? await this.ablationOutputs(state, classIndex, signal, progress)
+          : await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
     await checkpoint(signal);
     const k = run.layers[0].gradients.dims[1];
     const camStarted = now();
@@ -598,9 +636,25 @@ export class Explainer {
     return this.core.encodePng(await this.overlay(looks));
   }
 
-  async release() {
-    if (this.session) await this.session.release();
+  async releaseSessions() {
+    for (const session of [this.session, ...(this.heads ?? []).map((h) => h?.session)]) if (session) await session.release();
     this.session = null;
+    this.heads = [];
+  }
+
+  async release() {
+    await this.releaseSessions();
+    this.modelBytes = null;
     this.current = null;
+  }
+
+  /** A session of the model's head after target layer `l` (onnx/head.mjs), made on first use. */
+  async head(l) {
+    this.heads ??= [];
+    if (!this.heads[l]) {
+      const cut = headGraph(this.modelBytes, l);
+      this.heads[l] = { ...cut, session: await this.ort.InferenceSession.create(cut.bytes, this.sessionOptions) };
+    }
+    return this.heads[l];
   }
 }
