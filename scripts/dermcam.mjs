@@ -5,7 +5,7 @@
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
-//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--force] [--json]
+//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
 //   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { existsSync, statSync } from 'node:fs';
@@ -29,7 +29,7 @@ const USAGE = `usage:
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
-                                   [--colormap NAME] [--opacity 0-1] [--outline] [--force] [--json]
+                                   [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 
 explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
@@ -38,6 +38,8 @@ predictions unless --force. A refusal is not an error. --region takes only that 
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 --eigen-smooth and --aug-smooth are the app's smoothing choices (pytorch-grad-cam's eigen_smooth and aug_smooth);
 --colormap (jet, turbo, viridis, inferno), --opacity (default 0.5) and --outline are how --out draws the map.
+--metrics adds how faithful the map is (web/js/faithfulness.mjs, about 120 more model runs): deletion and
+insertion AUC, ROAD, average drop, increase in confidence, and a random map's deletion AUC to beat.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
 label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.
 With --negatives (photos the model must refuse: other subjects, close-ups of fur, fabric, food, ...) it also
@@ -214,6 +216,7 @@ async function explain(argv) {
       colormap: { type: 'string' },
       opacity: { type: 'string' },
       outline: { type: 'boolean' },
+      metrics: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
   });
@@ -283,6 +286,7 @@ async function explain(argv) {
         ? first : await explainer.render({ ...renderOptions, classIndex });
       const overlayPath = outputPath(values.out, file, many, '.overlay.png');
       if (overlayPath) await writeFile(overlayPath, await explainer.overlayPng(looks));
+      const metrics = values.metrics ? await explainer.metrics() : undefined;
       const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
       if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
       const t = result.timings;
@@ -307,6 +311,7 @@ async function explain(argv) {
         },
         ...(overlayPath ? { overlay: overlayPath } : {}),
         ...(heatmapPath ? { heatmap: heatmapPath } : {}),
+        ...(metrics ? { metrics } : {}),
       });
     } catch (error) {
       failures += 1;
@@ -330,6 +335,12 @@ async function explain(argv) {
         `${r.low_confidence ? ' (low confidence)' : ''}; ${method} of '${r.explained_class.label}' ` +
         `(${r.map_status})${r.overlay ? ` -> ${r.overlay}` : ''}` +
         `${r.forced ? ` [FORCED past the photo gate: ${r.gate.reasons.map((x) => x.code).join(', ')}]` : ''}`);
+      if (r.metrics) {
+        const m = r.metrics;
+        console.log(`  faithfulness: deletion AUC ${m.deletion_auc.toFixed(3)} (random map ${m.random_deletion_auc.toFixed(3)}` +
+          `${m.beats_random ? '' : ': NOT better than random'}), insertion AUC ${m.insertion_auc.toFixed(3)}, ` +
+          `ROAD ${m.road_combined.toFixed(3)}, average drop ${(100 * m.average_drop).toFixed(1)}%`);
+      }
     }
   }
   if (failures) process.exitCode = 1;

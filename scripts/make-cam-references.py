@@ -177,6 +177,7 @@ def main():
 
     finer_reference(np.random.default_rng(20261125))
     score_cam_reference()
+    faithfulness_reference()
 
 
 def finer_reference(rng):
@@ -296,6 +297,61 @@ def ablation_cam_reference(head, activations, category, size):
     ablated = ablate(negative.repeat(5, 1, 1, 1).clone(), 0)
     np.save(os.path.join(OUT, "ablation_values_negative.npy"),
             np.float32([float(negative.min())] + [float(ablated[j, j, 0, 0]) for j in range(5)]))
+
+
+def faithfulness_reference():
+    """The parts of the faithfulness metrics (web/js/faithfulness.mjs) as their reference code computes them, on a
+    small input: RISE's salient order (flipped argsort) and Gaussian blur (klen 11, sigma 5, conv2d with zero
+    padding), numpy's percentiles, and pytorch-grad-cam's NoisyLinearImputer without noise (its sparse system,
+    solved by scipy's spsolve) for a most-relevant-first removal."""
+    import scipy.ndimage
+    import torch
+    from scipy.sparse import csc_matrix, lil_matrix
+    from scipy.sparse.linalg import spsolve
+
+    rng = np.random.default_rng(11)
+    c, h, w = 3, 10, 12
+    image = rng.normal(0, 1, (c, h, w)).astype(np.float32)
+    cam = np.round(rng.random((h, w)), 1).astype(np.float32)  # rounded: ties in the order
+    order = np.flip(np.argsort(cam.reshape(-1), kind="stable"))
+    klen, nsig = 11, 5
+    inp = np.zeros((klen, klen))
+    inp[klen // 2, klen // 2] = 1
+    k = scipy.ndimage.gaussian_filter(inp, nsig)  # RISE's gkern
+    kern = np.zeros((3, 3, klen, klen), np.float32)
+    for i in range(3):
+        kern[i, i] = k
+    blurred = torch.nn.functional.conv2d(torch.from_numpy(image)[None], torch.from_numpy(kern), padding=klen // 2)[0].numpy()
+    percentiles = np.float32([np.percentile(cam, p) for p in (10, 20, 30, 40, 50, 60, 70, 80, 90)])
+
+    weights = [((1, 1), 1 / 12), ((0, 1), 1 / 6), ((-1, 1), 1 / 12), ((1, -1), 1 / 12), ((0, -1), 1 / 6),
+               ((-1, -1), 1 / 12), ((1, 0), 1 / 6), ((-1, 0), 1 / 6)]
+    mask = np.float32(cam < np.percentile(cam, 30))  # RemoveMostRelevantFirst(30): keep below the percentile
+    maskflt = mask.flatten()
+    imgflat = image.reshape((c, -1))
+    indices = np.argwhere(maskflt == 0).flatten()
+    coords_to_vidx = np.zeros(len(maskflt), dtype=int)
+    coords_to_vidx[indices] = np.arange(len(indices))
+    a = lil_matrix((len(indices), len(indices)))
+    b = np.zeros((len(indices), c))
+    sum_neighbors = np.ones(len(indices))
+    for (dy, dx), weight in weights:
+        cord1 = indices % w + dx
+        cord0 = indices // w + dy
+        valid = ~((cord0 < 0) | (cord1 < 0) | (cord0 >= h) | (cord1 >= w))
+        new_coords = indices + dy * w + dx
+        valid_coords = new_coords[valid]
+        valid_ids = np.argwhere(valid == 1).flatten()
+        has_values = maskflt[valid_coords] > 0.5
+        b[valid_ids[has_values], :] -= weight * imgflat[:, valid_coords[has_values]].T
+        a[valid_ids[~has_values], coords_to_vidx[valid_coords[~has_values]]] = weight
+        sum_neighbors[np.argwhere(valid == 0).flatten()] -= weight
+    a[np.arange(len(indices)), np.arange(len(indices))] = -sum_neighbors
+    imputed = imgflat.copy()
+    imputed[:, indices] = spsolve(csc_matrix(a), b).T
+    for name, array in (("image", image), ("cam", cam), ("order", np.float32(order)), ("blurred", blurred),
+                        ("percentiles", percentiles), ("imputed_morf30", imputed.reshape(c, h, w).astype(np.float32))):
+        np.save(os.path.join(OUT, f"faithfulness_{name}.npy"), np.ascontiguousarray(array, dtype=np.float32))
 
 
 if __name__ == "__main__":

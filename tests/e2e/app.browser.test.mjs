@@ -187,6 +187,26 @@ describe('the app', () => {
     const scoreStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
     await page.selectOption(sel('method'), 'layercam');
     await waitForRender(page, scoreStamp);
+    // "How faithful is this map?": stopped, nothing shows; measured, the verdict against a random map and five
+    // metrics with a plain reading each; a new map clears them.
+    await page.click(sel('faithfulness-run'));
+    await page.waitForSelector(`${sel('faithfulness-progress')}:not([hidden])`);
+    await page.click(sel('faithfulness-cancel'));
+    assert.equal(await page.isHidden(sel('faithfulness-results')), true);
+    assert.equal(await page.isHidden(sel('error')), true);
+    await page.click(sel('faithfulness-run'));
+    await page.waitForSelector(`${sel('faithfulness-results')}:not([hidden])`, { timeout: 120_000 });
+    assert.match(await page.textContent(sel('faithfulness-verdict')),
+      /(beats|does not beat) a random map on this photo.*deletion AUC \d\.\d{3} against \d\.\d{3}/);
+    assert.equal(await page.locator(`${sel('faithfulness-results')} dt`).count(), 5);
+    assert.match(await page.textContent(sel('faithfulness-results')), /Deletion AUC \(lower is better\): \d\.\d{3}/);
+    const measuredStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'gradcam');
+    await waitForRender(page, measuredStamp);
+    assert.equal(await page.isHidden(sel('faithfulness-results')), true, 'a new map clears the old measurement');
+    const gradStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'layercam');
+    await waitForRender(page, gradStamp);
     assert.match(await page.textContent(sel('diagnostics')), /Threads\s*2/);
     assert.match(await page.textContent(sel('diagnostics')), /Cross-origin isolated\s*yes/);
     await page.screenshot({ path: join(ARTIFACTS, 'app-controls.png'), fullPage: true });

@@ -305,6 +305,27 @@ describe('explain', () => {
     assert.ok(Math.max(...map.data) <= 1 && Math.min(...map.data) >= 0);
   });
 
+  test('--metrics adds the faithfulness metrics, the same as the pipeline computes them', async () => {
+    const photo = join(FIXTURES, 'photo.jpg');
+    const out = run('explain', '--model', modelDir, '--image', photo, '--method', 'layercam', '--metrics', '--json');
+    assert.equal(out.status, 0, out.stderr);
+    const { metrics } = JSON.parse(out.stdout);
+    assert.deepEqual(Object.keys(metrics).sort(), ['average_drop', 'beats_random', 'deletion_auc', 'increase_in_confidence',
+      'insertion_auc', 'model_runs', 'random_deletion_auc', 'road_combined', 'road_least_relevant_first',
+      'road_most_relevant_first'].sort());
+    for (const key of ['deletion_auc', 'insertion_auc', 'random_deletion_auc']) assert.ok(metrics[key] >= 0 && metrics[key] <= 1, key);
+    const { Explainer } = await import('../../web/js/pipeline.mjs');
+    const core = await import('../../web/js/core.mjs');
+    const explainer = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+    await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(modelDir, 'model.onnx'))),
+      config: JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) });
+    await explainer.analyse({ bytes: new Uint8Array(readFileSync(photo)) }, { method: 'layercam' });
+    assert.deepEqual(metrics, await explainer.metrics());
+    await explainer.release();
+    const text = run('explain', '--model', modelDir, '--image', photo, '--metrics');
+    assert.match(text.stdout, /faithfulness: deletion AUC \d\.\d{3} \(random map \d\.\d{3}.*\), insertion AUC/);
+  });
+
   test('takes an exact tensor', () => {
     const tensor = join(dir, 'input.npy');
     writeFileSync(tensor, encodeNpy(new Float32Array(3 * 64 * 64).fill(0.1), [1, 3, 64, 64]));

@@ -144,7 +144,67 @@ function showMethodProgress({ loaded, total }) {
 
 function routeProgress(report) {
   if (report.label === 'perturbation') showMethodProgress(report);
+  else if (report.label === 'metrics') showMetricsProgress(report);
   else showProgress(report);
+}
+
+// ---- how faithful is this map (faithfulness metrics, on request) ------------------------------------------
+
+let metricsRequest = null;
+
+function showMetricsProgress({ loaded, total }) {
+  $('faithfulness-progress').hidden = false;
+  $('faithfulness-progress-bar').value = total ? (100 * loaded) / total : 0;
+  $('faithfulness-progress-text').textContent = t('faithfulProgress', { done: loaded, total });
+}
+
+// A new map makes the last measurement stale: it is cleared, and a running one stopped.
+function clearMetrics() {
+  metricsRequest?.abort();
+  $('faithfulness-results').hidden = true;
+  $('faithfulness-results').replaceChildren();
+  $('faithfulness-verdict').hidden = true;
+  $('faithfulness-progress').hidden = true;
+  $('faithfulness-run').disabled = false;
+}
+
+async function measureMap() {
+  clearMetrics();
+  const controller = new AbortController();
+  metricsRequest = controller;
+  $('faithfulness-run').disabled = true;
+  showMetricsProgress({ loaded: 0, total: 0 });
+  try {
+    const m = await client.request('metrics', {}, { signal: controller.signal });
+    const number = (v) => v.toFixed(3);
+    const verdict = $('faithfulness-verdict');
+    verdict.textContent = t(m.beats_random ? 'faithfulBeats' : 'faithfulNotBetter',
+      { value: number(m.deletion_auc), random: number(m.random_deletion_auc) });
+    verdict.dataset.beatsRandom = String(m.beats_random);
+    verdict.hidden = false;
+    const rows = [['faithfulDeletion', number(m.deletion_auc), 'faithfulDeletionHelp'],
+      ['faithfulInsertion', number(m.insertion_auc), 'faithfulInsertionHelp'],
+      ['faithfulRoad', number(m.road_combined), 'faithfulRoadHelp'],
+      ['faithfulDrop', `${(100 * m.average_drop).toFixed(1)}%`, 'faithfulDropHelp'],
+      ['faithfulIncrease', t(m.increase_in_confidence ? 'yes' : 'no'), 'faithfulIncreaseHelp']];
+    $('faithfulness-results').replaceChildren(...rows.flatMap(([name, value, help]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = `${t(name)}: ${value}`;
+      const dd = document.createElement('dd');
+      dd.className = 'small';
+      dd.textContent = t(help);
+      return [dt, dd];
+    }));
+    $('faithfulness-results').hidden = false;
+  } catch (error) {
+    fail(error);
+  } finally {
+    if (metricsRequest === controller) {
+      metricsRequest = null;
+      $('faithfulness-progress').hidden = true;
+      $('faithfulness-run').disabled = false;
+    }
+  }
 }
 
 function showProgress({ loaded, total }) {
@@ -516,6 +576,7 @@ function requestComposite() {
 
 let renderCount = 0;
 function showExplanation(result) {
+  clearMetrics();
   paint.layers = result.layers;
   colourHeat();
   drawLines();
@@ -834,6 +895,8 @@ function bind() {
     $('pick-photo').focus();
   });
   for (const id of ['class', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
+  $('faithfulness-run').addEventListener('click', measureMap);
+  $('faithfulness-cancel').addEventListener('click', () => clearMetrics());
   // Stopping a long map keeps the one on screen, and the controls go back to what it shows.
   $('method-cancel').addEventListener('click', () => {
     wantedRender = null;

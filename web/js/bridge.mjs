@@ -4,7 +4,8 @@
 //   page -> worker   {id, type, ...payload}   type is one of REQUESTS
 //                    {type: 'cancel', id}      cancel request `id`, queued or running
 //   worker -> page   {id, ok: true, result} | {id, ok: false, error: {code, message, params}}   one per request
-//                    {type: 'progress', id, label, loaded, total}                             downloads, in bytes
+//                    {type: 'progress', id, label, loaded, total}       downloads (bytes); 'perturbation' and
+//                                                                       'metrics' (model runs)
 //
 // The worker runs requests one at a time, in the order sent: the pipeline holds one photo, and an analysis
 // must not interleave with a render of the previous one. A cancelled request rejects at once on the page with
@@ -18,7 +19,8 @@ export const REQUESTS = {
   loadLocal: 'load {onnxBytes, config} the person chose: the model description',
   analyse: 'photo {bytes, region} -> the gate verdict, predictions and the first explanation (needs a model)',
   analyseAnyway: 'the predictions and explanation of the photo the gate refused (needs analyse)',
-  render: 'another explanation of the current photo: method, class, smoothing (needs analyse)',
+  render: 'another explanation of the current photo: method, class, smoothing (needs analyse; progress)',
+  metrics: 'how faithful the current map is: the faithfulness metrics (needs analyse; progress)',
   png: 'PNG bytes of the current explanation drawn with {looks} (needs analyse)',
   diagnostics: 'memory, threads, model runs and timings',
   methods: 'the CAM methods and colour maps of the core',

@@ -10,6 +10,7 @@ import { DermcamError } from './errors.mjs';
 import { finerTarget } from './finer-cam.mjs';
 import { SCORE_CAM_BUDGET_BYTES, maskedBatch, scoreCamBatchSize } from './score-cam.mjs';
 import { ablatedBatch } from './ablation-cam.mjs';
+import { faithfulness } from './faithfulness.mjs';
 import { headGraph } from './onnx/head.mjs';
 import { decodeModel } from './onnx/model.mjs';
 import { softmax } from './calibration.mjs';
@@ -602,6 +603,7 @@ export class Explainer {
     timings.overlay = now() - overlayStarted;
     await checkpoint(signal);
     state.map = cam;
+    state.mapClass = classIndex;
     state.placement = placement;
     return {
       explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
@@ -634,6 +636,48 @@ export class Explainer {
   /** PNG file bytes of the current explanation drawn with these looks (colormap, opacity, outline, box). */
   async overlayPng(looks) {
     return this.core.encodePng(await this.overlay(looks));
+  }
+
+  /**
+   * How faithful the current map is (faithfulness.mjs): deletion and insertion AUC, ROAD, average drop and
+   * increase in confidence, and a random map's deletion AUC, from about 120 runs of the model on perturbed copies
+   * of the input, batched within the memory budget; progress({label: 'metrics', loaded, total}); `signal` stops.
+   */
+  async metrics({ signal, progress } = {}) {
+    const state = this.current;
+    if (!state?.map) throw new DermcamError('no_photo', 'Explain a photo first.');
+    const { width, height, layout } = this.config.input;
+    const classIndex = state.mapClass;
+    const k = this.metadata.classes.k;
+    const perItem = 4 * (state.tensor.data.length + this.metadata.layers.reduce((sum, l) =>
+      sum + l.shape.reduce((a, b) => a * b, 1) * (1 + k), 0));
+    return faithfulness({
+      input: state.tensor.data,
+      shape: { width, height, layout },
+      map: state.map.map,
+      batchSize: scoreCamBatchSize(perItem, this.perturbationBudgetBytes),
+      signal,
+      progress,
+      probabilities: async (batch, count) => {
+        const run = await this.run(batch, count, [classIndex]);
+        return Array.from({ length: count }, (_, b) => this.classProbability(run, b, classIndex));
+      },
+    });
+  }
+
+  /** The model's own probability of class c for batch item b (softmax of the scores, no calibration). */
+  classProbability(run, b, c) {
+    const n = this.metadata.score.classes;
+    const output = run.modelOutput.data.subarray(b * n, (b + 1) * n);
+    switch (this.metadata.score.seededBefore) {
+      case 'Softmax': case 'Sigmoid': return output[c];
+      case 'LogSoftmax': return Math.exp(output[c]);
+      default: {
+        if (this.metadata.score.kind === 'probability') return output[c];
+        const scores = Array.from(run.scores.data.subarray(b * n, (b + 1) * n));
+        return softmax(scores, 1)[c];
+      }
+    }
   }
 
   async releaseSessions() {

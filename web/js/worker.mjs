@@ -187,6 +187,9 @@ const handlers = {
     const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }, { signal, progress }));
     return rest;
   },
+  async metrics(_, { signal, progress }) {
+    return explainer.metrics({ signal, progress });
+  },
   async png({ looks }) {
     return explainer.overlayPng(looks);
   },
