@@ -54,6 +54,20 @@ def weights_scorecam(a, g):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def weights_randomcam(a, g):
+    """RandomCAM's uniform [-1, 1) channel weights, drawn as the engine draws them (SplitMix64, seed 20261125)."""
+    state, mask = 20261125, (1 << 64) - 1
+    weights = []
+    for _ in range(a.shape[1]):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        weights.append((z >> 11) * 2.0 ** -53 * 2.0 - 1.0)
+    return np.array([weights])
+
+
 def weights_xgradcam(a, g):
     sum_a = np.sum(a, axis=(2, 3))
     weights = g * a / (sum_a[:, :, None, None] + 1e-7)
@@ -62,10 +76,11 @@ def weights_xgradcam(a, g):
 
 def cam_image(method, a, g, eigen_smooth):
     """BaseCAM.get_cam_image and the overrides of the element-wise / Eigen methods."""
-    if method in ("gradcam", "gradcam++", "xgradcam", "finercam", "scorecam", "ablationcam"):
+    if method in ("gradcam", "gradcam++", "xgradcam", "finercam", "scorecam", "ablationcam", "randomcam"):
         # FinerCAM: Grad-CAM of its target's gradient; AblationCAM: the engine reads channel k's drop as its mean
         w = {"gradcam": weights_gradcam, "gradcam++": weights_gradcampp, "xgradcam": weights_xgradcam,
-             "finercam": weights_gradcam, "scorecam": weights_scorecam, "ablationcam": weights_gradcam}[method](a, g)
+             "finercam": weights_gradcam, "scorecam": weights_scorecam, "ablationcam": weights_gradcam,
+             "randomcam": weights_randomcam}[method](a, g)
         weighted = w[:, :, None, None] * a
         return get_2d_projection(weighted) if eigen_smooth else weighted.sum(axis=1)
     if method == "hirescam":
@@ -135,7 +150,7 @@ def forward(layers, method, eigen_smooth=False):
 
 
 METHODS = ["gradcam", "hirescam", "gradcamelementwise", "gradcam++", "xgradcam", "layercam", "eigencam",
-           "eigengradcam", "fem", "kpca_cam", "finercam", "scorecam", "ablationcam"]
+           "eigengradcam", "fem", "kpca_cam", "finercam", "scorecam", "ablationcam", "randomcam"]
 
 
 def main():

@@ -34,10 +34,10 @@ function maxAbsDiff(a, b) {
   return worst;
 }
 
-test('the registry lists the thirteen methods once', async () => {
+test('the registry lists the fourteen methods once', async () => {
   const methods = await camMethods();
   assert.deepEqual(methods.map((m) => m.id), ['gradcam', 'hirescam', 'gradcamelementwise', 'gradcam++', 'xgradcam',
-    'layercam', 'eigencam', 'eigengradcam', 'finercam', 'scorecam', 'ablationcam', 'fem', 'kpca_cam']);
+    'layercam', 'eigencam', 'eigengradcam', 'finercam', 'scorecam', 'ablationcam', 'fem', 'kpca_cam', 'randomcam']);
   for (const id of ['eigencam', 'fem', 'kpca_cam']) assert.equal(methods.find((m) => m.id === id).needsGradients, false);
   assert.ok(methods.every((m) => m.label && m.description && m.reference));
   assert.deepEqual((await colormaps()).map((c) => c.id), ['jet', 'turbo', 'viridis', 'inferno']);

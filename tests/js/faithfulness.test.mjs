@@ -53,8 +53,9 @@ test('every metric for a map that follows a known probability: faithful beats ra
   });
   const faithfulMap = Float32Array.from({ length: 120 }, (_, i) => (lesion(i) ? 1 : 0.1 * (i % 7) / 7));
   const reversed = faithfulMap.map((v) => 1 - v);
-  const good = await faithfulness({ input, shape, map: faithfulMap, probabilities, batchSize: 16 });
-  const bad = await faithfulness({ input, shape, map: reversed, probabilities, batchSize: 16 });
+  const randomMap = Float32Array.from({ length: 120 }, (_, i) => ((i * 37) % 120) / 120);
+  const good = await faithfulness({ input, shape, map: faithfulMap, randomMap, probabilities, batchSize: 16 });
+  const bad = await faithfulness({ input, shape, map: reversed, randomMap, probabilities, batchSize: 16 });
   assert.ok(good.deletion_auc < good.random_deletion_auc && good.beats_random);
   assert.ok(!bad.beats_random && bad.deletion_auc > good.deletion_auc);
   assert.ok(good.road_combined > bad.road_combined);

@@ -138,7 +138,7 @@ TEST(CamMethodsTest, RawMapsFollowTheirPapersFormulas) {
 
 TEST(CamMethodsTest, RegistryIsCompleteAndConsistent) {
   const auto& registry = cam_method_registry();
-  EXPECT_EQ(registry.size(), 13u);
+  EXPECT_EQ(registry.size(), 14u);
   std::set<std::string> ids;
   for (const CamMethodInfo& info : registry) {
     EXPECT_TRUE(ids.insert(info.id).second) << info.id;

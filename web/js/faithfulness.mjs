@@ -15,7 +15,9 @@
 //   the probability change; combined = mean over percentiles of (LeRF - MoRF) / 2. Higher is more faithful.
 // - Average drop and increase in confidence (Chattopadhay et al., WACV 2018): the input multiplied by the map;
 //   drop = max(0, p - p_masked) / p, increase = p_masked > p.
-// - A random map (fixed seed) gets the same deletion AUC, as the baseline a method's map should beat.
+// - A random map gets the same deletion AUC, as the baseline a method's map should beat: Random-CAM (the layer's
+//   activations weighted at random, wasm/cam/random_cam.cpp), which has a map's spatial structure. (Random pixel
+//   orders make a poor baseline: scattered deletions destroy any photo faster than removing one region does.)
 
 export const DELETION_STEPS = 32;
 export const ROAD_PERCENTILES = [10, 20, 30, 40, 50, 60, 70, 80, 90];
@@ -218,13 +220,13 @@ export function noisyLinearImpute(input, keep, shape, random, { noise = ROAD_NOI
 
 /**
  * Every metric for one map.
- * @param {{input: Float32Array, shape: {width, height, layout}, map: Float32Array, probabilities:
+ * @param {{input: Float32Array, shape: {width, height, layout}, map: Float32Array, randomMap: Float32Array, probabilities:
  *   (batch: Float32Array, count: number) => Promise<Float64Array|number[]>, batchSize: number, signal?, progress?,
  *   seed?: number}} options  probabilities(batch, count) gives the explained class's probability for each input
  * @returns {Promise<{deletion_auc, insertion_auc, road_combined, road_most_relevant_first,
  *   road_least_relevant_first, average_drop, increase_in_confidence, random_deletion_auc, beats_random, model_runs}>}
  */
-export async function faithfulness({ input, shape, map, probabilities, batchSize, signal, progress, seed = 20261125 }) {
+export async function faithfulness({ input, shape, map, randomMap, probabilities, batchSize, signal, progress, seed = 20261125 }) {
   const pixels = shape.width * shape.height;
   const index = at(shape);
   const random = seededRandom(seed);
@@ -239,12 +241,12 @@ export async function faithfulness({ input, shape, map, probabilities, batchSize
   const zeros = new Float32Array(input.length);
   const blurred = blurInput(input, shape);
   const salient = saliencyOrder(map);
-  const shuffled = saliencyOrder(Float32Array.from({ length: pixels }, () => random.uniform()));
+  const randomOrder = saliencyOrder(randomMap);
   for (let i = 0; i <= DELETION_STEPS; i++) {
     const count = Math.min(pixels, i * step);
     inputs.push([`deletion/${i}`, () => withPixels(input, zeros, salient, count)]);
     inputs.push([`insertion/${i}`, () => withPixels(blurred, input, salient, count)]);
-    inputs.push([`random/${i}`, () => withPixels(input, zeros, shuffled, count)]);
+    inputs.push([`random/${i}`, () => withPixels(input, zeros, randomOrder, count)]);
   }
   const inverse = Float32Array.from(map, (v) => 1 - v);
   for (const p of ROAD_PERCENTILES) {

@@ -651,10 +651,16 @@ export class Explainer {
     const k = this.metadata.classes.k;
     const perItem = 4 * (state.tensor.data.length + this.metadata.layers.reduce((sum, l) =>
       sum + l.shape.reduce((a, b) => a * b, 1) * (1 + k), 0));
+    const randomMap = await this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width,
+      outputHeight: height, runs: [{ flipped: false, layers: this.metadata.layers.map((layer, l) => {
+        const { data, dims } = state.run.layers[l].activations;
+        return { activations: data.subarray(0, data.length / dims[0]), shape: [1, ...layer.shape], layout: layer.layout };
+      }) }] });
     return faithfulness({
       input: state.tensor.data,
       shape: { width, height, layout },
       map: state.map.map,
+      randomMap: randomMap.map,
       batchSize: scoreCamBatchSize(perItem, this.perturbationBudgetBytes),
       signal,
       progress,
