@@ -87,7 +87,44 @@ async function inNode(photoUrls) {
     out.stages.push({ photo: name, ...(await measureStages({ lib, ort, core, bytes: bytes(MODELS[0].url), config: demoConfig,
       photo: bytes(url), runs: RUNS, sessionOptions: { executionProviders: ['wasm'] } })) });
   }
+  out.methods = await measureMethods(ort, core, lib.Explainer, bytes(MODELS[0].url), demoConfig);
   return out;
+}
+
+// Each method's render after a photo's analysis (the perturbation methods' extra runs included: their results are
+// kept per photo, so every timed render starts from a fresh analysis), and the faithfulness metrics of a map.
+async function measureMethods(ort, core, Explainer, onnxBytes, config) {
+  log('Node: every explanation method and the faithfulness metrics (demo model)');
+  const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'] } });
+  await explainer.load({ onnxBytes, config });
+  const photo = new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/images/lesion.jpg')));
+  const repeats = args.quick ? 1 : 3;
+  const rows = [];
+  for (const method of await core.camMethods()) {
+    const times = [];
+    let runs = 0;
+    for (let r = 0; r < repeats; r++) {
+      await explainer.analyse({ bytes: photo }, {}, { force: true });
+      const before = explainer.modelItems;
+      const started = performance.now();
+      await explainer.render({ method: method.id });
+      times.push(performance.now() - started);
+      runs = explainer.modelItems - before;
+    }
+    rows.push({ method: method.label, ms: median(times), runs });
+  }
+  await explainer.analyse({ bytes: photo }, {}, { force: true });
+  const times = [];
+  let metricRuns = 0;
+  for (let r = 0; r < repeats; r++) {
+    const before = explainer.modelItems;
+    const started = performance.now();
+    await explainer.metrics();
+    times.push(performance.now() - started);
+    metricRuns = explainer.modelItems - before;
+  }
+  await explainer.release();
+  return { rows, metricsMs: median(times), metricRuns };
 }
 
 async function inBrowser(browser, base, photoUrls, threads) {
@@ -340,6 +377,16 @@ function report({ meta, nativeResults, node, browsers, sizes, visit, interaction
     `| method switch: change to the new map painted (${interactions.display} overlay; median, worst) | ` +
       `${fmt(interactions.methodSwitchMs)} ms, ${fmt(interactions.methodSwitchMaxMs)} ms | <= 10 ms: ` +
       `${interactions.methodSwitchMs <= 10 ? 'met' : 'missed'} |`);
+  const { methods } = node;
+  lines.push('', '## 2c. Explanation methods and faithfulness (Node, 1 thread, demo model, 128 x 128 input)', '',
+    'A method switch after the photo\'s analysis (median of ' + (args.quick ? 1 : 3) + '; the perturbation methods ' +
+      'run the model, or its head, once per channel of the 256-channel target layer, batched within a 48 MB budget; ' +
+      'FinerCAM needs the gradient of a fourth class).', '',
+    '| method | render ms | extra inputs through the model (or its head) |', '|---|---:|---:|',
+    ...methods.rows.map((r) => `| ${r.method} | ${fmt(r.ms)} | ${r.runs} |`), '',
+    `"How faithful is this map?" (deletion and insertion AUC, ROAD, average drop, a Random-CAM baseline): ` +
+      `**${fmt(methods.metricsMs / 1000)} s**, ${methods.metricRuns} inputs through the model; most of it is ROAD's 18 noisy ` +
+      'linear imputations (sparse solves on the input grid).');
   lines.push('', '## 2. Stage breakdown (demo model, Chromium 2 threads / Node)', '',
     '| photo | where | decode | preprocess (with the gate\'s quality measures) | inference | gate (features + verdict) | CAM | display layers | total |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|');

@@ -5,11 +5,14 @@
 #   scripts/train-demo-model.sh [--minutes 38]
 #   scripts/train-demo-model.sh --gate-only   keeps the trained weights of models/demo: rebuilds the explain graphs
 #                                             from them, refits and remeasures the photo gate and calibration
+#   scripts/train-demo-model.sh --study-only  only re-runs the explanation methods study (REPORT.md, ~10 minutes)
 source "$(dirname "$0")/lib.sh"
 minutes=38
 gate_only=0
+study_only=0
 [[ "${1:-}" == "--minutes" ]] && minutes="$2"
 [[ "${1:-}" == "--gate-only" ]] && gate_only=1
+[[ "${1:-}" == "--study-only" ]] && study_only=1
 
 "$ROOT/scripts/setup.sh"
 missing=()
@@ -26,6 +29,16 @@ fi
 work="$ROOT/build/demo"
 out="$ROOT/models/demo"
 mkdir -p "$work" "$out"
+study() {
+  log "explanation methods compared"
+  rm -rf "$work/study"
+  /usr/bin/python3 "$ROOT/scripts/demo/study_images.py" "$work/study" 60
+  node "$ROOT/scripts/demo/evaluate_methods.mjs" "$out" "$work/study" 8
+}
+if ((study_only)); then
+  study
+  exit 0
+fi
 if ((gate_only)); then
   log "the plain classifiers inside models/demo"
   for variant in fp32:model.onnx int8:model-int8.onnx; do
@@ -59,4 +72,5 @@ rm -rf "$work/gate"
 /usr/bin/python3 "$ROOT/scripts/demo/gate_images.py" "$work/gate"
 node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --negatives "$work/gate/tune"
 node "$ROOT/scripts/demo/evaluate_gate.mjs" "$out" "$work/gate"
+study
 log "models/demo is up to date; read models/demo/REPORT.md"

@@ -84,7 +84,9 @@ const section = [
   '',
   'Read with care: the demo model was trained to look inside the lesion masks (see "Where the model looks"), ' +
     'so high pointing scores here say more about that training than about the methods; the faithfulness ' +
-    `columns rest on ${n} images. Gradient-free methods (Eigen-CAM, KPCA-CAM, FEM) explain the layer, not the class.`,
+    `columns rest on ${n} images. Gradient-free methods (Eigen-CAM, KPCA-CAM, FEM) explain the layer, not the class. ` +
+    'Ablation-CAM divides each drop by the class logit, as pytorch-grad-cam does, so its weights depend on the ' +
+    'logit\'s scale (a logit near zero makes them unstable); on this model it is the least faithful method.',
   '',
 ].join('\n');
 const reportPath = join(modelDir, 'REPORT.md');

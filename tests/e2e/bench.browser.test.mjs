@@ -15,12 +15,13 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
   const out = spawnSync(process.execPath, [join(ROOT, 'scripts/bench.mjs'), '--quick', '--no-write', '--json',
     join(dir, 'bench.json')], { encoding: 'utf8', stdin: 'ignore', maxBuffer: 64 << 20 });
   assert.equal(out.status, 0, out.stderr.slice(-2000));
-  for (const heading of ['Explain vs plain', 'opacity drag', 'method switch', 'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer',
-    'Native kernels']) {
+  for (const heading of ['Explain vs plain', 'opacity drag', 'method switch', 'Explanation methods and faithfulness',
+    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Native kernels']) {
     assert.ok(out.stdout.includes(heading), heading);
   }
   const results = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
   assert.deepEqual(results.browsers.map((b) => [b.threads, b.crossOriginIsolated]), [[1, true], [2, true]]);
   assert.equal(results.node.models.length, 3);
+  assert.ok(results.node.methods.rows.some((r) => r.method === 'Score-CAM' && r.runs === 256), 'Score-CAM: one run per channel');
   assert.ok(results.nativeResults.some((b) => b.name.startsWith('BM_CamMethod')));
 });

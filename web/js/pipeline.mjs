@@ -94,7 +94,8 @@ export class Explainer {
     this.decodeUnsupported = decodeUnsupported;
     this.sessionOptions = sessionOptions;
     this.session = null;
-    this.modelRuns = 0;
+    this.modelRuns = 0;  // session runs
+    this.modelItems = 0;  // inputs those runs took (a batch counts each of its items)
     this.timings = {};
     this.current = null;
   }
@@ -190,6 +191,7 @@ export class Explainer {
       [this.metadata.classes.input]: this.classFeed(classes),
     };
     this.modelRuns += 1;
+    this.modelItems += batch;
     let results;
     try {
       results = await this.session.run(feeds);
@@ -458,6 +460,7 @@ export class Explainer {
         const out = await head.session.run({ [head.input]: new this.ort.Tensor('float32', batch,
           [count, ...this.metadata.layers[l].shape]) });
         this.modelRuns += 1;
+        this.modelItems += count;
         return out[head.output].data;
       },
       transform: (score) => Math.fround(Math.fround(original - score) / original),
