@@ -165,9 +165,11 @@ describe('the app', () => {
     await page.selectOption(sel('method'), 'finercam');
     await waitForRender(page, before);
     assert.match(await page.textContent(sel('overlay-caption')), /\(FinerCAM, compared with [^,]+, [^,]+, [^,)]+\)/);
+    assert.equal(await page.isDisabled(sel('aug-smooth')), true, 'FinerCAM has no aug_smooth');
     const finerStamp = await page.getAttribute(sel('overlay'), 'data-stamp');
     await page.selectOption(sel('method'), 'layercam');  // back: FinerCAM costs a run per photo with K = 3
     await waitForRender(page, finerStamp);
+    assert.equal(await page.isDisabled(sel('aug-smooth')), false);
     // Score-CAM runs the model once per channel: progress shows, and Stop keeps the map on screen and the
     // controls that match it; asked again, it finishes.
     const shown = await page.getAttribute(sel('overlay'), 'data-stamp');

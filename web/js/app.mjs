@@ -272,6 +272,9 @@ function fillSelects() {
 
 function showMethodHelp() {
   $('method-help').textContent = t(`method_help_${$('method').value.replace(/[^a-z]/g, '_')}`);
+  // pytorch-grad-cam's FinerCAM, Score-CAM and Ablation-CAM have no aug_smooth, and neither have ours.
+  const target = state.methods?.methods.find((m) => m.id === $('method').value)?.target ?? 'class';
+  $('aug-smooth').disabled = target !== 'class';
 }
 
 // ---- choosing and framing a photo -------------------------------------------------------------------------
