@@ -18,19 +18,27 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "f
 OUTPUT_SIZE = (40, 32)  # (width, height), as cv2 takes it
 
 
-def get_2d_projection(activation_batch):
+def project_each(activation_batch, project):
+    """pytorch-grad-cam's projection loop: NaN as 0, each image's activations as centred positions x channels,
+    `project` of that, back to the image's spatial shape."""
     activation_batch = activation_batch.copy()
     activation_batch[np.isnan(activation_batch)] = 0
     projections = []
     for activations in activation_batch:
         reshaped = activations.reshape(activations.shape[0], -1).transpose()
         reshaped = reshaped - reshaped.mean(axis=0)
+        projections.append(project(reshaped).reshape(activations.shape[1:]))
+    return np.float32(projections)
+
+
+def get_2d_projection(activation_batch):
+    def first_component(reshaped):
         _, _, vt = np.linalg.svd(reshaped, full_matrices=True)
         projection = reshaped @ vt[0, :]
         if projection[np.argmax(np.abs(projection))] < 0:  # dermcam's sign convention
             projection = -projection
-        projections.append(projection.reshape(activations.shape[1:]))
-    return np.float32(projections)
+        return projection
+    return project_each(activation_batch, first_component)
 
 
 def weights_gradcam(a, g):
@@ -108,15 +116,8 @@ def cam_image(method, a, g, eigen_smooth):
 
 
 def get_2d_projection_kernel(activation_batch, kernel="sigmoid", gamma=None):
-    activation_batch = activation_batch.copy()
-    activation_batch[np.isnan(activation_batch)] = 0
-    projections = []
-    for activations in activation_batch:
-        reshaped = activations.reshape(activations.shape[0], -1).transpose()
-        reshaped = reshaped - reshaped.mean(axis=0)
-        projection = KernelPCA(n_components=1, kernel=kernel, gamma=gamma).fit_transform(reshaped)
-        projections.append(projection.reshape(activations.shape[1:]))
-    return np.float32(projections)
+    return project_each(activation_batch,
+                        lambda reshaped: KernelPCA(n_components=1, kernel=kernel, gamma=gamma).fit_transform(reshaped))
 
 
 def scale_cam_image(cam, target_size=None):
