@@ -433,9 +433,8 @@ export class Explainer {
    */
   async channelScoreOutputs(state, classIndex, signal, progress) {
     const { width, height, layout } = this.config.input;
-    const k = this.metadata.classes.k;
     return this.perChannelOutputs(state, state.scoresByClass, classIndex, signal, progress, {
-      perItemBytes: (layers) => 4 * (state.tensor.data.length + layers.reduce((sum, l) => sum + l.activations.length * (1 + k), 0)),
+      perItemBytes: () => this.explainInputBytes(),
       async scores(layer, l, start, count) {
         const masked = maskedBatch(state.tensor.data, { width, height, layout }, layer.activations, layer.shape, start, count);
         return (await this.run(masked, count, [classIndex])).scores.data;
@@ -450,13 +449,13 @@ export class Explainer {
    */
   async ablationOutputs(state, classIndex, signal, progress) {
     const original = state.run.scores.data[classIndex];
+    const minimum = new Map();  // per layer: AblationLayer's choice between 0 and min - 1e7 depends on it
     return this.perChannelOutputs(state, state.dropsByClass, classIndex, signal, progress, {
       perItemBytes: (layers) => 8 * Math.max(...layers.map((l) => l.activations.length)),
       async scores(layer, l, start, count) {
         const head = await this.head(l);
-        let min = Infinity;
-        for (const v of layer.activations) if (v < min) min = v;
-        const batch = ablatedBatch(layer.activations, layer.shape, start, count, min);
+        if (!minimum.has(l)) minimum.set(l, layer.activations.reduce((m, v) => Math.min(m, v), Infinity));
+        const batch = ablatedBatch(layer.activations, layer.shape, start, count, minimum.get(l));
         const out = await head.session.run({ [head.input]: new this.ort.Tensor('float32', batch,
           [count, ...this.metadata.layers[l].shape]) });
         this.modelRuns += 1;
@@ -651,9 +650,6 @@ export class Explainer {
     if (!state?.map) throw new DermcamError('no_photo', 'Explain a photo first.');
     const { width, height, layout } = this.config.input;
     const classIndex = state.mapClass;
-    const k = this.metadata.classes.k;
-    const perItem = 4 * (state.tensor.data.length + this.metadata.layers.reduce((sum, l) =>
-      sum + l.shape.reduce((a, b) => a * b, 1) * (1 + k), 0));
     const randomMap = await this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width,
       outputHeight: height, runs: [{ flipped: false, layers: this.metadata.layers.map((layer, l) => {
         const { data, dims } = state.run.layers[l].activations;
@@ -664,7 +660,7 @@ export class Explainer {
       shape: { width, height, layout },
       map: state.map.map,
       randomMap: randomMap.map,
-      batchSize: scoreCamBatchSize(perItem, this.perturbationBudgetBytes),
+      batchSize: scoreCamBatchSize(this.explainInputBytes(), this.perturbationBudgetBytes),
       signal,
       progress,
       probabilities: async (batch, count) => {
@@ -672,6 +668,13 @@ export class Explainer {
         return Array.from({ length: count }, (_, b) => this.classProbability(run, b, classIndex));
       },
     });
+  }
+
+  /** The bytes one input takes through the explain graph: the input, and each target layer with K gradients. */
+  explainInputBytes() {
+    const { input, layers, classes } = this.metadata;
+    const elements = (dims) => dims.reduce((a, b) => a * b, 1);
+    return 4 * (elements(input.shape) + layers.reduce((sum, l) => sum + elements(l.shape) * (1 + classes.k), 0));
   }
 
   /** The model's own probability of class c for batch item b (softmax of the scores, no calibration). */
