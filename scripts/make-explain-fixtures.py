@@ -7,6 +7,11 @@ Each folder holds model.onnx and, in float32 .npy files: input (2 images), logit
 layer) and gradients [N, K, ...activation dims] = d logit[n, topk(n)[k]] / d activations[n], computed in
 float64; manifest.json names the target layer's ONNX tensor and what the builder should find.
 Weights are random (fixed seeds) with BatchNorm statistics set away from their identity defaults.
+
+Transformers (ViT, a DeiT-like model with a distillation token, Swin, ConvNeXt; opsets 13 and 17): a token
+target layer's activations and gradients are stored as its grid [N, H, W, C] (prefix tokens dropped, as
+pytorch-grad-cam's reshape_transform does before its NCHW transpose), and gradcam.npy holds pytorch-grad-cam's
+Grad-CAM map for the top class with that reshape_transform (its scale_cam_image: min-max, cv2.resize).
 """
 import json
 import os
@@ -17,7 +22,10 @@ import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import cv2
 import torchvision
+from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+from torchvision.models.swin_transformer import SwinTransformer
 from onnx import TensorProto, helper, numpy_helper
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "explain")
@@ -116,12 +124,12 @@ class OpZoo(nn.Module):
 
 
 class UnsupportedHead(nn.Module):
-    """ELU (not differentiable by dermcam) sits between the stem and the last conv."""
+    """SELU (not differentiable by dermcam) sits between the stem and the last conv."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=4, padding=1), nn.ReLU())
-        self.tail = nn.Sequential(nn.ELU(), nn.Conv2d(8, 8, 1), nn.ReLU())
+        self.tail = nn.Sequential(nn.SELU(), nn.Conv2d(8, 8, 1), nn.ReLU())
         self.fc = nn.Linear(8, 4)
 
     def forward(self, x):
@@ -285,9 +293,125 @@ def nhwc_fixture(name, opset):
 def unsupported_fixture():
     torch.manual_seed(3)
     model = UnsupportedHead().eval()
-    folder, manifest = export("unsupported_elu", model, 13, torch.randn(1, 3, 32, 32), layer_hint="Relu")
-    manifest["note"] = "--layer <first Relu output> must be refused: Elu sits in the head"
+    folder, manifest = export("unsupported_selu", model, 13, torch.randn(1, 3, 32, 32), layer_hint="Relu")
+    manifest["note"] = "--layer <first Relu output> must be refused: Selu sits in the head"
     save(folder, manifest)
+
+
+class DeiTLike(torchvision.models.VisionTransformer):
+    """torchvision's ViT with DeiT's distillation token: [class, distillation, patches], two heads averaged."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        hidden = kwargs["hidden_dim"]
+        self.dist_token = nn.Parameter(torch.randn(1, 1, hidden) * 0.02)
+        tokens = (kwargs["image_size"] // kwargs["patch_size"]) ** 2 + 2
+        self.encoder.pos_embedding = nn.Parameter(torch.randn(1, tokens, hidden) * 0.02)
+        self.head_dist = nn.Linear(hidden, kwargs["num_classes"])
+
+    def forward(self, x):
+        x = self._process_input(x)
+        n = x.shape[0]
+        x = torch.cat([self.class_token.expand(n, -1, -1), self.dist_token.expand(n, -1, -1), x], dim=1)
+        x = self.encoder(x)
+        return (self.heads(x[:, 0]) + self.head_dist(x[:, 1])) / 2
+
+
+def randomise_weights(model, generator):
+    """Random weights everywhere (torchvision zero-initialises the ViT head and the class token)."""
+    for p in model.parameters():
+        p.data.copy_(torch.randn(p.shape, generator=generator) * (0.3 if p.dim() > 1 else 0.1))
+    for m in model.modules():
+        if isinstance(m, nn.LayerNorm):
+            m.weight.data.copy_(torch.rand(m.weight.shape, generator=generator) + 0.5)
+
+
+def module_output(scope):
+    """The ONNX tensor a module produces: torch names nodes by module scope, its last node's output."""
+    return lambda graph: [n for n in graph.node if n.name.startswith(scope + "/")][-1].output[0]
+
+
+def gradcam_reference(activations, gradients, size):
+    """pytorch-grad-cam GradCAM of the first explained class, activations/gradients as NCHW grids."""
+    weights = gradients.mean(axis=(2, 3))
+    cam = np.maximum((weights[:, :, None, None] * activations).sum(axis=1), 0)
+    maps = []
+    for img in cam:
+        img = img - img.min()
+        img = img / (1e-7 + img.max())
+        maps.append(cv2.resize(img, (size, size)))
+    return np.float32(maps)
+
+
+def transformer_fixture(name, model, opset, size, module, pick, tokens=None, layout="NHWC", model_from=None):
+    """`module`'s output is the target layer: a token tensor [N, T, C] (`tokens` = prefix count, grid side)
+    or a 4-D layer in `layout`; `pick(graph)` names its ONNX tensor. With `model_from` the model is that
+    fixture's (same weights, not written twice) and the layer is chosen with --layer, not automatically."""
+    generator = torch.Generator().manual_seed(zlib.crc32((model_from or name).encode()))
+    randomise_weights(model, generator)
+    x = torch.randn(2, 3, size, size, generator=generator)
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(OUT, model_from or name, "model.onnx")
+    model = model.float().eval()
+    if not model_from:
+        torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True)
+    manifest = {"name": name, "opset": opset, "layout": layout, "input_shape": list(x.shape[1:]),
+                "layer": pick(onnx.load(path).graph)}
+    if model_from:
+        manifest.update(model_from=model_from, chosen_with_layer=True)
+    model = model.double()
+    captured = {}
+
+    def hook(_module, _inputs, output):
+        output.retain_grad()
+        captured["a"] = output
+
+    handle = module(model).register_forward_hook(hook)
+    logits = model(x.double())
+    handle.remove()
+    a = captured["a"]
+    topk = torch.topk(logits, K, dim=1).indices
+    grads = torch.stack([torch.autograd.grad(logits.gather(1, topk[:, k:k + 1]).sum(), a, retain_graph=True)[0]
+                         for k in range(K)], dim=1)
+    a = a.detach()
+    if tokens:
+        prefix, side = tokens
+        manifest["tokens"] = {"prefix": prefix, "grid": [side, side]}
+        a = a[:, prefix:].reshape(a.shape[0], side, side, a.shape[-1])
+        grads = grads[:, :, prefix:].reshape(grads.shape[0], K, side, side, grads.shape[-1])
+    nchw = (lambda t: t.permute(0, 3, 1, 2)) if layout == "NHWC" else (lambda t: t)
+    cam = gradcam_reference(nchw(a).numpy(), nchw(grads[:, 0]).numpy(), size)
+    manifest["topk"] = topk.tolist()
+    save(folder, manifest, input=x.numpy(), logits=logits.detach().numpy(), activations=a.numpy(),
+         gradients=grads.numpy(), gradcam=cam)
+
+
+def transformer_fixtures():
+    tv = torchvision.models
+    for opset in (13, 17):
+        # The last block's first LayerNorm: pytorch-grad-cam's target for ViTs, and dermcam's automatic choice.
+        last_ln_1 = module_output("/encoder/layers/encoder_layer_1/ln_1")
+        vit = tv.VisionTransformer(image_size=48, patch_size=8, num_layers=2, num_heads=4, hidden_dim=32, mlp_dim=64,
+                                   num_classes=5)
+        transformer_fixture(f"vit_opset{opset}", vit, opset, 48, lambda m: m.encoder.layers[-1].ln_1, last_ln_1,
+                            tokens=(1, 6))
+        deit = DeiTLike(image_size=48, patch_size=8, num_layers=2, num_heads=4, hidden_dim=32, mlp_dim=64, num_classes=5)
+        transformer_fixture(f"deit_opset{opset}", deit, opset, 48, lambda m: m.encoder.layers[-1].ln_1, last_ln_1,
+                            tokens=(2, 6))
+        # 40 x 40 input: 10 x 10 then 5 x 5 positions, so windows of 3 need padding at both stages.
+        swin = SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 2], window_size=[3, 3],
+                               num_classes=5)
+        transformer_fixture(f"swin_opset{opset}", swin, opset, 40, lambda m: m.permute, module_output("/permute"),
+                            layout="NCHW")
+        transformer_fixture(f"swin_stage1_opset{opset}", swin, opset, 40, lambda m: m.features[1],
+                            module_output("/features/features.1"), model_from=f"swin_opset{opset}")
+        convnext = ConvNeXt([CNBlockConfig(16, 32, 2), CNBlockConfig(32, None, 2)], num_classes=5)
+        transformer_fixture(f"convnext_opset{opset}", convnext, opset, 48, lambda m: m.features,
+                            module_output("/features"), layout="NCHW")
+        transformer_fixture(f"convnext_stage1_opset{opset}", convnext, opset, 48, lambda m: m.features[1],
+                            module_output("/features/features.1"), layout="NCHW", model_from=f"convnext_opset{opset}")
 
 
 def main():
@@ -308,6 +432,7 @@ def main():
     nhwc_fixture("keras_nhwc_opset18", 18)
     nhwc_fixture("keras_nhwc_opset21", 21)
     unsupported_fixture()
+    transformer_fixtures()
 
 
 if __name__ == "__main__":

@@ -188,13 +188,13 @@ test('prepare writes an explain model and reports what it chose', (t) => {
 });
 
 test('--list-layers prints the candidates', () => {
-  const listed = run('prepare', fixture('unsupported_elu'), '--list-layers', '--json');
+  const listed = run('prepare', fixture('unsupported_selu'), '--list-layers', '--json');
   assert.equal(listed.status, 0, listed.stderr);
   const layers = JSON.parse(listed.stdout);
   assert.ok(layers.length >= 2);
-  assert.ok(layers.some((l) => !l.explainable && l.blockedBy.op === 'Elu'));
-  const human = run('prepare', fixture('unsupported_elu'), '--list-layers');
-  assert.match(human.stdout, /blocked by Elu/);
+  assert.ok(layers.some((l) => !l.explainable && l.blockedBy.op === 'Selu'));
+  const human = run('prepare', fixture('unsupported_selu'), '--list-layers');
+  assert.match(human.stdout, /blocked by Selu/);
 });
 
 test('errors go to stderr with a non-zero exit code', (t) => {
@@ -217,10 +217,10 @@ test('errors go to stderr with a non-zero exit code', (t) => {
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /Cannot read/);
 
-  const manifest = JSON.parse(readFileSync(join(EXPLAIN_FIXTURES, 'unsupported_elu/manifest.json'), 'utf8'));
-  const blocked = run('prepare', fixture('unsupported_elu'), join(dir, 'out.onnx'), '--layer', manifest.layer);
+  const manifest = JSON.parse(readFileSync(join(EXPLAIN_FIXTURES, 'unsupported_selu/manifest.json'), 'utf8'));
+  const blocked = run('prepare', fixture('unsupported_selu'), join(dir, 'out.onnx'), '--layer', manifest.layer);
   assert.equal(blocked.status, 1);
-  assert.match(blocked.stderr, /Cannot explain through Elu/);
+  assert.match(blocked.stderr, /Cannot explain through Selu/);
   assert.ok(!existsSync(join(dir, 'out.onnx')));
   assert.equal(run('prepare', fixture('resnet18'), join(dir, 'o.onnx'), '--classes', 'many').status, 2);
 });

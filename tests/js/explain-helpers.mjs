@@ -14,10 +14,12 @@ export function explainFixtures() {
 export function loadFixture(name) {
   const dir = join(EXPLAIN_FIXTURES, name);
   const npy = (file) => decodeNpy(new Uint8Array(readFileSync(join(dir, file))));
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   return {
     name,
-    model: new Uint8Array(readFileSync(join(dir, 'model.onnx'))),
-    manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')),
+    // Fixtures that explain another layer of the same model share its file (manifest model_from).
+    model: new Uint8Array(readFileSync(join(EXPLAIN_FIXTURES, manifest.model_from ?? name, 'model.onnx'))),
+    manifest,
     input: npy('input.npy'),
     logits: npy('logits.npy'),
     activations: npy('activations.npy'),

@@ -14,8 +14,9 @@ const K = 3;
 const GRADIENT_TOLERANCE = 1e-5;  // x the gradient's max abs value
 
 function layerOption(fixture) {
-  // The op zoo's target sits before a head that uses every supported operator: pass it explicitly.
-  return fixture.name.startsWith('op_zoo') ? { layers: [fixture.manifest.layer] } : {};
+  // The op zoo's target sits before a head that uses every supported operator, and the stage fixtures explain
+  // a layer inside the network: pass them explicitly.
+  return fixture.name.startsWith('op_zoo') || fixture.manifest.chosen_with_layer ? { layers: [fixture.manifest.layer] } : {};
 }
 
 function checkAgainstReference(fixture, outputs, report, runtime) {
@@ -32,6 +33,7 @@ function checkAgainstReference(fixture, outputs, report, runtime) {
   assert.ok(maxAbsDiff(a.data, fixture.activations.data) <= 1e-5 * maxAbs(fixture.activations.data), `${label}: activations`);
   assert.deepEqual(Array.from(outputs.dermcam_class_indices.data, Number), fixture.manifest.topk.flat(), `${label}: classes`);
   assert.equal(report.layers[0].layout, fixture.manifest.layout, `${label}: layout`);
+  assert.deepEqual(report.layers[0].tokens, fixture.manifest.tokens, `${label}: token layout`);
 }
 
 describe('explain graph matches autograd', () => {
@@ -47,7 +49,7 @@ describe('explain graph matches autograd', () => {
   for (const name of explainFixtures()) {
     test(`${name}: gradients, activations and classes in onnxruntime-node and -web`, async () => {
       const { fixture, bytes, report } = prepared.get(name);
-      if (fixture.manifest.layer && !name.startsWith('op_zoo')) {
+      if (fixture.manifest.layer && !layerOption(fixture).layers) {
         assert.equal(report.layers[0].name, fixture.manifest.layer, 'automatic layer choice');
       }
       for (const [runtime, ort] of [['node', await ortNode()], ['web', await ortWeb()]]) {
@@ -209,16 +211,16 @@ describe('explain graph refusals', () => {
   test('an unsupported op names itself, its node and a later layer that works', async () => {
     const ort = await ortNode();
     const { readFileSync } = await import('node:fs');
-    const bytes = new Uint8Array(readFileSync(new URL('../fixtures/explain/unsupported_elu/model.onnx', import.meta.url)));
-    const manifest = JSON.parse(readFileSync(new URL('../fixtures/explain/unsupported_elu/manifest.json', import.meta.url)));
+    const bytes = new Uint8Array(readFileSync(new URL('../fixtures/explain/unsupported_selu/model.onnx', import.meta.url)));
+    const manifest = JSON.parse(readFileSync(new URL('../fixtures/explain/unsupported_selu/manifest.json', import.meta.url)));
     await assert.rejects(prepareExplainModel(ort, bytes, { layers: [manifest.layer] }), (error) => {
       assert.ok(error instanceof DermcamError);
       assert.equal(error.code, 'unsupported_op');
-      assert.match(error.message, /Cannot explain through Elu \(node '[^']+'\)/);
+      assert.match(error.message, /Cannot explain through Selu \(node '[^']+'\)/);
       assert.match(error.message, /A later layer that works: --layer '[^']*Relu[^']*'/);
       return true;
     });
-    // Without --layer the automatic choice skips past the Elu.
+    // Without --layer the automatic choice skips past the Selu.
     const { report } = await prepareExplainModel(ort, bytes, {});
     assert.notEqual(report.layers[0].name, manifest.layer);
   });

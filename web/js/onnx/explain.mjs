@@ -20,7 +20,7 @@ import {
   Float, GraphIndex, DataType, attribute, decodeModel, encodeModel, floatTensor, int64Tensor,
   makeAttribute, toNumber, valueInfo,
 } from './model.mjs';
-import { probeModel } from './probe.mjs';
+import { batchIndependentValues, probeInput, probeModel } from './probe.mjs';
 import { NON_DIFFERENTIABLE, RULES, SUPPORTED_OPS } from './vjp.mjs';
 
 export const EXPLAIN_METADATA_KEY = 'dermcam.explain';
@@ -42,13 +42,71 @@ export function explainMetadata(model) {
   }
 }
 
+/**
+ * How a 3-D activation [batch, tokens, channels] maps to a grid: the first `prefix` tokens (class,
+ * distillation, register tokens) are dropped and the rest, row by row, form grid[0] x grid[1]
+ * (pytorch-grad-cam's reshape_transform). `declared` ({prefix, grid}, model.json explain.tokens) wins;
+ * otherwise 1 or 2 prefix tokens before a square grid, or none, are recognised. null if it is no token layer.
+ */
+export function tokenLayout(dims, declared) {
+  if (dims.length !== 3 || dims[0] !== 1) return null;
+  const tokens = dims[1];
+  if (declared) return declared.prefix + declared.grid[0] * declared.grid[1] === tokens ? declared : null;
+  for (const prefix of [0, 1, 2]) {
+    const side = Math.round(Math.sqrt(tokens - prefix));
+    if (side >= 2 && side * side === tokens - prefix) return { prefix, grid: [side, side] };
+  }
+  return null;
+}
+
 class Analysis {
-  constructor(model, probe) {
+  constructor(model, probe, tokens) {
     this.model = model;
     this.index = new GraphIndex(model);
     this.probe = probe;
+    this.tokens = tokens;
     this.order = this.index.topologicalOrder();
     this.position = new Map(this.order.map((nodeIndex, i) => [nodeIndex, i]));
+    this.shapeValues = new Map();
+  }
+
+  /**
+   * Tensors computed from the input's shape only (through Shape or Size), never from its values: the probe's
+   * integer values of these are shape arithmetic (Swin's padding and window sizes).
+   */
+  shapeOnly() {
+    const fromValues = new Set(this.index.graph.input.map((i) => i.name).filter((n) => !this.index.initializers.has(n)));
+    for (const nodeIndex of this.order) {
+      const node = this.index.graph.node[nodeIndex];
+      if (node.opType === 'Shape' || node.opType === 'Size') continue;
+      if (node.input.some((i) => i && fromValues.has(i))) for (const o of node.output) if (o) fromValues.add(o);
+    }
+    return (name) => !fromValues.has(name);
+  }
+
+  /** Learns which shape arithmetic read by the head's rules (pads, slice bounds, indices) is constant. */
+  async resolveShapeValues(ort, headNodes) {
+    const shapeOnly = this.shapeOnly();
+    const wanted = new Set();
+    for (const nodeIndex of headNodes) {
+      for (const input of this.index.graph.node[nodeIndex].input.slice(1)) {
+        if (input && this.index.constant(input) === undefined && shapeOnly(input)) wanted.add(input);
+      }
+    }
+    this.shapeValues = await batchIndependentValues(ort, this.model, this.probe, [...wanted]);
+  }
+
+  /** The output of a LayerNormalization, or of the ReduceMean/Sub/Pow/Sqrt/Div/Mul/Add chain older opsets export. */
+  isLayerNormOutput(name) {
+    let node = this.node(name);
+    if (node?.opType === 'LayerNormalization') return true;
+    const producerOf = (n, op) => n.input.map((i) => this.node(i)).find((p) => p?.opType === op);
+    if (node?.opType === 'Add') node = producerOf(node, 'Mul') ?? producerOf(node, 'Div');
+    if (node?.opType === 'Mul') node = producerOf(node, 'Div');
+    if (node?.opType !== 'Div') return false;
+    const centred = this.node(node.input[0]);
+    return centred?.opType === 'Sub' && this.node(centred.input[1])?.opType === 'ReduceMean' &&
+      this.node(node.input[1])?.opType === 'Sqrt';
   }
 
   shape(name) {
@@ -138,7 +196,10 @@ class Analysis {
     return null;
   }
 
-  /** 4-D float tensors with spatial size > 1 that influence the score, in topological order. */
+  /**
+   * Target layer candidates that influence the score, in topological order: 4-D float tensors with spatial
+   * size > 1, and token layers (tokenLayout) whose grid has more than one position.
+   */
   candidates(score) {
     const out = [];
     for (const nodeIndex of this.order) {
@@ -146,7 +207,13 @@ class Analysis {
       for (const name of node.output) {
         if (!name || this.elemType(name) !== DataType.FLOAT) continue;
         const dims = this.probe.shapes.get(name);
-        if (!dims || dims.length !== 4) continue;
+        if (!dims) continue;
+        if (dims.length === 3) {
+          const tokens = tokenLayout(dims, this.tokens);
+          if (tokens) out.push({ name, node, dims, layout: 'tokens', tokens });
+          continue;
+        }
+        if (dims.length !== 4) continue;
         const layout = this.guessLayout(name);
         const spatial = layout === 'NHWC' ? dims[1] * dims[2] : dims[2] * dims[3];
         if (spatial <= 1) continue;
@@ -196,7 +263,7 @@ function describeShape(dims) {
 /** Candidate target layers with shapes and whether the head after them can be differentiated. */
 export async function listLayers(ort, modelBytes, options = {}) {
   const model = decodeModel(modelBytes);
-  const analysis = new Analysis(model, await probeModel(ort, model, options));
+  const analysis = new Analysis(model, await probeModel(ort, model, options), options.tokens);
   const score = analysis.findScore(options.score ?? 'logit');
   return analysis.candidates(score).map((c) => {
     const head = analysis.head([c.name], score.tensor);
@@ -205,6 +272,7 @@ export async function listLayers(ort, modelBytes, options = {}) {
       name: c.name,
       shape: c.dims,
       layout: c.layout,
+      ...(c.tokens ? { tokens: c.tokens } : {}),
       producer: c.node.opType,
       explainable: !unsupported,
       blockedBy: unsupported ? { op: unsupported.opType, node: unsupported.name || unsupported.output[0] } : null,
@@ -309,8 +377,9 @@ class Emitter {
     return attribute(node, name, fallback);
   }
 
+  /** A constant's value: an initializer, a Constant node, or shape arithmetic the probe found batch-independent. */
   constantValue(name) {
-    return this.index.constant(name);
+    return this.index.constant(name) ?? this.analysis.shapeValues.get(name);
   }
 
   shapeOf(name) {
@@ -328,10 +397,15 @@ class Emitter {
   }
 
   reduceSum(x, axes, keepdims) {
-    if (this.opset >= 13) {
-      return this.op('ReduceSum', [x, this.constInt64(axes, [axes.length])], { keepdims: keepdims ? 1 : 0 });
-    }
-    return this.op('ReduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
+    return this.reduce('ReduceSum', x, axes, keepdims);
+  }
+
+  /** A Reduce* node over `axes` in the form the model's opset takes; `forward` memoises it (forward values). */
+  reduce(type, x, axes, keepdims, forward = false) {
+    const emit = forward ? this.memo.bind(this) : this.op.bind(this);
+    const attrs = { keepdims: keepdims ? 1 : 0 };
+    if (this.opset >= (type === 'ReduceSum' ? 13 : 18)) return emit(type, [x, this.constInt64(axes, [axes.length])], attrs);
+    return emit(type, [x], { ...attrs, axes });
   }
 
   /** Sums g (shaped like the broadcast result) back to the shape of `input`. */
@@ -373,11 +447,14 @@ class Emitter {
     const grads = new Map([[score, [seed]]]);
     for (let i = headNodes.length - 1; i >= 0; i--) {
       const node = this.index.graph.node[headNodes[i]];
-      const outputGrads = grads.get(node.output[0]);
-      if (!outputGrads) continue;
-      const dY = this.addGradients(outputGrads);
+      const outputGrads = node.output.map((o) => (o ? grads.get(o) : undefined));
+      if (!outputGrads.some(Boolean)) continue;
       this.currentNode = node;
-      const inputGrads = RULES[node.opType](this, node, dY);
+      const dYs = outputGrads.map((g) => (g ? this.addGradients(g) : null));
+      if (node.opType !== 'Split' && (!dYs[0] || dYs.slice(1).some(Boolean))) {
+        this.refuse(node, 'the scores depend on an output other than its first');
+      }
+      const inputGrads = RULES[node.opType](this, node, dYs[0], dYs);
       node.input.forEach((input, k) => {
         const g = inputGrads[k];
         if (!g || !this.active(input)) return;
@@ -398,9 +475,44 @@ function unsupportedMessage(analysis, node, score, layers) {
   });
   const suggestion = later.length
     ? `A later layer that works: --layer '${later[later.length - 1].name}' (${describeShape(later[later.length - 1].dims)}).`
-    : 'No later 4-D layer can be explained either.';
+    : 'No later layer can be explained either.';
   return `Cannot explain through ${node.opType} (node ${analysis.index.nodeLabel(node)}) between target layer ` +
     `'${layers.join("', '")}' and the scores: dermcam differentiates ${SUPPORTED_OPS.join(', ')}. ${suggestion}`;
+}
+
+function checkTokens(tokens) {
+  if (tokens === undefined || tokens === null) return undefined;
+  const { prefix, grid } = tokens;
+  if (!Number.isInteger(prefix) || prefix < 0 || !Array.isArray(grid) || grid.length !== 2 ||
+    !grid.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new DermcamError('bad_option', 'The token layout must give a prefix (an integer >= 0) and a grid [H, W] of positive integers.');
+  }
+  return { prefix, grid: [...grid] };
+}
+
+/**
+ * The last of `norms` (LayerNorm outputs that are token layers) whose grid tokens reach the scores. After a
+ * transformer's last attention only the prefix (class) token reaches the classifier, so the later LayerNorms'
+ * gradients are exactly zero on the grid: that is why pytorch-grad-cam takes the last block's first
+ * LayerNorm. One run of an explain graph for all of them on the probe input says which.
+ */
+async function lastReachingGrid(ort, modelBytes, options, analysis, norms) {
+  const { bytes, report } = await prepareExplainModel(ort, modelBytes, {
+    ...options, classes: 1, layers: norms.map((c) => c.name), gateLayers: [] });
+  const [[inputName, dims]] = [...analysis.probe.inputs];
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const results = await session.run({
+      [inputName]: new ort.Tensor('float32', probeInput(dims), dims),
+      [CLASSES_INPUT]: new ort.Tensor('int64', BigInt64Array.from([-1n]), [1]),
+    });
+    for (let i = norms.length - 1; i >= 0; i--) {
+      if (results[report.layers[i].gradients].data.some((v) => v !== 0)) return norms[i];
+    }
+  } finally {
+    await session.release();
+  }
+  return norms[norms.length - 1];
 }
 
 /**
@@ -408,7 +520,8 @@ function unsupportedMessage(analysis, node, score, layers) {
  * @param ort  onnxruntime-web or -node, for the probe run that learns tensor shapes
  * @param {Uint8Array} modelBytes
  * @param {{layers?: string[], gateLayers?: string[], classes?: number, score?: 'logit'|'probability',
- *          inputShape?: number[]}} options
+ *          inputShape?: number[], tokens?: {prefix: number, grid: number[]}}} options
+ *   tokens: how the model's token layers map to a grid (tokenLayout), when not recognised automatically
  * @returns {Promise<{bytes: Uint8Array, report: object}>}
  */
 export async function prepareExplainModel(ort, modelBytes, options = {}) {
@@ -429,7 +542,8 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   if (scoreMode !== 'logit' && scoreMode !== 'probability') {
     throw new DermcamError('bad_option', "The score must be 'logit' or 'probability'.");
   }
-  const analysis = new Analysis(model, await probeModel(ort, model, options));
+  const tokens = checkTokens(options.tokens);
+  const analysis = new Analysis(model, await probeModel(ort, model, options), tokens);
   const score = analysis.findScore(scoreMode);
   if (k > score.classes) {
     throw new DermcamError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
@@ -438,6 +552,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   let layers;
   let why;
   const candidates = analysis.candidates(score);
+  const layerTokens = new Map();
   if (options.layers?.length) {
     layers = options.layers;
     for (const layer of layers) {
@@ -448,8 +563,16 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
       if (!dims || analysis.elemType(layer) !== DataType.FLOAT) {
         throw new DermcamError('bad_layer', `Tensor '${layer}' is not a float activation.`);
       }
-      if (dims.length !== 4) {
-        throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, channels and two spatial axes).`);
+      const layout = tokenLayout(dims, tokens);
+      if (layout) {
+        layerTokens.set(layer, layout);
+      } else if (dims.length === 3 && dims[0] === 1) {
+        throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]: its ${dims[1]} tokens are not ` +
+          (tokens ? `the ${tokens.prefix} + ${tokens.grid.join(' x ')} stated in explain.tokens.`
+            : '1 or 2 prefix tokens and a square grid; state them in model.json as explain.tokens: {"prefix": P, "grid": [H, W]}.'));
+      } else if (dims.length !== 4) {
+        throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, ` +
+          'channels and two spatial axes) or a token layer (batch, tokens, channels).');
       }
     }
     why = 'chosen with --layer';
@@ -461,13 +584,20 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
         const blocked = analysis.firstUnsupported(analysis.head([first.name], score.tensor).nodes);
         throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, [first.name]));
       }
-      throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 before its scores.');
+      throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 and no token layer before its scores.');
     }
-    const chosen = usable[usable.length - 1];
+    const norms = usable.filter((c) => c.tokens && analysis.isLayerNormOutput(c.name));
+    const chosen = norms.length ? await lastReachingGrid(ort, modelBytes, options, analysis, norms)
+      : usable.filter((c) => !c.tokens).pop() ?? usable[usable.length - 1];
     layers = [chosen.name];
+    if (chosen.tokens) layerTokens.set(chosen.name, chosen.tokens);
     const consumer = analysis.index.consumers.get(chosen.name)?.map((c) => analysis.index.graph.node[c].opType) ?? [];
-    why = `the last 4-D activation with spatial size > 1 before the scores (${describeShape(chosen.dims)}, ` +
-      `${chosen.layout}, produced by ${chosen.node.opType}, feeding ${[...new Set(consumer)].join(', ')})`;
+    why = chosen.tokens
+      ? `the last LayerNorm output whose grid tokens reach the scores (${describeShape(chosen.dims)}: ` +
+        `${chosen.tokens.prefix} prefix token${chosen.tokens.prefix === 1 ? '' : 's'} and a ${describeShape(chosen.tokens.grid)} grid), as pytorch-grad-cam ` +
+        "takes a transformer's last block's first LayerNorm"
+      : `the last 4-D activation with spatial size > 1 before the scores (${describeShape(chosen.dims)}, ` +
+        `${chosen.layout}, produced by ${chosen.node.opType}, feeding ${[...new Set(consumer)].join(', ')})`;
   }
 
   const gateLayers = options.gateLayers ?? [];
@@ -488,8 +618,18 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   }
   const blocked = analysis.firstUnsupported(head.nodes);
   if (blocked) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
+  await analysis.resolveShapeValues(ort, head.nodes);
 
   const emitter = new Emitter(analysis, head);
+  // A token layer leaves the graph as its grid, [N, H, W, C] (NHWC): the prefix tokens dropped.
+  const asGrid = (tensor, layer) => {
+    const layout = layerTokens.get(layer);
+    if (!layout) return tensor;
+    const [, count, channels] = analysis.shape(layer);
+    const grid = emitter.op('Slice', [tensor, emitter.constInt64([layout.prefix], [1]), emitter.constInt64([count], [1]),
+      emitter.constInt64([1], [1])]);
+    return emitter.op('Reshape', [grid, emitter.constInt64([0, ...layout.grid, channels], [4])]);
+  };
   const graph = model.graph;
   // Class selection: dermcam_classes[k] >= 0 picks that class; -1 takes the k-th best of the model's output.
   graph.input.push(valueInfo(CLASSES_INPUT, DataType.INT64, [k]));
@@ -506,7 +646,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     const gradients = emitter.backward(head.nodes, score.tensor, seed, layers);
     gradients.forEach((g, i) => {
       if (!g) throw new DermcamError('bad_layer', `The scores do not depend on '${layers[i]}'.`);
-      perLayer[i].push(emitter.unsqueeze(g, [1]));
+      perLayer[i].push(emitter.unsqueeze(asGrid(g, layers[i]), [1]));
     });
   }
 
@@ -516,14 +656,16 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   outputs.push(valueInfo(CLASS_INDICES_OUTPUT, DataType.INT64, ['N', k]));
   outputs.push(valueInfo(SCORES_OUTPUT, DataType.FLOAT, ['N', ...classesDim]));
   const layerMeta = layers.map((layer, i) => {
-    const dims = analysis.shape(layer).slice(1);
+    const tokenGrid = layerTokens.get(layer);
+    const dims = tokenGrid ? [...tokenGrid.grid, analysis.shape(layer)[2]] : analysis.shape(layer).slice(1);
     const activations = `dermcam_activations_${i}`;
     const gradients = `dermcam_gradients_${i}`;
-    emitter.nodes.push({ opType: 'Identity', input: [layer], output: [activations], name: emitter.fresh('activations'), attribute: [] });
+    emitter.nodes.push({ opType: 'Identity', input: [asGrid(layer, layer)], output: [activations], name: emitter.fresh('activations'), attribute: [] });
     const stacked = perLayer[i].length === 1 ? perLayer[i][0] : emitter.op('Concat', perLayer[i], { axis: 1 });
     emitter.nodes.push({ opType: 'Identity', input: [stacked], output: [gradients], name: emitter.fresh('gradients'), attribute: [] });
     outputs.push(valueInfo(activations, DataType.FLOAT, ['N', ...dims]));
     outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...dims]));
+    if (tokenGrid) return { name: layer, activations, gradients, layout: 'NHWC', shape: dims, tokens: tokenGrid };
     return { name: layer, activations, gradients, layout: analysis.guessLayout(layer), shape: dims };
   });
 

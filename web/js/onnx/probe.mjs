@@ -1,10 +1,21 @@
 // One run of the model in ONNX Runtime with every intermediate tensor as an extra output, to learn the
 // static shapes and element types the explain-graph builder needs (ONNX files rarely carry them all).
 // The batch is 1; dynamic image dimensions take `inputShape` (default: 3 x 224 x 224 or 224 x 224 x 3).
+// It also keeps the values of small integer tensors: shape arithmetic (Swin's padding, roll and window
+// sizes) that the gradient rules may read as constants once `batchIndependentValues` has checked them.
 import { DermcamError } from '../errors.mjs';
 import { decodeModel, encodeModel, toNumber } from './model.mjs';
 
 const ORT_TYPES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
+const MAX_KEPT_VALUES = 4096;  // integer tensors up to this many elements keep their values
+
+/** The probe's input: deterministic and non-degenerate (no ties, no zeros), the same in every runtime. */
+export function probeInput(dims) {
+  const size = dims.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(size);
+  for (let i = 0; i < size; i++) data[i] = Math.sin(i * 12.9898) * 0.5;
+  return data;
+}
 
 function inputDims(valueInfo, inputShape) {
   const dims = valueInfo.type?.tensorType?.shape?.dim ?? [];
@@ -67,10 +78,7 @@ export async function probeModel(ort, model, { inputShape } = {}) {
         throw new DermcamError('bad_input', `Input '${input.name}' is not float32; dermcam explains image classifiers with one float input.`);
       }
       const dims = inputDims(input, inputShape);
-      const size = dims.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(size);
-      for (let i = 0; i < size; i++) data[i] = Math.sin(i * 12.9898) * 0.5;  // non-degenerate, deterministic
-      feeds[input.name] = new ort.Tensor('float32', data, dims);
+      feeds[input.name] = new ort.Tensor('float32', probeInput(dims), dims);
       inputs.set(input.name, dims);
     }
     if (inputs.size !== 1) {
@@ -84,17 +92,51 @@ export async function probeModel(ort, model, { inputShape } = {}) {
     }
     const shapes = new Map();
     const types = new Map();
+    const values = new Map();
     for (const [name, tensor] of Object.entries(results)) {
       shapes.set(name, tensor.dims.map(Number));
       types.set(name, ORT_TYPES[tensor.type] ?? 0);
+      if ((tensor.type === 'int64' || tensor.type === 'int32') && tensor.size <= MAX_KEPT_VALUES) {
+        values.set(name, { dims: tensor.dims.map(Number), values: Array.from(tensor.data, Number) });
+      }
       tensor.dispose?.();
     }
     for (const [name, dims] of inputs) {
       shapes.set(name, dims);
       types.set(name, 1);
     }
-    return { shapes, types, inputs };
+    return { shapes, types, values, inputs };
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Which of the probe's kept integer values stay the same with a batch of 2: shape arithmetic that depends
+ * on the image size only, which the explain graph (built for one image size) may then treat as constant.
+ * A value that changes with the batch is left out. A model that cannot run a batch of 2 keeps them all.
+ * @returns {Promise<Map<string, {dims: number[], values: number[]}>>}
+ */
+export async function batchIndependentValues(ort, model, probe, names) {
+  const kept = new Map(names.filter((n) => probe.values.has(n)).map((n) => [n, probe.values.get(n)]));
+  if (!kept.size) return kept;
+  const copy = decodeModel(encodeModel(model));
+  copy.graph.output = [...kept.keys()].map((name) => ({ name }));
+  const [[inputName, dims]] = [...probe.inputs];
+  const doubled = [2, ...dims.slice(1)];
+  let session;
+  try {
+    session = await ort.InferenceSession.create(encodeModel(copy), { graphOptimizationLevel: 'disabled' });
+    const results = await session.run({ [inputName]: new ort.Tensor('float32', probeInput(doubled), doubled) });
+    for (const [name, tensor] of Object.entries(results)) {
+      const again = Array.from(tensor.data, Number);
+      const before = kept.get(name);
+      if (again.length !== before.values.length || again.some((v, i) => v !== before.values[i])) kept.delete(name);
+    }
+  } catch {
+    // A fixed batch of 1: the values hold for every input the model accepts.
+  } finally {
+    await session?.release();
+  }
+  return kept;
 }

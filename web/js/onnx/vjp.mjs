@@ -2,7 +2,8 @@
 // gradient of its output into the gradients of its differentiable inputs, written with standard ONNX
 // operators (so ONNX Runtime Web runs it like any other part of the graph).
 //
-// A rule gets (ctx, node, dY) with dY the gradient of node.output[0] and returns an array aligned with
+// A rule gets (ctx, node, dY, dYs) with dY the gradient of node.output[0] (dYs: of every output, null where
+// none; only Split reads it, other nodes with a differentiated later output are refused) and returns an array aligned with
 // node.input: a gradient tensor name, or null where the input is not differentiated. ctx (explain.mjs)
 // emits nodes, constants and static shapes from the probe run; ctx.active(name) says whether an input
 // depends on the target layer. Rules refuse (ctx.refuse) configurations they cannot differentiate exactly.
@@ -99,8 +100,13 @@ function scatterWindows(ctx, node, g, channels, kernels, geometry) {
 export const RULES = {
   Identity: passThrough,
   Dropout: (ctx, node, dY) => {
-    const training = node.input[2] ? ctx.constantValue(node.input[2]) : undefined;
-    if (node.input[2] && (!training || training.values[0])) ctx.refuse(node, 'it may run in training mode');
+    // In training mode it drops with its ratio (0.5 unless given): the identity only when the ratio is 0.
+    const [, ratio, training] = node.input;
+    const trainingValue = training ? ctx.constantValue(training) : undefined;
+    if (training && (!trainingValue || trainingValue.values[0])) {
+      const ratioValue = ratio ? ctx.constantValue(ratio) : undefined;
+      if (!ratioValue || ratioValue.values[0] !== 0) ctx.refuse(node, 'it may run in training mode with a ratio above 0');
+    }
     return [dY, null, null];
   },
   Cast: (ctx, node, dY) => {
@@ -158,6 +164,69 @@ export const RULES = {
     const y = node.output[0];
     const slope = ctx.memo('Sub', [ctx.scalar(1), ctx.memo('Mul', [y, y])]);
     return [ctx.op('Mul', [dY, slope])];
+  },
+  Neg: (ctx, node, dY) => [ctx.op('Neg', [dY])],
+  Exp: (ctx, node, dY) => [ctx.op('Mul', [dY, node.output[0]])],
+  Log: (ctx, node, dY) => [ctx.op('Div', [dY, node.input[0]])],
+  Sqrt: (ctx, node, dY) => [ctx.op('Div', [dY, ctx.memo('Mul', [node.output[0], ctx.scalar(2)])])],
+  Reciprocal: (ctx, node, dY) => {
+    const y = node.output[0];
+    return [ctx.op('Neg', [ctx.op('Mul', [dY, ctx.memo('Mul', [y, y])])])];
+  },
+  Pow: (ctx, node, dY) => {
+    const [x, exponent] = node.input;
+    if (ctx.active(exponent)) ctx.refuse(node, 'its exponent depends on the target layer');
+    const value = ctx.constantValue(exponent);
+    let slope;
+    if (value && value.values.length === 1) {
+      const e = value.values[0];
+      if (e === 0) return [ctx.unbroadcast(ctx.op('Mul', [dY, ctx.zero()]), x), null];
+      if (e === 1) return [ctx.unbroadcast(dY, x), null];
+      slope = e === 2 ? ctx.memo('Mul', [x, ctx.scalar(2)])
+        : ctx.memo('Mul', [ctx.memo('Pow', [x, ctx.scalar(e - 1)]), ctx.scalar(e)]);
+    } else {
+      const e = ctx.isFloat(exponent) ? exponent : ctx.memo('Cast', [exponent], { to: 1 });
+      slope = ctx.memo('Mul', [ctx.memo('Pow', [x, ctx.memo('Sub', [e, ctx.scalar(1)])]), e]);
+    }
+    return [ctx.unbroadcast(ctx.op('Mul', [dY, slope]), x), null];
+  },
+  Erf: (ctx, node, dY) => {
+    const x = node.input[0];
+    const bell = ctx.memo('Exp', [ctx.memo('Neg', [ctx.memo('Mul', [x, x])])]);
+    return [ctx.op('Mul', [dY, ctx.memo('Mul', [bell, ctx.scalar(2 / Math.sqrt(Math.PI))])])];
+  },
+  Gelu: (ctx, node, dY) => {
+    const x = node.input[0];
+    const x2 = ctx.memo('Mul', [x, x]);
+    let slope;
+    if (ctx.attr(node, 'approximate', 'none') === 'tanh') {
+      // y = x/2 (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
+      const k = Math.sqrt(2 / Math.PI);
+      const u = ctx.memo('Mul', [ctx.memo('Add', [x, ctx.memo('Mul', [ctx.memo('Mul', [x2, x]), ctx.scalar(0.044715)])]), ctx.scalar(k)]);
+      const t = ctx.memo('Tanh', [u]);
+      const du = ctx.memo('Mul', [ctx.memo('Add', [ctx.scalar(1), ctx.memo('Mul', [x2, ctx.scalar(3 * 0.044715)])]), ctx.scalar(k)]);
+      const half = ctx.memo('Mul', [ctx.memo('Add', [ctx.scalar(1), t]), ctx.scalar(0.5)]);
+      const inner = ctx.memo('Mul', [ctx.memo('Mul', [ctx.memo('Sub', [ctx.scalar(1), ctx.memo('Mul', [t, t])]), du]), ctx.memo('Mul', [x, ctx.scalar(0.5)])]);
+      slope = ctx.memo('Add', [half, inner]);
+    } else {
+      // y = x Phi(x): slope Phi(x) + x phi(x)
+      const cdf = ctx.memo('Mul', [ctx.memo('Add', [ctx.scalar(1), ctx.memo('Erf', [ctx.memo('Mul', [x, ctx.scalar(Math.SQRT1_2)])])]), ctx.scalar(0.5)]);
+      const pdf = ctx.memo('Mul', [ctx.memo('Exp', [ctx.memo('Mul', [x2, ctx.scalar(-0.5)])]), ctx.scalar(1 / Math.sqrt(2 * Math.PI))]);
+      slope = ctx.memo('Add', [cdf, ctx.memo('Mul', [x, pdf])]);
+    }
+    return [ctx.op('Mul', [dY, slope])];
+  },
+  Softplus: (ctx, node, dY) => [ctx.op('Mul', [dY, ctx.memo('Sigmoid', [node.input[0]])])],
+  Elu: (ctx, node, dY) => {
+    const alpha = ctx.attr(node, 'alpha', 1);
+    const positive = ctx.memo('Greater', [node.input[0], ctx.zero()]);
+    return [ctx.op('Where', [positive, dY, ctx.op('Mul', [dY, ctx.memo('Add', [node.output[0], ctx.scalar(alpha)])])])];
+  },
+  PRelu: (ctx, node, dY) => {
+    const [x, slope] = node.input;
+    if (ctx.active(slope)) ctx.refuse(node, 'its slope depends on the target layer');
+    const positive = ctx.memo('Greater', [x, ctx.zero()]);
+    return [ctx.op('Where', [positive, dY, ctx.op('Mul', [dY, slope])]), null];
   },
   Softmax: (ctx, node, dY) => softmaxLike(ctx, node, dY, (g, y, axis) => {
     const dot = ctx.reduceSum(ctx.op('Mul', [g, y]), [axis], true);
@@ -335,10 +404,16 @@ export const RULES = {
     if (ctx.opset < 11) {
       pads = ctx.attr(node, 'pads');
     } else {
-      const value = ctx.constantValue(node.input[1]);
-      if (!value) ctx.refuse(node, 'its pads are not constant');
-      pads = value.values;
-      if (node.input[3]) ctx.refuse(node, 'padding selected axes is not differentiated');
+      pads = constantInts(ctx, node, node.input[1], 'its pads');
+      if (node.input[3]) {  // pads for the listed axes only (opset 18)
+        const axes = constantInts(ctx, node, node.input[3], 'its axes').map((a) => normaliseAxis(a, rank));
+        const full = new Array(2 * rank).fill(0);
+        axes.forEach((axis, i) => {
+          full[axis] = pads[i];
+          full[axis + rank] = pads[i + axes.length];
+        });
+        pads = full;
+      }
     }
     if (pads.some((p) => p < 0)) ctx.refuse(node, 'negative pads (cropping) are not differentiated');
     if (mode !== 'constant' && pads.some((p) => p !== 0)) ctx.refuse(node, `'${mode}' padding is not differentiated`);
@@ -356,30 +431,186 @@ export const RULES = {
     return [ctx.op('Slice', [dY, ctx.constInt64(starts, [axes.length]), ctx.constInt64(ends, [axes.length]),
       ctx.constInt64(axes, [axes.length])]), null, null, null];
   },
+
+  Where: (ctx, node, dY) => {
+    const [condition, a, b] = node.input;
+    return [
+      null,
+      ctx.active(a) ? ctx.unbroadcast(ctx.op('Where', [condition, dY, ctx.zero()]), a) : null,
+      ctx.active(b) ? ctx.unbroadcast(ctx.op('Where', [condition, ctx.zero(), dY]), b) : null,
+    ];
+  },
+  Expand: (ctx, node, dY) => [ctx.unbroadcast(dY, node.input[0]), null],
+  Gather: (ctx, node, dY) => {
+    const [x, indices] = node.input;
+    const dims = ctx.shape(x);
+    const axis = normaliseAxis(ctx.attr(node, 'axis', 0), dims.length);
+    const value = ctx.constantValue(indices);
+    if (!value) ctx.refuse(node, 'its indices are not constant');
+    const picked = value.values.map((i) => (i < 0 ? i + dims[axis] : i));
+    return [scatterAlong(ctx, dY, axis, value.dims.length, picked, dims[axis]), null];
+  },
+  Slice: (ctx, node, dY) => {
+    const x = node.input[0];
+    const dims = ctx.shape(x);
+    const rank = dims.length;
+    const starts = constantInts(ctx, node, node.input[1], 'its starts');
+    const ends = constantInts(ctx, node, node.input[2], 'its ends');
+    const axes = node.input[3] ? constantInts(ctx, node, node.input[3], 'its axes').map((a) => normaliseAxis(a, rank))
+      : starts.map((_, i) => i);
+    const steps = node.input[4] ? constantInts(ctx, node, node.input[4], 'its steps') : starts.map(() => 1);
+    const pads = new Array(2 * rank).fill(0);
+    const strided = [];
+    axes.forEach((axis, i) => {
+      const picked = sliceIndices(dims[axis], starts[i], ends[i], steps[i]);
+      if (steps[i] === 1) {
+        pads[axis] = picked.length ? picked[0] : 0;
+        pads[axis + rank] = dims[axis] - pads[axis] - picked.length;
+      } else {
+        strided.push({ axis, picked });
+      }
+    });
+    let g = dY;
+    for (const { axis, picked } of strided) g = scatterAlong(ctx, g, axis, 1, picked, dims[axis]);
+    if (pads.some((p) => p !== 0)) g = ctx.op('Pad', [g, ctx.constInt64(pads, [pads.length])], { mode: 'constant' });
+    return [g, null, null, null, null];
+  },
+  Split: (ctx, node, dY, dYs) => {
+    // Each output's gradient in its place along the axis; outputs the score does not read contribute zeros.
+    const axis = normaliseAxis(ctx.attr(node, 'axis', 0), ctx.rank(node.input[0]));
+    const parts = node.output.map((output, i) => dYs[i] ?? ctx.op('Expand', [ctx.zero(), ctx.shapeOf(output)]));
+    return [parts.length === 1 ? parts[0] : ctx.op('Concat', parts, { axis }), null];
+  },
+  GlobalMaxPool: (ctx, node, dY) => {
+    const rank = ctx.rank(node.input[0]);
+    return [maxBack(ctx, node, dY, [...Array(rank - 2).keys()].map((i) => i + 2), true)];
+  },
+  ReduceMax: (ctx, node, dY) => {
+    const x = node.input[0];
+    const rank = ctx.rank(x);
+    let axes = reduceAxes(ctx, node, 18);
+    if (axes === null) return [dY, null];
+    if (!axes.length) axes = [...Array(rank).keys()];
+    return [maxBack(ctx, node, dY, axes, ctx.attr(node, 'keepdims', 1) === 1), null];
+  },
+  LayerNormalization: (ctx, node, dY) => {
+    const [x, scale, bias] = node.input;
+    if (ctx.active(scale) || (bias && ctx.active(bias))) ctx.refuse(node, 'its scale or bias depends on the target layer');
+    const rank = ctx.rank(x);
+    const first = normaliseAxis(ctx.attr(node, 'axis', -1), rank);
+    const axes = [...Array(rank - first).keys()].map((i) => i + first);
+    const epsilon = ctx.attr(node, 'epsilon', 1e-5);
+    // Forward statistics, recomputed once: x^ = (x - mean) / sqrt(var + eps).
+    const centred = ctx.memo('Sub', [x, ctx.reduce('ReduceMean', x, axes, true, true)]);
+    const variance = ctx.reduce('ReduceMean', ctx.memo('Mul', [centred, centred]), axes, true, true);
+    const inverseStd = ctx.memo('Reciprocal', [ctx.memo('Sqrt', [ctx.memo('Add', [variance, ctx.scalar(epsilon)])])]);
+    const normalised = ctx.memo('Mul', [centred, inverseStd]);
+    // dx = (g - mean(g) - x^ mean(g x^)) / sqrt(var + eps), with g = dY * scale.
+    const g = ctx.op('Mul', [dY, scale]);
+    const meanG = ctx.reduce('ReduceMean', g, axes, true);
+    const meanGX = ctx.reduce('ReduceMean', ctx.op('Mul', [g, normalised]), axes, true);
+    const inner = ctx.op('Sub', [ctx.op('Sub', [g, meanG]), ctx.op('Mul', [normalised, meanGX])]);
+    return [ctx.op('Mul', [inner, inverseStd]), null, null];
+  },
 };
 
-function reduceBack(ctx, node, dY, mean) {
-  const x = node.input[0];
-  const rank = ctx.rank(x);
-  const axesFromInput = ctx.opset >= (mean ? 18 : 13);
+/** The reduced axes of a Reduce* node (sorted, non-negative), [] for all, or null for a no-op. */
+function reduceAxes(ctx, node, axesInputFrom) {
+  const rank = ctx.rank(node.input[0]);
+  const axesFromInput = ctx.opset >= axesInputFrom;
   let axes;
   if (axesFromInput && node.input[1]) {
-    const value = ctx.constantValue(node.input[1]);
-    if (!value) ctx.refuse(node, 'its axes are not constant');
-    axes = value.values;
+    axes = constantInts(ctx, node, node.input[1], 'its axes');
   } else {
     axes = axesFromInput ? undefined : ctx.attr(node, 'axes');
   }
   if (!axes || !axes.length) {
-    if (axesFromInput && ctx.attr(node, 'noop_with_empty_axes', 0)) return [dY, null];
-    axes = [...Array(rank).keys()];
+    if (axesFromInput && ctx.attr(node, 'noop_with_empty_axes', 0)) return null;
+    return [];
   }
-  axes = axes.map((a) => normaliseAxis(a, rank)).sort((p, q) => p - q);
+  return axes.map((a) => normaliseAxis(a, rank)).sort((p, q) => p - q);
+}
+
+function reduceBack(ctx, node, dY, mean) {
+  const x = node.input[0];
+  const rank = ctx.rank(x);
+  let axes = reduceAxes(ctx, node, mean ? 18 : 13);
+  if (axes === null) return [dY, null];
+  if (!axes.length) axes = [...Array(rank).keys()];
   const keepdims = ctx.attr(node, 'keepdims', 1);
   const g = keepdims ? dY : ctx.unsqueeze(dY, axes);
   const count = axes.reduce((p, a) => p * ctx.shape(x)[a], 1);
   const scaled = mean ? ctx.op('Mul', [g, ctx.scalar(1 / count)]) : g;
   return [ctx.op('Expand', [scaled, ctx.shapeOf(x)]), null];
+}
+
+function constantInts(ctx, node, name, what) {
+  const value = ctx.constantValue(name);
+  if (!value) ctx.refuse(node, `${what} are not constant`);
+  return value.values;
+}
+
+/** The positions ONNX Slice takes along an axis of size `size` (starts/ends clamped as the operator does). */
+function sliceIndices(size, start, end, step) {
+  if (step === 0) throw new Error('Slice step 0');
+  const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  let s = start < 0 ? start + size : start;
+  let e = end < 0 ? end + size : end;
+  if (step > 0) {
+    s = clamp(s, 0, size);
+    e = clamp(e, 0, size);
+  } else {
+    s = clamp(s, -1, size - 1);
+    e = clamp(e, -1, size - 1);
+  }
+  const out = [];
+  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
+  return out;
+}
+
+/**
+ * Scatters g back along `axis`: g holds, at axes axis .. axis + indexRank - 1, the values picked from
+ * positions `picked` (flattened) of an axis of length `size`. Repeated positions add up. Written as one
+ * MatMul with a constant one-hot matrix [L, size] after moving the picked axes last.
+ */
+function scatterAlong(ctx, g, axis, indexRank, picked, size) {
+  const gRank = ctx.rank(ctx.currentNode.output[0]);
+  const lead = [...Array(axis).keys()];
+  const index = [...Array(indexRank).keys()].map((i) => i + axis);
+  const rest = [...Array(gRank - axis - indexRank).keys()].map((i) => i + axis + indexRank);
+  const perm = [...lead, ...rest, ...index];
+  let moved = perm.every((p, i) => p === i) ? g : ctx.op('Transpose', [g], { perm });
+  const keptRank = lead.length + rest.length;
+  if (indexRank === 0) moved = ctx.unsqueeze(moved, [keptRank]);
+  else if (indexRank > 1) moved = ctx.op('Reshape', [moved, ctx.constInt64([...new Array(keptRank).fill(0), picked.length], [keptRank + 1])]);
+  const oneHot = new Array(picked.length * size).fill(0);
+  picked.forEach((p, l) => { oneHot[l * size + p] += 1; });
+  const spread = ctx.op('MatMul', [moved, ctx.constFloat(oneHot, [picked.length, size])]);
+  const back = [...lead, keptRank, ...rest.map((_, i) => lead.length + i)];
+  return back.every((p, i) => p === i) ? spread : ctx.op('Transpose', [spread], { perm: back });
+}
+
+/** Max over `axes` sends the gradient to the first position holding the maximum, as autograd's max does. */
+function maxBack(ctx, node, dY, axes, keepdims) {
+  const x = node.input[0];
+  const dims = ctx.shape(x);
+  const rank = dims.length;
+  const kept = [...Array(rank).keys()].filter((a) => !axes.includes(a));
+  const perm = [...kept, ...axes];
+  const identity = perm.every((p, i) => p === i);
+  const count = axes.reduce((p, a) => p * dims[a], 1);
+  const flat = ctx.constInt64([...new Array(kept.length).fill(0), count], [kept.length + 1]);
+  const xMoved = identity ? x : ctx.memo('Transpose', [x], { perm });
+  const xFlat = ctx.memo('Reshape', [xMoved, flat]);
+  const argmax = ctx.memo('ArgMax', [xFlat], { axis: -1, keepdims: 1 });
+  const positions = ctx.constInt64([...Array(count).keys()], [count]);
+  const oneHot = ctx.memo('Cast', [ctx.memo('Equal', [argmax, positions])], { to: 1 });
+  let g = keepdims ? ctx.op('Reshape', [identity ? dY : ctx.op('Transpose', [dY], { perm }),
+    ctx.constInt64([...new Array(kept.length).fill(0), 1], [kept.length + 1])]) : ctx.unsqueeze(dY, [kept.length]);
+  g = ctx.op('Mul', [oneHot, g]);
+  const unflat = ctx.constInt64([...new Array(kept.length).fill(0), ...axes.map((a) => dims[a])], [rank]);
+  const spread = ctx.op('Reshape', [g, unflat]);
+  return identity ? spread : ctx.op('Transpose', [spread], { perm: inverse(perm) });
 }
 
 /** Operators whose outputs never carry gradient (integer results, shapes): the walk stops there. */
