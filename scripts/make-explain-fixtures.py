@@ -136,6 +136,89 @@ class UnsupportedHead(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(self.tail(self.stem(x)), 1).flatten(1))
 
 
+class TokenOpZoo(nn.Module):
+    """A head after the target layer (a Tanh output) that uses the operators transformers need beyond the
+    fixtures above: attention with both MatMul operands active, Softmax, Exp, Neg, Log, Softplus, Elu, PReLU,
+    Where with a constant condition, Mul/Div/Add of two active tensors, Split, strided and negative-step Slice,
+    Gather, Expand, constant Pad, GlobalMaxPool and ReduceMax (amax and max(dim))."""
+
+    def __init__(self, num_classes=6):
+        super().__init__()
+        self.backbone = SmallBackbone(16, nn.Tanh)
+        self.q = nn.Linear(16, 16)
+        self.k = nn.Linear(16, 16)
+        self.v = nn.Linear(16, 16)
+        self.prelu = nn.PReLU(init=0.2)
+        self.register_buffer("mask", torch.rand(256, 16, generator=torch.Generator().manual_seed(5)) > 0.5)
+        self.fc = nn.Linear(16 * 5, num_classes)
+
+    def forward(self, x):
+        t = self.backbone(x)                                             # target layer [N, 16, 16, 16]
+        n = t.shape[0]
+        tokens = t.flatten(2).transpose(1, 2)                            # [N, 256, 16]
+        q, k, v = self.q(tokens), self.k(tokens), self.v(tokens)
+        mixed = torch.softmax(q @ k.transpose(1, 2) / 4.0, dim=-1) @ v + tokens
+        e = torch.exp(-mixed * 0.5)
+        l = torch.log(F.softplus(mixed) + 1.0)
+        z = torch.where(self.mask, e, l)
+        r = z * self.prelu(mixed) / (1.0 + e * l) + F.elu(mixed)
+        first, second = r.split([96, 160], dim=1)
+        s = torch.cat([second[:, ::2], first[:, 1::3], first.flip(1)[:, :4]], dim=1)
+        g = s[:, 5]                                                     # Gather
+        ex = g.unsqueeze(1).expand(n, 3, 16).mean(1)                     # Expand
+        grid = F.pad(r.transpose(1, 2).reshape(n, 16, 16, 16), (1, 2, 0, 1))
+        pooled = F.adaptive_max_pool2d(grid, 1).flatten(1)               # GlobalMaxPool
+        m = torch.amax(s[:, :, :], dim=1)                                # ReduceMax
+        mx = r.max(dim=1).values                                         # ReduceMax (+ ArgMax)
+        return self.fc(torch.cat([g, ex, pooled, m, mx], dim=1))
+
+
+def gelu_fixture(name="gelu_opset20"):
+    """Hand-built opset-20 graph: Conv -> Relu (target) -> Gelu (exact) + Gelu (tanh) -> ReduceMax and ReduceMean
+    with an axes input -> Dropout in training mode with ratio 0 -> MatMul. Reference: the same graph in torch
+    float64."""
+    rng = np.random.default_rng(20)
+    w = rng.normal(0, 0.8, (6, 3, 3, 3))  # activations spread over 0..3, where both Gelu slopes bend
+    dense = rng.normal(0, 0.5, (24, 4))
+    inits = [numpy_helper.from_array(w.astype(np.float32), "conv_w"),
+             numpy_helper.from_array(dense.astype(np.float32), "dense_w"),
+             numpy_helper.from_array(np.array([2, 3], np.int64), "max_axes"),
+             numpy_helper.from_array(np.array(0.0, np.float32), "ratio"),
+             numpy_helper.from_array(np.array(True), "training"),
+             numpy_helper.from_array(np.array([0.25], np.float32), "shift")]
+    nodes = [
+        helper.make_node("Conv", ["input", "conv_w"], ["conv"], pads=[1, 1, 1, 1], name="conv"),
+        helper.make_node("Sub", ["conv", "shift"], ["shifted"], name="shift"),
+        helper.make_node("Relu", ["shifted"], ["features"], name="relu"),
+        helper.make_node("Gelu", ["features"], ["gelu_exact"], name="gelu_exact"),
+        helper.make_node("Gelu", ["features"], ["gelu_tanh"], approximate="tanh", name="gelu_tanh"),
+        helper.make_node("Concat", ["gelu_exact", "gelu_tanh"], ["both"], axis=1, name="concat"),
+        helper.make_node("ReduceMax", ["both", "max_axes"], ["peaks"], keepdims=0, name="peaks"),
+        helper.make_node("ReduceMean", ["both", "max_axes"], ["means"], keepdims=0, name="means"),
+        helper.make_node("Concat", ["peaks", "means"], ["pooled"], axis=1, name="pooled"),
+        helper.make_node("Dropout", ["pooled", "ratio", "training"], ["kept", "kept_mask"], name="dropout"),
+        helper.make_node("MatMul", ["kept", "dense_w"], ["logits"], name="dense"),
+    ]
+    graph = helper.make_graph(nodes, "gelu", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, 10, 10])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 4])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="dermcam-fixtures")
+    model.ir_version = 9
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    onnx.save(model, os.path.join(folder, "model.onnx"))
+    x = torch.tensor(rng.normal(0, 1, (2, 3, 10, 10)))
+    features = F.relu(F.conv2d(x, torch.tensor(w), padding=1) - 0.25).detach().requires_grad_()
+    both = torch.cat([F.gelu(features), F.gelu(features, approximate="tanh")], dim=1)
+    logits = torch.cat([both.amax(dim=(2, 3)), both.mean(dim=(2, 3))], dim=1) @ torch.tensor(dense)
+    topk = torch.topk(logits, K, dim=1).indices
+    grads = torch.stack([torch.autograd.grad(logits.gather(1, topk[:, k:k + 1]).sum(), features, retain_graph=True)[0]
+                         for k in range(K)], dim=1)
+    manifest = {"name": name, "opset": 20, "layout": "NCHW", "input_shape": [3, 10, 10], "layer": "features",
+                "chosen_with_layer": True, "topk": topk.tolist()}
+    save(folder, manifest, input=x.numpy(), logits=logits.detach().numpy(), activations=features.detach().numpy(),
+         gradients=grads.numpy())
+
+
 def target_module(name, model):
     return {
         "mobilenet_v2": lambda m: m.features,
@@ -147,6 +230,8 @@ def target_module(name, model):
         "mlp_head_softmax": lambda m: m.backbone,
         "op_zoo_opset11": lambda m: m.backbone,
         "op_zoo_opset17": lambda m: m.backbone,
+        "token_op_zoo_opset13": lambda m: m.backbone,
+        "token_op_zoo_opset17": lambda m: m.backbone,
     }[name](model) if name != "densenet121" else model.features
 
 
@@ -431,6 +516,9 @@ def main():
     nhwc_fixture("keras_nhwc_opset13", 13)
     nhwc_fixture("keras_nhwc_opset18", 18)
     nhwc_fixture("keras_nhwc_opset21", 21)
+    torch_fixture("token_op_zoo_opset13", TokenOpZoo(), 13, layer_hint="Tanh")
+    torch_fixture("token_op_zoo_opset17", TokenOpZoo(), 17, layer_hint="Tanh")
+    gelu_fixture()
     unsupported_fixture()
     transformer_fixtures()
 

@@ -2,21 +2,36 @@
 // in onnxruntime-node and in onnxruntime-web's wasm backend.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { CLASSES_INPUT, explainMetadata, listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
+import { decodeNpy } from '../../web/js/npy.mjs';
 import {
-  explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
+  EXPLAIN_FIXTURES, explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
 } from './explain-helpers.mjs';
 
 const K = 3;
+
+function correlation(x, y) {
+  const mean = (v) => v.reduce((p, q) => p + q, 0) / v.length;
+  const [mx, my] = [mean(x), mean(y)];
+  let [sxy, sxx, syy] = [0, 0, 0];
+  for (let i = 0; i < x.length; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
 const GRADIENT_TOLERANCE = 1e-5;  // x the gradient's max abs value
 
 function layerOption(fixture) {
   // The op zoo's target sits before a head that uses every supported operator, and the stage fixtures explain
   // a layer inside the network: pass them explicitly.
-  return fixture.name.startsWith('op_zoo') || fixture.manifest.chosen_with_layer ? { layers: [fixture.manifest.layer] } : {};
+  return fixture.name.includes('op_zoo') || fixture.manifest.chosen_with_layer ? { layers: [fixture.manifest.layer] } : {};
 }
 
 function checkAgainstReference(fixture, outputs, report, runtime) {
@@ -67,6 +82,29 @@ describe('explain graph matches autograd', () => {
     });
   }
 
+  test('Grad-CAM of transformers equals pytorch-grad-cam with its reshape_transform', async () => {
+    const { computeCam } = await import('../../web/js/core.mjs');
+    const ort = await ortNode();
+    const withMaps = [...prepared.values()].filter(({ fixture }) => existsSync(join(EXPLAIN_FIXTURES, fixture.name, 'gradcam.npy')));
+    assert.ok(withMaps.length >= 12, 'the transformer fixtures carry pytorch-grad-cam maps');
+    for (const { fixture, bytes, report } of withMaps) {
+      const want = decodeNpy(new Uint8Array(readFileSync(join(EXPLAIN_FIXTURES, fixture.name, 'gradcam.npy'))));
+      const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
+      const { data: a } = outputs.dermcam_activations_0;
+      const { data: g } = outputs.dermcam_gradients_0;
+      const [images, height, width] = want.shape;
+      const per = a.length / images;
+      const layer = report.layers[0];
+      for (let n = 0; n < images; n++) {
+        const cam = await computeCam({ method: 'gradcam', classIndex: 0, outputWidth: width, outputHeight: height,
+          runs: [{ layers: [{ activations: a.subarray(n * per, (n + 1) * per), gradients: g.subarray(n * K * per, (n + 1) * K * per),
+            shape: [1, ...layer.shape], layout: layer.layout }] }] });
+        const r = correlation(cam.map, want.data.subarray(n * width * height, (n + 1) * width * height));
+        assert.ok(r >= 0.999, `${fixture.name} image ${n}: correlation ${r}`);
+      }
+    }
+  });
+
   test('logits of the torch references equal the differentiated scores', async () => {
     const ort = await ortNode();
     for (const [name, { fixture, bytes, report }] of prepared) {
@@ -103,9 +141,7 @@ describe('explain graph options', () => {
     assert.equal(probability.report.score.kind, 'probability');
     const outputs = await runModel(ort, probability.bytes, probability.report.input.name, fixture.input);
     const reference = loadFixture('mlp_head_softmax');
-    const want = (await import('node:fs')).readFileSync(
-      new URL('../fixtures/explain/mlp_head_softmax/gradients_probability.npy', import.meta.url));
-    const { decodeNpy } = await import('../../web/js/npy.mjs');
+    const want = readFileSync(join(EXPLAIN_FIXTURES, 'mlp_head_softmax/gradients_probability.npy'));
     const expected = decodeNpy(new Uint8Array(want)).data;
     assert.ok(maxAbsDiff(outputs.dermcam_gradients_0.data, expected) <= GRADIENT_TOLERANCE * maxAbs(expected));
     assert.ok(maxAbsDiff(outputs.dermcam_gradients_0.data, reference.gradients.data) > 0.5 * maxAbs(reference.gradients.data),
@@ -200,7 +236,12 @@ describe('explain graph options', () => {
     const elu = layers.find((l) => l.producer === 'Elu');
     assert.ok(elu.explainable);
     assert.deepEqual(elu.shape, [1, 16, 16, 16]);
-    assert.ok(layers.every((l) => l.shape.length === 4 && l.layout === 'NCHW'));
+    // Its 4-D layers are NCHW; its one 3-D tensor (10 channels by 16 positions) reads as 1 + 3 x 3 tokens.
+    assert.ok(layers.every((l) => (l.shape.length === 4 && l.layout === 'NCHW') || (l.shape.length === 3 && l.layout === 'tokens')));
+    const vit = await listLayers(ort, loadFixture('vit_opset17').model);
+    const norms = vit.filter((l) => l.producer === 'LayerNormalization');
+    assert.equal(norms.length, 5);
+    assert.ok(norms.every((l) => l.explainable && l.layout === 'tokens' && l.tokens.prefix === 1 && l.tokens.grid.join() === '6,6'));
     const keras = await listLayers(ort, loadFixture('keras_nhwc_opset21').model);
     assert.deepEqual(keras.map((l) => [l.name, l.layout]), [['to_nchw', 'NCHW'], ['conv', 'NCHW'], ['relu', 'NCHW'],
       ['features_nhwc', 'NHWC']]);
@@ -210,7 +251,6 @@ describe('explain graph options', () => {
 describe('explain graph refusals', () => {
   test('an unsupported op names itself, its node and a later layer that works', async () => {
     const ort = await ortNode();
-    const { readFileSync } = await import('node:fs');
     const bytes = new Uint8Array(readFileSync(new URL('../fixtures/explain/unsupported_selu/model.onnx', import.meta.url)));
     const manifest = JSON.parse(readFileSync(new URL('../fixtures/explain/unsupported_selu/manifest.json', import.meta.url)));
     await assert.rejects(prepareExplainModel(ort, bytes, { layers: [manifest.layer] }), (error) => {
