@@ -24,14 +24,17 @@ const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.web
 
 const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--gate-layer NAME]... [--classes K]
-                                   [--score logit|probability] [--input-shape C,H,W] [--json]
-  node scripts/dermcam.mjs prepare IN.onnx --list-layers [--json]
+                                   [--score logit|probability] [--input-shape C,H,W] [--tokens P:HxW] [--json]
+  node scripts/dermcam.mjs prepare IN.onnx --list-layers [--tokens P:HxW] [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
 
+prepare: target layers are 4-D activations (NCHW or NHWC) or token layers [batch, tokens, channels] of
+transformers: P prefix tokens (class, distillation, register) then an H x W grid, recognised by themselves for
+1 or 2 prefix tokens and a square grid, or stated with --tokens P:HxW (model.json: explain.tokens).
 explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
 out-of-distribution check when model.json has one); a refused photo gets "gate" with the reasons and no
 predictions unless --force. A refusal is not an error. --region takes only that part of the photo
@@ -77,6 +80,15 @@ async function loadOrt() {
   return import('onnxruntime-node');
 }
 
+function parseTokens(text) {
+  if (text === undefined) return undefined;
+  const match = /^(\d+):(\d+)x(\d+)$/.exec(text.trim());
+  if (!match || Number(match[2]) < 1 || Number(match[3]) < 1) {
+    throw new UsageError(`--tokens must be PREFIX:HxW, like 1:14x14 (got '${text}')`);
+  }
+  return { prefix: Number(match[1]), grid: [Number(match[2]), Number(match[3])] };
+}
+
 function parseShape(text) {
   if (text === undefined) return undefined;
   const dims = text.split(/[,x]/).map((d) => Number(d.trim()));
@@ -93,6 +105,7 @@ async function prepare(argv) {
       classes: { type: 'string' },
       score: { type: 'string' },
       'input-shape': { type: 'string' },
+      tokens: { type: 'string' },
       'list-layers': { type: 'boolean' },
       json: { type: 'boolean' },
   });
@@ -106,6 +119,7 @@ async function prepare(argv) {
     classes,
     score: values.score ?? 'logit',
     inputShape: parseShape(values['input-shape']),
+    tokens: parseTokens(values.tokens),
   };
   const bytes = await readInput(input, `the model ${input}`);
   const ort = await loadOrt();
@@ -115,10 +129,11 @@ async function prepare(argv) {
       console.log(JSON.stringify(layers, null, 2));
       return;
     }
-    console.log('Candidate target layers (4-D, spatial size > 1, before the scores), first to last:');
+    console.log('Candidate target layers (4-D with spatial size > 1, or token layers; before the scores), first to last:');
     for (const layer of layers) {
       const status = layer.explainable ? 'ok' : `blocked by ${layer.blockedBy.op} (${layer.blockedBy.node})`;
-      console.log(`  ${layer.name}  [${layer.shape.join(' x ')}] ${layer.layout}  from ${layer.producer}  ${status}`);
+      const layout = layer.tokens ? `tokens (${layer.tokens.prefix} prefix + ${layer.tokens.grid.join(' x ')} grid)` : layer.layout;
+      console.log(`  ${layer.name}  [${layer.shape.join(' x ')}] ${layout}  from ${layer.producer}  ${status}`);
     }
     return;
   }
@@ -129,7 +144,8 @@ async function prepare(argv) {
     return;
   }
   for (const layer of report.layers) {
-    console.log(`Target layer '${layer.name}' [${layer.shape.join(' x ')}] ${layer.layout}: ${report.why}.`);
+    const grid = layer.tokens ? `, its grid of the tokens after ${layer.tokens.prefix} prefix token(s)` : '';
+    console.log(`Target layer '${layer.name}' [${layer.shape.join(' x ')}] ${layer.layout}${grid}: ${report.why}.`);
   }
   console.log(`Score: ${report.score.kind} of '${report.score.tensor}'` +
     (report.score.seededBefore ? ` (before the final ${report.score.seededBefore})` : '') +

@@ -11,7 +11,7 @@ import { explainMetadata } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { decodeImage, encodePng } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
-import { EXPLAIN_FIXTURES, ortWeb } from './explain-helpers.mjs';
+import { EXPLAIN_FIXTURES, correlation, ortWeb } from './explain-helpers.mjs';
 import { FIXTURES, ROOT } from './helpers.mjs';
 import { testConfig } from './test-config.mjs';
 
@@ -416,4 +416,33 @@ describe('explain', () => {
     writeFileSync(join(broken, 'model.json'), JSON.stringify(testConfig()));
     assert.match(run('explain', '--model', broken, '--image', join(FIXTURES, 'photo.jpg')).stderr, /not a readable ONNX model/);
   });
+});
+
+// A Vision Transformer as a user brings it (an ONNX file, no model.json): prepare finds its token layers and
+// explains the last block's first LayerNorm; explain's map is pytorch-grad-cam's with its reshape_transform.
+test('a ViT without model.json: prepare, --list-layers and explain', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dermcam-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const vit = join(EXPLAIN_FIXTURES, 'vit_opset13');
+  const listed = run('prepare', join(vit, 'model.onnx'), '--list-layers');
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, /encoder_layer_1\/ln_1\/Add_1_output_0 {2}\[1 x 37 x 32\] tokens \(1 prefix \+ 6 x 6 grid\) {2}from Add {2}ok/);
+  const prepared = run('prepare', join(vit, 'model.onnx'), join(dir, 'vit.onnx'));
+  assert.equal(prepared.status, 0, prepared.stderr);
+  assert.match(prepared.stdout, /\[6 x 6 x 32\] NHWC, its grid of the tokens after 1 prefix token\(s\): the last LayerNorm output/);
+  const input = decodeNpy(new Uint8Array(readFileSync(join(vit, 'input.npy'))));
+  const per = input.data.length / 2;
+  writeFileSync(join(dir, 'x.npy'), encodeNpy(input.data.slice(0, per), [1, ...input.shape.slice(1)]));
+  const out = run('explain', '--model', join(vit, 'model.onnx'), '--tensor', join(dir, 'x.npy'), '--json',
+    '--heatmap-out', join(dir, 'map.npy'));
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(JSON.parse(out.stdout).target_layer, '/encoder/layers/encoder_layer_1/ln_1/Add_1_output_0');
+  const map = decodeNpy(new Uint8Array(readFileSync(join(dir, 'map.npy'))));
+  const want = decodeNpy(new Uint8Array(readFileSync(join(vit, 'gradcam.npy'))));
+  assert.deepEqual(map.shape.slice(-2), want.shape.slice(1));
+  const r = correlation(map.data, want.data.subarray(0, want.shape[1] * want.shape[2]));
+  assert.ok(r >= 0.999, `correlation ${r}`);
+  const wrong = run('prepare', join(vit, 'model.onnx'), join(dir, 'bad.onnx'), '--tokens', '2:6x6');
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /token layout \(2 prefix \+ 6 x 6 = 38 tokens\) fits no 3-D layer/);
 });

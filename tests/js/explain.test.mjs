@@ -10,22 +10,10 @@ import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
 import {
-  EXPLAIN_FIXTURES, explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
+  EXPLAIN_FIXTURES, correlation, explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
 } from './explain-helpers.mjs';
 
 const K = 3;
-
-function correlation(x, y) {
-  const mean = (v) => v.reduce((p, q) => p + q, 0) / v.length;
-  const [mx, my] = [mean(x), mean(y)];
-  let [sxy, sxx, syy] = [0, 0, 0];
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
 const GRADIENT_TOLERANCE = 1e-5;  // x the gradient's max abs value
 
 function layerOption(fixture) {
@@ -322,4 +310,7 @@ test('the head graph after the target layer reproduces the scores, and a layer i
   const inner = await prepareExplainModel(ort, fixture.model, { classes: 1, layers: ['/layer4/layer4.0/relu/Relu_output_0'] });
   assert.throws(() => headGraph(inner.bytes, 0), (e) => e instanceof DermcamError && e.code === 'head_not_separable' &&
     /after '\/layer4\/layer4\.0\/relu\/Relu_output_0' also reads/.test(e.message));
+  // A token layer: the grid leaves the class token out, which the head reads.
+  const vit = await prepareExplainModel(ort, loadFixture('vit_opset17').model, { classes: 1, layers: ['/encoder/ln/LayerNormalization_output_0'] });
+  assert.throws(() => headGraph(vit.bytes, 0), (e) => e.code === 'head_not_separable' && /is a token layer/.test(e.message));
 });

@@ -78,6 +78,15 @@ export function validateModelConfig(json) {
   if (typeof explain !== 'object') fail("'explain' must be an object");
   const layers = explain.layers === undefined ? [] : explain.layers;
   if (!Array.isArray(layers) || !layers.every((l) => typeof l === 'string' && l)) fail('explain.layers must be a list of tensor names');
+  let tokens;
+  if (explain.tokens !== undefined) {
+    const declared = explain.tokens;
+    if (!declared || typeof declared !== 'object' || !Array.isArray(declared.grid) || declared.grid.length !== 2) {
+      fail('explain.tokens must be {"prefix": P, "grid": [H, W]}');
+    }
+    tokens = { prefix: integer(declared.prefix, 'explain.tokens.prefix', 0, 64),
+      grid: declared.grid.map((d, i) => integer(d, `explain.tokens.grid[${i}]`, 1, 1024)) };
+  }
   const card = json.card;
   if (!card || typeof card !== 'object') fail("'card' (the model card) is required");
   const metrics = card.metrics ?? {};
@@ -102,6 +111,7 @@ export function validateModelConfig(json) {
       layers,
       classes: explain.classes === undefined ? Math.min(3, labels.length) : integer(explain.classes, 'explain.classes', 1, labels.length),
       score: oneOf(explain.score, 'explain.score', ['logit', 'probability'], 'logit'),
+      tokens,
     },
     card: {
       summary: localized(card.summary, 'card.summary'),

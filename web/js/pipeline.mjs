@@ -116,6 +116,7 @@ export class Explainer {
         : [input.height, input.width, 3];
       const prepared = await prepareExplainModel(this.ort, bytes, {
         layers: layers ?? config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
+        tokens: config?.explain.tokens,
       });
       bytes = prepared.bytes;
       metadata = explainMetadata(decodeModel(bytes));

@@ -586,6 +586,12 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
       }
       throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 and no token layer before its scores.');
     }
+    if (tokens && !candidates.some((c) => c.tokens)) {
+      const counts = [...new Set([...analysis.probe.shapes.values()].filter((d) => d.length === 3 && d[0] === 1).map((d) => d[1]))];
+      throw new DermcamError('bad_option', `The token layout (${tokens.prefix} prefix + ${tokens.grid.join(' x ')} = ` +
+        `${tokens.prefix + tokens.grid[0] * tokens.grid[1]} tokens) fits no 3-D layer of the model` +
+        (counts.length ? ` (their token counts: ${counts.slice(0, 8).join(', ')}).` : '; it has none.'));
+    }
     const norms = usable.filter((c) => c.tokens && analysis.isLayerNormOutput(c.name));
     const chosen = norms.length ? await lastReachingGrid(ort, modelBytes, options, analysis, norms)
       : usable.filter((c) => !c.tokens).pop() ?? usable[usable.length - 1];

@@ -43,6 +43,12 @@ export function headGraph(modelBytes, layerIndex = 0) {
       `${[...outside].map((n) => `'${n}'`).join(', ')}, computed before it: it cannot run from the layer alone.`,
     { layer: layer.name, reads: [...outside] });
   }
+  if (layer.tokens) {
+    // The explained grid leaves the prefix tokens out, and the head reads the layer as tokens.
+    throw new DermcamError('head_not_separable', `'${layer.name}' is a token layer: the part of the model after it ` +
+      'reads all its tokens, and the explained grid leaves the prefix tokens out, so it cannot run from the grid alone.',
+    { layer: layer.name, reads: ['tokens'] });
+  }
   graph.node = graph.node.filter((_, i) => kept.has(i));
   const read = new Set(graph.node.flatMap((node) => node.input));
   graph.initializer = graph.initializer.filter((t) => read.has(t.name));
