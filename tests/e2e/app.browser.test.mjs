@@ -496,6 +496,43 @@ describe('bring your own model', () => {
   });
 });
 
+describe('bring your own transformer', () => {
+  test('a Vision Transformer (.onnx only) is prepared in the worker: its token grid is explained; Ablation-CAM says why not', async () => {
+    const { context, page } = await newPage({ locale: 'en-US' });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.click(`${sel('own-model')} summary`);
+    await page.setInputFiles(sel('own-model-onnx'), join(EXPLAIN_FIXTURES, 'deit_opset17/model.onnx'));
+    await page.click(sel('own-model-load'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Your own model'));
+    await analyse(page, PHOTO);
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    assert.match(await page.textContent(sel('predictions')), /Class \d/);
+    // The map covers the photo: the 6 x 6 token grid, upsampled; not the patch embedding's.
+    const pixels = await overlayPixels(page);
+    const original = await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="original"]');
+      return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data);
+    });
+    let changed = 0;
+    for (let i = 0; i < pixels.length; i += 4) changed += pixels[i] !== original[i] || pixels[i + 2] !== original[i + 2];
+    assert.ok(changed > pixels.length / 4 / 10, `heat drawn on ${changed} pixels`);
+    await page.screenshot({ path: join(ARTIFACTS, 'app-own-vit.png'), fullPage: true });
+    await page.click(`${sel('advanced')} summary`);
+    for (const method of ['gradcam++', 'eigencam', 'scorecam']) {
+      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+      await page.selectOption(sel('method'), method);
+      await waitForRender(page, stamp);
+      assert.equal(await page.isHidden(sel('error')), true, `${method}: ${await page.textContent(sel('error'))}`);
+    }
+    await page.selectOption(sel('method'), 'ablationcam');
+    await page.waitForSelector(`${sel('error')}:not([hidden])`);
+    assert.match(await page.textContent(sel('error')), /Ablation-CAM cannot run on this model/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
 describe('offline', () => {
   test('after the first visit the app works without a network', async () => {
     const { context, page } = await newPage({ locale: 'en-US' });
