@@ -51,7 +51,17 @@ const MODELS = [
   { name: 'demo', url: '/models/demo/model-int8.onnx' },  // what the app runs
   { name: 'mobilenet_v2', url: '/bench-models/mobilenet_v2/model.onnx' },
   { name: 'resnet18', url: '/bench-models/resnet18/model.onnx' },
+  { name: 'vit_s16', url: '/bench-generated/vit_s16.onnx' },  // ViT-S/16 with random weights, written below
 ];
+
+/** The ViT-S/16-sized transformer (tests/bench/make-vit.mjs), written once into the build folder. */
+async function generatedModels() {
+  const file = join(BUILD, 'vit_s16.onnx');
+  if (existsSync(file)) return;
+  log('writing a ViT-S/16-sized model with random weights');
+  const { vitModel } = await import('../tests/bench/make-vit.mjs');
+  writeFileSync(file, vitModel());
+}
 
 function native() {
   const binary = join(ROOT, 'build/native/tests/bench/dermcam_bench');
@@ -74,7 +84,7 @@ async function inNode(photoUrls) {
   // shared.mjs imports nothing itself; load it from its file.
   const { measureExplainVsPlain, measureStages } = await import('../tests/bench/web/shared.mjs');
   const path = (url) => url.replace('/models/', `${ROOT}models/`).replace('/bench-models/', `${ROOT}tests/fixtures/explain/`)
-    .replace('/bench-photos/', `${BUILD}/`);
+    .replace('/bench-photos/', `${BUILD}/`).replace('/bench-generated/', `${BUILD}/`);
   const bytes = (url) => new Uint8Array(readFileSync(path(url)));
   const demoConfig = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
   const out = { models: [], stages: [] };
@@ -342,15 +352,19 @@ function report({ meta, nativeResults, node, browsers, sizes, visit, interaction
     'Plain: the classifier alone (`stripExplainGraph`) plus a softmax. Explain: the whole explanation as the app ' +
     'computes it: the explain graph (forward + gradients of the top 3 classes), Grad-CAM and the display layers the ' +
     'page composites (colormap index per pixel of the 1024 x 768 display copy, the seen rectangle, outline pixels and box: `heatLayers`). Same ' +
-    'tensor, same engine. The demo model is the int8 file the app runs.', '',
-    '| model | where | plain ms | explain ms | ratio | of which: explain graph | CAM | display layers | goal |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|');
+    'tensor, same engine. The demo model is the int8 file the app runs; vit_s16 is a ViT-S/16-sized Vision ' +
+    'Transformer (224 x 224, 12 blocks, 384 wide, 6 heads; random weights, `tests/bench/make-vit.mjs`) explained on ' +
+    'its last block\'s first LayerNorm (the automatic choice), whose backward pass runs through the last block\'s ' +
+    'attention and MLP. "Added outputs" is the memory the explain graph\'s extra outputs take per photo ' +
+    '(target-layer activations and their gradients for 3 classes).', '',
+    '| model | where | plain ms | explain ms | ratio | of which: explain graph | CAM | display layers | added outputs | goal |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
   const envs = [['Node, 1 thread', node], ...browsers.map((b) => [`Chromium, ${b.threads} thread${b.threads > 1 ? 's' : ''}`, b])];
   for (const [where, env] of envs) {
     for (const m of env.models) {
       lines.push(`| ${m.name} | ${where} | ${fmt(m.plainMs)} | ${fmt(m.explainMs)} | ${m.ratio.toFixed(2)}x | ` +
         `${fmt(m.explainInferenceMs)} ms (${m.inferenceRatio.toFixed(2)}x plain) | ${fmt(m.camMs)} ms | ${fmt(m.overlayMs)} ms | ` +
-        `${goal(m.ratio)} |`);
+        `${(m.addedOutputBytes / 1024).toFixed(0)} KB | ${goal(m.ratio)} |`);
     }
   }
   const missed = envs.flatMap(([, env]) => env.models).filter((m) => m.ratio > 1.3);
@@ -441,12 +455,14 @@ function median(xs) {
 }
 
 const photoUrls = photos();
+await generatedModels();
 const nativeResults = native();
 const node = await inNode(photoUrls);
 const server = await startServer({ port: 0, mounts: [
   { prefix: '/bench/', dir: join(ROOT, 'tests/bench/web') },
   { prefix: '/bench-models/', dir: join(ROOT, 'tests/fixtures/explain') },
   { prefix: '/bench-photos/', dir: BUILD },
+  { prefix: '/bench-generated/', dir: BUILD },
 ] });
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });

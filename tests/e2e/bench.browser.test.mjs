@@ -21,7 +21,8 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
   }
   const results = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
   assert.deepEqual(results.browsers.map((b) => [b.threads, b.crossOriginIsolated]), [[1, true], [2, true]]);
-  assert.equal(results.node.models.length, 3);
+  assert.deepEqual(results.node.models.map((m) => m.name), ['demo', 'mobilenet_v2', 'resnet18', 'vit_s16']);
+  assert.ok(results.browsers.every((b) => b.models.some((m) => m.name === 'vit_s16' && m.addedOutputBytes === 4 * 4 * 14 * 14 * 384)));
   assert.ok(results.node.methods.rows.some((r) => r.method === 'Score-CAM' && r.runs === 256), 'Score-CAM: one run per channel');
   assert.ok(results.nativeResults.some((b) => b.name.startsWith('BM_CamMethod')));
 });

@@ -236,6 +236,24 @@ describe('explain graph options', () => {
   });
 });
 
+// Swin's padding and rolls are computed from the activations' shapes at run time: their values come from the
+// probe, and only those that stay the same with a batch of 2 count as constants (the Swin stage fixture above
+// fails with "its ends are not constant" without them).
+test('shape arithmetic: values that change with the batch are not constants', async () => {
+  const { batchIndependentValues, probeModel } = await import('../../web/js/onnx/probe.mjs');
+  const ort = await ortNode();
+  const model = decodeModel(loadFixture('swin_opset13').model);
+  const producer = new Map(model.graph.node.flatMap((n) => n.output.map((o) => [o, n])));
+  const pads = model.graph.node.find((n) => n.name === '/features/features.2/Pad').input[1];
+  const batch = model.graph.node.find((n) => n.opType === 'Gather' && producer.get(n.input[0])?.opType === 'Shape' &&
+    producer.get(n.input[1])?.attribute[0]?.t?.rawData?.every((b) => b === 0)).output[0];
+  const probe = await probeModel(ort, model);
+  assert.equal(probe.values.get(batch).values[0], 1);
+  const kept = await batchIndependentValues(ort, model, probe, [pads, batch]);
+  assert.deepEqual([...kept.keys()], [pads]);
+  assert.equal(kept.get(pads).values.length, 8);
+});
+
 describe('explain graph refusals', () => {
   test('an unsupported op names itself, its node and a later layer that works', async () => {
     const ort = await ortNode();

@@ -56,13 +56,16 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
     }
   }
   const display = `${explainer.current.view.display.width} x ${explainer.current.view.display.height}`;
+  // The explain graph's extra outputs per photo: each target layer's activations and its K gradients (float32).
+  const addedOutputBytes = explainer.metadata.layers.reduce((sum, layer) =>
+    sum + 4 * (1 + explainer.metadata.classes.k) * layer.shape.reduce((a, b) => a * b, 1), 0);
   await plain.release();
   await explainer.release();
   const plainMs = median(plainTimes);
   const explainMs = median(explainTimes);
   return { plainMs, explainMs, explainInferenceMs: median(explainInference), camMs: median(camTimes),
     overlayMs: median(overlayTimes), ratio: explainMs / plainMs, inferenceRatio: median(explainInference) / plainMs,
-    display, runs };
+    addedOutputBytes, display, runs };
 }
 
 /** decode, preprocess, inference, CAM, overlay medians for one photo through the app's pipeline. */

@@ -21,7 +21,7 @@ import {
   makeAttribute, toNumber, valueInfo,
 } from './model.mjs';
 import { batchIndependentValues, probeInput, probeModel } from './probe.mjs';
-import { NON_DIFFERENTIABLE, RULES, SUPPORTED_OPS } from './vjp.mjs';
+import { NON_DIFFERENTIABLE, READS_CONSTANT_INPUTS, RULES, SUPPORTED_OPS } from './vjp.mjs';
 
 export const EXPLAIN_METADATA_KEY = 'dermcam.explain';
 export const EXPLAIN_FORMAT_VERSION = 1;
@@ -89,7 +89,9 @@ class Analysis {
     const shapeOnly = this.shapeOnly();
     const wanted = new Set();
     for (const nodeIndex of headNodes) {
-      for (const input of this.index.graph.node[nodeIndex].input.slice(1)) {
+      const node = this.index.graph.node[nodeIndex];
+      if (!READS_CONSTANT_INPUTS.has(node.opType)) continue;
+      for (const input of node.input.slice(1)) {
         if (input && this.index.constant(input) === undefined && shapeOnly(input)) wanted.add(input);
       }
     }

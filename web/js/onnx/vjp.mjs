@@ -3,8 +3,8 @@
 // operators (so ONNX Runtime Web runs it like any other part of the graph).
 //
 // A rule gets (ctx, node, dY, dYs) with dY the gradient of node.output[0] (dYs: of every output, null where
-// none; only Split reads it, other nodes with a differentiated later output are refused) and returns an array aligned with
-// node.input: a gradient tensor name, or null where the input is not differentiated. ctx (explain.mjs)
+// none; only Split reads it, other nodes with a differentiated later output are refused) and returns an array
+// aligned with node.input: a gradient tensor name, or null where the input is not differentiated. ctx (explain.mjs)
 // emits nodes, constants and static shapes from the probe run; ctx.active(name) says whether an input
 // depends on the target layer. Rules refuse (ctx.refuse) configurations they cannot differentiate exactly.
 import { Float } from './model.mjs';
@@ -612,6 +612,10 @@ function maxBack(ctx, node, dY, axes, keepdims) {
   const spread = ctx.op('Reshape', [g, unflat]);
   return identity ? spread : ctx.op('Transpose', [spread], { perm: inverse(perm) });
 }
+
+/** Operators whose rules read the value of a non-first input (pads, bounds, indices, axes, exponent, ratio). */
+export const READS_CONSTANT_INPUTS = new Set(['Pad', 'Slice', 'Gather', 'Split', 'ReduceMean', 'ReduceSum', 'ReduceMax',
+  'Dropout', 'Pow']);
 
 /** Operators whose outputs never carry gradient (integer results, shapes): the walk stops there. */
 export const NON_DIFFERENTIABLE = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'Equal', 'Greater', 'Less',

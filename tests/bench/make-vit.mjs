@@ -1,0 +1,82 @@
+// A ViT-S/16-sized Vision Transformer with random weights, written as ONNX (opset 17) the way torch exports
+// torchvision's VisionTransformer: patch Conv, class token, position embedding, 12 pre-norm blocks
+// (LayerNormalization, attention as MatMul/Softmax over 6 heads, exact GELU through Erf), final LayerNorm,
+// the class token's row, a linear head. The benchmark's transformer; built here so it needs no torch.
+import { DataType, encodeModel, int64Tensor, makeAttribute, valueInfo } from '../../web/js/onnx/model.mjs';
+
+export const VIT_S16 = { imageSize: 224, patch: 16, depth: 12, heads: 6, dim: 384, mlp: 1536, classes: 6 };
+
+/** @returns {Uint8Array} the model's bytes (about 88 MB of float32 weights) */
+export function vitModel({ imageSize, patch, depth, heads, dim, mlp, classes } = VIT_S16, seed = 1) {
+  let state = seed >>> 0;
+  const uniform = () => {  // mulberry32: deterministic weights, fast enough for 22 M values
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const nodes = [];
+  const initializers = [];
+  let counter = 0;
+  const weight = (dims, scale, offset = 0) => {
+    const name = `w${counter++}`;
+    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = offset + scale * (uniform() * 2 - 1);
+    initializers.push({ name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
+    return name;
+  };
+  const ints = (values) => {
+    const name = `i${counter++}`;
+    initializers.push(int64Tensor(name, values, [values.length]));
+    return name;
+  };
+  const op = (type, inputs, attrs = {}, outputs = 1) => {
+    const names = Array.from({ length: outputs }, () => `t${counter++}`);
+    nodes.push({ opType: type, input: inputs, output: names, name: `n${counter++}`,
+      attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v)) });
+    return outputs === 1 ? names[0] : names;
+  };
+  const linear = (x, inputs, outputs) => op('Add', [op('MatMul', [x, weight([inputs, outputs], 1 / Math.sqrt(inputs))]),
+    weight([outputs], 0.02)]);
+  const layerNorm = (x) => op('LayerNormalization', [x, weight([dim], 0.1, 1), weight([dim], 0.02)], { axis: -1, epsilon: 1e-6 });
+
+  const grid = imageSize / patch;
+  const tokens = grid * grid + 1;
+  const headDim = dim / heads;
+  const patches = op('Conv', ['input', weight([dim, 3, patch, patch], 1 / Math.sqrt(3 * patch * patch)), weight([dim], 0.02)],
+    { kernel_shape: [patch, patch], strides: [patch, patch] });
+  const sequence = op('Transpose', [op('Reshape', [patches, ints([0, dim, grid * grid])])], { perm: [0, 2, 1] });
+  // The class token, expanded to the batch: shape arithmetic, as torch exports it.
+  const batch = op('Slice', [op('Shape', [sequence]), ints([0]), ints([1])]);
+  const classToken = op('Expand', [weight([1, 1, dim], 0.02), op('Concat', [batch, ints([1, dim])], { axis: 0 })]);
+  let x = op('Add', [op('Concat', [classToken, sequence], { axis: 1 }), weight([1, tokens, dim], 0.02)]);
+  for (let block = 0; block < depth; block++) {
+    const qkv = op('Transpose', [op('Reshape', [linear(layerNorm(x), dim, 3 * dim), ints([0, tokens, 3, heads, headDim])])],
+      { perm: [2, 0, 3, 1, 4] });
+    const [q, k, v] = op('Split', [qkv, ints([1, 1, 1])], { axis: 0 }, 3).map((t) => op('Squeeze', [t, ints([0])]));
+    const scores = op('Mul', [op('MatMul', [q, op('Transpose', [k], { perm: [0, 1, 3, 2] })]), weight([1], 0, 1 / Math.sqrt(headDim))]);
+    const attended = op('MatMul', [op('Softmax', [scores], { axis: -1 }), v]);
+    const merged = op('Reshape', [op('Transpose', [attended], { perm: [0, 2, 1, 3] }), ints([0, tokens, dim])]);
+    x = op('Add', [x, linear(merged, dim, dim)]);
+    const hidden = linear(layerNorm(x), dim, mlp);
+    const erf = op('Erf', [op('Mul', [hidden, weight([1], 0, Math.SQRT1_2)])]);
+    const gelu = op('Mul', [op('Mul', [hidden, op('Add', [erf, weight([1], 0, 1)])]), weight([1], 0, 0.5)]);
+    x = op('Add', [x, linear(gelu, mlp, dim)]);
+  }
+  const classRow = op('Gather', [layerNorm(x), ints([0])], { axis: 1 });
+  const logits = linear(op('Squeeze', [classRow, ints([1])]), dim, classes);
+  nodes.push({ opType: 'Identity', input: [logits], output: ['logits'], name: 'logits', attribute: [] });
+  return encodeModel({
+    irVersion: 8,
+    producerName: 'dermcam-bench',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'vit',
+      node: nodes,
+      initializer: initializers,
+      input: [valueInfo('input', DataType.FLOAT, ['N', 3, imageSize, imageSize])],
+      output: [valueInfo('logits', DataType.FLOAT, ['N', classes])],
+    },
+  });
+}
