@@ -254,6 +254,24 @@ test('model.json validation names the field at fault', () => {
   assert.equal(advised.labels[1].advice, undefined);
   assert.throws(() => validateModelConfig([]), /must be a JSON object/);
   assert.equal(validateModelConfig(testConfig()).input.filter, 'triangle');
+  bad({ explain: { tokens: { prefix: 1 } } }, /explain.tokens must be \{"prefix": P, "grid": \[H, W\]\}/);
+  bad({ explain: { tokens: { prefix: -1, grid: [6, 6] } } }, /explain.tokens.prefix must be an integer from 0 to 64/);
+  bad({ explain: { tokens: { prefix: 1, grid: [6, 0] } } }, /explain.tokens.grid\[1\] must be an integer from 1 to 1024/);
+});
+
+// explain.tokens reaches the explain graph: a DeiT-like model's 2 prefix tokens as stated, or refused when they
+// do not fit (the automatic reading would otherwise be used).
+test('model.json explain.tokens states how a transformer\'s tokens form a grid', async () => {
+  const deit = loadFixture('deit_opset17').model;
+  const config = (tokens) => testConfig({ labels: LABELS.slice(0, 5), input: { ...testConfig().input, width: 48, height: 48 },
+    explain: { classes: 2, tokens } });
+  const explainer = new Explainer({ ort: await ortWeb(), core });
+  const loaded = await explainer.load({ onnxBytes: deit, config: config({ prefix: 2, grid: [6, 6] }) });
+  assert.deepEqual(loaded.metadata.layers[0].tokens, { prefix: 2, grid: [6, 6] });
+  assert.deepEqual(loaded.metadata.layers[0].shape, [6, 6, 32]);
+  await assert.rejects(explainer.load({ onnxBytes: deit, config: config({ prefix: 1, grid: [6, 6] }) }),
+    /token layout \(1 prefix \+ 6 x 6 = 37 tokens\) fits no 3-D layer/);
+  await explainer.release();
 });
 
 test('a cancelled analysis or render leaves the previous photo and map in place', async () => {
