@@ -236,6 +236,16 @@ describe('explain graph options', () => {
   });
 });
 
+// After a ViT's Gather of the class token, the backward pass runs on that row alone until the attention mixes
+// tokens (web/js/onnx/rows.mjs: here up to the heads' Reshape); the fixtures above check the values, this checks
+// the row copies are there.
+test('a ViT\'s backward pass keeps the class token\'s row through the last LayerNorm and MLP', async () => {
+  const ort = await ortNode();
+  const { bytes } = await prepareExplainModel(ort, loadFixture('vit_opset17').model, { classes: K });
+  const copies = decodeModel(bytes).graph.node.filter((n) => n.name.includes('_rows_node')).map((n) => n.opType);
+  for (const op of ['LayerNormalization', 'MatMul', 'Add', 'Erf']) assert.ok(copies.includes(op), `${op} on the row`);
+});
+
 // Swin's padding and rolls are computed from the activations' shapes at run time: their values come from the
 // probe, and only those that stay the same with a batch of 2 count as constants (the Swin stage fixture above
 // fails with "its ends are not constant" without them).

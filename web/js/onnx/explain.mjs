@@ -21,6 +21,7 @@ import {
   makeAttribute, toNumber, valueInfo,
 } from './model.mjs';
 import { batchIndependentValues, probeInput, probeModel } from './probe.mjs';
+import { RowGradient, densify, rowCopy } from './rows.mjs';
 import { NON_DIFFERENTIABLE, READS_CONSTANT_INPUTS, RULES, SUPPORTED_OPS } from './vjp.mjs';
 
 export const EXPLAIN_METADATA_KEY = 'dermcam.explain';
@@ -68,6 +69,8 @@ class Analysis {
     this.order = this.index.topologicalOrder();
     this.position = new Map(this.order.map((nodeIndex, i) => [nodeIndex, i]));
     this.shapeValues = new Map();
+    this.extraShapes = new Map();  // tensors the explain graph adds whose shapes rules need (rows.mjs)
+    this.extraTypes = new Map();
   }
 
   /**
@@ -113,6 +116,7 @@ class Analysis {
 
   shape(name) {
     if (this.probe.shapes.has(name)) return this.probe.shapes.get(name);
+    if (this.extraShapes.has(name)) return this.extraShapes.get(name);
     const init = this.index.initializers.get(name);
     if (init) return init.dims.map(toNumber);
     const constant = this.index.constant(name);
@@ -122,6 +126,7 @@ class Analysis {
 
   elemType(name) {
     if (this.probe.types.has(name)) return this.probe.types.get(name);
+    if (this.extraTypes.has(name)) return this.extraTypes.get(name);
     const init = this.index.initializers.get(name);
     return init ? init.dataType : 0;
   }
@@ -434,6 +439,13 @@ class Emitter {
     return this.extraOutputs.get(node);
   }
 
+  /** Records an added forward tensor's static shape and type, and whether it depends on the target layer. */
+  registerTensor(name, dims, elemType, active) {
+    this.analysis.extraShapes.set(name, dims);
+    this.analysis.extraTypes.set(name, elemType);
+    if (active) this.activeSet.add(name);
+  }
+
   refuse(node, why) {
     throw new DermcamError('unsupported_config',
       `Cannot differentiate ${node.opType} node ${this.index.nodeLabel(node)}: ${why}. Choose a target layer after it.`);
@@ -445,26 +457,49 @@ class Emitter {
   }
 
   /** Reverse pass for one seed: returns the gradient of every layer tensor (or null if unreached). */
+  /** The sum of a tensor's gradient contributions: row-sparse while they all keep the same rows. */
+  combine(entries) {
+    if (entries.length === 1) return entries[0];
+    const [first] = entries;
+    if (first instanceof RowGradient && entries.every((e) => first.sameRows(e))) {
+      return new RowGradient(this.addGradients(entries.map((e) => e.tensor)), first.axis, first.rows, first.size, first.rank);
+    }
+    return this.addGradients(entries.map((e) => densify(this, e)));
+  }
+
+  /** Reverse pass for one seed: returns the gradient of every layer tensor (or null if unreached). */
   backward(headNodes, score, seed, layers) {
     const grads = new Map([[score, [seed]]]);
     for (let i = headNodes.length - 1; i >= 0; i--) {
       const node = this.index.graph.node[headNodes[i]];
       const outputGrads = node.output.map((o) => (o ? grads.get(o) : undefined));
       if (!outputGrads.some(Boolean)) continue;
+      const dYs = outputGrads.map((g) => (g ? this.combine(g) : null));
       this.currentNode = node;
-      const dYs = outputGrads.map((g) => (g ? this.addGradients(g) : null));
       if (node.opType !== 'Split' && (!dYs[0] || dYs.slice(1).some(Boolean))) {
         this.refuse(node, 'the scores depend on an output other than its first');
       }
-      const inputGrads = RULES[node.opType](this, node, dYs[0], dYs);
+      // A row-sparse gradient goes through a row-wise node as a copy of it on those rows; else it is densified.
+      const rows = dYs[0] instanceof RowGradient ? dYs[0] : null;
+      const copy = rows && rowCopy(this, node, rows);
+      const differentiated = copy ? copy.node : node;
+      this.currentNode = differentiated;
+      const dY = copy ? rows.tensor : densify(this, dYs[0]);
+      const all = node.opType === 'Split' ? dYs.map((g) => (g ? densify(this, g) : null)) : [dY];
+      const inputGrads = RULES[node.opType](this, differentiated, dY, all);
+      const outputRank = this.rank(node.output[0]);
       node.input.forEach((input, k) => {
-        const g = inputGrads[k];
+        let g = inputGrads[k];
         if (!g || !this.active(input)) return;
+        if (copy?.sliceOf.has(differentiated.input[k])) {
+          const rank = this.rank(input);
+          g = new RowGradient(g, rows.axis - (outputRank - rank), rows.rows, rows.size, rank);
+        }
         if (!grads.has(input)) grads.set(input, []);
         grads.get(input).push(g);
       });
     }
-    return layers.map((layer) => (grads.has(layer) ? this.addGradients(grads.get(layer)) : null));
+    return layers.map((layer) => (grads.has(layer) ? densify(this, this.combine(grads.get(layer))) : null));
   }
 }
 

@@ -8,6 +8,7 @@
 // emits nodes, constants and static shapes from the probe run; ctx.active(name) says whether an input
 // depends on the target layer. Rules refuse (ctx.refuse) configurations they cannot differentiate exactly.
 import { Float } from './model.mjs';
+import { RowGradient } from './rows.mjs';
 
 const passThrough = (ctx, node, dY) => [dY];
 const reshapeBack = (ctx, node, dY) => [ctx.reshapeLike(dY, node.input[0])];
@@ -448,6 +449,10 @@ export const RULES = {
     const value = ctx.constantValue(indices);
     if (!value) ctx.refuse(node, 'its indices are not constant');
     const picked = value.values.map((i) => (i < 0 ? i + dims[axis] : i));
+    if (value.dims.length <= 1) {  // a few rows (a class token): the gradient stays zero elsewhere (rows.mjs)
+      const rows = value.dims.length ? dY : ctx.unsqueeze(dY, [axis]);
+      return [new RowGradient(rows, axis, picked, dims[axis], dims.length), null];
+    }
     return [scatterAlong(ctx, dY, axis, value.dims.length, picked, dims[axis]), null];
   },
   Slice: (ctx, node, dY) => {
@@ -531,6 +536,13 @@ function reduceAxes(ctx, node, axesInputFrom) {
   return axes.map((a) => normaliseAxis(a, rank)).sort((p, q) => p - q);
 }
 
+/** Every axis a Reduce* node reduces (all of them when it lists none), or null for a no-op. */
+export function reducedAxes(ctx, node) {
+  const axes = reduceAxes(ctx, node, node.opType === 'ReduceSum' ? 13 : 18);
+  if (axes === null) return null;
+  return axes.length ? axes : [...Array(ctx.rank(node.input[0])).keys()];
+}
+
 function reduceBack(ctx, node, dY, mean) {
   const x = node.input[0];
   const rank = ctx.rank(x);
@@ -573,8 +585,7 @@ function sliceIndices(size, start, end, step) {
  * positions `picked` (flattened) of an axis of length `size`. Repeated positions add up. Written as one
  * MatMul with a constant one-hot matrix [L, size] after moving the picked axes last.
  */
-function scatterAlong(ctx, g, axis, indexRank, picked, size) {
-  const gRank = ctx.rank(ctx.currentNode.output[0]);
+export function scatterAlong(ctx, g, axis, indexRank, picked, size, gRank = ctx.rank(ctx.currentNode.output[0])) {
   const lead = [...Array(axis).keys()];
   const index = [...Array(indexRank).keys()].map((i) => i + axis);
   const rest = [...Array(gRank - axis - indexRank).keys()].map((i) => i + axis + indexRank);
