@@ -527,6 +527,9 @@ function checkTokens(tokens) {
   return { prefix, grid: [...grid] };
 }
 
+// The probe of the same model, passed when the builder prepares a model again for its own use.
+const PROBED = Symbol('probed');
+
 /**
  * The last of `norms` (LayerNorm outputs that are token layers) whose grid tokens reach the scores. After a
  * transformer's last attention only the prefix (class) token reaches the classifier, so the later LayerNorms'
@@ -534,20 +537,24 @@ function checkTokens(tokens) {
  * LayerNorm. One run of an explain graph for all of them on the probe input says which.
  */
 async function lastReachingGrid(ort, modelBytes, options, analysis, norms) {
-  const { bytes, report } = await prepareExplainModel(ort, modelBytes, {
-    ...options, classes: 1, layers: norms.map((c) => c.name), gateLayers: [] });
-  const [[inputName, dims]] = [...analysis.probe.inputs];
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const results = await session.run({
-      [inputName]: new ort.Tensor('float32', probeInput(dims), dims),
-      [CLASSES_INPUT]: new ort.Tensor('int64', BigInt64Array.from([-1n]), [1]),
-    });
-    for (let i = norms.length - 1; i >= 0; i--) {
-      if (results[report.layers[i].gradients].data.some((v) => v !== 0)) return norms[i];
+  // The last few first (a transformer's last block has two, then the final one): their head is short.
+  for (const tried of [norms.slice(-4), norms.slice(0, -4)]) {
+    if (!tried.length) continue;
+    const { bytes, report } = await prepareExplainModel(ort, modelBytes, {
+      ...options, classes: 1, layers: tried.map((c) => c.name), gateLayers: [], [PROBED]: analysis.probe });
+    const [[inputName, dims]] = [...analysis.probe.inputs];
+    const session = await ort.InferenceSession.create(bytes);
+    try {
+      const results = await session.run({
+        [inputName]: new ort.Tensor('float32', probeInput(dims), dims),
+        [CLASSES_INPUT]: new ort.Tensor('int64', BigInt64Array.from([-1n]), [1]),
+      });
+      for (let i = tried.length - 1; i >= 0; i--) {
+        if (results[report.layers[i].gradients].data.some((v) => v !== 0)) return tried[i];
+      }
+    } finally {
+      await session.release();
     }
-  } finally {
-    await session.release();
   }
   return norms[norms.length - 1];
 }
@@ -580,7 +587,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     throw new DermcamError('bad_option', "The score must be 'logit' or 'probability'.");
   }
   const tokens = checkTokens(options.tokens);
-  const analysis = new Analysis(model, await probeModel(ort, model, options), tokens);
+  const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, options), tokens);
   const score = analysis.findScore(scoreMode);
   if (k > score.classes) {
     throw new DermcamError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
