@@ -9,7 +9,8 @@
 //                                 (all -1 for plain top-K).
 //   output dermcam_class_indices  int64 [N, K]  the classes explained
 //   output dermcam_scores         float [N, classes]  the differentiated scores (logits unless --score probability)
-//   output dermcam_activations_i  the i-th target layer, as in the model (NCHW or NHWC, batch first)
+//   output dermcam_activations_i  the i-th target layer, as in the model (NCHW or NHWC, batch first); a token
+//                                 layer [N, T, C] as its grid [N, H, W, C] without its prefix tokens (tokenLayout)
 //   output dermcam_gradients_i    float [N, K, ...layer dims]: d score[n, class[n, k]] / d activations_i[n]
 //   output dermcam_features_j     float [N, C]  the spatial mean of each channel of the j-th gate layer (options
 //                                 gateLayers, `prepare --gate-layer`): what the photo gate's discriminator reads
