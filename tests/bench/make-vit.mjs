@@ -6,8 +6,12 @@ import { DataType, encodeModel, int64Tensor, makeAttribute, valueInfo } from '..
 
 export const VIT_S16 = { imageSize: 224, patch: 16, depth: 12, heads: 6, dim: 384, mlp: 1536, classes: 6 };
 
-/** @returns {Uint8Array} the model's bytes (about 88 MB of float32 weights) */
-export function vitModel({ imageSize, patch, depth, heads, dim, mlp, classes } = VIT_S16, seed = 1) {
+/**
+ * @param extraNorms  LayerNorms over all tokens after the final one (0 in a ViT): tests use them to put more
+ *   LayerNorms after the last attention than the automatic target choice tries first
+ * @returns {Uint8Array} the model's bytes (about 88 MB of float32 weights for VIT_S16)
+ */
+export function vitModel({ imageSize, patch, depth, heads, dim, mlp, classes, extraNorms = 0 } = VIT_S16, seed = 1) {
   let state = seed >>> 0;
   const uniform = () => {  // mulberry32: deterministic weights, fast enough for 22 M values
     state = (state + 0x6d2b79f5) >>> 0;
@@ -64,7 +68,9 @@ export function vitModel({ imageSize, patch, depth, heads, dim, mlp, classes } =
     const gelu = op('Mul', [op('Mul', [hidden, op('Add', [erf, weight([1], 0, 1)])]), weight([1], 0, 0.5)]);
     x = op('Add', [x, linear(gelu, mlp, dim)]);
   }
-  const classRow = op('Gather', [layerNorm(x), ints([0])], { axis: 1 });
+  x = layerNorm(x);
+  for (let i = 0; i < extraNorms; i++) x = layerNorm(x);
+  const classRow = op('Gather', [x, ints([0])], { axis: 1 });
   const logits = linear(op('Squeeze', [classRow, ints([1])]), dim, classes);
   nodes.push({ opType: 'Identity', input: [logits], output: ['logits'], name: 'logits', attribute: [] });
   return encodeModel({

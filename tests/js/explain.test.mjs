@@ -246,6 +246,20 @@ test('a ViT\'s backward pass keeps the class token\'s row through the last Layer
   for (const op of ['LayerNormalization', 'MatMul', 'Add', 'Erf']) assert.ok(copies.includes(op), `${op} on the row`);
 });
 
+// The automatic target tries the last four LayerNorms first; when none of them reaches the grid (here five
+// LayerNorms follow the last attention) it looks at the earlier ones and still finds the last block's first.
+test('a transformer\'s automatic target is the last LayerNorm that reaches the grid, however many follow it', async () => {
+  const { vitModel } = await import('../bench/make-vit.mjs');
+  const ort = await ortNode();
+  const bytes = vitModel({ imageSize: 32, patch: 8, depth: 2, heads: 2, dim: 16, mlp: 32, classes: 4, extraNorms: 4 });
+  const { report } = await prepareExplainModel(ort, bytes, { classes: 1 });
+  const model = decodeModel(bytes);
+  const norms = model.graph.node.filter((n) => n.opType === 'LayerNormalization').map((n) => n.output[0]);
+  assert.equal(norms.length, 2 * 2 + 1 + 4);
+  assert.equal(report.layers[0].name, norms[2], 'the last block\'s first LayerNorm');
+  assert.deepEqual(report.layers[0].tokens, { prefix: 1, grid: [4, 4] });
+});
+
 // Swin's padding and rolls are computed from the activations' shapes at run time: their values come from the
 // probe, and only those that stay the same with a batch of 2 count as constants (the Swin stage fixture above
 // fails with "its ends are not constant" without them).
