@@ -70,6 +70,17 @@ async function overlayPixels(page) {
   });
 }
 
+// How many pixels of the overlay differ from the photo under it (red or blue channel): where heat is drawn.
+async function heatCoverage(page, pixels) {
+  const original = await page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="original"]');
+    return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data);
+  });
+  let changed = 0;
+  for (let i = 0; i < pixels.length; i += 4) changed += pixels[i] !== original[i] || pixels[i + 2] !== original[i + 2];
+  return changed;
+}
+
 async function modelRuns(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid="diagnostics"]').dataset.modelRuns !== undefined);
   return Number(await page.getAttribute(sel('diagnostics'), 'data-model-runs'));
@@ -122,12 +133,7 @@ describe('the app', () => {
     assert.ok(Math.abs(items.reduce((s, i) => s + i.probability, 0) - 1) < 1e-3);
     assert.ok(items.every((item, i) => i === 0 || items[i - 1].probability >= item.probability));
     const pixels = await overlayPixels(page);
-    const original = await page.evaluate(() => {
-      const canvas = document.querySelector('[data-testid="original"]');
-      return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data);
-    });
-    let changed = 0;
-    for (let i = 0; i < pixels.length; i += 4) changed += pixels[i] !== original[i] || pixels[i + 2] !== original[i + 2];
+    const changed = await heatCoverage(page, pixels);
     assert.ok(changed > pixels.length / 4 / 10, `heatmap covers only ${changed} pixels`);
     assert.equal(await page.isVisible(sel('disclaimer')), true);
     assert.match(await page.textContent(sel('disclaimer')), /not a diagnosis/);
@@ -510,12 +516,7 @@ describe('bring your own transformer', () => {
     assert.match(await page.textContent(sel('predictions')), /Class \d/);
     // The map covers the photo: the 6 x 6 token grid, upsampled; not the patch embedding's.
     const pixels = await overlayPixels(page);
-    const original = await page.evaluate(() => {
-      const canvas = document.querySelector('[data-testid="original"]');
-      return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data);
-    });
-    let changed = 0;
-    for (let i = 0; i < pixels.length; i += 4) changed += pixels[i] !== original[i] || pixels[i + 2] !== original[i + 2];
+    const changed = await heatCoverage(page, pixels);
     assert.ok(changed > pixels.length / 4 / 10, `heat drawn on ${changed} pixels`);
     await page.screenshot({ path: join(ARTIFACTS, 'app-own-vit.png'), fullPage: true });
     await page.click(`${sel('advanced')} summary`);
