@@ -9,6 +9,14 @@ import { DermcamError } from '../../web/js/errors.mjs';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
+/** Waits until `condition()` holds (messages cross the channel when the event loop gets to them, not on a clock). */
+async function until(condition, what) {
+  for (const started = Date.now(); !condition();) {
+    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 /** A client and a served worker scope joined by a channel; `handlers` override the idle defaults. */
 function connect(handlers) {
   const { port1, port2 } = new MessageChannel();
@@ -29,7 +37,9 @@ function connect(handlers) {
 function staged(log, stages = 3) {
   let release;
   const gate = new Promise((resolve) => { release = resolve; });
+  const signals = [];
   const handler = async (message, { signal }) => {
+    signals.push(signal);
     log.push(`start ${message.n}`);
     await gate;
     for (let stage = 0; stage < stages; stage++) {
@@ -39,7 +49,7 @@ function staged(log, stages = 3) {
     }
     return message.n;
   };
-  return { handler, release: () => release() };
+  return { handler, signals, release: () => release() };
 }
 
 test('the worker must answer exactly the declared requests', () => {
@@ -77,17 +87,18 @@ test('requests get their own reply by id, transferred buffers, progress and erro
 
 test('one request at a time, in order; a cancelled running request stops at its next stage and rejects at once', async (t) => {
   const log = [];
-  const { handler, release } = staged(log);
+  const { handler, signals, release } = staged(log);
   const { client, close } = connect({ analyse: handler, render: async ({ n }) => { log.push(`render ${n}`); return n; } });
   t.after(close);
   const controller = new AbortController();
   const first = client.request('analyse', { n: 1 }, { signal: controller.signal });
   const second = client.request('render', { n: 2 });
+  await until(() => log.length > 0, 'the analysis to start');
   await tick();
   assert.deepEqual(log, ['start 1']);  // the render waits for the analysis
   controller.abort();
   await assert.rejects(first, (error) => error instanceof DermcamError && error.code === 'cancelled');
-  await tick();  // the cancel message reaches the worker
+  await until(() => signals[0].aborted, 'the cancel to reach the worker');
   release();
   assert.equal(await second, 2);
   assert.deepEqual(log, ['start 1', 'render 2']);  // the analysis never reached a stage
