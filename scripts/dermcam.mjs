@@ -145,7 +145,9 @@ async function prepare(argv) {
   }
   for (const layer of report.layers) {
     const grid = layer.tokens ? `, its grid of the tokens after ${layer.tokens.prefix} prefix token(s)` : '';
-    console.log(`Target layer '${layer.name}' [${layer.shape.join(' x ')}] ${layer.layout}${grid}: ${report.why}.`);
+    const compact = layer.gradientsPerChannel ? ' Its gradients are the same at every position (a global average ' +
+      'pool\'s): the graph returns one value per channel.' : '';
+    console.log(`Target layer '${layer.name}' [${layer.shape.join(' x ')}] ${layer.layout}${grid}: ${report.why}.${compact}`);
   }
   console.log(`Score: ${report.score.kind} of '${report.score.tensor}'` +
     (report.score.seededBefore ? ` (before the final ${report.score.seededBefore})` : '') +

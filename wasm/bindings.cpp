@@ -440,16 +440,20 @@ val colormaps_js() {
 }
 
 // One target layer as the explain graph returns it: activations [1, C, h, w] (NCHW) or [1, h, w, C] (NHWC),
-// gradients [K, ...same] for K classes. The wasm copies live in `storage` for the duration of the call.
+// gradients [K, ...same] for K classes, or with `gradientsPerChannel` [K, C]: one value per channel, the same at
+// every position (a global average pool's gradient; Score-CAM's and Ablation-CAM's channel values), spread here
+// over the positions of the explained class only. The wasm copies live in `storage` for the duration of the call.
 struct LayerStorage {
   std::vector<float> activations;
   std::vector<float> gradients;
 };
 
 Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradients, LayerStorage& storage) {
-  OptionReader reader(js, {"activations", "gradients", "shape", "layout"});
+  OptionReader reader(js, {"activations", "gradients", "gradientsPerChannel", "shape", "layout"});
   FeatureLayout layout = FeatureLayout::kNCHW;
+  bool per_channel = false;
   reader.choice<FeatureLayout>("layout", {{"NCHW", FeatureLayout::kNCHW}, {"NHWC", FeatureLayout::kNHWC}}, &layout);
+  reader.boolean("gradientsPerChannel", &per_channel);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
   const val shape = js["shape"];
   if (!val::global("Array").call<bool>("isArray", shape) || shape["length"].as<int>() != 4) {
@@ -486,9 +490,11 @@ Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradien
     auto gradients = read_floats(js_gradients, "A layer's 'gradients'");
     if (!gradients) return gradients.error();
     storage.gradients = std::move(gradients).value();
-    const size_t per_class = storage.activations.size();
+    const size_t per_class = per_channel ? static_cast<size_t>(layer.channels) : storage.activations.size();
     if (storage.gradients.empty() || storage.gradients.size() % per_class != 0) {
-      return Error{ErrorCode::kInvalidArgument, "A layer's gradients must be K copies of its activations' shape."};
+      return Error{ErrorCode::kInvalidArgument, per_channel
+          ? "A layer's per-channel gradients must be K x its channel count."
+          : "A layer's gradients must be K copies of its activations' shape."};
     }
     const size_t classes = storage.gradients.size() / per_class;
     if (class_index < 0 || static_cast<size_t>(class_index) >= classes) {
@@ -496,7 +502,20 @@ Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradien
                                                     " is outside the " + std::to_string(classes) +
                                                     " explained classes."};
     }
-    layer.gradients = storage.gradients.data() + per_class * class_index;
+    if (per_channel) {
+      const float* values = storage.gradients.data() + per_class * class_index;
+      const size_t positions = static_cast<size_t>(layer.height) * layer.width;
+      std::vector<float> spread(storage.activations.size());
+      for (size_t c = 0; c < per_class; ++c) {
+        for (size_t p = 0; p < positions; ++p) {
+          spread[layout == FeatureLayout::kNCHW ? c * positions + p : p * per_class + c] = values[c];
+        }
+      }
+      storage.gradients = std::move(spread);
+      layer.gradients = storage.gradients.data();
+    } else {
+      layer.gradients = storage.gradients.data() + per_class * class_index;
+    }
   } else if (needs_gradients) {
     return Error{ErrorCode::kInvalidArgument, "This method needs gradients; the layer has none."};
   }
@@ -504,7 +523,7 @@ Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradien
 }
 
 // computeCam({method, eigenSmooth, classIndex, outputWidth, outputHeight,
-//             runs: [{flipped, layers: [{activations, gradients, shape, layout}]}]})
+//             runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, shape, layout}]}]})
 //   -> {map: Float32Array, width, height, status, message, layers: [{raw, width, height, rawMin, rawMax, status}]}
 val compute_cam_js(val js_options) {
   OptionReader reader(js_options, {"method", "eigenSmooth", "classIndex", "outputWidth", "outputHeight", "runs"});

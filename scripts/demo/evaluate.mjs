@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { computeCam, encodePng, renderOverlay } from '../../web/js/core.mjs';
-import { prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { classGradients, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
 
 const [buildDir, modelDir] = process.argv.slice(2);
@@ -64,7 +64,6 @@ async function run(plainBytes) {
     const out = await session.run({ [report.input.name]: tensorFor(start, n), dermcam_classes: allClasses });
     const scores = out.dermcam_scores.data;
     const acts = out.dermcam_activations_0.data;
-    const grads = out.dermcam_gradients_0.data;
     for (let b = 0; b < n; b++) {
       const row = Array.from(scores.subarray(b * classes, (b + 1) * classes));
       const p = softmax(row);
@@ -74,8 +73,7 @@ async function run(plainBytes) {
       const cam = await computeCam({
         method: 'gradcam', outputWidth: size, outputHeight: size,
         runs: [{ layers: [{ activations: acts.slice(b * per, (b + 1) * per),
-          gradients: grads.slice((b * classes + label) * per, (b * classes + label + 1) * per),
-          shape: [1, channels, h, w], layout: 'NCHW' }] }],
+          ...classGradients(out.dermcam_gradients_0, b, label, 1), shape: [1, channels, h, w], layout: 'NCHW' }] }],
       });
       maps.push(cam.map);
     }
@@ -145,11 +143,10 @@ for (const layer of studyLayers) {
   for (let i = 0; i < STUDY_IMAGES; i++) {
     const out = await session.run({ [report.input.name]: tensorFor(i, 1), dermcam_classes: all });
     const a = out.dermcam_activations_0.data;
-    const g = out.dermcam_gradients_0.data.subarray(labels[i] * a.length, (labels[i] + 1) * a.length);
     const mask = masks.data.subarray(i * size * size, (i + 1) * size * size);
     for (const method of Object.keys(hits)) {
       const cam = await computeCam({ method, outputWidth: size, outputHeight: size,
-        runs: [{ layers: [{ activations: a, gradients: g, shape }] }] });
+        runs: [{ layers: [{ activations: a, ...classGradients(out.dermcam_gradients_0, 0, labels[i], 1), shape }] }] });
       let best = 0;
       for (let p = 0; p < cam.map.length; p++) if (cam.map[p] > cam.map[best]) best = p;
       hits[method] += mask[best];

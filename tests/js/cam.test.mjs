@@ -153,6 +153,42 @@ test('NHWC gradients for K classes, raw maps and statuses come back', async () =
   assert.equal(eigen.status, 'ok');
 });
 
+test('per-channel gradients (a global average pool\'s) give the maps of their spread-out copies, in both layouts', async () => {
+  const [, c, h, w] = A.shape;
+  // Class k's gradient: one value per channel (from the fixture's gradients, so it has both signs).
+  const perChannel = Float32Array.from({ length: 2 * c }, (_, i) => G.data[i * 7]);
+  const spread = (layout) => {
+    const out = new Float32Array(2 * c * h * w);
+    for (let k = 0; k < 2; k++) {
+      for (let ch = 0; ch < c; ch++) {
+        for (let p = 0; p < h * w; p++) out[k * c * h * w + (layout === 'NHWC' ? p * c + ch : ch * h * w + p)] = perChannel[k * c + ch];
+      }
+    }
+    return out;
+  };
+  const nhwcActivations = new Float32Array(c * h * w);
+  for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) nhwcActivations[p * c + ch] = A.data[ch * h * w + p];
+  const layers = {
+    NCHW: { activations: A.data, shape: A.shape },
+    NHWC: { activations: nhwcActivations, shape: [1, h, w, c] },
+  };
+  for (const { id, needsGradients } of await camMethods()) {
+    if (!needsGradients) continue;
+    for (const [layout, layer] of Object.entries(layers)) {
+      const options = (gradients, gradientsPerChannel) => ({ method: id, classIndex: 1, outputWidth: 40, outputHeight: 32,
+        runs: [{ layers: [{ ...layer, layout, gradients, gradientsPerChannel }] }] });
+      const full = await computeCam(options(spread(layout)));
+      const compact = await computeCam(options(perChannel, true));
+      assert.equal(compact.status, full.status, `${id} ${layout}`);
+      assert.deepEqual(compact.map, full.map, `${id} ${layout}`);
+      assert.deepEqual(compact.layers[0].raw, full.layers[0].raw, `${id} ${layout}`);
+    }
+  }
+  await assert.rejects(computeCam({ method: 'gradcam', outputWidth: 40, outputHeight: 32, runs: [{ layers: [{
+    activations: A.data, shape: A.shape, gradients: perChannel.subarray(1), gradientsPerChannel: true }] }] }),
+  /K x its channel count/);
+});
+
 test('an overlay lands on the photo and downloads as PNG', async () => {
   const prepared = await prepareImage(fixture('photo.jpg'), { resize: 'letterbox' });
   const cam = await computeCam(singleRun({ outputWidth: 224, outputHeight: 224 }));

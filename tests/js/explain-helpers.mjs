@@ -61,6 +61,25 @@ export async function runModel(ort, bytes, inputName, input, extraFeeds = {}) {
   }
 }
 
+/**
+ * A layer's gradients output as autograd gives them, [N, K, ...layer shape]: a `gradientsPerChannel` layer's
+ * [N, K, C] spread over its positions here, independently of the core's spreading.
+ */
+export function spreadGradients({ data, dims }, layer) {
+  if (!layer.gradientsPerChannel) return { data, dims };
+  const [items, slots, channels] = dims;
+  const positions = layer.shape.reduce((p, d) => p * d, 1) / channels;
+  const out = new Float32Array(items * slots * channels * positions);
+  for (let s = 0; s < items * slots; s++) {
+    for (let c = 0; c < channels; c++) {
+      for (let p = 0; p < positions; p++) {
+        out[s * channels * positions + (layer.layout === 'NHWC' ? p * channels + c : c * positions + p)] = data[s * channels + c];
+      }
+    }
+  }
+  return { data: out, dims: [items, slots, ...layer.shape] };
+}
+
 export function maxAbs(values) {
   let m = 0;
   for (const v of values) m = Math.max(m, Math.abs(v));

@@ -10,7 +10,7 @@ import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
 import {
-  EXPLAIN_FIXTURES, correlation, explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel,
+  EXPLAIN_FIXTURES, correlation, explainFixtures, loadFixture, maxAbs, maxAbsDiff, ortNode, ortWeb, runModel, spreadGradients,
 } from './explain-helpers.mjs';
 
 const K = 3;
@@ -22,9 +22,22 @@ function layerOption(fixture) {
   return fixture.name.includes('op_zoo') || fixture.manifest.chosen_with_layer ? { layers: [fixture.manifest.layer] } : {};
 }
 
+/** Whether autograd's gradient is the same at every position of each channel (a global average pool's). */
+function samePerPosition({ data, shape }, { layout, shape: layerShape }) {
+  const channels = layout === 'NHWC' ? layerShape[2] : layerShape[0];
+  const positions = layerShape.reduce((p, d) => p * d, 1) / channels;
+  const at = (s, c, p) => data[s * channels * positions + (layout === 'NHWC' ? p * channels + c : c * positions + p)];
+  for (let s = 0; s < shape[0] * shape[1]; s++) {
+    for (let c = 0; c < channels; c++) {
+      for (let p = 1; p < positions; p++) if (Math.abs(at(s, c, p) - at(s, c, 0)) > 1e-6 * Math.abs(at(s, c, 0)) + 1e-12) return false;
+    }
+  }
+  return true;
+}
+
 function checkAgainstReference(fixture, outputs, report, runtime) {
   const label = `${fixture.name} (${runtime})`;
-  const g = outputs.dermcam_gradients_0;
+  const g = spreadGradients(outputs.dermcam_gradients_0, report.layers[0]);
   const expected = fixture.gradients;
   assert.deepEqual(g.dims, expected.shape, `${label}: gradient shape`);
   const error = maxAbsDiff(g.data, expected.data);
@@ -55,6 +68,9 @@ describe('explain graph matches autograd', () => {
       if (fixture.manifest.layer && !layerOption(fixture).layers) {
         assert.equal(report.layers[0].name, fixture.manifest.layer, 'automatic layer choice');
       }
+      // One value per channel leaves the graph exactly when autograd's gradient is the same at every position.
+      assert.equal(Boolean(report.layers[0].gradientsPerChannel), samePerPosition(fixture.gradients, report.layers[0]),
+        'gradientsPerChannel');
       for (const [runtime, ort] of [['node', await ortNode()], ['web', await ortWeb()]]) {
         const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
         checkAgainstReference(fixture, outputs, report, runtime);
@@ -79,7 +95,7 @@ describe('explain graph matches autograd', () => {
       const want = decodeNpy(new Uint8Array(readFileSync(join(EXPLAIN_FIXTURES, fixture.name, 'gradcam.npy'))));
       const outputs = await runModel(ort, bytes, report.input.name, fixture.input);
       const { data: a } = outputs.dermcam_activations_0;
-      const { data: g } = outputs.dermcam_gradients_0;
+      const { data: g } = spreadGradients(outputs.dermcam_gradients_0, report.layers[0]);
       const [images, height, width] = want.shape;
       const per = a.length / images;
       const layer = report.layers[0];
@@ -115,7 +131,7 @@ describe('explain graph options', () => {
     const chosen = Array.from(outputs.dermcam_class_indices.data, Number);
     assert.deepEqual(chosen, [wanted, topk[0][1], 4, wanted, topk[1][1], 4]);
     const per = fixture.gradients.data.length / (2 * K);
-    const got = outputs.dermcam_gradients_0.data.subarray(0, per);
+    const got = spreadGradients(outputs.dermcam_gradients_0, report.layers[0]).data.subarray(0, per);
     const want = fixture.gradients.data.subarray(2 * per, 3 * per);  // row 0, slot 2 = class `wanted`
     assert.ok(maxAbsDiff(got, want) <= GRADIENT_TOLERANCE * maxAbs(want));
   });
@@ -131,8 +147,9 @@ describe('explain graph options', () => {
     const reference = loadFixture('mlp_head_softmax');
     const want = readFileSync(join(EXPLAIN_FIXTURES, 'mlp_head_softmax/gradients_probability.npy'));
     const expected = decodeNpy(new Uint8Array(want)).data;
-    assert.ok(maxAbsDiff(outputs.dermcam_gradients_0.data, expected) <= GRADIENT_TOLERANCE * maxAbs(expected));
-    assert.ok(maxAbsDiff(outputs.dermcam_gradients_0.data, reference.gradients.data) > 0.5 * maxAbs(reference.gradients.data),
+    const { data: got } = spreadGradients(outputs.dermcam_gradients_0, probability.report.layers[0]);
+    assert.ok(maxAbsDiff(got, expected) <= GRADIENT_TOLERANCE * maxAbs(expected));
+    assert.ok(maxAbsDiff(got, reference.gradients.data) > 0.5 * maxAbs(reference.gradients.data),
       'probability gradients differ from logit gradients');
   });
 
@@ -143,7 +160,7 @@ describe('explain graph options', () => {
     const meta = explainMetadata(decodeModel(bytes));
     assert.equal(meta.version, 1);
     assert.deepEqual(meta.layers, [{ name: 'features_nhwc', activations: 'dermcam_activations_0',
-      gradients: 'dermcam_gradients_0', layout: 'NHWC', shape: [12, 12, 8] }]);
+      gradients: 'dermcam_gradients_0', layout: 'NHWC', shape: [12, 12, 8], gradientsPerChannel: true }]);
     assert.deepEqual(meta.classes, { input: 'dermcam_classes', k: 2, output: 'dermcam_class_indices', topK: -1 });
     assert.equal(meta.score.kind, 'logit');
     assert.equal(meta.score.seededBefore, 'LogSoftmax');
@@ -162,7 +179,7 @@ describe('explain graph options', () => {
     // The last layer is the fixture's (the automatic choice): its gradients are autograd's.
     const automatic = await prepareExplainModel(ort, fixture.model, { classes: K });
     assert.equal(automatic.report.layers[0].name, two[1]);
-    const g = outputs.dermcam_gradients_1;
+    const g = spreadGradients(outputs.dermcam_gradients_1, report.layers[1]);
     assert.deepEqual(g.dims, fixture.gradients.shape);
     assert.ok(maxAbsDiff(g.data, fixture.gradients.data) <= GRADIENT_TOLERANCE * maxAbs(fixture.gradients.data), 'last layer gradients');
     assert.ok(maxAbsDiff(outputs.dermcam_activations_1.data, fixture.activations.data) <= 1e-5 * maxAbs(fixture.activations.data));
@@ -239,11 +256,17 @@ describe('explain graph options', () => {
 // After a ViT's Gather of the class token, the backward pass runs on that row alone until the attention mixes
 // tokens (web/js/onnx/rows.mjs: here up to the heads' Reshape); the fixtures above check the values, this checks
 // the row copies are there.
-test('a ViT\'s backward pass keeps the class token\'s row through the last LayerNorm and MLP', async () => {
+test('a ViT\'s backward pass reads only the class token\'s row of the last LayerNorm and MLP; every added node is read', async () => {
   const ort = await ortNode();
-  const { bytes } = await prepareExplainModel(ort, loadFixture('vit_opset17').model, { classes: K });
-  const copies = decodeModel(bytes).graph.node.filter((n) => n.name.includes('_rows_node')).map((n) => n.opType);
-  for (const op of ['LayerNormalization', 'MatMul', 'Add', 'Erf']) assert.ok(copies.includes(op), `${op} on the row`);
+  const fixture = loadFixture('vit_opset17');
+  const { bytes } = await prepareExplainModel(ort, fixture.model, { classes: K });
+  const nodes = decodeModel(bytes).graph.node;
+  const sliced = new Set(nodes.filter((n) => n.opType === 'Gather' && n.name.startsWith('dermcam/')).map((n) => n.input[0]));
+  const onRows = decodeModel(fixture.model).graph.node.filter((n) => n.input.some((i) => sliced.has(i))).map((n) => n.opType);
+  for (const op of ['LayerNormalization', 'Erf', 'Mul']) assert.ok(onRows.includes(op), `${op}'s input taken on the row`);
+  const read = new Set([...nodes.flatMap((n) => n.input), ...decodeModel(bytes).graph.output.map((o) => o.name)]);
+  const unread = nodes.filter((n) => n.name.startsWith('dermcam/') && !n.output.some((o) => read.has(o)));
+  assert.deepEqual(unread.map((n) => n.name), [], 'added nodes nothing reads');
 });
 
 // The automatic target tries the last four LayerNorms first; when none of them reaches the grid (here five

@@ -84,8 +84,10 @@ export function colormaps() {
 /**
  * Computes a CAM (see wasm/cam.h) from the explain graph's outputs.
  * @param {{method: string, eigenSmooth?: boolean, classIndex?: number, outputWidth: number, outputHeight: number,
- *   runs: {flipped?: boolean, layers: {activations: Float32Array, gradients?: Float32Array, shape: number[],
- *   layout?: 'NCHW'|'NHWC'}[]}[]}} options  gradients hold K classes; classIndex picks one.
+ *   runs: {flipped?: boolean, layers: {activations: Float32Array, gradients?: Float32Array,
+ *   gradientsPerChannel?: boolean, shape: number[], layout?: 'NCHW'|'NHWC'}[]}[]}} options  gradients hold K
+ *   classes (classIndex picks one), each the activations' shape, or with gradientsPerChannel one value per channel
+ *   (the same at every position, as after a global average pool).
  * @returns {Promise<{map: Float32Array, width, height, status, message, layers}>}
  */
 export function computeCam(options) {

@@ -5,7 +5,7 @@
 // (activations and gradients of the top-K classes), so render() can switch method, class (among the K),
 // colormap, opacity or outline without running the model again; `modelRuns` counts the runs that happen.
 // Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
-import { explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
+import { classGradients, explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
 import { DermcamError } from './errors.mjs';
 import { finerTarget } from './finer-cam.mjs';
 import { SCORE_CAM_BUDGET_BYTES, maskedBatch, scoreCamBatchSize } from './score-cam.mjs';
@@ -469,7 +469,7 @@ export class Explainer {
 
   // The per-channel perturbation methods' shared loop: for each target layer, `scores(layer, l, start, count)`
   // gives the [count, classes] scores of a batch; the class's score per channel (through `transform`) is kept in
-  // `cache` per class and passed in the gradients' place, at every position of its channel. Progress after each
+  // `cache` per class and passed in the gradients' place, one value per channel. Progress after each
   // batch ({label: 'perturbation', loaded, total}); `signal` stops between batches, keeping nothing.
   async perChannelOutputs(state, cache, classIndex, signal, progress, { perItemBytes, scores, transform = (v) => v }) {
     const classes = this.metadata.score.classes;
@@ -501,14 +501,8 @@ export class Explainer {
     }
     const values = cache.get(classIndex);
     return {
-      run: { layers: layers.map(({ activations, dims, shape }, l) => {
-        const broadcast = new Float32Array(activations.length);
-        const z = shape.height * shape.width;
-        for (let c = 0; c < shape.channels; c++) {
-          for (let i = 0; i < z; i++) broadcast[shape.layout === 'NHWC' ? i * shape.channels + c : c * z + i] = values[l][c];
-        }
-        return { activations: { data: activations, dims }, gradients: { data: broadcast, dims: [1, 1, ...dims.slice(1)] } };
-      }) },
+      run: { layers: layers.map(({ activations, dims }, l) => ({ activations: { data: activations, dims },
+        gradients: { data: values[l], dims: [1, 1, values[l].length] } })) },
       flags: [false],
       slot: 0,
     };
@@ -524,17 +518,17 @@ export class Explainer {
     const target = finerTarget(state.run.scores.data.subarray(0, classes), classIndex);
     const sources = [];
     for (const c of target.classes) sources.push(await this.gradientSource(state, c, target.classes));
-    const layers = state.run.layers.map(({ activations }, l) => {
+    const layers = state.run.layers.map(({ activations, gradients: { dims: gradientDims } }, l) => {
       const per = activations.data.length / activations.dims[0];
-      const sum = new Float64Array(per);
+      let sum;
       sources.forEach(({ run, slot }, j) => {
-        const gradient = run.layers[l].gradients.data.subarray(slot * per, (slot + 1) * per);
+        const { gradients } = classGradients(run.layers[l].gradients, 0, slot, 1);
+        sum ??= new Float64Array(gradients.length);
         const coefficient = target.coefficients[j];
-        for (let i = 0; i < per; i++) sum[i] += coefficient * gradient[i];
+        for (let i = 0; i < gradients.length; i++) sum[i] += coefficient * gradients[i];
       });
-      const dims = run0Dims(activations.dims);
-      return { activations: { data: activations.data.subarray(0, per), dims }, gradients: { data: Float32Array.from(sum),
-        dims: [1, 1, ...dims.slice(1)] } };
+      return { activations: { data: activations.data.subarray(0, per), dims: run0Dims(activations.dims) },
+        gradients: { data: Float32Array.from(sum), dims: [1, 1, ...gradientDims.slice(2)] } };
     });
     return { run: { layers }, flags: [false], slot: 0, comparisons: target.comparisons };
   }
@@ -571,7 +565,6 @@ export class Explainer {
         : target === 'ablation_drops' ? await this.ablationOutputs(state, classIndex, signal, progress)
           : await this.outputsFor(state, classIndex, Boolean(options.augSmooth));
     await checkpoint(signal);
-    const k = run.layers[0].gradients.dims[1];
     const camStarted = now();
     const runs = flags.map((flipped, b) => ({
       flipped,
@@ -581,7 +574,7 @@ export class Explainer {
         // Batch item b's gradients of all K classes; the core picks the class (classIndex = its slot).
         return {
           activations: activations.data.subarray(b * per, (b + 1) * per),
-          gradients: gradients.data.subarray(b * k * per, (b + 1) * k * per),
+          ...classGradients(gradients, b),
           shape: [1, ...layer.shape],
           layout: layer.layout,
         };
@@ -675,7 +668,9 @@ export class Explainer {
   explainInputBytes() {
     const { input, layers, classes } = this.metadata;
     const elements = (dims) => dims.reduce((a, b) => a * b, 1);
-    return 4 * (elements(input.shape) + layers.reduce((sum, l) => sum + elements(l.shape) * (1 + classes.k), 0));
+    const layerBytes = (l) => elements(l.shape) +
+      classes.k * (l.gradientsPerChannel ? l.shape[l.layout === 'NHWC' ? 2 : 0] : elements(l.shape));
+    return 4 * (elements(input.shape) + layers.reduce((sum, l) => sum + layerBytes(l), 0));
   }
 
   /** The model's own probability of class c for batch item b (softmax of the scores, no calibration). */

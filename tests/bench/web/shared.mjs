@@ -77,9 +77,13 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
     }
   }
   const display = `${explainer.current.view.display.width} x ${explainer.current.view.display.height}`;
-  // The explain graph's extra outputs per photo: each target layer's activations and its K gradients (float32).
-  const addedOutputBytes = explainer.metadata.layers.reduce((sum, layer) =>
-    sum + 4 * (1 + explainer.metadata.classes.k) * layer.shape.reduce((a, b) => a * b, 1), 0);
+  // The explain graph's extra outputs per photo: each target layer's activations and its K gradients (float32;
+  // one per channel for a layer with gradientsPerChannel).
+  const { k } = explainer.metadata.classes;
+  const addedOutputBytes = explainer.metadata.layers.reduce((sum, layer) => {
+    const elements = layer.shape.reduce((a, b) => a * b, 1);
+    return sum + 4 * (elements + k * (layer.gradientsPerChannel ? layer.shape[layer.layout === 'NHWC' ? 2 : 0] : elements));
+  }, 0);
   await plain.release();
   await explainer.release();
   const plainMs = median(plainTimes);

@@ -45,6 +45,17 @@ export function explainMetadata(model) {
 }
 
 /**
+ * Slots `first` .. `first + count - 1` of batch item `item` of a target layer's gradients as a session returns them
+ * ({data, dims}: [N, K, ...layer shape], or [N, K, C] for a layer with `gradientsPerChannel`, whose gradients are
+ * the same at every position), in the form computeCam takes: {gradients, gradientsPerChannel}.
+ */
+export function classGradients({ data, dims }, item, first = 0, count = dims[1]) {
+  const perClass = dims.slice(2).reduce((p, d) => p * d, 1);
+  const start = (item * dims[1] + first) * perClass;
+  return { gradients: data.subarray(start, start + count * perClass), gradientsPerChannel: dims.length === 3 };
+}
+
+/**
  * How a 3-D activation [batch, tokens, channels] maps to a grid: the first `prefix` tokens (class,
  * distillation, register tokens) are dropped and the rest, row by row, form grid[0] x grid[1]
  * (pytorch-grad-cam's reshape_transform). `declared` ({prefix, grid}, model.json explain.tokens) wins;
@@ -301,6 +312,7 @@ class Emitter {
     this.counter = 0;
     this.currentNode = null;
     this.extraOutputs = new Map();  // forward nodes given an extra output (MaxPool Indices)
+    this.spreads = new Map();  // spread() outputs -> {compact, axes}
   }
 
   fresh(base) {
@@ -414,6 +426,27 @@ class Emitter {
     const attrs = { keepdims: keepdims ? 1 : 0 };
     if (this.opset >= (type === 'ReduceSum' ? 13 : 18)) return emit(type, [x, this.constInt64(axes, [axes.length])], attrs);
     return emit(type, [x], { ...attrs, axes });
+  }
+
+  /**
+   * `g` (size 1 along `axes`) expanded to the shape of `like`, as a global average pool's gradient is. Remembered:
+   * a target layer whose whole gradient is one of these leaves the graph compact, one value per channel.
+   */
+  spread(g, like, axes) {
+    const expanded = this.op('Expand', [g, this.shapeOf(like)]);
+    this.spreads.set(expanded, { compact: g, axes });
+    return expanded;
+  }
+
+  /** Drops added nodes nothing reads (an Expand whose compact input left the graph instead). */
+  pruneUnread(graphOutputs) {
+    for (let removed = true; removed;) {
+      const read = new Set(graphOutputs);
+      for (const node of [...this.index.graph.node, ...this.nodes]) for (const input of node.input) read.add(input);
+      const before = this.nodes.length;
+      this.nodes = this.nodes.filter((node) => node.output.some((o) => read.has(o)));
+      removed = this.nodes.length < before;
+    }
   }
 
   /** Sums g (shaped like the broadcast result) back to the shape of `input`. */
@@ -689,7 +722,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   emitter.nodes.push({ opType: 'Identity', input: [chosen], output: [CLASS_INDICES_OUTPUT], name: emitter.fresh('class_indices'), attribute: [] });
   const classRange = emitter.constInt64([...Array(score.classes).keys()], [1, score.classes]);
 
-  const perLayer = layers.map(() => []);
+  const perSlot = [];
   for (let slot = 0; slot < k; slot++) {
     const column = emitter.op('Slice', [chosen, emitter.constInt64([slot], [1]), emitter.constInt64([slot + 1], [1]),
       emitter.constInt64([1], [1])]);
@@ -697,9 +730,19 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     const gradients = emitter.backward(head.nodes, score.tensor, seed, layers);
     gradients.forEach((g, i) => {
       if (!g) throw new DermcamError('bad_layer', `The scores do not depend on '${layers[i]}'.`);
-      perLayer[i].push(emitter.unsqueeze(asGrid(g, layers[i]), [1]));
     });
+    perSlot.push(gradients);
   }
+  // A layer whose gradient is a global average pool's, the same at every position, leaves the graph as [N, K, C]
+  // (the core spreads it): the browser pays for every byte a session hands back (about 2 ms per MB in Chromium).
+  const perChannel = layers.map((layer, i) => {
+    if (layerTokens.has(layer)) return false;
+    const spatial = analysis.guessLayout(layer) === 'NHWC' ? '1,2' : '2,3';
+    return perSlot.every((gradients) => emitter.spreads.get(gradients[i])?.axes.join(',') === spatial);
+  });
+  const perLayer = layers.map((layer, i) => perSlot.map((gradients) => emitter.unsqueeze(perChannel[i]
+    ? emitter.op('Flatten', [emitter.spreads.get(gradients[i]).compact], { axis: 1 })
+    : asGrid(gradients[i], layer), [1])));
 
   const outputs = [];
   const classesDim = [score.classes];
@@ -715,9 +758,10 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     const stacked = perLayer[i].length === 1 ? perLayer[i][0] : emitter.op('Concat', perLayer[i], { axis: 1 });
     emitter.nodes.push({ opType: 'Identity', input: [stacked], output: [gradients], name: emitter.fresh('gradients'), attribute: [] });
     outputs.push(valueInfo(activations, DataType.FLOAT, ['N', ...dims]));
-    outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...dims]));
-    if (tokenGrid) return { name: layer, activations, gradients, layout: 'NHWC', shape: dims, tokens: tokenGrid };
-    return { name: layer, activations, gradients, layout: analysis.guessLayout(layer), shape: dims };
+    const layout = tokenGrid ? 'NHWC' : analysis.guessLayout(layer);
+    outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...(perChannel[i] ? [dims[layout === 'NHWC' ? 2 : 0]] : dims)]));
+    if (tokenGrid) return { name: layer, activations, gradients, layout, shape: dims, tokens: tokenGrid };
+    return { name: layer, activations, gradients, layout, shape: dims, ...(perChannel[i] && { gradientsPerChannel: true }) };
   });
 
   const featureMeta = gateLayers.map((layer, j) => {
@@ -733,6 +777,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   });
 
   for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
+  emitter.pruneUnread([...graph.output, ...outputs].map((o) => o.name));
   graph.node.push(...emitter.nodes);
   graph.initializer.push(...emitter.initializers);
   graph.output.push(...outputs);

@@ -321,8 +321,9 @@ export const RULES = {
 
   GlobalAveragePool: (ctx, node, dY) => {
     const x = node.input[0];
-    const area = ctx.shape(x).slice(2).reduce((p, d) => p * d, 1);
-    return [ctx.op('Expand', [ctx.op('Mul', [dY, ctx.scalar(1 / area)]), ctx.shapeOf(x)])];
+    const spatial = ctx.shape(x).slice(2);
+    const area = spatial.reduce((p, d) => p * d, 1);
+    return [ctx.spread(ctx.op('Mul', [dY, ctx.scalar(1 / area)]), x, spatial.map((_, i) => i + 2))];
   },
   ReduceMean: (ctx, node, dY) => reduceBack(ctx, node, dY, true),
   ReduceSum: (ctx, node, dY) => reduceBack(ctx, node, dY, false),
@@ -553,7 +554,7 @@ function reduceBack(ctx, node, dY, mean) {
   const g = keepdims ? dY : ctx.unsqueeze(dY, axes);
   const count = axes.reduce((p, a) => p * ctx.shape(x)[a], 1);
   const scaled = mean ? ctx.op('Mul', [g, ctx.scalar(1 / count)]) : g;
-  return [ctx.op('Expand', [scaled, ctx.shapeOf(x)]), null];
+  return [ctx.spread(scaled, x, axes), null];
 }
 
 function constantInts(ctx, node, name, what) {
