@@ -11,7 +11,9 @@
 //   output dermcam_scores         float [N, classes]  the differentiated scores (logits unless --score probability)
 //   output dermcam_activations_i  the i-th target layer, as in the model (NCHW or NHWC, batch first); a token
 //                                 layer [N, T, C] as its grid [N, H, W, C] without its prefix tokens (tokenLayout)
-//   output dermcam_gradients_i    float [N, K, ...layer dims]: d score[n, class[n, k]] / d activations_i[n]
+//   output dermcam_gradients_i    float [N, K, ...layer dims]: d score[n, class[n, k]] / d activations_i[n]; or
+//                                 [N, K, C] when they are the same at every position (the layer feeds a global
+//                                 average pool): metadata gradientsPerChannel, see classGradients
 //   output dermcam_features_j     float [N, C]  the spatial mean of each channel of the j-th gate layer (options
 //                                 gateLayers, `prepare --gate-layer`): what the photo gate's discriminator reads
 //                                 (web/js/gate.mjs); no gradient, a few hundred floats per photo.
