@@ -707,13 +707,15 @@ val render_overlay_js(val js_options) {
   return out;
 }
 
-// heatLayers({displayWidth, displayHeight, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, threshold})
+// heatLayers({displayWidth, displayHeight, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, threshold, into})
 //   -> {width, height, index: Uint8Array, covered: {x0,y0,x1,y1}|null, outline: Uint32Array, lineWidth,
 //   box: {x0,y0,x1,y1}|null, boxEdges: [4 x {x0,y0,x1,y1}]|null} (overlay.h): what a page needs to composite the
-//   overlay itself, so opacity, colours and lines change without a round trip.
+//   overlay itself, so opacity, colours and lines change without a round trip. `into` (a Uint8Array of
+//   displayWidth x displayHeight bytes) receives the index instead of a new array: writing a fresh megabyte costs
+//   a page fault per 4 KB page, which some browsers pay dearly on every render.
 val heat_layers_js(val js_options) {
   OptionReader reader(js_options, {"displayWidth", "displayHeight", "map", "mapWidth", "mapHeight", "tensorContent",
-                                   "tensorToDisplay", "threshold"});
+                                   "tensorToDisplay", "threshold", "into"});
   int width = 0;
   int height = 0;
   double threshold = 0.5;
@@ -725,6 +727,12 @@ val heat_layers_js(val js_options) {
     return make_js_error({ErrorCode::kInvalidArgument, "'displayWidth' and 'displayHeight' must be 1 to " +
                                                            std::to_string(kMaxDisplaySide) + "."});
   }
+  const val into = js_options["into"];
+  const bool has_into = !into.isUndefined() && !into.isNull();
+  if (has_into && (!into.instanceof(val::global("Uint8Array")) ||
+                   into["length"].as<double>() != static_cast<double>(width) * height)) {
+    return make_js_error({ErrorCode::kInvalidArgument, "'into' must be a Uint8Array of displayWidth x displayHeight bytes."});
+  }
   auto source = read_heat_source(js_options, reader);
   if (!source) return make_js_error(source.error());
   const HeatSource& s = source.value();
@@ -735,7 +743,8 @@ val heat_layers_js(val js_options) {
   val out = val::object();
   out.set("width", l.width);
   out.set("height", l.height);
-  out.set("index", copy_out(l.index));
+  if (has_into) into.call<void>("set", val(typed_memory_view(l.index.size(), l.index.data())));
+  out.set("index", has_into ? into : copy_out(l.index));
   out.set("covered", box_to_js(l.covered.x1 > l.covered.x0, l.covered));
   out.set("outline", copy_out(l.outline));
   out.set("lineWidth", l.line_width);

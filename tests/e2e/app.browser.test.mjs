@@ -220,6 +220,38 @@ describe('the app', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'app-controls.png'), fullPage: true });
   });
 
+  test('a method switch hands the heat index before the shown one back to the worker, which writes the next map into it', async () => {
+    const { page } = session;
+    await page.evaluate(() => {
+      window.spareIndexes = [];
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function countSpares(message, transfer) {
+        if (message?.type === 'render') window.spareIndexes.push(message.spareIndex?.length ?? 0);
+        return post.call(this, message, transfer);
+      };
+    });
+    const show = async (method) => {
+      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+      await page.selectOption(sel('method'), method);
+      await waitForRender(page, stamp);
+      await page.waitForFunction((m) => document.querySelector('[data-testid="overlay"]').dataset.method === m, method);
+      return overlayPixels(page);
+    };
+    const gradcam = await show('gradcam');
+    const eigencam = await show('eigencam');
+    assert.notDeepEqual(eigencam, gradcam);
+    // Written over the buffer that held another map: the same picture as before, and then Eigen-CAM's again.
+    assert.deepEqual(await show('gradcam'), gradcam);
+    assert.deepEqual(await show('eigencam'), eigencam);
+    const spares = await page.evaluate(() => window.spareIndexes);
+    const [w, h] = await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="overlay"]');
+      return [canvas.width, canvas.height];
+    });
+    assert.equal(spares.length, 4);
+    assert.ok(spares.slice(1).every((n) => n === w * h), `spare indexes sent: ${spares} (display ${w} x ${h})`);
+  });
+
   test('opacity, colours and outline repaint on the page with no worker request, and agree with the core\'s PNG', async () => {
     const { page } = session;
     const sent = await page.evaluate(() => window.workerRequests.length);

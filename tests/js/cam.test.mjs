@@ -273,4 +273,12 @@ test('heatLayers composited as documented is exactly renderOverlay, for every co
     }
   }
   await assert.rejects(heatLayers({ ...placement, displayWidth: 0, displayHeight: 10 }), (e) => e.code === 'invalid_argument');
+  // `into` receives the index (the same array comes back), whatever it held before.
+  const into = new Uint8Array(display.width * display.height).fill(77);
+  const written = await heatLayers({ ...placement, displayWidth: display.width, displayHeight: display.height, into });
+  assert.equal(written.index, into);
+  assert.deepEqual(written.index, layers.index);
+  assert.deepEqual(written.outline, layers.outline);
+  await assert.rejects(heatLayers({ ...placement, displayWidth: display.width, displayHeight: display.height,
+    into: into.subarray(1) }), /'into' must be a Uint8Array of displayWidth x displayHeight bytes/);
 });

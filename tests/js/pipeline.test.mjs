@@ -58,6 +58,28 @@ test('switching method, colormap, opacity or a top-K class does not run the mode
   assert.equal(smooth.status, 'ok');
 });
 
+test('a recycled heat index is written over by the next render; nothing else is', async () => {
+  await explainer.analyse({ bytes: fixture('photo.jpg') });
+  const gradcam = await explainer.render({ method: 'gradcam', output: 'layers' });
+  const eigencam = await explainer.render({ method: 'eigencam', output: 'layers' });
+  assert.notDeepEqual(eigencam.layers.index, gradcam.layers.index);
+  const kept = Uint8Array.from(gradcam.layers.index);
+  // Not handed back: a new array, the earlier results untouched.
+  const again = await explainer.render({ method: 'eigencam', output: 'layers' });
+  assert.notEqual(again.layers.index, eigencam.layers.index);
+  assert.deepEqual(gradcam.layers.index, kept);
+  // Handed back: Eigen-CAM's index lands in Grad-CAM's array, once.
+  explainer.recycle(gradcam.layers.index);
+  const reused = await explainer.render({ method: 'eigencam', output: 'layers' });
+  assert.equal(reused.layers.index, gradcam.layers.index);
+  assert.deepEqual(reused.layers.index, eigencam.layers.index);
+  assert.notEqual((await explainer.render({ method: 'gradcam', output: 'layers' })).layers.index, reused.layers.index);
+  // One of another size (another photo's display) is not used.
+  explainer.recycle(new Uint8Array(7));
+  assert.equal((await explainer.render({ method: 'gradcam', output: 'layers' })).layers.index.length, kept.length);
+  assert.deepEqual((await explainer.render({ method: 'gradcam', output: 'layers' })).layers.index, kept);
+});
+
 // FinerCAM contrasts the class with the three whose scores are nearest: with K = 3 explained classes the fourth
 // gradient needs one run, kept for later renders; its map is Grad-CAM of the combined gradient (finer-cam.mjs).
 test('FinerCAM runs the model at most once more, then re-renders from what it kept', async () => {

@@ -506,7 +506,7 @@ function showCamStatus(result) {
 // the chosen colormap inside the rectangle the model saw, the outline and box lines, drawn over the photo with
 // the chosen opacity. The same arithmetic as the core's blend (tested to agree within one level), at display rate.
 const paint = { layers: null, heat: document.createElement('canvas'), heatImage: null,
-  lines: document.createElement('canvas'), frame: 0, hasLines: false };
+  lines: document.createElement('canvas'), frame: 0, hasLines: false, spareIndex: null };
 
 // Whole pixels at a time: RGBA bytes as one 32-bit word in the platform's byte order.
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -580,6 +580,7 @@ function requestComposite() {
 let renderCount = 0;
 function showExplanation(result) {
   clearMetrics();
+  paint.spareIndex = paint.layers?.index.length === result.layers.index.length ? paint.layers.index : null;
   paint.layers = result.layers;
   colourHeat();
   drawLines();
@@ -607,7 +608,11 @@ async function pumpRenders() {
     const controller = new AbortController();
     renderRequest = controller;
     try {
-      const result = await client.request('render', { render: options }, { signal: controller.signal });
+      // The index of the map before the shown one goes back to be written over (no new megabyte per render).
+      const spareIndex = paint.spareIndex;
+      paint.spareIndex = null;
+      const result = await client.request('render', { render: options, spareIndex },
+        { signal: controller.signal, transfer: spareIndex ? [spareIndex.buffer] : [] });
       state.result = { ...state.result, ...result };
       showExplanation(result);
       refreshDiagnostics();

@@ -19,7 +19,8 @@ export const REQUESTS = {
   loadLocal: 'load {onnxBytes, config} the person chose: the model description',
   analyse: 'photo {bytes, region} -> the gate verdict, predictions and the first explanation (needs a model)',
   analyseAnyway: 'the predictions and explanation of the photo the gate refused (needs analyse)',
-  render: 'another explanation of the current photo: method, class, smoothing (needs analyse; progress)',
+  render: 'another explanation of the current photo: method, class, smoothing (needs analyse; progress); ' +
+    '{spareIndex} hands back the heat index before the shown one, to be written over',
   metrics: 'how faithful the current map is: the faithfulness metrics (needs analyse; progress)',
   png: 'PNG bytes of the current explanation drawn with {looks} (needs analyse)',
   diagnostics: 'memory, threads, model runs and timings',

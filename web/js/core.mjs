@@ -110,8 +110,9 @@ export function renderOverlay(options) {
  * four edges (`lineWidth` thick). Blending `colormaps()[i].table[index]` over the photo inside `covered` with
  * opacity round(256 * opacity) / 256, then the outline in white, then the box edges in cyan, is exactly
  * renderOverlay().
+ * `into` (a Uint8Array of displayWidth x displayHeight) receives the index instead of a new array.
  * @param {{displayWidth, displayHeight, map: Float32Array, mapWidth, mapHeight, tensorContent, tensorToDisplay,
- *   threshold?}} options
+ *   threshold?, into?: Uint8Array}} options
  * @returns {Promise<{width, height, index: Uint8Array, covered: object|null, outline: Uint32Array, lineWidth: number,
  *   box: object|null, boxEdges: object[]|null}>}
  */

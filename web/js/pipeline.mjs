@@ -98,6 +98,16 @@ export class Explainer {
     this.modelItems = 0;  // inputs those runs took (a batch counts each of its items)
     this.timings = {};
     this.current = null;
+    this.spareIndex = null;  // a heat-layer index handed back with recycle(): the next render writes into it
+  }
+
+  /**
+   * Hands back the `layers.index` of an earlier result that is no longer needed (a page keeps the one it shows
+   * and gives back the one before): the next render of the same display size writes its index there instead of
+   * into a new array. Never hand back an array that is still read.
+   */
+  recycle(index) {
+    if (index instanceof Uint8Array && index.byteLength > 0) this.spareIndex = index;
   }
 
   /**
@@ -591,8 +601,10 @@ export class Explainer {
     // the CLI and the PNG export get the core's blend.
     let drawn;
     if (options.output === 'layers') {
-      drawn = { layers: await this.core.heatLayers({ ...placement, displayWidth: view.display.width,
-        displayHeight: view.display.height }) };
+      const { width: displayWidth, height: displayHeight } = view.display;
+      const into = this.spareIndex?.length === displayWidth * displayHeight ? this.spareIndex : undefined;
+      this.spareIndex = null;
+      drawn = { layers: await this.core.heatLayers({ ...placement, displayWidth, displayHeight, into }) };
     } else {
       drawn = { overlay: await this.blend(placement, view.display, options) };
     }

@@ -182,10 +182,12 @@ const handlers = {
   async analyseAnyway({ render }, { signal }) {
     return forPage(await explainer.analyseAnyway({ ...render, output: 'layers' }, { signal }));
   },
-  async render({ render }, { signal, progress }) {
-    // A new map for the photo the page already shows: no display copy again. Perturbation methods report progress.
-    const { display, ...rest } = forPage(await explainer.render({ ...render, output: 'layers' }, { signal, progress }));
-    return rest;
+  async render({ render, spareIndex }, { signal, progress }) {
+    explainer.recycle(spareIndex);  // the index of the map before the one the page shows
+    // A new map for the photo the page already shows: no display copy again (not even copied to be dropped: a
+    // 12 MP photo's is about 3 MB). Perturbation methods report progress.
+    const { display, ...rest } = await explainer.render({ ...render, output: 'layers' }, { signal, progress });
+    return forPage(rest);
   },
   async metrics(_, { signal, progress }) {
     return explainer.metrics({ signal, progress });

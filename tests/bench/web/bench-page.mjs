@@ -5,7 +5,7 @@ import * as core from '/js/core.mjs';
 import { explainMetadata, prepareExplainModel, stripExplainGraph } from '/js/onnx/explain.mjs';
 import { decodeModel } from '/js/onnx/model.mjs';
 import { Explainer } from '/js/pipeline.mjs';
-import { measureExplainVsPlain, measureStages } from './shared.mjs';
+import { freshMemoryCost, measureExplainVsPlain, measureStages } from './shared.mjs';
 
 const lib = { explainMetadata, prepareExplainModel, stripExplainGraph, decodeModel, Explainer };
 
@@ -66,7 +66,7 @@ async function pageMemory() {
 }
 
 window.runBench = async ({ models, photos, runs, soak }) => {
-  const out = { threads, crossOriginIsolated: self.crossOriginIsolated, models: [], stages: [] };
+  const out = { threads, crossOriginIsolated: self.crossOriginIsolated, models: [], stages: [], freshMemory: freshMemoryCost() };
   const demoConfig = await (await fetch('/models/demo/model.json')).json();
   const photoBytes = {};
   for (const [name, url] of Object.entries(photos)) photoBytes[name] = await fetchBytes(url);
