@@ -303,7 +303,7 @@ describe('every state, both languages, phone and desktop', () => {
           };
                 await check('first-load');
           const shift = await page.evaluate(() => window.layoutShift);
-          if (shift > 0.01) problems.push(`${device}-${language}-${scheme}: layout shift ${shift.toFixed(3)} while loading`);
+          if (shift > 0.001) problems.push(`${device}-${language}-${scheme}: layout shift ${shift.toFixed(3)} while loading`);
           await page.setInputFiles(sel('photo-input'), LESION);
           await page.waitForSelector(`${sel('framing')}:not([hidden])`);
           await check('framing');

@@ -213,7 +213,7 @@ function showProgress({ loaded, total }) {
   bar.classList.toggle('indeterminate', !total);
   if (total) {
     const share = Math.min(100, (100 * loaded) / total);
-    bar.querySelector('.progress-fill').style.width = `${share}%`;
+    bar.querySelector('.progress-fill').style.transform = `scaleX(${share / 100})`;
     bar.setAttribute('aria-valuenow', share.toFixed(0));
     const mb = (n) => (n / 1e6).toFixed(1);
     text.textContent = t('downloadProgress', { loaded: mb(loaded), total: mb(total) });
