@@ -384,7 +384,12 @@ function report({ meta, nativeResults, node, browsers, sizes, visit, interaction
       'differentiated. The fixed part dominates for these small models, whose plain run takes only milliseconds; ' +
       'it does not grow with the model, so the ratio falls towards the "explain graph" column as models get ' +
       'larger. Switching method or class afterwards costs only the CAM and display-layer columns; colours and ' +
-      'opacity cost no worker work at all (section 2b).');
+      'opacity cost no worker work at all (section 2b). On this machine part of the explain graph\'s extra time is ' +
+      'only memory: at the first-touch cost above, the demo\'s added outputs (new arrays every run) take ' +
+      envs.map(([where, env]) => {
+        const demo = env.models.find((m) => m.name === 'demo');
+        return `${fmt((demo.addedOutputBytes / 2 ** 20) * env.freshMemory.freshMs)} ms (${where})`;
+      }).join(', ') + ' of it.');
   }
   const drag = interactions.drag;
   lines.push('', '## 2b. On the page: opacity drag and method switch (Chromium, 1440 x 900, 12 MP photo, demo model)', '',
