@@ -13,6 +13,7 @@ import {
 } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
 import { NATIVE_BUILD, ROOT, fixture } from './helpers.mjs';
+import { spreadGradients } from './explain-helpers.mjs';
 
 const CAM_FIXTURES = join(ROOT, 'tests/fixtures/cam');
 const npy = (name) => decodeNpy(new Uint8Array(readFileSync(join(CAM_FIXTURES, name))));
@@ -157,15 +158,8 @@ test('per-channel gradients (a global average pool\'s) give the maps of their sp
   const [, c, h, w] = A.shape;
   // Class k's gradient: one value per channel (from the fixture's gradients, so it has both signs).
   const perChannel = Float32Array.from({ length: 2 * c }, (_, i) => G.data[i * 7]);
-  const spread = (layout) => {
-    const out = new Float32Array(2 * c * h * w);
-    for (let k = 0; k < 2; k++) {
-      for (let ch = 0; ch < c; ch++) {
-        for (let p = 0; p < h * w; p++) out[k * c * h * w + (layout === 'NHWC' ? p * c + ch : ch * h * w + p)] = perChannel[k * c + ch];
-      }
-    }
-    return out;
-  };
+  const spread = (layout) => spreadGradients({ data: perChannel, dims: [1, 2, c] },
+    { gradientsPerChannel: true, layout, shape: layout === 'NHWC' ? [h, w, c] : [c, h, w] }).data;
   const nhwcActivations = new Float32Array(c * h * w);
   for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) nhwcActivations[p * c + ch] = A.data[ch * h * w + p];
   const layers = {

@@ -676,13 +676,21 @@ export class Explainer {
     });
   }
 
-  /** The bytes one input takes through the explain graph: the input, and each target layer with K gradients. */
+  /** The bytes one input takes through the explain graph: the input, and its added outputs. */
   explainInputBytes() {
-    const { input, layers, classes } = this.metadata;
+    return 4 * this.metadata.input.shape.reduce((a, b) => a * b, 1) + this.addedOutputBytes();
+  }
+
+  /**
+   * The bytes of the explain graph's added outputs per input: each target layer's activations and its K
+   * gradients (one per channel for a layer with gradientsPerChannel), float32.
+   */
+  addedOutputBytes() {
+    const { layers, classes } = this.metadata;
     const elements = (dims) => dims.reduce((a, b) => a * b, 1);
     const layerBytes = (l) => elements(l.shape) +
       classes.k * (l.gradientsPerChannel ? l.shape[l.layout === 'NHWC' ? 2 : 0] : elements(l.shape));
-    return 4 * (elements(input.shape) + layers.reduce((sum, l) => sum + layerBytes(l), 0));
+    return 4 * layers.reduce((sum, l) => sum + layerBytes(l), 0);
   }
 
   /** The model's own probability of class c for batch item b (softmax of the scores, no calibration). */

@@ -83,13 +83,7 @@ export async function measureExplainVsPlain({ lib, ort, core, bytes, config, pho
     }
   }
   const display = `${explainer.current.view.display.width} x ${explainer.current.view.display.height}`;
-  // The explain graph's extra outputs per photo: each target layer's activations and its K gradients (float32;
-  // one per channel for a layer with gradientsPerChannel).
-  const { k } = explainer.metadata.classes;
-  const addedOutputBytes = explainer.metadata.layers.reduce((sum, layer) => {
-    const elements = layer.shape.reduce((a, b) => a * b, 1);
-    return sum + 4 * (elements + k * (layer.gradientsPerChannel ? layer.shape[layer.layout === 'NHWC' ? 2 : 0] : elements));
-  }, 0);
+  const addedOutputBytes = explainer.addedOutputBytes();
   await plain.release();
   await explainer.release();
   const plainMs = median(plainTimes);
