@@ -16,7 +16,9 @@ import { parseArgs } from 'node:util';
 
 import { DermcamError } from '../web/js/errors.mjs';
 import { decodeModel } from '../web/js/onnx/model.mjs';
-import { explainMetadata, listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
+import { listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
+import { verifiedExplainMetadata } from '../web/js/onnx/metadata.mjs';
+import { parseModelJson, validateModelConfig } from '../web/js/model-config.mjs';
 import { STRINGS } from '../web/js/i18n.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -165,22 +167,18 @@ async function loadWebOrt() {
 }
 
 async function readJson(path) {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new DermcamError('bad_model_config', `${path} is not valid JSON: ${error.message}`);
-  }
+  return parseModelJson(await readInput(path, `the model description ${path}`), path);
 }
 
 async function readModel(path, layer) {
   let onnxPath = path;
   let configPath = null;
-  let config = null;
+  let config;  // undefined: no model.json (any value read from one is validated, false and null included)
   if (existsSync(path) && statSync(path).isDirectory()) {
     configPath = join(path, 'model.json');
     if (!existsSync(configPath)) throw new DermcamError('read_failed', `${path} has no model.json.`);
     config = await readJson(configPath);
-    onnxPath = join(path, typeof config.model === 'string' ? basename(config.model) : 'model.onnx');
+    onnxPath = join(path, typeof config?.model === 'string' ? basename(config.model) : 'model.onnx');
   } else if (existsSync(join(dirname(path), 'model.json'))) {
     configPath = join(dirname(path), 'model.json');
     config = await readJson(configPath);
@@ -188,7 +186,7 @@ async function readModel(path, layer) {
   if (!existsSync(path)) throw new DermcamError('read_failed', `Cannot read the model ${path}: there is no such file or folder.`);
   const onnxBytes = await readInput(onnxPath, `the model ${onnxPath}`);
   if (layer) {
-    const metadata = explainMetadata(decodeModel(onnxBytes));
+    const metadata = verifiedExplainMetadata(decodeModel(onnxBytes));
     if (metadata && !metadata.layers.some((l) => l.name === layer)) {
       throw new DermcamError('bad_layer', `${onnxPath} is prepared for layer '${metadata.layers[0].name}'; ` +
         'to explain another layer give the unprepared model.');
@@ -413,6 +411,7 @@ async function fitGate(argv) {
     import('../web/js/calibration.mjs'), loadWebOrt()]);
   const configPath = join(values.model, 'model.json');
   const raw = await readJson(configPath);
+  validateModelConfig(raw, { gate: false });  // what is wrong with the description, before anything is fitted
   // Fitting must not depend on an earlier fit: the features and logits are the model's own.
   const { outOfDistribution: _old, discriminator: _oldDiscriminator, ...gateRest } = raw.gate ?? {};
   const working = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest }, calibration: undefined };

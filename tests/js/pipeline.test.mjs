@@ -255,7 +255,7 @@ test('model.json and model must agree, with clear errors', async () => {
   await assert.rejects(other.load({ onnxBytes: new Uint8Array([8, 1, 2]), config: testConfig() }), /not a readable ONNX model/);
   await assert.rejects(other.load({ onnxBytes: model, config: { ...testConfig(), schema: 'v0' } }), /'schema' must be/);
   // No model.json at all: generic labels, the model's own input size.
-  const described = await other.load({ onnxBytes: model, config: null });
+  const described = await other.load({ onnxBytes: model, config: undefined });
   assert.equal(described.config.labels[5].en, 'Class 5');
   assert.equal(described.config.input.width, 64);
 });
@@ -269,7 +269,7 @@ test('model.json validation names the field at fault', () => {
   bad({ model: '../secret.onnx' }, /'model' must be a file name/);
   bad({ card: undefined }, /'card' \(the model card\) is required/);
   bad({ lowConfidence: 2 }, /'lowConfidence' must be between 0 and 1/);
-  bad({ labels: [{ ...LABELS[0], advice: 'see a doctor' }, ...LABELS.slice(1)] }, /labels\[0\]\.advice must be an object \{en, vi\}/);
+  bad({ labels: [{ ...LABELS[0], advice: 'see a doctor' }, ...LABELS.slice(1)] }, /labels\[0\]\.advice must be an object with 'en' and 'vi' texts/);
   bad({ labels: [LABELS[0], { ...LABELS[1], advice: { en: 'Soon.' } }, ...LABELS.slice(2)] }, /labels\[1\]\.advice\.vi must be a non-empty string/);
   const advised = validateModelConfig({ ...testConfig(), labels: [{ ...LABELS[0], advice: { en: 'Soon.', vi: 'Sớm.' } }, ...LABELS.slice(1)] });
   assert.deepEqual(advised.labels[0].advice, { en: 'Soon.', vi: 'Sớm.' });

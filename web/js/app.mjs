@@ -31,6 +31,10 @@ const t = (key, values = {}) => Object.entries(values).reduce((text, [name, valu
   STRINGS[state.language][key] ?? STRINGS.en[key] ?? key);
 const localized = (value) => (typeof value === 'string' ? value : value?.[state.language] ?? value?.en ?? '');
 const percent = (p) => (100 * p).toFixed(1);
+// Text from a model (labels, names) is isolated wherever it is shown with other text: first strong isolate ...
+// pop directional isolate, the plain-text form of <bdi>, so letters of a right-to-left script inside a label
+// cannot reorder the numbers and words around it (web/js/safe-text.mjs refuses the invisible controls).
+const isolated = (value) => `\u2068${localized(value)}\u2069`;
 
 const framing = new FramingSquare({ stage: $('frame-stage'), canvas: $('preview'), box: $('frame-box'), size: $('frame-size') });
 
@@ -70,6 +74,12 @@ function showError(error, { reveal = false } = {}) {
   const lead = document.createElement('p');
   lead.textContent = `${t(key, values)} ${error.prefixKey === 'errorModel' ? '' : t('tryAgain')}`.trim();
   box.replaceChildren(lead);
+  if (error.noteKey) {
+    const note = document.createElement('p');
+    note.dataset.testid = 'error-note';
+    note.textContent = t(error.noteKey);
+    box.append(note);
+  }
   if (!PHOTO_CODES.has(error.code)) {
     const details = document.createElement('details');
     details.open = error.prefixKey === 'errorModel';  // whoever loads their own model needs to know why it failed
@@ -92,17 +102,17 @@ function clearError() {
   $('error').replaceChildren();
 }
 
-function fail(error, prefixKey) {
+function fail(error, prefixKey, noteKey) {
   if (error?.code === 'cancelled') return;  // a newer request took its place; it says what happened
-  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error), params: error?.params ?? {},
-    prefixKey }, { reveal: true });
+  showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error).slice(0, 2000),
+    params: error?.params ?? {}, prefixKey, noteKey }, { reveal: true });
 }
 
 // ---- the model -------------------------------------------------------------------------------------------
 
 function showModel(info) {
   const { config } = info;
-  $('model-name').textContent = `${localized(config.name)}${config.version ? ` (${config.version})` : ''}`;
+  $('model-name').textContent = `${isolated(config.name)}${config.version ? ` (${isolated(config.version)})` : ''}`;
   const card = document.querySelector('[data-testid="model-card"] .card-list');
   const rows = [['cardSummary', localized(config.card.summary)], ['cardData', localized(config.card.data)],
     ['cardIntendedUse', localized(config.card.intendedUse)], ['cardLimits', localized(config.card.limits)],
@@ -235,9 +245,12 @@ function ensureModel() {
   return state.model;
 }
 
-async function loadModel(request, type = 'load') {
+// `previous` (a promise of the model in use, for a model the person brings): the worker keeps that model when
+// the new one fails, and so does the page, result included.
+async function loadModel(request, type = 'load', previous = null) {
   try {
     const [info, methods] = await Promise.all([client.request(type, request), client.request('methods')]);
+    if (previous) hideAnswers();  // the shown result was the previous model's
     state.modelInfo = info;
     state.methods = methods;
     showModel(info);
@@ -245,8 +258,8 @@ async function loadModel(request, type = 'load') {
     if (!state.busy) setStatus('modelReady');
     return info;
   } catch (error) {
-    state.model = null;
-    fail(error, 'errorModel');
+    state.model = previous;
+    fail(error, 'errorModel', previous ? 'errorModelKept' : undefined);
     throw error;
   } finally {
     $('model-progress').hidden = true;
@@ -266,7 +279,7 @@ function fillSelects() {
   colormap.value = previousMap || 'jet';
   const select = $('class');
   const current = state.result?.explainedClass.index ?? select.value;
-  select.replaceChildren(...state.modelInfo.config.labels.map((label, i) => new Option(localized(label), String(i))));
+  select.replaceChildren(...state.modelInfo.config.labels.map((label, i) => new Option(isolated(label), String(i))));
   if (current !== undefined && current !== '') select.value = String(current);
 }
 
@@ -442,7 +455,7 @@ async function showResult(result) {
   showExplanation(result);
   const top = result.predictions[0];
   // The announcement: a screen reader hears the finding, not "done".
-  setStatus('resultAnnounce', { label: localized(top.label), percent: percent(top.probability) });
+  setStatus('resultAnnounce', { label: isolated(top.label), percent: percent(top.probability) });
   $('result-heading').focus({ preventScroll: true });
   $('result').scrollIntoView({ block: 'start' });
   refreshDiagnostics();
@@ -456,6 +469,7 @@ function showResultText(result) {
   lead.textContent = t('findingLead');
   const name = document.createElement('strong');
   name.textContent = localized(top.label);
+  name.dir = 'auto';  // isolates the label from the words and number around it
   const share = document.createElement('span');
   share.textContent = t('findingPercent', { percent: percent(top.probability) });
   finding.replaceChildren(lead, name, share);
@@ -477,7 +491,7 @@ function showPredictions(result) {
     item.dataset.label = p.label.id;
     item.dataset.probability = p.probability.toFixed(6);
     const name = document.createElement('span');
-    name.textContent = `${localized(p.label)}: ${percent(p.probability)}%`;
+    name.textContent = `${isolated(p.label)}: ${percent(p.probability)}%`;
     const bar = document.createElement('span');
     bar.className = 'bar';
     bar.setAttribute('aria-hidden', 'true');  // the text says the number; the bar only shows it
@@ -494,10 +508,10 @@ function showCamStatus(result) {
   box.hidden = result.status === 'ok';
   box.textContent = result.status === 'ok' ? '' : t(`cam_${result.status}`);
   box.dataset.status = result.status;
-  const label = localized(result.explainedClass.label);
+  const label = isolated(result.explainedClass.label);
   const method = state.methods?.methods.find((m) => m.id === result.method)?.label ?? result.method;
   const against = result.comparedWith
-    ? `, ${t('overlay_compared_with', { classes: result.comparedWith.map((c) => localized(c.label)).join(', ') })}` : '';
+    ? `, ${t('overlay_compared_with', { classes: result.comparedWith.map((c) => isolated(c.label)).join(', ') })}` : '';
   $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label}, ${method}${against}`);
   $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method}${against})`;
 }
@@ -684,9 +698,9 @@ function fillReport() {
   const top = result.predictions[0];
   const facts = [
     ['reportDate', new Date().toLocaleString(state.language)],
-    ['reportModel', `${localized(config.name)}${config.version ? ` ${config.version}` : ''}`],
-    ['reportFinding', `${localized(top.label)} (${percent(top.probability)}%)`],
-    ['reportMethod', `${state.methods.methods.find((m) => m.id === result.method)?.label ?? result.method}, ${localized(result.explainedClass.label)}`],
+    ['reportModel', `${isolated(config.name)}${config.version ? ` ${isolated(config.version)}` : ''}`],
+    ['reportFinding', `${isolated(top.label)} (${percent(top.probability)}%)`],
+    ['reportMethod', `${state.methods.methods.find((m) => m.id === result.method)?.label ?? result.method}, ${isolated(result.explainedClass.label)}`],
     ...(state.region ? [['reportRegion', t('reportRegionValue', { x: state.region[0], y: state.region[1],
       width: state.region[2], height: state.region[3] })]] : []),
   ];
@@ -701,7 +715,7 @@ function fillReport() {
   $('report-map').src = $('overlay').toDataURL('image/png');
   document.querySelector('.report-predictions').replaceChildren(...result.predictions.map((p) => {
     const li = document.createElement('li');
-    li.textContent = `${localized(p.label)}: ${percent(p.probability)}%`;
+    li.textContent = `${isolated(p.label)}: ${percent(p.probability)}%`;
     return li;
   }));
   const note = [result.forced ? t('gateForcedBanner') : '', localized(config.card.resultNote)].filter(Boolean).join(' ');
@@ -753,11 +767,15 @@ async function refreshHistory() {
   const enabled = historyEnabled();
   $('history-enabled').checked = enabled;
   let entries = [];
+  let skipped = 0;
   try {
-    entries = await listChecks();
+    ({ entries, skipped } = await listChecks());
   } catch {
     entries = [];
   }
+  // Entries this version cannot read safely (an older version's, a hostile model's) are left out, and said so.
+  $('history-skipped').hidden = skipped === 0;
+  $('history-skipped').textContent = skipped ? t('historySkipped', { count: skipped }) : '';
   for (const url of historyUrls) URL.revokeObjectURL(url);
   historyUrls = [];
   const url = (blob) => {
@@ -779,10 +797,10 @@ async function refreshHistory() {
     when.dateTime = entry.date;
     when.textContent = new Date(entry.date).toLocaleString(state.language);
     const finding = document.createElement('p');
-    finding.textContent = `${localized(entry.label)}: ${percent(entry.predictions[0].probability)}%`;
+    finding.textContent = `${isolated(entry.label)}: ${percent(entry.predictions[0].probability)}%`;
     const model = document.createElement('p');
     model.className = 'small';
-    model.textContent = `${localized(entry.model.name)} ${entry.model.version}`;
+    model.textContent = `${isolated(entry.model.name)} ${isolated(entry.model.version)}`;
     text.append(when, finding, model);
     const actions = document.createElement('div');
     actions.className = 'entry-actions';
@@ -824,9 +842,9 @@ function compareHistory() {
     const figure = document.createElement('figure');
     const image = document.createElement('img');
     image.src = state.historyUrl(entry.overlay);
-    image.alt = `${t('overlay')}: ${localized(entry.label)}`;
+    image.alt = `${t('overlay')}: ${isolated(entry.label)}`;
     const caption = document.createElement('figcaption');
-    caption.textContent = `${new Date(entry.date).toLocaleString(state.language)}: ${localized(entry.label)} ` +
+    caption.textContent = `${new Date(entry.date).toLocaleString(state.language)}: ${isolated(entry.label)} ` +
       `${percent(entry.predictions[0].probability)}%`;
     figure.append(image, caption);
     return figure;
@@ -842,17 +860,11 @@ async function loadOwnModel() {
   if (!onnxFile) return;
   clearError();
   setStatus('preparingModel');
-  let config;
-  try {
-    config = jsonFile ? JSON.parse(await jsonFile.text()) : null;
-  } catch (error) {
-    fail({ code: 'bad_model_config', message: `model.json: ${error.message}` }, 'errorModel');
-    return;
-  }
-  const onnxBytes = await onnxFile.arrayBuffer();
-  await state.model?.catch(() => {});  // the bundled model may be loading (idle prefetch): let it finish first
-  hideAnswers();
-  state.model = loadModel({ onnxBytes, config, precache: PRECACHE }, 'loadLocal');
+  // Both files go to the worker as bytes: it parses and checks the description as the CLI does.
+  const [onnxBytes, configBytes] = await Promise.all([onnxFile.arrayBuffer(), jsonFile?.arrayBuffer()]);
+  const previous = state.model?.catch(() => null);  // the bundled model may be loading (idle prefetch)
+  const kept = (await previous) ? previous : null;  // a model that loaded stays in use if this one fails
+  state.model = loadModel({ onnxBytes, configBytes, precache: PRECACHE }, 'loadLocal', kept);
   await state.model.catch(() => {});
 }
 

@@ -16,7 +16,7 @@ import { DermcamError } from './errors.mjs';
 /** Every request the worker answers, and what its reply is. */
 export const REQUESTS = {
   load: 'download the model in {folder} and the runtime (progress), prepare it: the model description',
-  loadLocal: 'load {onnxBytes, config} the person chose: the model description',
+  loadLocal: 'load {onnxBytes, configBytes?} (the .onnx and model.json files the person chose): the model description',
   analyse: 'photo {bytes, region} -> the gate verdict, predictions and the first explanation (needs a model)',
   analyseAnyway: 'the predictions and explanation of the photo the gate refused (needs analyse)',
   render: 'another explanation of the current photo: method, class, smoothing (needs analyse; progress); ' +

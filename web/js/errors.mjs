@@ -40,6 +40,9 @@ export const PERSON_SENTENCES = {
   out_of_memory: 'errorMemory',
   worker_failed: 'errorEngineStopped',
   head_not_separable: 'errorHeadNotSeparable',
+  invalid_output: 'errorInvalidOutput',
+  bad_metadata: 'errorBadMetadata',
+  model_too_large: 'errorModelTooLarge',
 };
 
 // Codes about the photo itself: the person can fix them by choosing another photo; no technical details.

@@ -32,12 +32,17 @@
 // Every error names the field at fault; a covariance that is not positive definite is refused.
 
 import { DermcamError } from './errors.mjs';
+import { unknownField } from './schema.mjs';
 
 export const GATE_SCHEMA = 'dermcam-gate/1';
 
 const fail = (message) => {
   throw new DermcamError('bad_model_config', `model.json: ${message}`);
 };
+function known(object, path, fields) {
+  const why = unknownField(object, path, fields);
+  if (why) fail(why);
+}
 
 const QUALITY_KEYS = {
   minSide: (v) => Number.isInteger(v) && v >= 1 && v <= 4096,
@@ -109,9 +114,10 @@ function unpackLower(packed, n) {
  * Validates model.json's "gate" against the model's labels.
  * @returns {{quality: object, outOfDistribution: object|null, raw: object}} with the covariance factorised.
  */
-export function validateGate(json, labels) {
+export function validateGate(json, labels, layerChannels) {
   if (json === undefined) return { quality: {}, outOfDistribution: null, discriminator: null, raw: undefined };
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail("'gate' must be an object");
+  known(json, 'gate', ['schema', 'quality', 'outOfDistribution', 'discriminator']);
   if (json.schema !== GATE_SCHEMA) fail(`gate.schema must be "${GATE_SCHEMA}" (found ${JSON.stringify(json.schema)})`);
   const quality = {};
   if (json.quality !== undefined) {
@@ -129,10 +135,18 @@ export function validateGate(json, labels) {
   if (ood !== undefined) {
     const path = 'gate.outOfDistribution';
     if (!ood || typeof ood !== 'object' || Array.isArray(ood)) fail(`${path} must be an object`);
+    known(ood, path, ['layer', 'pooling', 'dims', 'classes', 'means', 'covariance', 'threshold', 'acceptance', 'fittedOn']);
     if (typeof ood.layer !== 'string' || !ood.layer) fail(`${path}.layer must name the target layer the features come from`);
     if (!POOLINGS.includes(ood.pooling)) fail(`${path}.pooling must be one of ${POOLINGS.map((p) => `"${p}"`).join(', ')}`);
     const dims = ood.dims;
     if (!Number.isInteger(dims) || dims < 1 || dims > 4096) fail(`${path}.dims must be an integer from 1 to 4096`);
+    // Compared with the model before the covariance is decoded and factorised (a 4096-wide one takes seconds).
+    if (layerChannels) {
+      if (!layerChannels.has(ood.layer)) {
+        fail(`${path}.layer '${ood.layer}' is not a target layer of this model (${[...layerChannels.keys()].map((l) => `'${l}'`).join(', ')})`);
+      }
+      if (layerChannels.get(ood.layer) !== dims) fail(`${path}.dims is ${dims}, but layer '${ood.layer}' has ${layerChannels.get(ood.layer)} channels`);
+    }
     if (!Array.isArray(ood.classes) || ood.classes.length < 1) fail(`${path}.classes must list label ids`);
     const ids = labels.map((l) => l.id);
     const classes = ood.classes.map((id, i) => {
@@ -160,6 +174,7 @@ export function validateGate(json, labels) {
 function validateDiscriminator(d) {
   const path = 'gate.discriminator';
   if (!d || typeof d !== 'object' || Array.isArray(d)) fail(`${path} must be an object`);
+  known(d, path, ['layers', 'dims', 'center', 'scale', 'weights', 'bias', 'threshold', 'acceptance', 'fittedOn']);
   if (!Array.isArray(d.layers) || !d.layers.length || d.layers.some((l) => typeof l !== 'string' || !l)) {
     fail(`${path}.layers must list the layers its features come from`);
   }

@@ -2,6 +2,9 @@
 // anywhere: the app has no server to send it to (web/index.html's Content-Security-Policy: connect-src 'self').
 // An entry: {id, date (ISO), model: {name, version}, region, labelId, predictions: [{id, probability}], method,
 // photo: Blob (JPEG of the framed region), overlay: Blob (PNG of the explanation)}.
+import { MAX_CLASSES, MAX_TEXT } from './budgets.mjs';
+import { unsafeText } from './safe-text.mjs';
+
 const DB_NAME = 'dermcam';
 const STORE = 'checks';
 
@@ -35,10 +38,35 @@ export async function saveCheck(entry) {
   return request((await store('readwrite')).add(entry));
 }
 
-/** Every saved entry, newest first. */
+/**
+ * Every saved entry that is still readable, newest first, and how many were skipped: an entry is data this
+ * browser kept, possibly from an older version or a model that is gone, and is checked before it is shown
+ * (readableCheck). A skipped entry stays stored until the person deletes all.
+ */
 export async function listChecks() {
   const all = await request((await store('readonly')).getAll());
-  return all.sort((a, b) => b.date.localeCompare(a.date) || b.id - a.id);
+  const entries = all.filter(readableCheck);
+  return { entries: entries.sort((a, b) => b.date.localeCompare(a.date) || b.id - a.id), skipped: all.length - entries.length };
+}
+
+const MAX_IMAGE_BYTES = 8 * 2 ** 20;
+const safe = (value, max) => unsafeText(value, max) === null;
+const localizedText = (value, max) => Boolean(value) && typeof value === 'object' && safe(value.en, max) && safe(value.vi, max);
+
+/** Is a stored entry what saveCheck keeps, within the budgets, with safe text (web/js/safe-text.mjs)? */
+export function readableCheck(entry) {
+  if (!entry || typeof entry !== 'object' || !Number.isSafeInteger(entry.id)) return false;
+  if (typeof entry.date !== 'string' || entry.date.length > 40 || Number.isNaN(Date.parse(entry.date))) return false;
+  const { model, label, predictions } = entry;
+  if (!model || !localizedText(model.name, MAX_TEXT.label) || (model.version !== '' && !safe(model.version, MAX_TEXT.id))) return false;
+  if (!label || !safe(label.id, MAX_TEXT.id) || !localizedText(label, MAX_TEXT.label)) return false;
+  if (!Array.isArray(predictions) || predictions.length < 1 || predictions.length > MAX_CLASSES) return false;
+  if (!predictions.every((p) => p && safe(p.id, MAX_TEXT.id) && Number.isFinite(p.probability) && p.probability >= 0 &&
+      p.probability <= 1)) return false;
+  if (typeof entry.method !== 'string' || entry.method.length > 40) return false;
+  if (entry.region != null && !(Array.isArray(entry.region) && entry.region.length === 4 && entry.region.every(Number.isFinite))) return false;
+  const image = (blob) => typeof Blob !== 'function' ? Boolean(blob) : blob instanceof Blob && blob.size <= MAX_IMAGE_BYTES;
+  return image(entry.photo) && image(entry.overlay);
 }
 
 export async function deleteCheck(id) {

@@ -5,7 +5,9 @@
 // (activations and gradients of the top-K classes), so render() can switch method, class (among the K),
 // colormap, opacity or outline without running the model again; `modelRuns` counts the runs that happen.
 // Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
-import { classGradients, explainMetadata, prepareExplainModel } from './onnx/explain.mjs';
+import { classGradients, prepareExplainModel } from './onnx/explain.mjs';
+import { checkRunShapes, verifiedExplainMetadata } from './onnx/metadata.mjs';
+import { probeInput } from './onnx/probe.mjs';
 import { DermcamError } from './errors.mjs';
 import { finerTarget } from './finer-cam.mjs';
 import { SCORE_CAM_BUDGET_BYTES, maskedBatch, scoreCamBatchSize } from './score-cam.mjs';
@@ -77,6 +79,17 @@ export function defaultConfig(metadata) {
   };
 }
 
+function allFinite(data) {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}
+
+/** What a run or a map with NaN or infinity in it becomes: an error, never a number on the screen. */
+function invalidOutput(what) {
+  return new DermcamError('invalid_output', `This model produced invalid numbers (NaN or infinity in its ${what}); ` +
+    'its results cannot be shown.', { what });
+}
+
 // The dims of batch item 0 of a [N, ...] tensor.
 const run0Dims = (dims) => [1, ...dims.slice(1)];
 
@@ -116,22 +129,27 @@ export class Explainer {
    * explain.layers, with or without a model.json.
    */
   async load({ onnxBytes, config: rawConfig, configName = 'model.json', layers }) {
-    let config = rawConfig ? validateModelConfig(rawConfig) : null;
+    // `config` is model.json's parsed value (parseModelJson), or undefined when there is none: any other value,
+    // false and null included, is a description and is validated.
+    const described = rawConfig !== undefined;
     const started = now();
     let bytes = onnxBytes;
-    let metadata = explainMetadata(decodeModel(bytes));
+    let metadata = verifiedExplainMetadata(decodeModel(bytes));
     if (!metadata) {
-      const input = config?.input;
+      // Read once for what preparing needs (input size, layers, classes); the gate is checked below, against the graph.
+      const { input, explain } = described ? validateModelConfig(rawConfig, { gate: false }) : {};
       const inputShape = !input ? undefined : input.layout === 'NCHW' ? [3, input.height, input.width]
         : [input.height, input.width, 3];
       const prepared = await prepareExplainModel(this.ort, bytes, {
-        layers: layers ?? config?.explain.layers, classes: config?.explain.classes ?? 3, score: config?.explain.score, inputShape,
-        tokens: config?.explain.tokens,
+        layers: layers ?? explain?.layers, classes: explain?.classes ?? 3, score: explain?.score, inputShape,
+        tokens: explain?.tokens,
       });
       bytes = prepared.bytes;
-      metadata = explainMetadata(decodeModel(bytes));
+      metadata = verifiedExplainMetadata(decodeModel(bytes));
     }
-    config ??= validateModelConfig(defaultConfig(metadata));
+    const channels = (l) => l.shape[l.layout === 'NCHW' ? 0 : 2];
+    const layerChannels = new Map(metadata.layers.map((l) => [l.name, channels(l)]));
+    const config = validateModelConfig(described ? rawConfig : defaultConfig(metadata), { layerChannels });
     const expected = config.input.layout === 'NCHW' ? [3, config.input.height, config.input.width]
       : [config.input.height, config.input.width, 3];
     if (metadata.input.shape.join() !== expected.join()) {
@@ -144,19 +162,10 @@ export class Explainer {
     }
     const oodLayer = config.gate.outOfDistribution?.layer;
     const featureLayer = oodLayer === undefined ? -1 : metadata.layers.findIndex((l) => l.name === oodLayer);
-    if (oodLayer !== undefined && featureLayer < 0) {
-      throw new DermcamError('bad_model_config', `${configName}: gate.outOfDistribution.layer '${oodLayer}' is not a ` +
-        `target layer of this model (${metadata.layers.map((l) => `'${l.name}'`).join(', ')}).`);
-    }
-    if (featureLayer >= 0 && metadata.layers[featureLayer].shape[metadata.layers[featureLayer].layout === 'NCHW' ? 0 : 2] !==
-        config.gate.outOfDistribution.dims) {
-      throw new DermcamError('bad_model_config', `${configName}: gate.outOfDistribution.dims does not match the ` +
-        `channels of layer '${oodLayer}'.`);
-    }
     const discriminator = config.gate.discriminator;
     if (discriminator) {
       const known = [...(metadata.features ?? []).map((f) => [f.name, f.channels]),
-        ...metadata.layers.map((l) => [l.name, l.shape[l.layout === 'NCHW' ? 0 : 2]])];
+        ...metadata.layers.map((l) => [l.name, channels(l)])];
       let dims = 0;
       for (const name of discriminator.layers) {
         const found = known.find(([n]) => n === name);
@@ -173,12 +182,26 @@ export class Explainer {
     }
     const prepareMs = now() - started;
     const sessionStarted = now();
-    await this.releaseSessions();
+    let session;
     try {
-      this.session = await this.ort.InferenceSession.create(bytes, this.sessionOptions);
+      session = await this.ort.InferenceSession.create(bytes, this.sessionOptions);
     } catch (error) {
       throw new DermcamError('model_load_failed', `The model could not be loaded: ${error?.message ?? error}`);
     }
+    // One run on the probe input before the model is taken: the shapes it returns settle what the metadata says
+    // (a graph may leave them symbolic) and a model that gives invalid numbers is refused now, not on a photo.
+    const counted = [this.modelRuns, this.modelItems];
+    try {
+      await this.run(probeInput([1, ...metadata.input.shape]), 1, [], { session, metadata });
+    } catch (error) {
+      await session.release();
+      throw error;
+    } finally {
+      [this.modelRuns, this.modelItems] = counted;  // a check, not a run anyone asked for
+    }
+    // Only now is the previous model let go: a model that fails to load leaves the one before it working.
+    await this.releaseSessions();
+    this.session = session;
     this.config = config;
     this.metadata = metadata;
     this.modelBytes = bytes;  // AblationCAM cuts the head from it when first asked
@@ -188,35 +211,43 @@ export class Explainer {
     return { config, metadata };
   }
 
-  classFeed(classes) {
-    const k = this.metadata.classes.k;
-    const values = new BigInt64Array(k).fill(-1n);
-    classes.slice(0, k).forEach((c, i) => { values[i] = BigInt(c); });
-    return new this.ort.Tensor('int64', values, [k]);
-  }
-
-  async run(tensorData, batch, classes = []) {
-    const { input } = this.metadata;
+  /**
+   * One session run of `batch` inputs. What it returns is checked before anything reads it: the shapes against
+   * the metadata (a mismatch is 'bad_metadata'), the scores, the model's output and the pooled gate features for
+   * NaN and infinity ('invalid_output': such a run is never shown, saved or printed). Activations and gradients are
+   * checked where they become a map (explain()).
+   */
+  async run(tensorData, batch, classes = [], { session = this.session, metadata = this.metadata } = {}) {
+    const { input } = metadata;
+    const k = metadata.classes.k;
+    const classFeed = new BigInt64Array(k).fill(-1n);
+    classes.slice(0, k).forEach((c, i) => { classFeed[i] = BigInt(c); });
     const feeds = {
       [input.name]: new this.ort.Tensor('float32', tensorData, [batch, ...input.shape]),
-      [this.metadata.classes.input]: this.classFeed(classes),
+      [metadata.classes.input]: new this.ort.Tensor('int64', classFeed, [k]),
     };
     this.modelRuns += 1;
     this.modelItems += batch;
     let results;
     try {
-      results = await this.session.run(feeds);
+      results = await session.run(feeds);
     } catch (error) {
       throw new DermcamError('inference_failed', `The model failed on this input: ${error?.message ?? error}`);
     }
+    checkRunShapes(metadata, results, batch);
     const take = (name) => ({ data: results[name].data, dims: results[name].dims.map(Number) });
-    return {
-      scores: take(this.metadata.score.output),
-      modelOutput: take(this.metadata.score.modelOutput),
-      classes: Array.from(results[this.metadata.classes.output].data, Number),
-      layers: this.metadata.layers.map((l) => ({ activations: take(l.activations), gradients: take(l.gradients) })),
-      pooled: (this.metadata.features ?? []).map((f) => take(f.output)),
+    const run = {
+      scores: take(metadata.score.output),
+      modelOutput: take(metadata.score.modelOutput),
+      classes: Array.from(results[metadata.classes.output].data, Number),
+      layers: metadata.layers.map((l) => ({ activations: take(l.activations), gradients: take(l.gradients) })),
+      pooled: metadata.features.map((f) => take(f.output)),
     };
+    for (const [what, { data }] of [['scores', run.scores], ['output', run.modelOutput], ...run.pooled.map((p) => ['gate features', p])]) {
+      if (!allFinite(data)) throw invalidOutput(what);
+    }
+    if (run.classes.some((c) => !(c >= 0 && c < metadata.score.classes))) throw invalidOutput('class indices');
+    return run;
   }
 
   /**
@@ -303,11 +334,15 @@ export class Explainer {
     timings.inference = now() - started;
     await checkpoint(signal);
     const gateStarted = now();
-    const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features: this.features(run),
-      discriminatorFeatures: this.discriminatorFeatures(run) });
+    const features = this.features(run);
+    const discriminatorFeatures = this.discriminatorFeatures(run);
+    if (!allFinite(features) || (discriminatorFeatures && !allFinite(discriminatorFeatures))) throw invalidOutput('gate features');
+    const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: this.config.gate, features, discriminatorFeatures });
     if (view.quality) gate.quality = view.quality;
     timings.gate = now() - gateStarted;
     const probabilities = this.probabilities(run);
+    // A probability is a number from 0 to 1 (a tolerance for float rounding): anything else is not shown.
+    if (probabilities.some((p) => !(p >= 0 && p <= 1 + 1e-5))) throw invalidOutput('probabilities');
     const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
       .sort((a, b) => b.probability - a.probability);
     const state = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), scoresByClass: new Map(),
@@ -471,6 +506,7 @@ export class Explainer {
           [count, ...this.metadata.layers[l].shape]) });
         this.modelRuns += 1;
         this.modelItems += count;
+        if (!allFinite(out[head.output].data)) throw invalidOutput('scores');
         return out[head.output].data;
       },
       transform: (score) => Math.fround(Math.fround(original - score) / original),
@@ -592,6 +628,8 @@ export class Explainer {
     }));
     const cam = await this.core.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: slot,
       outputWidth: width, outputHeight: height, runs });
+    // The core draws an all-zero map with status 'non_finite' from NaN or infinite activations or gradients.
+    if (cam.status === 'non_finite' || !allFinite(cam.map)) throw invalidOutput('explanation map');
     timings.cam = now() - camStarted;
     const overlayStarted = now();
     const { view } = state;

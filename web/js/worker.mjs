@@ -5,6 +5,7 @@ import * as ort from '../generated/ort/ort.wasm.min.mjs';
 import { serve } from './bridge.mjs';
 import * as core from './core.mjs';
 import { DermcamError } from './errors.mjs';
+import { parseModelJson } from './model-config.mjs';
 import { Explainer } from './pipeline.mjs';
 
 const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
@@ -160,18 +161,16 @@ const handlers = {
     const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, self.location.href);
     const runtimeReady = loadRuntime(list, progress);
     const configBytes = await download(new URL('model.json', base), 'model description', list, progress);
-    let config;
-    try {
-      config = JSON.parse(new TextDecoder().decode(configBytes));
-    } catch (error) {
-      throw new DermcamError('bad_model_config', `model.json is not valid JSON (${error.message}).`);
-    }
-    const [onnxBytes] = await Promise.all([download(new URL(config.model ?? 'model.onnx', base), 'model', list, progress),
+    const config = parseModelJson(configBytes);
+    const file = typeof config?.model === 'string' ? config.model : 'model.onnx';
+    const [onnxBytes] = await Promise.all([download(new URL(file, base), 'model', list, progress),
       runtimeReady]);
     signal.throwIfAborted();
     return describeModel(await explainer.load({ onnxBytes, config }));
   },
-  async loadLocal({ onnxBytes, config, precache }, { progress, signal }) {
+  async loadLocal({ onnxBytes, configBytes, precache }, { progress, signal }) {
+    // The description comes as the file's bytes and is parsed here, as for the bundled model and in the CLI.
+    const config = configBytes ? parseModelJson(new Uint8Array(configBytes), 'the model description') : undefined;
     await loadRuntime(await offlineList(precache), progress);
     signal.throwIfAborted();
     return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));

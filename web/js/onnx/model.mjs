@@ -1,6 +1,7 @@
 // Reading and editing ONNX models (protobuf via the generated static code in web/prebuilt/onnx-proto.mjs).
 // Shared by the browser worker and Node. Unknown protobuf fields survive a decode/encode round trip.
 import { onnx } from '../../prebuilt/onnx-proto.mjs';
+import { MAX_MODEL_BYTES, MAX_NODES, megabytes } from '../budgets.mjs';
 import { DermcamError } from '../errors.mjs';
 
 export { onnx };
@@ -15,9 +16,68 @@ export function toNumber(value) {
   return Number(value);
 }
 
+// Protobuf wire format, just enough to count a graph's nodes before decoding them: a 10 MB file can hold five
+// million empty nodes, which take gigabytes once decoded. Returns -1 when the bytes are not well-formed framing
+// (the decoder then says why).
+const MODEL_GRAPH_FIELD = 7;  // ModelProto.graph
+const GRAPH_NODE_FIELD = 1;  // GraphProto.node
+function countNodes(bytes) {
+  let nodes = 0;
+  const fields = (start, end, visit) => {
+    let at = start;
+    const varint = () => {
+      let value = 0;
+      for (let shift = 0; shift < 64; shift += 7) {
+        if (at >= end) return -1;
+        const byte = bytes[at++];
+        value += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) return value;
+      }
+      return -1;
+    };
+    while (at < end) {
+      const tag = varint();
+      if (tag < 0) return false;
+      const wire = tag % 8;
+      if (wire === 0) {
+        if (varint() < 0) return false;
+      } else if (wire === 1 || wire === 5) {
+        at += wire === 1 ? 8 : 4;
+      } else if (wire === 2) {
+        const length = varint();
+        if (length < 0 || at + length > end) return false;
+        if (!visit(Math.floor(tag / 8), at, at + length)) return false;
+        at += length;
+      } else {
+        return false;
+      }
+    }
+    return at === end;
+  };
+  const ok = fields(0, bytes.length, (field, start, end) => field !== MODEL_GRAPH_FIELD ||
+    fields(start, end, (graphField) => {
+      if (graphField === GRAPH_NODE_FIELD) nodes += 1;
+      return true;
+    }));
+  return ok ? nodes : -1;
+}
+
+/**
+ * A ModelProto from .onnx bytes, within the budgets (budgets.mjs): refused before decoding when the file is over
+ * MAX_MODEL_BYTES or its graph has more than MAX_NODES nodes.
+ */
 export function decodeModel(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
     throw new DermcamError('not_onnx', 'The model file is empty.');
+  }
+  if (bytes.length > MAX_MODEL_BYTES) {
+    throw new DermcamError('model_too_large', `The model file is ${megabytes(bytes.length)}; dermcam loads models of up ` +
+      `to ${megabytes(MAX_MODEL_BYTES)}.`, { limit: 'model_bytes' });
+  }
+  const nodes = countNodes(bytes);
+  if (nodes > MAX_NODES) {
+    throw new DermcamError('model_too_large', `The model's graph has ${nodes} nodes; dermcam reads graphs of up to ` +
+      `${MAX_NODES}.`, { limit: 'nodes' });
   }
   let model;
   try {

@@ -3,6 +3,7 @@
 // The batch is 1; dynamic image dimensions take `inputShape` (default: 3 x 224 x 224 or 224 x 224 x 3).
 // It also keeps the values of small integer tensors: shape arithmetic (Swin's padding, roll and window
 // sizes) that the gradient rules may read as constants once `batchIndependentValues` has checked them.
+import { MAX_INPUT_ELEMENTS, elementCount } from '../budgets.mjs';
 import { DermcamError } from '../errors.mjs';
 import { decodeModel, encodeModel, toNumber } from './model.mjs';
 
@@ -35,7 +36,7 @@ function inputDims(valueInfo, inputShape) {
       }
       out[i + 1] = d;
     });
-    return out;
+    return withinBudget(valueInfo.name, out);
   }
   const channelsLast = rank === 4 && fixed[3] !== null && fixed[3] <= 4 && (fixed[1] === null || fixed[1] > 4);
   for (let i = 1; i < rank; i++) {
@@ -43,7 +44,16 @@ function inputDims(valueInfo, inputShape) {
     const isChannel = rank === 4 && (channelsLast ? i === 3 : i === 1);
     out[i] = isChannel ? 3 : 224;
   }
-  return out;
+  return withinBudget(valueInfo.name, out);
+}
+
+// A probe input is allocated and run: its size is checked first (an input of 100000 x 100000 is not a photo).
+function withinBudget(name, dims) {
+  if (elementCount(dims) > MAX_INPUT_ELEMENTS) {
+    throw new DermcamError('model_too_large', `Input '${name.slice(0, 80)}' is ${dims.join(' x ')}: larger than dermcam ` +
+      `reads (${MAX_INPUT_ELEMENTS} values, e.g. 3 x 2048 x 2048).`, { limit: 'input' });
+  }
+  return dims;
 }
 
 /**
