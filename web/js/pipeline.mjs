@@ -85,8 +85,8 @@ function allFinite(data) {
 }
 
 /** What a run or a map with NaN or infinity in it becomes: an error, never a number on the screen. */
-function invalidOutput(what) {
-  return new DermcamError('invalid_output', `This model produced invalid numbers (NaN or infinity in its ${what}); ` +
+function invalidOutput(what, kind = 'NaN or infinity') {
+  return new DermcamError('invalid_output', `This model produced invalid numbers (${kind} in its ${what}); ` +
     'its results cannot be shown.', { what });
 }
 
@@ -192,7 +192,7 @@ export class Explainer {
     // (a graph may leave them symbolic) and a model that gives invalid numbers is refused now, not on a photo.
     const counted = [this.modelRuns, this.modelItems];
     try {
-      await this.run(probeInput([1, ...metadata.input.shape]), 1, [], { session, metadata });
+      this.probabilities(await this.run(probeInput([1, ...metadata.input.shape]), 1, [], { session, metadata }), metadata, config);
     } catch (error) {
       await session.release();
       throw error;
@@ -273,17 +273,26 @@ export class Explainer {
     return out;
   }
 
-  probabilities(run) {
-    const n = this.metadata.score.classes;
+  /**
+   * The calibrated probabilities of batch item 0. A probability is a number from 0 to 1 (with a tolerance for
+   * float rounding): a model whose output is anything else (a "softmax" output that is not one) is refused.
+   */
+  probabilities(run, metadata = this.metadata, config = this.config) {
+    const n = metadata.score.classes;
     const output = Array.from(run.modelOutput.data.subarray(0, n));
-    const { temperature } = this.config.calibration;
-    switch (this.metadata.score.seededBefore) {
-      case 'Softmax': return output;
-      case 'LogSoftmax': return output.map(Math.exp);
-      case 'Sigmoid': return output;
-      default: return this.metadata.score.kind === 'probability' ? output
+    const { temperature } = config.calibration;
+    let probabilities;
+    switch (metadata.score.seededBefore) {
+      case 'Softmax': probabilities = output; break;
+      case 'LogSoftmax': probabilities = output.map(Math.exp); break;
+      case 'Sigmoid': probabilities = output; break;
+      default: probabilities = metadata.score.kind === 'probability' ? output
         : softmax(Array.from(run.scores.data.subarray(0, n)), temperature);
     }
+    if (probabilities.some((p) => !(p >= 0 && p <= 1 + 1e-5))) {
+      throw invalidOutput('probabilities', 'a value that is not a probability from 0 to 1');
+    }
+    return probabilities;
   }
 
   /** Pooled activations of layer `index` (batch item 0): the gate's features. */
@@ -341,8 +350,6 @@ export class Explainer {
     if (view.quality) gate.quality = view.quality;
     timings.gate = now() - gateStarted;
     const probabilities = this.probabilities(run);
-    // A probability is a number from 0 to 1 (a tolerance for float rounding): anything else is not shown.
-    if (probabilities.some((p) => !(p >= 0 && p <= 1 + 1e-5))) throw invalidOutput('probabilities');
     const predictions = probabilities.map((probability, index) => ({ index, label: this.config.labels[index], probability }))
       .sort((a, b) => b.probability - a.probability);
     const state = { tensor, view, run, runsByClass: new Map(), augByClass: new Map(), scoresByClass: new Map(),
