@@ -136,6 +136,11 @@ export function hostileCases() {
       'model_too_large', 'graph has 5000000 nodes');
   }
 
+  add('relu-chain-too-long', 'an unprepared chain of 60,000 ReLUs (over the node budget)', {
+    'model.onnx': reluChain(60_000), 'model.json': JSON.stringify(chainConfig()) }, 'model_too_large', 'graph has 60003 nodes');
+  add('relu-chain', 'an unprepared chain of 3,000 ReLUs (prepared, in time linear in its length)', {
+    'model.onnx': reluChain(3000), 'model.json': JSON.stringify(chainConfig()) }, '', '', { accepted: true });
+
   // Graph faults
   {
     const model = decodeModel(stripExplainGraph(onnx));

@@ -219,52 +219,133 @@ class Analysis {
 
   /**
    * Target layer candidates that influence the score, in topological order: 4-D float tensors with spatial
-   * size > 1, and token layers (tokenLayout) whose grid has more than one position.
+   * size > 1, and token layers (tokenLayout) whose grid has more than one position. Each has `blocked`: the first
+   * node of its head (head([name], score)) that cannot be differentiated, or null.
    */
   candidates(score) {
+    const reach = this.reachability(score.tensor);
     const out = [];
     for (const nodeIndex of this.order) {
       const node = this.index.graph.node[nodeIndex];
       for (const name of node.output) {
-        if (!name || this.elemType(name) !== DataType.FLOAT) continue;
+        if (!name || this.elemType(name) !== DataType.FLOAT || !reach.reaches.has(name)) continue;
         const dims = this.probe.shapes.get(name);
         if (!dims) continue;
+        const blocked = reach.firstBlocked(name);
         if (dims.length === 3) {
           const tokens = tokenLayout(dims, this.tokens);
-          if (tokens) out.push({ name, node, dims, layout: 'tokens', tokens });
+          if (tokens) out.push({ name, node, dims, layout: 'tokens', tokens, blocked });
           continue;
         }
         if (dims.length !== 4) continue;
         const layout = this.guessLayout(name);
         const spatial = layout === 'NHWC' ? dims[1] * dims[2] : dims[2] * dims[3];
         if (spatial <= 1) continue;
-        out.push({ name, node, dims, layout });
+        out.push({ name, node, dims, layout, blocked });
       }
     }
-    return out.filter((c) => this.head([c.name], score.tensor) !== null);
+    return out;
   }
 
-  /** NCHW unless the tensor reaches a reduction over axes 1, 2 or a Transpose to channels-first first. */
+  /**
+   * For every tensor at once, what head([tensor], target) would say, in one pass backwards over the graph (asking
+   * head() per candidate made preparing a 100,000-node chain quadratic): `reaches` holds the tensors whose head
+   * reaches the target; firstBlocked(name) is the first node of that head, in topological order, without a
+   * gradient rule, or null. A node takes part as in head(): differentiable, not a constant branch, and with an
+   * output that reaches the target.
+   */
+  reachability(target) {
+    const reaches = new Set([target]);
+    const blockedAt = new Map();  // tensor -> topological position of the first blocked node of its head
+    const graph = this.index.graph;
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const node = graph.node[this.order[i]];
+      if ((node.domain === '' || !node.domain) && NON_DIFFERENTIABLE.has(node.opType)) continue;
+      if (this.isConstantBranch(node) || !node.output.some((o) => o && reaches.has(o))) continue;
+      const standard = node.domain === '' || !node.domain || node.domain === 'ai.onnx';
+      let first = standard && RULES[node.opType] ? Infinity : i;
+      for (const o of node.output) if (o && blockedAt.has(o)) first = Math.min(first, blockedAt.get(o));
+      for (const input of node.input) {
+        if (!input) continue;
+        reaches.add(input);
+        if (first < Infinity) blockedAt.set(input, Math.min(blockedAt.get(input) ?? Infinity, first));
+      }
+    }
+    return {
+      reaches,
+      firstBlocked: (name) => (blockedAt.has(name) ? graph.node[this.order[blockedAt.get(name)]] : null),
+    };
+  }
+
+  /**
+   * NCHW unless the tensor reaches a reduction over axes 1, 2 or a Transpose to channels-first first (breadth
+   * first). Memoised along chains: a tensor whose consumers decide nothing and pass on exactly one 4-D tensor has
+   * that tensor's answer, so a long chain is walked once, not once per candidate.
+   */
   guessLayout(name) {
+    this.layouts ??= new Map();
+    const chain = [];
+    let tensor = name;
+    let layout;
+    while (layout === undefined) {
+      if (this.layouts.has(tensor)) {
+        layout = this.layouts.get(tensor);
+        break;
+      }
+      const step = this.layoutStep(tensor);
+      if (step.next === undefined) {
+        layout = step.layout ?? this.searchLayout(tensor);
+        this.layouts.set(tensor, layout);
+        break;
+      }
+      chain.push(tensor);
+      tensor = step.next;
+    }
+    for (const t of chain) this.layouts.set(t, layout);
+    return layout;
+  }
+
+  // What the consumers of `tensor` say: {layout} when one decides (or none pass anything on: NCHW), {next} when
+  // they pass on exactly one 4-D tensor, {} when the search must branch.
+  layoutStep(tensor) {
+    const passed = [];
+    for (const c of this.index.consumers.get(tensor) ?? []) {
+      const node = this.index.graph.node[c];
+      const decided = this.decidesLayout(node);
+      if (decided) return { layout: decided };
+      for (const o of node.output) if (o && this.probe.shapes.get(o)?.length === 4 && !passed.includes(o)) passed.push(o);
+    }
+    if (passed.length === 0) return { layout: 'NCHW' };
+    return passed.length === 1 ? { next: passed[0] } : {};
+  }
+
+  decidesLayout(node) {
+    if (SPATIAL_REDUCERS.has(node.opType)) return 'NCHW';
+    if (node.opType === 'Transpose') {
+      const perm = attribute(node, 'perm', []);
+      if (perm.join() === '0,3,1,2') return 'NHWC';
+      if (perm.join() === '0,2,3,1') return 'NCHW';
+    }
+    if (node.opType.startsWith('Reduce')) {
+      let axes = attribute(node, 'axes');
+      if (!axes && node.input[1]) axes = this.index.constant(node.input[1])?.values;
+      const set = (axes ?? []).map((a) => (a < 0 ? a + 4 : a)).sort().join();
+      if (set === '1,2') return 'NHWC';
+      if (set === '2,3') return 'NCHW';
+    }
+    return null;
+  }
+
+  // The breadth-first search from a tensor where the graph branches.
+  searchLayout(name) {
     const queue = [name];
     const seen = new Set(queue);
     while (queue.length) {
       const tensor = queue.shift();
       for (const c of this.index.consumers.get(tensor) ?? []) {
         const node = this.index.graph.node[c];
-        if (SPATIAL_REDUCERS.has(node.opType)) return 'NCHW';
-        if (node.opType === 'Transpose') {
-          const perm = attribute(node, 'perm', []);
-          if (perm.join() === '0,3,1,2') return 'NHWC';
-          if (perm.join() === '0,2,3,1') return 'NCHW';
-        }
-        if (node.opType.startsWith('Reduce')) {
-          let axes = attribute(node, 'axes');
-          if (!axes && node.input[1]) axes = this.index.constant(node.input[1])?.values;
-          const set = (axes ?? []).map((a) => (a < 0 ? a + 4 : a)).sort().join();
-          if (set === '1,2') return 'NHWC';
-          if (set === '2,3') return 'NCHW';
-        }
+        const decided = this.decidesLayout(node);
+        if (decided) return decided;
         for (const o of node.output) {
           if (o && !seen.has(o) && this.probe.shapes.get(o)?.length === 4) {
             seen.add(o);
@@ -287,8 +368,7 @@ export async function listLayers(ort, modelBytes, options = {}) {
   const analysis = new Analysis(model, await probeModel(ort, model, options), options.tokens);
   const score = analysis.findScore(options.score ?? 'logit');
   return analysis.candidates(score).map((c) => {
-    const head = analysis.head([c.name], score.tensor);
-    const unsupported = analysis.firstUnsupported(head.nodes);
+    const unsupported = c.blocked;
     return {
       name: c.name,
       shape: c.dims,
@@ -543,8 +623,7 @@ function unsupportedMessage(analysis, node, score, layers) {
   const later = analysis.candidates(score).filter((c) => {
     if ((analysis.position.get(analysis.index.producer.get(c.name)) ?? -1) <=
       analysis.position.get(analysis.index.producer.get(node.output[0]))) return false;
-    const head = analysis.head([c.name], score.tensor);
-    return head && !analysis.firstUnsupported(head.nodes);
+    return !c.blocked;
   });
   const suggestion = later.length
     ? `A later layer that works: --layer '${later[later.length - 1].name}' (${describeShape(later[later.length - 1].dims)}).`
@@ -657,13 +736,10 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     }
     why = 'chosen with --layer';
   } else {
-    const usable = candidates.filter((c) => !analysis.firstUnsupported(analysis.head([c.name], score.tensor).nodes));
+    const usable = candidates.filter((c) => !c.blocked);
     if (!usable.length) {
       const first = candidates[candidates.length - 1];
-      if (first) {
-        const blocked = analysis.firstUnsupported(analysis.head([first.name], score.tensor).nodes);
-        throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, [first.name]));
-      }
+      if (first) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, first.blocked, score, [first.name]));
       throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 and no token layer before its scores.');
     }
     if (tokens && !candidates.some((c) => c.tokens)) {
