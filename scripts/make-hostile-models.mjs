@@ -261,9 +261,9 @@ export function hostileCases() {
   return cases;
 }
 
-/** Writes every case to OUT/NAME/ and OUT/cases.json (names, codes, messages). */
-export function writeHostileCases(out) {
-  const cases = hostileCases();
+/** Writes every case (or those named in `only`) to OUT/NAME/ and OUT/cases.json (names, codes, messages). */
+export function writeHostileCases(out, only) {
+  const cases = hostileCases().filter((c) => !only || only.includes(c.name));
   for (const item of cases) {
     const dir = join(out, item.name);
     mkdirSync(dir, { recursive: true });

@@ -587,3 +587,71 @@ describe('offline', () => {
     await context.close();
   });
 });
+
+describe('hostile models in the app', () => {
+  test('each is refused with its sentence in both languages; the result and the model in use stay; bad history entries are skipped', async () => {
+    const { mkdtempSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { writeHostileCases } = await import('../../scripts/make-hostile-models.mjs');
+    const { STRINGS } = await import('../../web/js/i18n.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'dermcam-hostile-app-'));
+    const cases = writeHostileCases(dir, ['nan-output', 'rtl-override-label', 'metadata-huge-layer', 'json-false', 'five-million-nodes']);
+    const { context, page, errors } = await newPage({ locale: 'en-US' });
+    await analyse(page, PHOTO);
+    const finding = await page.getAttribute(sel('finding'), 'data-label');
+    await page.click(`${sel('own-model')} summary`);
+    const sentence = { invalid_output: 'errorInvalidOutput', bad_model_config: 'errorModelConfig', bad_metadata: 'errorBadMetadata',
+      model_too_large: 'errorModelTooLarge' };
+    for (const item of cases) {
+      const json = join(dir, item.name, 'model.json');
+      await page.setInputFiles(sel('own-model-onnx'), join(dir, item.name, 'model.onnx'));
+      await page.setInputFiles(sel('own-model-json'), existsSync(json) ? json : []);
+      await page.click(sel('own-model-load'));
+      await page.waitForFunction((code) => {
+        const error = document.querySelector('[data-testid="error"]');
+        return !error.hidden && new RegExp(`^(${code})$`).test(error.dataset.code);
+      }, item.code);
+      const code = await page.getAttribute(sel('error'), 'data-code');
+      const text = await page.textContent(sel('error'));
+      assert.ok(text.includes(STRINGS.en[sentence[code]]), `${item.name}: ${text}`);
+      assert.ok(text.includes(STRINGS.en.errorModelKept), `${item.name}: ${text}`);
+      assert.doesNotMatch(await page.textContent(sel('result')), /NaN|Infinity|\u202e/, item.name);
+      // The result of the bundled model is still shown, with its finding.
+      assert.equal(await page.isVisible(sel('result')), true, item.name);
+      assert.equal(await page.getAttribute(sel('finding'), 'data-label'), finding, item.name);
+      await page.click('[data-language="vi"]');
+      const vietnamese = await page.textContent(sel('error'));
+      assert.ok(vietnamese.includes(STRINGS.vi[sentence[code]]), `${item.name}: ${vietnamese}`);
+      await page.click('[data-language="en"]');
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'app-hostile-model.png'), fullPage: true });
+    // The bundled model is still the one in use: a new photo gets its result.
+    await analyse(page, PHOTO);
+    assert.equal(await page.getAttribute(sel('finding'), 'data-label'), finding);
+    assert.match(await page.textContent(sel('model-name')), /dermcam demo model/);
+
+    // A stored check a hostile model left behind (a right-to-left override, a NaN probability) is skipped, said so.
+    await page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('dermcam', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('checks', { keyPath: 'id', autoIncrement: true });
+      open.onsuccess = () => {
+        const store = open.result.transaction('checks', 'readwrite').objectStore('checks');
+        const photo = new Blob([new Uint8Array(10)], { type: 'image/jpeg' });
+        store.add({ date: new Date().toISOString(), model: { name: { en: 'M', vi: 'M' }, version: '' }, method: 'gradcam',
+          label: { id: 'a', en: 'Harmless \u202e%4.15 :Melanoma', vi: 'x' }, predictions: [{ id: 'a', probability: 0.5 }], photo, overlay: photo });
+        store.add({ date: new Date().toISOString(), model: { name: { en: 'M', vi: 'M' }, version: '' }, method: 'gradcam',
+          label: { id: 'a', en: 'A', vi: 'A' }, predictions: [{ id: 'a', probability: NaN }], photo, overlay: photo });
+        store.transaction.oncomplete = resolve;
+        store.transaction.onerror = reject;
+      };
+      open.onerror = reject;
+    }));
+    await page.reload();
+    await page.waitForSelector(`${sel('history-skipped')}:not([hidden])`);
+    assert.match(await page.textContent(sel('history-skipped')), /2 saved check\(s\) could not be read safely/);
+    assert.equal(await page.locator(`${sel('history-list')} li`).count(), 0);
+    await analyse(page, PHOTO);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
