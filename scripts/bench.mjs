@@ -90,7 +90,7 @@ async function inNode(photoUrls) {
   const out = { models: [], stages: [], freshMemory: freshMemoryCost() };
   for (const model of MODELS) {
     out.models.push({ name: model.name, ...(await measureExplainVsPlain({ lib, ort, core, bytes: bytes(model.url),
-      config: model.name === 'demo' ? demoConfig : null, photo: bytes(photoUrls['12mp']), runs: RUNS,
+      config: model.name === 'demo' ? demoConfig : undefined, photo: bytes(photoUrls['12mp']), runs: RUNS,
       sessionOptions: { executionProviders: ['wasm'] } })) });
   }
   for (const [name, url] of Object.entries(photoUrls)) {

@@ -72,7 +72,7 @@ window.runBench = async ({ models, photos, runs, soak }) => {
   for (const [name, url] of Object.entries(photos)) photoBytes[name] = await fetchBytes(url);
   for (const model of models) {
     out.models.push({ name: model.name, ...(await measureExplainVsPlain({ lib, ort, core, bytes: await fetchBytes(model.url),
-      config: model.name === 'demo' ? demoConfig : null, photo: photoBytes['12mp'], runs,
+      config: model.name === 'demo' ? demoConfig : undefined, photo: photoBytes['12mp'], runs,
       sessionOptions: { executionProviders: ['wasm'] } })) });
   }
   const demoBytes = await fetchBytes('/models/demo/model.onnx');
