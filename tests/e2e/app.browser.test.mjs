@@ -513,7 +513,7 @@ describe('bring your own model', () => {
     const wrongLabels = join(dir, 'labels.json');
     writeFileSync(wrongLabels, JSON.stringify(testConfig({ labels: testConfig().labels.slice(0, 3) })));
     const model = join(EXPLAIN_FIXTURES, 'mlp_head/model.onnx');
-    for (const [json, pattern] of [[broken, /model.json: .*JSON/], [mismatched, /fixed size of 64 where the requested input shape has 96/],
+    for (const [json, pattern] of [[broken, /is not valid JSON/], [mismatched, /fixed size of 64 where the requested input shape has 96/],
       [wrongLabels, /lists 3 labels, but the model scores 6 classes/]]) {
       await page.setInputFiles(sel('own-model-onnx'), model);
       await page.setInputFiles(sel('own-model-json'), json);
@@ -651,6 +651,37 @@ describe('hostile models in the app', () => {
     assert.match(await page.textContent(sel('history-skipped')), /2 saved check\(s\) could not be read safely/);
     assert.equal(await page.locator(`${sel('history-list')} li`).count(), 0);
     await analyse(page, PHOTO);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe('stopping a model that is being prepared', () => {
+  test('Stop ends the preparation with a sentence in both languages; the bundled model then analyses the next photo', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { writeHostileCases } = await import('../../scripts/make-hostile-models.mjs');
+    const { STRINGS } = await import('../../web/js/i18n.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'dermcam-stop-'));
+    writeHostileCases(dir, ['relu-chain']);
+    const { context, page, errors } = await newPage({ locale: 'en-US' });
+    await page.click(`${sel('own-model')} summary`);
+    await page.setInputFiles(sel('own-model-onnx'), join(dir, 'relu-chain/model.onnx'));
+    await page.setInputFiles(sel('own-model-json'), join(dir, 'relu-chain/model.json'));
+    // Load, and Stop in the same task: the Stop button is there at once, before any file is read.
+    await page.evaluate(() => {
+      document.querySelector('[data-testid="own-model-load"]').click();
+      document.querySelector('[data-testid="own-model-stop"]').click();
+    });
+    await page.waitForSelector(`${sel('error')}[data-code="load_stopped"]:not([hidden])`);
+    assert.ok((await page.textContent(sel('error'))).includes(STRINGS.en.errorLoadStopped));
+    assert.equal(await page.isHidden(sel('own-model-stop')), true);
+    await page.click('[data-language="vi"]');
+    assert.ok((await page.textContent(sel('error'))).includes(STRINGS.vi.errorLoadStopped));
+    await page.click('[data-language="en"]');
+    await analyse(page, PHOTO);
+    assert.match(await page.textContent(sel('model-name')), /dermcam demo model/);
+    assert.equal(await page.isVisible(sel('finding')), true);
     assert.deepEqual(errors, []);
     await context.close();
   });

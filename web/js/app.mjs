@@ -2,7 +2,7 @@
 // web/js/i18n.mjs. The flow: choose or take a photo -> frame the spot (web/js/framing.mjs) -> the result card
 // (or the photo gate's refusal) -> optionally kept on this device (web/js/history.mjs) or printed for a doctor.
 import { WorkerClient } from './bridge.mjs';
-import { PHOTO_CODES, personSentence } from './errors.mjs';
+import { DermcamError, PHOTO_CODES, personSentence } from './errors.mjs';
 import { FramingSquare } from './framing.mjs';
 import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from './history.mjs';
 import { STRINGS, pickLanguage } from './i18n.mjs';
@@ -258,8 +258,10 @@ async function loadModel(request, type = 'load', previous = null) {
     if (!state.busy) setStatus('modelReady');
     return info;
   } catch (error) {
-    state.model = previous;
-    fail(error, 'errorModel', previous ? 'errorModelKept' : undefined);
+    // Stopped: the worker, and the model it held, are gone (stopOwnModel); otherwise the previous model stays.
+    const kept = error?.code === 'load_stopped' || error?.code === 'load_timeout' ? null : previous;
+    state.model = kept;
+    fail(error, 'errorModel', kept ? 'errorModelKept' : undefined);
     throw error;
   } finally {
     $('model-progress').hidden = true;
@@ -854,18 +856,46 @@ function compareHistory() {
 
 // ---- your own model ---------------------------------------------------------------------------------------
 
+// Preparing a model runs in the worker and cannot be interrupted between its steps, so Stop (and the time limit)
+// end the worker itself: the model it held is gone with it, and the bundled model loads again on the next photo.
+const OWN_MODEL_TIME_LIMIT_MS = 120_000;
+let ownModelLoad = null;
+
+function stopOwnModel(code) {
+  if (!ownModelLoad) return;
+  ownModelLoad = null;
+  $('own-model-stop').hidden = true;
+  client.restart(new DermcamError(code, code === 'load_timeout'
+    ? `Loading the model took more than ${OWN_MODEL_TIME_LIMIT_MS / 1000} s and was stopped.` : 'Loading the model was stopped.'));
+  state.model = null;
+  hideAnswers();  // the worker that held the shown result is gone
+}
+
 async function loadOwnModel() {
   const onnxFile = $('own-model-onnx').files?.[0];
   const jsonFile = $('own-model-json').files?.[0];
-  if (!onnxFile) return;
-  clearError();
-  setStatus('preparingModel');
-  // Both files go to the worker as bytes: it parses and checks the description as the CLI does.
-  const [onnxBytes, configBytes] = await Promise.all([onnxFile.arrayBuffer(), jsonFile?.arrayBuffer()]);
-  const previous = state.model?.catch(() => null);  // the bundled model may be loading (idle prefetch)
-  const kept = (await previous) ? previous : null;  // a model that loaded stays in use if this one fails
-  state.model = loadModel({ onnxBytes, configBytes, precache: PRECACHE }, 'loadLocal', kept);
-  await state.model.catch(() => {});
+  if (!onnxFile || ownModelLoad) return;
+  const load = {};
+  ownModelLoad = load;
+  $('own-model-stop').hidden = false;
+  const timer = setTimeout(() => stopOwnModel('load_timeout'), OWN_MODEL_TIME_LIMIT_MS);
+  try {
+    clearError();
+    setStatus('preparingModel');
+    // Both files go to the worker as bytes: it parses and checks the description as the CLI does.
+    const [onnxBytes, configBytes] = await Promise.all([onnxFile.arrayBuffer(), jsonFile?.arrayBuffer()]);
+    const previous = state.model?.catch(() => null);  // the bundled model may be loading (idle prefetch)
+    const kept = (await previous) ? previous : null;  // a model that loaded stays in use if this one fails
+    if (ownModelLoad !== load) return;  // stopped while the files were read
+    state.model = loadModel({ onnxBytes, configBytes, precache: PRECACHE }, 'loadLocal', kept);
+    await state.model.catch(() => {});
+  } finally {
+    clearTimeout(timer);
+    if (ownModelLoad === load) {
+      ownModelLoad = null;
+      $('own-model-stop').hidden = true;
+    }
+  }
 }
 
 // ---- wiring -----------------------------------------------------------------------------------------------
@@ -949,6 +979,10 @@ function bind() {
   $('report').addEventListener('click', printReport);
   $('analyse-anyway').addEventListener('click', analyseAnyway);
   $('own-model-load').addEventListener('click', loadOwnModel);
+  $('own-model-stop').addEventListener('click', () => {
+    stopOwnModel('load_stopped');
+    setStatus(null);
+  });
   $('history-enabled').addEventListener('change', () => {
     localStorage.setItem(HISTORY_KEY, $('history-enabled').checked ? '1' : '0');
     refreshHistory();

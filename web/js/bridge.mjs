@@ -127,6 +127,17 @@ export class WorkerClient {
   }
 
   /**
+   * Ends the worker now, whatever it is doing (a model being prepared cannot be interrupted otherwise): every
+   * waiting request rejects with `error`; the next request starts a fresh worker.
+   */
+  restart(error) {
+    for (const entry of this.pending.values()) entry.reject(error);
+    this.pending.clear();
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /**
    * Sends request `type` (one of REQUESTS) with `payload`; `transfer` lists buffers to hand over; `signal`
    * (an AbortSignal) cancels it: the promise then rejects with DermcamError 'cancelled' at once.
    */

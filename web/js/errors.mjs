@@ -43,6 +43,8 @@ export const PERSON_SENTENCES = {
   invalid_output: 'errorInvalidOutput',
   bad_metadata: 'errorBadMetadata',
   model_too_large: 'errorModelTooLarge',
+  load_stopped: 'errorLoadStopped',
+  load_timeout: 'errorLoadTimeout',
 };
 
 // Codes about the photo itself: the person can fix them by choosing another photo; no technical details.
