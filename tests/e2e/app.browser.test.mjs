@@ -390,9 +390,29 @@ describe('the photo gate', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'gate-refused-phone-vi.png'), fullPage: true });
       await page.click(sel('language-en'));
 
+      // Patient mode: a photo refused as not skin is never analysed; the way to allow it is named.
+      assert.equal(await page.isHidden(sel('analyse-anyway')), true);
+      assert.equal(await page.isVisible(sel('anyway-not-skin')), true);
+      // Clinician mode (Settings, kept on this device): offered, but only after a confirmation that says why.
+      await page.check(sel('clinician-mode'));
+      assert.equal(await page.evaluate(() => localStorage.getItem('dermcam.clinicianMode')), '1');
       await page.click(sel('analyse-anyway'));
+      assert.equal(await page.isVisible(sel('anyway-dialog')), true);
+      assert.match(await page.textContent(sel('anyway-reasons')), /does not look like a close-up of skin/);
+      assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'anyway-cancel');
+      await page.click(sel('anyway-cancel'));
+      assert.equal(await page.isHidden(sel('anyway-dialog')), true);
+      assert.equal(await page.isHidden(sel('result')), true, 'cancelled: nothing analysed');
+      await page.click(sel('analyse-anyway'));
+      await page.click(sel('anyway-confirm'));
       await page.waitForSelector(`${sel('result')}:not([hidden])`);
       assert.equal(await page.isVisible(sel('forced-banner')), true);
+      // Never the patient's wording: no likelihood words, no advice, and never "100%".
+      assert.equal(await page.getAttribute(sel('finding'), 'data-band'), 'forced');
+      assert.match(await page.textContent(sel('finding')), /failed the checks \(unreliable\)/);
+      assert.doesNotMatch(await page.textContent(sel('finding')), /likely|possible/);
+      assert.equal(await page.isHidden(sel('advice')), true);
+      assert.doesNotMatch(await page.evaluate(() => document.body.innerText), /100(\.0)?\s?%/);
       assert.match(await page.textContent(sel('forced-banner')), /failed the photo checks.*unreliable/);
       assert.equal(await page.isHidden(sel('refusal')), true);
       assert.equal((await page.$$(`${sel('predictions')} li`)).length, 6);
@@ -409,7 +429,7 @@ describe('the photo gate', () => {
       await context.close();
     });
 
-  test('a blurry photo is refused as blurry, with how to focus, in both languages', async () => {
+  test('a blurry photo is refused as blurry, with how to focus, in both languages; "analyse anyway" asks first', async () => {
     const { context, page } = await newPage({ locale: 'vi-VN' });
     await analyse(page, BLURRY);
     assert.deepEqual(await page.$$eval(`${sel('refusal-reasons')} li`, (lis) => lis.map((li) => li.dataset.code)), ['blurry']);
@@ -417,6 +437,13 @@ describe('the photo gate', () => {
     assert.deepEqual(await conditionTextOnScreen(page), []);
     await page.click(sel('language-en'));
     assert.match(await page.textContent(sel('refusal')), /blurry.*10-15 cm.*focus/);
+    // Not a not-skin refusal: offered in patient mode, but one tap only opens the question; Escape cancels.
+    await page.click(sel('analyse-anyway'));
+    assert.equal(await page.isVisible(sel('anyway-dialog')), true);
+    assert.match(await page.textContent(sel('anyway-reasons')), /blurry/);
+    await page.keyboard.press('Escape');
+    assert.equal(await page.isHidden(sel('anyway-dialog')), true);
+    assert.equal(await page.isHidden(sel('result')), true);
     await context.close();
   });
 });

@@ -2,7 +2,7 @@
 // page's built-in text is the English catalogue's, so an English reader sees no text change when the app starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { STRINGS, pickLanguage } from '../../web/js/i18n.mjs';
@@ -41,4 +41,20 @@ test('every CAM method of the core has a plain help line in both languages', asy
     const key = `method_help_${id.replace(/[^a-z]/g, '_')}`;  // as the app builds it
     assert.ok(STRINGS.en[key] && STRINGS.vi[key], key);
   }
+});
+
+test('every metric name of a shipped model card has a name in both languages (no raw keys in the card)', () => {
+  const keys = new Set();
+  const walk = (metrics) => {
+    for (const [key, value] of Object.entries(metrics ?? {})) {
+      keys.add(key);
+      if (value && typeof value === 'object') walk(value);
+    }
+  };
+  for (const name of readdirSync(join(ROOT, 'models'), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    const file = join(ROOT, 'models', name.name, 'model.json');
+    if (existsSync(file)) walk(JSON.parse(readFileSync(file, 'utf8')).card?.metrics);
+  }
+  assert.ok(keys.size > 20, `only ${keys.size} metric names found`);
+  for (const key of keys) for (const language of ['en', 'vi']) assert.ok(STRINGS[language][`metric_${key}`], `${language}: metric_${key}`);
 });

@@ -2,15 +2,20 @@
 // web/js/i18n.mjs. The flow: choose or take a photo -> frame the spot (web/js/framing.mjs) -> the result card
 // (or the photo gate's refusal) -> optionally kept on this device (web/js/history.mjs) or printed for a doctor.
 import { WorkerClient } from './bridge.mjs';
-import { DermcamError, PHOTO_CODES, personSentence } from './errors.mjs';
+import { DermcamError, PHOTO_CODES, fixFor, personSentence } from './errors.mjs';
 import { FramingSquare } from './framing.mjs';
 import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from './history.mjs';
 import { STRINGS, pickLanguage } from './i18n.mjs';
+import { cannotTellApart, formatNumber, likelihoodBand, shareOf } from './likelihood.mjs';
 
 const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const client = new WorkerClient(new URL('./worker.mjs', import.meta.url));
 const HISTORY_KEY = 'dermcam.history';
+const CLINICIAN_KEY = 'dermcam.clinicianMode';
+// Clinician or researcher mode (Settings, kept on this device): only there may a photo refused as not skin be
+// analysed anyway, and always after the confirmation.
+const clinicianMode = () => localStorage.getItem(CLINICIAN_KEY) === '1';
 
 const state = {
   language: pickLanguage(localStorage.getItem('dermcam.language'), navigator.languages),
@@ -30,16 +35,33 @@ const state = {
 const t = (key, values = {}) => Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{${name}}`, value),
   STRINGS[state.language][key] ?? STRINGS.en[key] ?? key);
 const localized = (value) => (typeof value === 'string' ? value : value?.[state.language] ?? value?.en ?? '');
-const percent = (p) => (100 * p).toFixed(1);
+// A probability as it is said (web/js/likelihood.mjs): rounded, never "100%", in the reader's number format.
+const share = (p) => {
+  const { key, value } = shareOf(p, state.language);
+  return t(key, { value });
+};
+const likelihood = (p) => t(`likelihood_${likelihoodBand(p)}`);
+const classList = (labels) => new Intl.ListFormat(state.language, { type: 'disjunction' }).format(labels.map(isolated));
 // Text from a model (labels, names) is isolated wherever it is shown with other text: first strong isolate ...
 // pop directional isolate, the plain-text form of <bdi>, so letters of a right-to-left script inside a label
 // cannot reorder the numbers and words around it (web/js/safe-text.mjs refuses the invisible controls).
 const isolated = (value) => `\u2068${localized(value)}\u2069`;
 
-const framing = new FramingSquare({ stage: $('frame-stage'), canvas: $('preview'), box: $('frame-box'), size: $('frame-size') });
+// How many of the photo's pixels the square holds, and a warning when that is fewer than the model reads.
+function showFramePixels(region = framing.region()) {
+  const side = region[2];
+  const model = state.modelInfo?.config.input.width;
+  const small = model && side < model;
+  $('frame-pixels').textContent = t(small ? 'frameRegionSmall' : 'frameRegionSize', { side: formatNumber(side, state.language), model });
+  $('frame-pixels').classList.toggle('frame-pixels-small', Boolean(small));
+  $('frame-pixels').dataset.small = String(Boolean(small));
+}
+const framing = new FramingSquare({ stage: $('frame-stage'), canvas: $('preview'), box: $('frame-box'), size: $('frame-size'),
+  onChange: (region) => showFramePixels(region) });
 
 function applyLanguage() {
   document.documentElement.lang = state.language;
+  $('clinician-mode').checked = clinicianMode();
   document.title = t('title');
   for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
   for (const element of document.querySelectorAll('[data-i18n-label]')) element.setAttribute('aria-label', t(element.dataset.i18nLabel));
@@ -56,6 +78,8 @@ function applyLanguage() {
   setStatus(state.statusKey, state.statusValues);
   refreshHistory();
   if (state.result) refreshDiagnostics();
+  showCheckButton();
+  if (state.file) showFramePixels();
   document.documentElement.dataset.ready = 'true';  // app.css shows the page from here on
 }
 
@@ -72,7 +96,7 @@ function showError(error, { reveal = false } = {}) {
   const box = $('error');
   const { key, values } = personSentence(error, error.prefixKey);
   const lead = document.createElement('p');
-  lead.textContent = `${t(key, values)} ${error.prefixKey === 'errorModel' ? '' : t('tryAgain')}`.trim();
+  lead.textContent = t(key, values);
   box.replaceChildren(lead);
   if (error.noteKey) {
     const note = document.createElement('p');
@@ -90,6 +114,21 @@ function showError(error, { reveal = false } = {}) {
     details.append(summary, code);
     box.append(details);
   }
+  // The button that fixes it, right there.
+  const fix = fixFor(error, error.prefixKey, { ownModel: error.ownModel });
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'button primary';
+  button.dataset.testid = 'error-fix';
+  button.dataset.fix = fix;
+  button.textContent = t({ retry: 'fixRetry', bundledModel: 'useBundledModel', choosePhoto: 'chooseAgain' }[fix]);
+  button.addEventListener('click', () => {
+    clearError();
+    if (fix === 'choosePhoto') openPicker('photo-input');
+    else if (fix === 'bundledModel') useBundledModel();
+    else retryModel();
+  });
+  box.append(button);
   box.dataset.code = error.code ?? 'internal';
   box.hidden = false;
   setStatus(null);
@@ -102,10 +141,10 @@ function clearError() {
   $('error').replaceChildren();
 }
 
-function fail(error, prefixKey, noteKey) {
+function fail(error, prefixKey, noteKey, { ownModel = false } = {}) {
   if (error?.code === 'cancelled') return;  // a newer request took its place; it says what happened
   showError({ code: error?.code ?? 'internal', message: String(error?.message ?? error).slice(0, 2000),
-    params: error?.params ?? {}, prefixKey, noteKey }, { reveal: true });
+    params: error?.params ?? {}, prefixKey, noteKey, ownModel }, { reveal: true });
 }
 
 // ---- the model -------------------------------------------------------------------------------------------
@@ -136,7 +175,7 @@ function metricsList(metrics) {
     const item = document.createElement('li');
     const name = STRINGS[state.language][`metric_${key}`] ?? key;
     if (value && typeof value === 'object') item.append(`${name}:`, metricsList(value));
-    else item.textContent = `${name}: ${typeof value === 'number' ? value.toLocaleString(state.language) : value}`;
+    else item.textContent = `${name}: ${typeof value === 'number' ? formatNumber(value, state.language, 4) : value}`;
     list.append(item);
   }
   return list;
@@ -154,6 +193,7 @@ function showMethodProgress({ loaded, total }) {
 
 function routeProgress(report) {
   if (report.label === 'perturbation') showMethodProgress(report);
+  else if (report.label === 'preparing') showPreparing(report);
   else if (report.label === 'metrics') showMetricsProgress(report);
   else showProgress(report);
 }
@@ -186,7 +226,7 @@ async function measureMap() {
   showMetricsProgress({ loaded: 0, total: 0 });
   try {
     const m = await client.request('metrics', {}, { signal: controller.signal });
-    const number = (v) => v.toFixed(3);
+    const number = (v) => formatNumber(v, state.language, 3);
     const verdict = $('faithfulness-verdict');
     verdict.textContent = t(m.beats_random ? 'faithfulBeats' : 'faithfulNotBetter',
       { value: number(m.deletion_auc), random: number(m.random_deletion_auc) });
@@ -195,7 +235,7 @@ async function measureMap() {
     const rows = [['faithfulDeletion', number(m.deletion_auc), 'faithfulDeletionHelp'],
       ['faithfulInsertion', number(m.insertion_auc), 'faithfulInsertionHelp'],
       ['faithfulRoad', number(m.road_combined), 'faithfulRoadHelp'],
-      ['faithfulDrop', `${(100 * m.average_drop).toFixed(1)}%`, 'faithfulDropHelp'],
+      ['faithfulDrop', new Intl.NumberFormat(state.language, { style: 'percent', maximumFractionDigits: 1 }).format(m.average_drop), 'faithfulDropHelp'],
       ['faithfulIncrease', t(m.increase_in_confidence ? 'yes' : 'no'), 'faithfulIncreaseHelp']];
     $('faithfulness-results').replaceChildren(...rows.flatMap(([name, value, help]) => {
       const dt = document.createElement('dt');
@@ -217,7 +257,44 @@ async function measureMap() {
   }
 }
 
+// The model's download, then its preparation: in the top card, and on the check button when the person waits.
+let loading = { phase: 'download', loaded: 0, total: 0 };
+const megabytes = (n) => new Intl.NumberFormat(state.language, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n / 1e6);
+
+function showPreparing({ loaded, total }) {
+  loading = { phase: 'preparing', loaded, total };
+  const bar = $('model-progress');
+  bar.classList.add('indeterminate');
+  bar.removeAttribute('aria-valuenow');
+  $('model-progress-text').textContent = t('preparingRuntime');
+  if (state.statusKey === 'loadingModel') setStatus('preparingRuntime');
+  showCheckButton();
+}
+
+function showCheckButton() {
+  const button = $('analyse-region');
+  const working = Boolean(analysis);
+  button.setAttribute('aria-busy', String(working));
+  if (!working) {
+    button.style.removeProperty('--progress');
+    $('analyse-progress').textContent = '';
+    return;
+  }
+  let text;
+  let share = 1;
+  if (state.modelInfo && state.statusKey !== 'loadingModel' && state.statusKey !== 'preparingRuntime') text = t('buttonAnalysing');
+  else if (loading.phase === 'preparing' || !loading.total) text = t('buttonPreparing');
+  else {
+    share = Math.min(1, loading.loaded / loading.total);
+    text = t('buttonDownloading', { loaded: megabytes(loading.loaded), total: megabytes(loading.total) });
+  }
+  button.style.setProperty('--progress', String(share));
+  $('analyse-progress').textContent = text;
+}
+
 function showProgress({ loaded, total }) {
+  loading = { phase: 'download', loaded, total };
+  showCheckButton();
   const bar = $('model-progress');
   const text = $('model-progress-text');
   bar.classList.toggle('indeterminate', !total);
@@ -225,8 +302,7 @@ function showProgress({ loaded, total }) {
     const share = Math.min(100, (100 * loaded) / total);
     bar.querySelector('.progress-fill').style.transform = `scaleX(${share / 100})`;
     bar.setAttribute('aria-valuenow', share.toFixed(0));
-    const mb = (n) => (n / 1e6).toFixed(1);
-    text.textContent = t('downloadProgress', { loaded: mb(loaded), total: mb(total) });
+    text.textContent = t('downloadProgress', { loaded: megabytes(loaded), total: megabytes(total) });
   } else {
     bar.removeAttribute('aria-valuenow');
     text.textContent = '';
@@ -248,11 +324,14 @@ function ensureModel() {
 // `previous` (a promise of the model in use, for a model the person brings): the worker keeps that model when
 // the new one fails, and so does the page, result included.
 async function loadModel(request, type = 'load', previous = null) {
+  const own = type === 'loadLocal';
   try {
     const [info, methods] = await Promise.all([client.request(type, request), client.request('methods')]);
     if (previous) hideAnswers();  // the shown result was the previous model's
     state.modelInfo = info;
     state.methods = methods;
+    state.ownModel = own;
+    $('use-bundled-model').hidden = !own;
     showModel(info);
     fillSelects();
     if (!state.busy) setStatus('modelReady');
@@ -261,12 +340,34 @@ async function loadModel(request, type = 'load', previous = null) {
     // Stopped: the worker, and the model it held, are gone (stopOwnModel); otherwise the previous model stays.
     const kept = error?.code === 'load_stopped' || error?.code === 'load_timeout' ? null : previous;
     state.model = kept;
-    fail(error, 'errorModel', kept ? 'errorModelKept' : undefined);
+    fail(error, 'errorModel', kept ? 'errorModelKept' : undefined, { ownModel: own });
+    $('use-bundled-model').hidden = !own && !state.ownModel;
     throw error;
   } finally {
     $('model-progress').hidden = true;
     $('model-progress-text').hidden = true;
   }
+}
+
+// Back to the model the site ships, one tap from anywhere (the error box, the model card).
+async function useBundledModel() {
+  if (ownModelLoad) stopOwnModel('load_stopped');
+  const previous = state.model?.catch(() => null);
+  const kept = (await previous) ? previous : null;
+  if (!kept || state.ownModel) {
+    $('model-progress').hidden = false;
+    $('model-progress-text').hidden = false;
+    state.model = loadModel({ folder: DEFAULT_MODEL, precache: PRECACHE }, 'load', kept);
+    await state.model.catch(() => {});
+  }
+  if (!state.ownModel && state.modelInfo) setStatus('bundledModelBack');
+}
+
+// A download that failed (the connection dropped): start it again.
+function retryModel() {
+  if (state.ownModel) return;
+  state.model = null;
+  ensureModel().catch(() => {});
 }
 
 function fillSelects() {
@@ -290,6 +391,44 @@ function showMethodHelp() {
   // pytorch-grad-cam's FinerCAM, Score-CAM and Ablation-CAM have no aug_smooth, and neither have ours.
   const target = state.methods?.methods.find((m) => m.id === $('method').value)?.target ?? 'class';
   $('aug-smooth').disabled = target !== 'class';
+}
+
+// ---- steps: choose, frame, result (history entries: the browser's Back and Forward move between them) -------
+
+// Which card a step shows; a step whose content is gone (a new photo, a reload) falls back to the start.
+function showStep(step) {
+  if (step === 'frame' && !state.file) step = 'start';
+  if (step === 'result' && !state.result && !state.refused) step = state.file ? 'frame' : 'start';
+  state.step = step;
+  document.body.dataset.step = step;
+  $('framing').hidden = step !== 'frame';
+  $('result').hidden = step !== 'result' || !state.result;
+  $('refusal').hidden = step !== 'result' || !state.refused;
+  return step;
+}
+
+function enterStep(step) {
+  const previous = state.step;
+  showStep(step);
+  if (previous !== step) history.pushState({ dermcamStep: step }, '');
+}
+
+window.addEventListener('popstate', (event) => {
+  $('anyway-dialog').close();
+  const step = showStep(event.state?.dermcamStep ?? 'start');
+  const focus = { start: 'pick-photo', frame: 'framing-heading', result: state.result ? 'result-heading' : 'refusal-heading' }[step];
+  $(focus).focus({ preventScroll: true });
+  $(focus).scrollIntoView({ block: 'center' });
+});
+
+function startOver() {
+  hideAnswers();
+  state.file = null;
+  clearError();
+  setStatus(null);
+  enterStep('start');
+  $('drop-zone').scrollIntoView({ block: 'start' });
+  $('pick-photo').focus();
 }
 
 // ---- choosing and framing a photo -------------------------------------------------------------------------
@@ -317,7 +456,7 @@ async function choose(file) {
   state.file = file;
   framing.show(bitmap);
   bitmap.close();
-  $('framing').hidden = false;
+  enterStep('frame');
   $('framing-heading').focus({ preventScroll: true });
   $('framing').scrollIntoView({ block: 'start' });
 }
@@ -368,20 +507,22 @@ async function analyse(file, region) {
   clearError();
   hideAnswers();
   state.busy = true;
+  showCheckButton();  // within the tap's frame: the button says what happens next
   try {
     await ensureModel();
     controller.signal.throwIfAborted();
     setStatus('analysing');
+    showCheckButton();
     const bytes = await file.arrayBuffer();
     controller.signal.throwIfAborted();
     const result = await client.request('analyse', { bytes, region, render: firstRenderOptions() },
       { transfer: [bytes], signal: controller.signal });
     state.region = region ?? null;
-    $('framing').hidden = true;
     if (result.refused) {
       state.refused = result;
       draw($('refused-photo'), result.display);
       showRefusal(result);
+      enterStep('result');
       setStatus('refusedStatus');
       // Bring the refusal into view and to screen readers: it is the answer to "analyse my photo".
       $('refusal-heading').focus();
@@ -396,12 +537,14 @@ async function analyse(file, region) {
     if (analysis === controller) {
       analysis = null;
       state.busy = false;
+      showCheckButton();
     }
     document.body.dataset.analyses = String(++analysisCount);  // lets tests see that an analysis ended
   }
 }
 
 async function analyseAnyway() {
+  $('anyway-dialog').close();
   if (!state.refused || state.busy) return;
   const controller = new AbortController();
   analysis = controller;
@@ -430,7 +573,26 @@ function showRefusal(refused) {
     item.textContent = t(`gate_${reason.code}`);
     return item;
   }));
-  $('refusal').hidden = false;
+  const notSkin = refused.gate.reasons.some((r) => r.code === 'not_skin');
+  const offered = !notSkin || clinicianMode();
+  $('analyse-anyway').hidden = !offered;
+  $('anyway-hint').hidden = !offered;
+  $('anyway-not-skin').hidden = offered;
+}
+
+// "Analyse anyway" asks first: the reasons the photo was refused and what its result is worth. Cancel is the
+// default (Escape and the focused button).
+function confirmAnyway() {
+  if (!state.refused || state.busy) return;
+  const codes = [...new Set(state.refused.gate.reasons.map((r) => r.code))];
+  if (codes.includes('not_skin') && !clinicianMode()) return;
+  $('anyway-reasons').replaceChildren(...codes.map((code) => {
+    const item = document.createElement('li');
+    item.textContent = t(`gate_${code}`);
+    return item;
+  }));
+  $('anyway-dialog').showModal();
+  $('anyway-cancel').focus();
 }
 
 function hideRefusal() {
@@ -447,7 +609,8 @@ function draw(canvas, image) {
 
 async function showResult(result) {
   state.result = result;
-  $('result').hidden = false;
+  state.step = null;  // a new answer is a new history entry, even after "analyse anyway" on the same step
+  enterStep('result');
   $('result').dataset.forced = String(Boolean(result.forced));
   $('result').dataset.format = result.photo?.format ?? '';
   draw($('original'), result.display);
@@ -457,7 +620,8 @@ async function showResult(result) {
   showExplanation(result);
   const top = result.predictions[0];
   // The announcement: a screen reader hears the finding, not "done".
-  setStatus('resultAnnounce', { label: isolated(top.label), percent: percent(top.probability) });
+  setStatus(result.forced ? 'resultAnnounceForced' : 'resultAnnounce',
+    { label: isolated(top.label), likelihood: likelihood(top.probability), share: share(top.probability) });
   $('result-heading').focus({ preventScroll: true });
   $('result').scrollIntoView({ block: 'start' });
   refreshDiagnostics();
@@ -467,15 +631,23 @@ async function showResult(result) {
 function showResultText(result) {
   const top = result.predictions[0];
   const finding = $('finding');
+  // A forced result (a photo that failed the checks) is never said in the patient's words: no likelihood, no advice.
   const lead = document.createElement('span');
-  lead.textContent = t('findingLead');
+  lead.textContent = t(result.forced ? 'findingForcedLead' : 'findingLead');
   const name = document.createElement('strong');
   name.textContent = localized(top.label);
   name.dir = 'auto';  // isolates the label from the words and number around it
-  const share = document.createElement('span');
-  share.textContent = t('findingPercent', { percent: percent(top.probability) });
-  finding.replaceChildren(lead, name, share);
+  const how = document.createElement('span');
+  how.dataset.testid = 'finding-likelihood';
+  how.textContent = result.forced ? t('forcedShare', { share: share(top.probability) })
+    : t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) });
+  finding.replaceChildren(lead, name, how);
   finding.dataset.label = top.label.id;
+  finding.dataset.band = result.forced ? 'forced' : likelihoodBand(top.probability);
+  const unsure = result.forced ? [] : cannotTellApart(result.predictions, result.predictionSet);
+  $('cannot-tell-apart').hidden = unsure.length === 0;
+  $('cannot-tell-apart').textContent = unsure.length ? t('cannotTellApart', { classes: classList(unsure.map((p) => p.label)) }) : '';
+  $('advice').hidden = Boolean(result.forced);
   $('advice').textContent = top.label.advice ? localized(top.label.advice) : t('adviceGeneric');
   $('low-confidence').hidden = !result.lowConfidence;
   $('forced-banner').hidden = !result.forced;
@@ -493,12 +665,12 @@ function showPredictions(result) {
     item.dataset.label = p.label.id;
     item.dataset.probability = p.probability.toFixed(6);
     const name = document.createElement('span');
-    name.textContent = `${isolated(p.label)}: ${percent(p.probability)}%`;
+    name.textContent = `${isolated(p.label)}: ${share(p.probability)}`;
     const bar = document.createElement('span');
     bar.className = 'bar';
     bar.setAttribute('aria-hidden', 'true');  // the text says the number; the bar only shows it
     const fill = document.createElement('span');
-    fill.style.width = `${percent(p.probability)}%`;
+    fill.style.width = `${100 * p.probability}%`;
     bar.append(fill);
     item.append(name, bar);
     return item;
@@ -657,9 +829,9 @@ async function isolationSource(isolated) {
 async function refreshDiagnostics() {
   const info = await client.request('diagnostics');
   const body = document.querySelector('[data-testid="diagnostics"] tbody');
-  const ms = (value) => `${value.toFixed(1)} ${t('milliseconds')}`;
+  const ms = (value) => `${formatNumber(value, state.language, 1)} ${t('milliseconds')}`;
   const rows = Object.entries({ ...info.timings, ...info.modelTimings }).map(([stage, value]) => [stage, t(`stage_${stage}`), ms(value)]);
-  rows.push(['wasmHeap', t('wasmHeap'), `${(info.wasmHeapBytes / 1048576).toFixed(1)} MiB`]);
+  rows.push(['wasmHeap', t('wasmHeap'), `${formatNumber(info.wasmHeapBytes / 1048576, state.language, 1)} MiB`]);
   rows.push(['backend', t('backend'), `ONNX Runtime Web (${info.backend})`]);
   rows.push(['threads', t('threads'), String(info.threads)]);
   rows.push(['isolated', t('isolated'), await isolationSource(info.crossOriginIsolated)]);
@@ -701,7 +873,8 @@ function fillReport() {
   const facts = [
     ['reportDate', new Date().toLocaleString(state.language)],
     ['reportModel', `${isolated(config.name)}${config.version ? ` ${isolated(config.version)}` : ''}`],
-    ['reportFinding', `${isolated(top.label)} (${percent(top.probability)}%)`],
+    ['reportFinding', result.forced ? `${isolated(top.label)} (${t('forcedShare', { share: share(top.probability) })})`
+      : `${isolated(top.label)}: ${t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })}`],
     ['reportMethod', `${state.methods.methods.find((m) => m.id === result.method)?.label ?? result.method}, ${isolated(result.explainedClass.label)}`],
     ...(state.region ? [['reportRegion', t('reportRegionValue', { x: state.region[0], y: state.region[1],
       width: state.region[2], height: state.region[3] })]] : []),
@@ -717,7 +890,7 @@ function fillReport() {
   $('report-map').src = $('overlay').toDataURL('image/png');
   document.querySelector('.report-predictions').replaceChildren(...result.predictions.map((p) => {
     const li = document.createElement('li');
-    li.textContent = `${isolated(p.label)}: ${percent(p.probability)}%`;
+    li.textContent = `${isolated(p.label)}: ${share(p.probability)}`;
     return li;
   }));
   const note = [result.forced ? t('gateForcedBanner') : '', localized(config.card.resultNote)].filter(Boolean).join(' ');
@@ -799,7 +972,7 @@ async function refreshHistory() {
     when.dateTime = entry.date;
     when.textContent = new Date(entry.date).toLocaleString(state.language);
     const finding = document.createElement('p');
-    finding.textContent = `${isolated(entry.label)}: ${percent(entry.predictions[0].probability)}%`;
+    finding.textContent = `${isolated(entry.label)}: ${share(entry.predictions[0].probability)}`;
     const model = document.createElement('p');
     model.className = 'small';
     model.textContent = `${isolated(entry.model.name)} ${isolated(entry.model.version)}`;
@@ -847,7 +1020,7 @@ function compareHistory() {
     image.alt = `${t('overlay')}: ${isolated(entry.label)}`;
     const caption = document.createElement('figcaption');
     caption.textContent = `${new Date(entry.date).toLocaleString(state.language)}: ${isolated(entry.label)} ` +
-      `${percent(entry.predictions[0].probability)}%`;
+      `(${share(entry.predictions[0].probability)})`;
     figure.append(image, caption);
     return figure;
   }));
@@ -936,14 +1109,12 @@ function bind() {
     zone.classList.remove('dragging');
     choose(event.dataTransfer?.files?.[0]);
   });
-  $('analyse-region').addEventListener('click', () => analyse(state.file, framing.region()));
-  $('new-photo').addEventListener('click', () => {
-    hideAnswers();
-    $('framing').hidden = true;
-    setStatus(null);
-    $('photo').scrollIntoView({ block: 'start' });
-    $('pick-photo').focus();
+  // A second tap while the first one's check runs (or waits for the model) is ignored, not restarted.
+  $('analyse-region').addEventListener('click', () => {
+    if (!analysis) analyse(state.file, framing.region());
   });
+  $('new-photo').addEventListener('click', startOver);
+  $('use-bundled-model').addEventListener('click', useBundledModel);
   for (const id of ['class', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
   $('faithfulness-run').addEventListener('click', measureMap);
   $('faithfulness-cancel').addEventListener('click', () => clearMetrics());
@@ -977,7 +1148,16 @@ function bind() {
   $('compare').addEventListener('input', () => $('compare-view').style.setProperty('--split', `${$('compare').value}%`));
   $('download').addEventListener('click', download);
   $('report').addEventListener('click', printReport);
-  $('analyse-anyway').addEventListener('click', analyseAnyway);
+  $('analyse-anyway').addEventListener('click', confirmAnyway);
+  $('anyway-confirm').addEventListener('click', analyseAnyway);
+  $('anyway-cancel').addEventListener('click', () => {
+    $('anyway-dialog').close();
+    $('analyse-anyway').focus();
+  });
+  $('clinician-mode').addEventListener('change', () => {
+    localStorage.setItem(CLINICIAN_KEY, $('clinician-mode').checked ? '1' : '0');
+    if (state.refused) showRefusal(state.refused);
+  });
   $('own-model-load').addEventListener('click', loadOwnModel);
   $('own-model-stop').addEventListener('click', () => {
     stopOwnModel('load_stopped');
@@ -997,6 +1177,8 @@ function bind() {
 
 bind();
 applyLanguage();
+history.replaceState({ dermcamStep: 'start' }, '');
+showStep('start');
 // Where the host sends no isolation headers (GitHub Pages), the service worker adds them: once it controls the
 // page, one reload makes the page cross-origin isolated (threads for ONNX Runtime). Never during or after an
 // analysis (the patient's photo stays on screen), never twice in a session.

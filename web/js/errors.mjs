@@ -66,3 +66,16 @@ export function personSentence(error, context = 'errorGeneric') {
   }
   return { key, values: {} };
 }
+
+/**
+ * The one action that fixes `error` where the person meets it (the error box carries it as a button):
+ * 'retry' a download, go back to the 'bundledModel' after one's own model failed, or 'choosePhoto'.
+ * @param {{code?: string}} error @param {string} [context] as for personSentence
+ * @param {{ownModel?: boolean}} [situation] whether the failure was loading a model the person brought
+ * @returns {'retry'|'bundledModel'|'choosePhoto'}
+ */
+export function fixFor(error, context, { ownModel = false } = {}) {
+  if (error?.code === 'download_failed') return 'retry';
+  if (context === 'errorModel') return ownModel ? 'bundledModel' : 'retry';
+  return 'choosePhoto';
+}

@@ -3,11 +3,14 @@
 // square in the photo's own upright pixels: exactly that part goes to the model (wasm/preprocess.h, region).
 const MIN_SIDE = 64;  // photo pixels: smaller regions fail the photo checks (too_small) anyway
 const PREVIEW_SIDE = 1024;
+// The square starts at two thirds of the photo's short side, centred: visibly a square, with the dimmed
+// outside showing what is left out (at 100% a square photo would show no square at all).
+const START_SHARE = 2 / 3;
 
 export class FramingSquare {
   /** @param {{stage: HTMLElement, canvas: HTMLCanvasElement, box: HTMLElement, size: HTMLInputElement}} elements */
-  constructor({ stage, canvas, box, size }) {
-    Object.assign(this, { stage, canvas, box, size });
+  constructor({ stage, canvas, box, size, onChange = () => {} }) {
+    Object.assign(this, { stage, canvas, box, size, onChange });
     this.photo = null;  // {width, height}: the upright photo's size
     this.square = null;  // {x, y, side} in photo pixels
     this.pointers = new Map();
@@ -22,16 +25,15 @@ export class FramingSquare {
     new ResizeObserver(() => this.place()).observe(stage);
   }
 
-  /** Shows a decoded photo (an ImageBitmap, upright) with the square on its centre, as large as fits. */
+  /** Shows a decoded photo (an ImageBitmap, upright) with the square on its centre (START_SHARE). */
   show(bitmap) {
     this.photo = { width: bitmap.width, height: bitmap.height };
     const scale = Math.min(1, PREVIEW_SIDE / Math.max(bitmap.width, bitmap.height));
     this.canvas.width = Math.max(1, Math.round(bitmap.width * scale));
     this.canvas.height = Math.max(1, Math.round(bitmap.height * scale));
     this.canvas.getContext('2d').drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height);
-    const side = this.maxSide();
+    const side = Math.max(Math.min(MIN_SIDE, this.maxSide()), Math.round(this.maxSide() * START_SHARE));
     this.square = { x: (bitmap.width - side) / 2, y: (bitmap.height - side) / 2, side };
-    this.size.value = '100';
     this.place();
   }
 
@@ -68,6 +70,7 @@ export class FramingSquare {
     Object.assign(this.box.style, { left: `${x * k}px`, top: `${y * k}px`, width: `${side * k}px`, height: `${side * k}px` });
     this.size.value = String(Math.round(100 * side / this.maxSide()));
     this.box.dataset.region = this.region().join(',');
+    this.onChange(this.region());
   }
 
   resizeTo(side) {

@@ -52,8 +52,24 @@ function expectedBytes(list, url) {
   return list?.lazy?.find((entry) => new URL(entry.url, list.root).href === url.href)?.bytes ?? 0;
 }
 
-// Every download of this load, together: the page shows "2.1 of 3.4 MB" over all of them.
-const downloaded = { loaded: 0, total: 0 };
+// Every download of this load, together: the page shows "2.1 of 3.4 MB" over all of them, and the total is
+// known before the first byte (planDownloads), so it never jumps.
+const downloaded = { loaded: 0, total: 0, planned: new Set() };
+
+function openCache(list) {
+  return list && typeof caches === 'object' ? caches.open(`dermcam-${list.version}`).catch(() => null) : Promise.resolve(null);
+}
+
+/** Counts, before anything downloads, the sizes of the listed files this load needs and the cache lacks. */
+async function planDownloads(list, urls) {
+  const cache = await openCache(list);
+  for (const url of urls) {
+    const bytes = expectedBytes(list, url);
+    if (!bytes || downloaded.planned.has(url.href) || await cache?.match(url.href)) continue;
+    downloaded.planned.add(url.href);
+    downloaded.total += bytes;
+  }
+}
 
 /**
  * The bytes at `url`, from the app's cache when they are there (a repeat visit downloads nothing), otherwise
@@ -61,7 +77,7 @@ const downloaded = { loaded: 0, total: 0 };
  * again: web/sw.js).
  */
 async function download(url, label, list, progress) {
-  const cache = list && typeof caches === 'object' ? await caches.open(`dermcam-${list.version}`).catch(() => null) : null;
+  const cache = await openCache(list);
   const cached = await cache?.match(url.href);
   if (cached) return new Uint8Array(await cached.arrayBuffer());
   let response;
@@ -76,7 +92,7 @@ async function download(url, label, list, progress) {
   }
   // Sizes as decoded (a compressed response's Content-Length counts compressed bytes).
   const expected = expectedBytes(list, url) || (response.headers.get('Content-Encoding') ? 0 : Number(response.headers.get('Content-Length')) || 0);
-  downloaded.total += expected;
+  if (!downloaded.planned.has(url.href)) downloaded.total += expected;
   const chunks = [];
   let loaded = 0;
   let counted = expected;  // bytes of this file already in downloaded.total
@@ -159,20 +175,29 @@ const handlers = {
   async load({ folder, precache }, { progress, signal }) {
     const list = await offlineList(precache);
     const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, self.location.href);
+    // The runtime and the model file (the listed .onnx under the model's folder): both sizes up front.
+    const modelFiles = (list?.lazy ?? []).map((entry) => new URL(entry.url, list.root)).filter((url) => url.href.startsWith(base.href));
+    await planDownloads(list, [ORT_WASM, ...modelFiles]);
     const runtimeReady = loadRuntime(list, progress);
-    const configBytes = await download(new URL('model.json', base), 'model description', list, progress);
+    // The description is a few kilobytes: not counted, so the total stays what it was first said to be.
+    const configBytes = await download(new URL('model.json', base), 'model description', list, () => {});
     const config = parseModelJson(configBytes);
     const file = typeof config?.model === 'string' ? config.model : 'model.onnx';
     const [onnxBytes] = await Promise.all([download(new URL(file, base), 'model', list, progress),
       runtimeReady]);
     signal.throwIfAborted();
+    // The last phase (the runtime compiles, the model is checked and prepared) has its own words on the page.
+    progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total });
     return describeModel(await explainer.load({ onnxBytes, config }));
   },
   async loadLocal({ onnxBytes, configBytes, precache }, { progress, signal }) {
     // The description comes as the file's bytes and is parsed here, as for the bundled model and in the CLI.
     const config = configBytes ? parseModelJson(new Uint8Array(configBytes), 'the model description') : undefined;
-    await loadRuntime(await offlineList(precache), progress);
+    const list = await offlineList(precache);
+    await planDownloads(list, [ORT_WASM]);
+    await loadRuntime(list, progress);
     signal.throwIfAborted();
+    progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total });
     return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));
   },
   async analyse({ bytes, region, render }, { signal }) {
