@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 import { prepareImage } from '../../web/js/core.mjs';
-import { DermcamError, PERSON_SENTENCES, PHOTO_CODES, personSentence } from '../../web/js/errors.mjs';
+import { DermcamError, PERSON_SENTENCES, PHOTO_CODES, fixFor, personSentence } from '../../web/js/errors.mjs';
 import { STRINGS } from '../../web/js/i18n.mjs';
 import { ROOT, fixture } from './helpers.mjs';
 
@@ -66,4 +66,11 @@ test('the app\'s modules have one error class', () => {
   const classes = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/class (\w+) extends Error/g)]
     .map((m) => `${relative(ROOT, file)}: ${m[1]}`));
   assert.deepEqual(classes, ['web/js/errors.mjs: DermcamError']);
+});
+
+test('every error carries the one action that fixes it', () => {
+  assert.equal(fixFor({ code: 'download_failed' }, 'errorModel'), 'retry');
+  assert.equal(fixFor({ code: 'bad_model_config' }, 'errorModel', { ownModel: true }), 'bundledModel');
+  assert.equal(fixFor({ code: 'internal' }, 'errorModel'), 'retry');  // the bundled model itself failed
+  for (const code of ['corrupt_image', 'image_too_large', 'internal', 'invalid_output']) assert.equal(fixFor({ code }), 'choosePhoto', code);
 });

@@ -208,8 +208,11 @@ function showMetricsProgress({ loaded, total }) {
   $('faithfulness-progress-text').textContent = t('faithfulProgress', { done: loaded, total });
 }
 
-// A new map makes the last measurement stale: it is cleared, and a running one stopped.
-function clearMetrics() {
+// A new map makes the last measurement stale: it is cleared, and a running one stopped; but a measurement
+// asked for while that map was being computed waits for it (measureMap), unless the person stops it.
+let metricsWaiting = false;
+function clearMetrics({ byPerson = false } = {}) {
+  if (metricsWaiting && !byPerson) return;
   metricsRequest?.abort();
   $('faithfulness-results').hidden = true;
   $('faithfulness-results').replaceChildren();
@@ -219,12 +222,22 @@ function clearMetrics() {
 }
 
 async function measureMap() {
-  clearMetrics();
+  clearMetrics({ byPerson: true });
   const controller = new AbortController();
   metricsRequest = controller;
   $('faithfulness-run').disabled = true;
-  showMetricsProgress({ loaded: 0, total: 0 });
   try {
+    if (rendering) {
+      // One long task at a time: the map being computed (Score-CAM: many runs) first, then its measurement.
+      metricsWaiting = true;
+      $('faithfulness-progress').hidden = false;
+      $('faithfulness-progress-bar').removeAttribute('value');
+      $('faithfulness-progress-text').textContent = t('metricsWaiting');
+      await renderIdle;
+      metricsWaiting = false;
+      controller.signal.throwIfAborted();
+    }
+    showMetricsProgress({ loaded: 0, total: 0 });
     const m = await client.request('metrics', {}, { signal: controller.signal });
     const number = (v) => formatNumber(v, state.language, 3);
     const verdict = $('faithfulness-verdict');
@@ -247,8 +260,9 @@ async function measureMap() {
     }));
     $('faithfulness-results').hidden = false;
   } catch (error) {
-    fail(error);
+    if (!controller.signal.aborted) fail(error);
   } finally {
+    metricsWaiting &&= metricsRequest !== controller;
     if (metricsRequest === controller) {
       metricsRequest = null;
       $('faithfulness-progress').hidden = true;
@@ -454,6 +468,7 @@ async function choose(file) {
     return;
   }
   state.file = file;
+  state.photoSize = { width: bitmap.width, height: bitmap.height };
   framing.show(bitmap);
   bitmap.close();
   enterStep('frame');
@@ -498,6 +513,30 @@ function cancelWork() {
   wantedRender = null;
 }
 
+// A photo above the core's decode limit (wasm/decode.h: 50 MP; a 64 MP phone photo) that the browser could
+// decode for framing is shrunk by the browser to just under the limit and sent as a JPEG (quality 0.95), the
+// square scaled with it: the model reads a 128-pixel square either way. Only where even the browser cannot
+// decode it does the core's refusal (image_too_large) stand.
+const MAX_PHOTO_PIXELS = 50e6;
+async function photoWithinLimit(file, region) {
+  const { width = 0, height = 0 } = state.file === file ? state.photoSize ?? {} : {};
+  if (width * height <= MAX_PHOTO_PIXELS || typeof OffscreenCanvas !== 'function') return { bytes: await file.arrayBuffer(), region };
+  const scale = Math.sqrt((0.98 * MAX_PHOTO_PIXELS) / (width * height));
+  const [w, h] = [Math.floor(width * scale), Math.floor(height * scale)];
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
+  } catch {
+    return { bytes: await file.arrayBuffer(), region };  // the core says why it cannot read it
+  }
+  const canvas = new OffscreenCanvas(w, h);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+  // floor(a) + floor(b) <= floor(a + b): the scaled square stays inside the scaled photo.
+  return { bytes: await blob.arrayBuffer(), region: region?.map((v, i) => (i < 2 ? Math.floor(v * scale) : Math.max(1, Math.floor(v * scale)))), shrunk: true };
+}
+
 let analysisCount = 0;
 async function analyse(file, region) {
   if (!file) return;
@@ -513,9 +552,10 @@ async function analyse(file, region) {
     controller.signal.throwIfAborted();
     setStatus('analysing');
     showCheckButton();
-    const bytes = await file.arrayBuffer();
+    const photo = await photoWithinLimit(file, region);
+    const bytes = photo.bytes;
     controller.signal.throwIfAborted();
-    const result = await client.request('analyse', { bytes, region, render: firstRenderOptions() },
+    const result = await client.request('analyse', { bytes, region: photo.region, render: firstRenderOptions() },
       { transfer: [bytes], signal: controller.signal });
     state.region = region ?? null;
     if (result.refused) {
@@ -788,8 +828,13 @@ function rerender() {
   if (!rendering) pumpRenders();
 }
 
+let renderIdle = Promise.resolve();  // settles when the renders in flight have ended
 async function pumpRenders() {
   rendering = true;
+  let idle;
+  renderIdle = new Promise((resolve) => {
+    idle = resolve;
+  });
   while (wantedRender) {
     const options = wantedRender;
     wantedRender = null;
@@ -812,6 +857,7 @@ async function pumpRenders() {
     }
   }
   rendering = false;
+  idle();
 }
 
 // ---- diagnostics ----------------------------------------------------------------------------------------
@@ -1117,7 +1163,10 @@ function bind() {
   $('use-bundled-model').addEventListener('click', useBundledModel);
   for (const id of ['class', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
   $('faithfulness-run').addEventListener('click', measureMap);
-  $('faithfulness-cancel').addEventListener('click', () => clearMetrics());
+  $('faithfulness-cancel').addEventListener('click', () => {
+    metricsWaiting = false;
+    clearMetrics({ byPerson: true });
+  });
   // Stopping a long map keeps the one on screen, and the controls go back to what it shows.
   $('method-cancel').addEventListener('click', () => {
     wantedRender = null;

@@ -76,7 +76,7 @@ async function planDownloads(list, urls) {
  * from the network, reported as progress and then kept in the cache (the service worker does not fetch them
  * again: web/sw.js).
  */
-async function download(url, label, list, progress) {
+async function download(url, label, list, progress, { counted = true } = {}) {
   const cache = await openCache(list);
   const cached = await cache?.match(url.href);
   if (cached) return new Uint8Array(await cached.arrayBuffer());
@@ -92,10 +92,10 @@ async function download(url, label, list, progress) {
   }
   // Sizes as decoded (a compressed response's Content-Length counts compressed bytes).
   const expected = expectedBytes(list, url) || (response.headers.get('Content-Encoding') ? 0 : Number(response.headers.get('Content-Length')) || 0);
-  if (!downloaded.planned.has(url.href)) downloaded.total += expected;
+  if (counted && !downloaded.planned.has(url.href)) downloaded.total += expected;
   const chunks = [];
   let loaded = 0;
-  let counted = expected;  // bytes of this file already in downloaded.total
+  let inTotal = expected;  // bytes of this file already in downloaded.total
   if (response.body) {
     const reader = response.body.getReader();
     for (;;) {
@@ -103,10 +103,11 @@ async function download(url, label, list, progress) {
       if (done) break;
       chunks.push(value);
       loaded += value.length;
+      if (!counted) continue;
       downloaded.loaded += value.length;
-      if (loaded > counted) {
-        downloaded.total += loaded - counted;
-        counted = loaded;
+      if (loaded > inTotal) {
+        downloaded.total += loaded - inTotal;
+        inTotal = loaded;
       }
       progress({ label, loaded: downloaded.loaded, total: downloaded.total });
     }
@@ -179,8 +180,9 @@ const handlers = {
     const modelFiles = (list?.lazy ?? []).map((entry) => new URL(entry.url, list.root)).filter((url) => url.href.startsWith(base.href));
     await planDownloads(list, [ORT_WASM, ...modelFiles]);
     const runtimeReady = loadRuntime(list, progress);
-    // The description is a few kilobytes: not counted, so the total stays what it was first said to be.
-    const configBytes = await download(new URL('model.json', base), 'model description', list, () => {});
+    // The description (its size is not in the list) is left out of the bytes, so the total stays what it was
+    // first said to be: the model file and the runtime are nearly all of it.
+    const configBytes = await download(new URL('model.json', base), 'model description', list, () => {}, { counted: false });
     const config = parseModelJson(configBytes);
     const file = typeof config?.model === 'string' ? config.model : 'model.onnx';
     const [onnxBytes] = await Promise.all([download(new URL(file, base), 'model', list, progress),
