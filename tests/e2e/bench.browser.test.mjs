@@ -16,7 +16,7 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
     join(dir, 'bench.json')], { encoding: 'utf8', stdin: 'ignore', maxBuffer: 64 << 20 });
   assert.equal(out.status, 0, out.stderr.slice(-2000));
   for (const heading of ['Explain vs plain', 'opacity drag', 'method switch', 'Explanation methods and faithfulness',
-    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Native kernels']) {
+    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Waiting on a slow link', 'Native kernels']) {
     assert.ok(out.stdout.includes(heading), heading);
   }
   const results = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));

@@ -218,3 +218,42 @@ describe('one long task at a time', () => {
     await context.close();
   });
 });
+
+describe('framing you can see and use', () => {
+  test('desktop: the preview uses the width; the wheel zooms around the pointer; a corner handle resizes', async () => {
+    const { context, page, errors } = await newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    await ready(page);
+    await page.setInputFiles(sel('photo-input'), join(FIXTURES, 'spot_in_photo.jpg'));  // 3000 x 2250
+    await page.waitForSelector(`${sel('framing')}:not([hidden])`);
+    const preview = await page.locator(sel('preview')).boundingBox();
+    assert.ok(preview.width > 700, `the preview is ${preview.width} px wide on a 1440 px screen`);
+    const region = () => page.getAttribute(sel('frame-box'), 'data-region').then((r) => r.split(',').map(Number));
+    assert.deepEqual(await region(), [750, 375, 1500, 1500]);
+    // Zoom with the wheel at the preview's centre: the photo's centre stays under the pointer; the square is unchanged.
+    const [cx, cy] = [preview.x + preview.width / 2, preview.y + preview.height / 2];
+    await page.mouse.move(cx, cy);
+    await page.mouse.wheel(0, -300);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frame-stage"]').dataset.zoom) > 2);
+    assert.deepEqual(await region(), [750, 375, 1500, 1500]);
+    // Make the square small, then a click beside it puts its centre on the photo point under the pointer.
+    await page.fill(sel('frame-size'), '10');
+    await page.mouse.click(cx + 100, cy + 50);
+    const zoom = Number(await page.getAttribute(sel('frame-stage'), 'data-zoom'));
+    const k = 3000 / zoom / preview.width;  // photo pixels per CSS pixel at this zoom
+    const [x, y, w] = await region();
+    assert.ok(Math.abs(x + w / 2 - (1500 + 100 * k)) < 10 && Math.abs(y + w / 2 - (1125 + 50 * k)) < 10, `${x},${y},${w} at zoom ${zoom}`);
+    // Pull the bottom-right handle 60 px out: the top-left corner stays, the square grows.
+    const handle = await page.locator(sel('frame-handle')).boundingBox();
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + handle.width / 2 + 60, handle.y + handle.height / 2 + 60, { steps: 4 });
+    await page.mouse.up();
+    const [x2, y2, w2] = await region();
+    assert.ok(Math.abs(x2 - x) <= 1 && Math.abs(y2 - y) <= 1 && w2 > w + 40 * k, `${[x, y, w]} -> ${[x2, y2, w2]}`);
+    await page.click(sel('zoom-out'));
+    assert.ok(Number(await page.getAttribute(sel('frame-stage'), 'data-zoom')) < zoom);
+    await page.screenshot({ path: join(ARTIFACTS, 'trust-desktop-framing.png') });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});

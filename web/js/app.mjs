@@ -346,6 +346,7 @@ async function loadModel(request, type = 'load', previous = null) {
     state.methods = methods;
     state.ownModel = own;
     $('use-bundled-model').hidden = !own;
+    if (!performance.getEntriesByName('dermcam:ready').length) performance.mark('dermcam:ready');  // for scripts/bench.mjs
     showModel(info);
     fillSelects();
     if (!state.busy) setStatus('modelReady');
@@ -649,6 +650,7 @@ function draw(canvas, image) {
 
 async function showResult(result) {
   state.result = result;
+  if (!performance.getEntriesByName('dermcam:result').length) performance.mark('dermcam:result');  // for scripts/bench.mjs
   state.step = null;  // a new answer is a new history entry, even after "analyse anyway" on the same step
   enterStep('result');
   $('result').dataset.forced = String(Boolean(result.forced));
@@ -1160,6 +1162,8 @@ function bind() {
     if (!analysis) analyse(state.file, framing.region());
   });
   $('new-photo').addEventListener('click', startOver);
+  $('zoom-in').addEventListener('click', () => framing.zoomAt(1.5));
+  $('zoom-out').addEventListener('click', () => framing.zoomAt(1 / 1.5));
   $('use-bundled-model').addEventListener('click', useBundledModel);
   for (const id of ['class', 'eigen-smooth', 'aug-smooth']) $(id).addEventListener('change', rerender);
   $('faithfulness-run').addEventListener('click', measureMap);
