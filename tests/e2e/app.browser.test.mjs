@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-import { ARTIFACTS, analysePhoto, openBrowser } from './browser.mjs';
+import { ARTIFACTS, analysePhoto, browserForThisFile } from './browser.mjs';
 import { FIXTURES } from '../js/helpers.mjs';
 import { EXPLAIN_FIXTURES } from '../js/explain-helpers.mjs';
 
@@ -15,13 +15,7 @@ const PORTRAIT = join(FIXTURES, 'portrait.jpg');  // a face: the gate must refus
 const BLURRY = join(FIXTURES, 'lesion_blurry.jpg');
 const sel = (id) => `[data-testid="${id}"]`;
 
-let env;
-before(async () => {
-  env = await openBrowser();
-});
-after(async () => {
-  await env?.close();
-});
+const env = browserForThisFile();
 
 async function newPage(options = {}) {
   const context = await env.browser.newContext(options);

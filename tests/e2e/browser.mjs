@@ -1,6 +1,7 @@
 // Headless Debian Chromium through playwright-core, and the app served on 127.0.0.1 (shared by e2e tests).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { startServer } from '../../scripts/serve.mjs';
@@ -36,6 +37,21 @@ async function wholeShortSide(page) {
     input.value = '100';
     input.dispatchEvent(new Event('input', { bubbles: true }));
   });
+}
+
+/**
+ * One browser and server for the test file that calls this at its top level: opened before its first test,
+ * closed after its last. The returned object gets openBrowser()'s fields once they exist.
+ */
+export function browserForThisFile(options) {
+  const env = {};
+  before(async () => {
+    Object.assign(env, await openBrowser(options));
+  });
+  after(async () => {
+    await env.close?.();
+  });
+  return env;
 }
 
 /**
