@@ -514,6 +514,11 @@ describe('bring your own model', () => {
     await page.setInputFiles(sel('own-model-onnx'), join(EXPLAIN_FIXTURES, 'mlp_head/model.onnx'));
     await page.click(sel('own-model-load'));
     await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Your own model'));
+    // Each step of the preparation was named on the status line as it started, in order.
+    const { STRINGS } = await import('../../web/js/i18n.mjs');
+    const said = [...new Set((await page.evaluate(() => window.statusLog)).filter((s) => s.startsWith('Preparing the model, step')))];
+    assert.deepEqual(said, ['read', 'probe', 'layer', 'graph', 'session', 'check'].map((step, i) =>
+      `Preparing the model, step ${i + 1} of 6: ${STRINGS.en[`prepareStep_${step}`]}…`));
     await analyse(page, PHOTO);
     assert.match(await page.textContent(sel('predictions')), /Class \d/);
     assert.equal(await page.isVisible(sel('low-confidence')), true);  // an untrained-looking spread of scores

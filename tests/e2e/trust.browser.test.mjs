@@ -95,9 +95,9 @@ describe('no silent wait', () => {
 });
 
 describe('honest numbers, the next step first', () => {
-  for (const locale of ['en-US', 'vi-VN']) {
-    test(`${locale}: the finding in words, never "100%", the advice on the first screen with it`, async () => {
-      const { context, page, errors } = await newPage({ ...PHONE, locale });
+  for (const [locale, colorScheme] of [['en-US', 'light'], ['vi-VN', 'dark']]) {
+    test(`${locale}, ${colorScheme}: the finding in words, never "100%", the advice on the first screen with it`, async () => {
+      const { context, page, errors } = await newPage({ ...PHONE, locale, colorScheme });
       await ready(page);
       await analysePhoto(page, LESION);
       const text = await page.evaluate(() => document.body.innerText);
@@ -114,7 +114,7 @@ describe('honest numbers, the next step first', () => {
       const order = await page.evaluate(() => ['finding', 'advice', 'result-note', 'compare-view'].map((id) =>
         document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect().top));
       assert.deepEqual([...order].sort((a, b) => a - b), order);
-      await page.screenshot({ path: join(ARTIFACTS, `trust-phone-result-${locale}.png`) });
+      await page.screenshot({ path: join(ARTIFACTS, `trust-phone-result-${locale}-${colorScheme}.png`) });
       assert.deepEqual(errors, []);
       await context.close();
     });

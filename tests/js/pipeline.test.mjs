@@ -332,3 +332,15 @@ test('a cancelled analysis or render leaves the previous photo and map in place'
   assert.deepEqual(await explainer.overlayPng({ opacity: 0.6 }), png);
   assert.equal(shown.method, 'gradcam');
 });
+
+test('loading names each step as it starts: the preparation of a raw model, then the session and a test run', async () => {
+  const steps = [];
+  const fresh = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+  await fresh.load({ onnxBytes: loadFixture('mlp_head').model, config: testConfig(), onStep: (s) => steps.push(s) });
+  const names = ['read', 'probe', 'layer', 'graph', 'session', 'check'];
+  assert.deepEqual(steps, names.map((step, i) => ({ step, index: i + 1, count: names.length })));
+  // A model prepared already skips the preparation's steps.
+  steps.length = 0;
+  await fresh.load({ onnxBytes: fresh.modelBytes, config: testConfig(), onStep: (s) => steps.push(s) });
+  assert.deepEqual(steps.map((s) => `${s.step} ${s.index}/${s.count}`), ['read 1/3', 'session 2/3', 'check 3/3']);
+});

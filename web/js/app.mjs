@@ -86,8 +86,11 @@ function applyLanguage() {
 function setStatus(key, values) {
   state.statusKey = key;  // kept, so a language switch re-translates it
   state.statusValues = values;
-  $('status').textContent = key ? t(key, values) : '';
+  $('status').textContent = key ? t(key, withStepName(values)) : '';
 }
+
+// A step's name is kept as its key, so a language switch during a long preparation re-translates it too.
+const withStepName = (values) => (values?.stepKey ? { ...values, step: t(values.stepKey) } : values);
 
 // Errors: a sentence from the catalogue for the person (web/js/errors.mjs picks it from the error's code and
 // params), the engine's own text (for a developer) folded under it.
@@ -275,13 +278,16 @@ async function measureMap() {
 let loading = { phase: 'download', loaded: 0, total: 0 };
 const megabytes = (n) => new Intl.NumberFormat(state.language, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n / 1e6);
 
-function showPreparing({ loaded, total }) {
+function showPreparing({ loaded, total, step, index, count }) {
   loading = { phase: 'preparing', loaded, total };
   const bar = $('model-progress');
   bar.classList.add('indeterminate');
   bar.removeAttribute('aria-valuenow');
-  $('model-progress-text').textContent = t('preparingRuntime');
-  if (state.statusKey === 'loadingModel') setStatus('preparingRuntime');
+  // A person's own model is prepared step by step (seconds for a large graph): each step is named as it starts.
+  const values = step && { index, count, stepKey: `prepareStep_${step}` };
+  $('model-progress-text').textContent = values ? t('preparingStep', withStepName(values)) : t('preparingRuntime');
+  if (values && ownModelLoad) setStatus('preparingStep', values);
+  else if (state.statusKey === 'loadingModel') setStatus('preparingRuntime');
   showCheckButton();
 }
 

@@ -5,7 +5,7 @@
 // (activations and gradients of the top-K classes), so render() can switch method, class (among the K),
 // colormap, opacity or outline without running the model again; `modelRuns` counts the runs that happen.
 // Explaining a class outside the top K, or aug_smooth, does need runs, and render() says so in `ranModel`.
-import { classGradients, prepareExplainModel } from './onnx/explain.mjs';
+import { PREPARE_STEPS, classGradients, prepareExplainModel } from './onnx/explain.mjs';
 import { checkRunShapes, verifiedExplainMetadata } from './onnx/metadata.mjs';
 import { probeInput } from './onnx/probe.mjs';
 import { DermcamError } from './errors.mjs';
@@ -126,15 +126,20 @@ export class Explainer {
   /**
    * Loads a model: validates model.json, prepares the explain graph if the ONNX file is not prepared yet,
    * checks the two agree, and creates the session. `layers` (target layer names) overrides model.json's
-   * explain.layers, with or without a model.json.
+   * explain.layers, with or without a model.json. `onStep({step, index, count})` is called as each step starts:
+   * 'read' (the graph is decoded; its description checked), PREPARE_STEPS for a model not prepared yet, then
+   * 'session' and 'check' (a run on the probe input).
    */
-  async load({ onnxBytes, config: rawConfig, configName = 'model.json', layers }) {
+  async load({ onnxBytes, config: rawConfig, configName = 'model.json', layers, onStep = () => {} }) {
     // `config` is model.json's parsed value (parseModelJson), or undefined when there is none: any other value,
     // false and null included, is a description and is validated.
     const described = rawConfig !== undefined;
     const started = now();
     let bytes = onnxBytes;
     let metadata = verifiedExplainMetadata(decodeModel(bytes));
+    const steps = ['read', ...(metadata ? [] : PREPARE_STEPS), 'session', 'check'];
+    const step = (name) => onStep({ step: name, index: steps.indexOf(name) + 1, count: steps.length });
+    step('read');
     if (!metadata) {
       // Read once for what preparing needs (input size, layers, classes); the gate is checked below, against the graph.
       const { input, explain } = described ? validateModelConfig(rawConfig, { gate: false }) : {};
@@ -142,7 +147,7 @@ export class Explainer {
         : [input.height, input.width, 3];
       const prepared = await prepareExplainModel(this.ort, bytes, {
         layers: layers ?? explain?.layers, classes: explain?.classes ?? 3, score: explain?.score, inputShape,
-        tokens: explain?.tokens,
+        tokens: explain?.tokens, onStep: step,
       });
       bytes = prepared.bytes;
       metadata = verifiedExplainMetadata(decodeModel(bytes));
@@ -182,6 +187,7 @@ export class Explainer {
     }
     const prepareMs = now() - started;
     const sessionStarted = now();
+    step('session');
     let session;
     try {
       session = await this.ort.InferenceSession.create(bytes, this.sessionOptions);
@@ -191,6 +197,7 @@ export class Explainer {
     // One run on the probe input before the model is taken: the shapes it returns settle what the metadata says
     // (a graph may leave them symbolic) and a model that gives invalid numbers is refused now, not on a photo.
     const counted = [this.modelRuns, this.modelItems];
+    step('check');
     try {
       this.probabilities(await this.run(probeInput([1, ...metadata.input.shape]), 1, [], { session, metadata }), metadata, config);
     } catch (error) {

@@ -200,7 +200,9 @@ const handlers = {
     await loadRuntime(list, progress);
     signal.throwIfAborted();
     progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total });
-    return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description' }));
+    // Preparing a person's own model can take seconds: each step is said as it starts.
+    const onStep = (step) => progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total, ...step });
+    return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description', onStep }));
   },
   async analyse({ bytes, region, render }, { signal }) {
     return forPage(await explainer.analyse({ bytes: new Uint8Array(bytes), region }, { ...render, output: 'layers' }, { signal }));

@@ -656,7 +656,7 @@ async function lastReachingGrid(ort, modelBytes, options, analysis, norms) {
   for (const tried of [norms.slice(-4), norms.slice(0, -4)]) {
     if (!tried.length) continue;
     const { bytes, report } = await prepareExplainModel(ort, modelBytes, {
-      ...options, classes: 1, layers: tried.map((c) => c.name), gateLayers: [], [PROBED]: analysis.probe });
+      ...options, classes: 1, layers: tried.map((c) => c.name), gateLayers: [], [PROBED]: analysis.probe, onStep: undefined });
     const [[inputName, dims]] = [...analysis.probe.inputs];
     const session = await ort.InferenceSession.create(bytes);
     try {
@@ -675,12 +675,20 @@ async function lastReachingGrid(ort, modelBytes, options, analysis, norms) {
 }
 
 /**
+ * The steps of `prepareExplainModel`, in order, as `onStep` reports them: one run of the model that learns its
+ * shapes, the choice and check of the target layer, and the gradient graph written.
+ */
+export const PREPARE_STEPS = Object.freeze(['probe', 'layer', 'graph']);
+
+/**
  * Builds the explain graph.
  * @param ort  onnxruntime-web or -node, for the probe run that learns tensor shapes
  * @param {Uint8Array} modelBytes
  * @param {{layers?: string[], gateLayers?: string[], classes?: number, score?: 'logit'|'probability',
- *          inputShape?: number[], tokens?: {prefix: number, grid: number[]}}} options
+ *          inputShape?: number[], tokens?: {prefix: number, grid: number[]},
+ *          onStep?: (step: string) => void}} options
  *   tokens: how the model's token layers map to a grid (tokenLayout), when not recognised automatically
+ *   onStep: called as each of PREPARE_STEPS starts (progress for a person waiting)
  * @returns {Promise<{bytes: Uint8Array, report: object}>}
  */
 export async function prepareExplainModel(ort, modelBytes, options = {}) {
@@ -702,7 +710,10 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     throw new DermcamError('bad_option', "The score must be 'logit' or 'probability'.");
   }
   const tokens = checkTokens(options.tokens);
+  const step = options.onStep ?? (() => {});
+  step('probe');
   const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, options), tokens);
+  step('layer');
   const score = analysis.findScore(scoreMode);
   if (k > score.classes) {
     throw new DermcamError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
@@ -782,6 +793,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   if (blocked) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
   await analysis.resolveShapeValues(ort, head.nodes);
 
+  step('graph');
   const emitter = new Emitter(analysis, head);
   // A token layer leaves the graph as its grid, [N, H, W, C] (NHWC): the prefix tokens dropped.
   const asGrid = (tensor, layer) => {
