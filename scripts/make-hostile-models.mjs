@@ -33,8 +33,11 @@ function lengthDelimited(field, payload) {
   return out;
 }
 
-/** A ReLU chain: input [N, 3, 8, 8] -> `length` Relu nodes -> GlobalAveragePool -> Flatten -> Gemm (2 classes). */
-export function reluChain(length) {
+/**
+ * A ReLU chain: input [N, 3, 8, 8] -> `length` Relu nodes -> GlobalAveragePool -> Flatten -> `headLength` Relu
+ * nodes on the pooled [N, 3] -> Gemm (2 classes).
+ */
+export function reluChain(length, { headLength = 0 } = {}) {
   const nodes = [];
   let x = 'input';
   for (let i = 0; i < length; i++) {
@@ -43,7 +46,12 @@ export function reluChain(length) {
   }
   nodes.push({ opType: 'GlobalAveragePool', input: [x], output: ['pooled'], name: 'pool', attribute: [] });
   nodes.push({ opType: 'Flatten', input: ['pooled'], output: ['flat'], name: 'flatten', attribute: [] });
-  nodes.push({ opType: 'Gemm', input: ['flat', 'w', 'b'], output: ['logits'], name: 'head', attribute: [
+  x = 'flat';
+  for (let i = 0; i < headLength; i++) {
+    nodes.push({ opType: 'Relu', input: [x], output: [`h${i}`], name: `head_relu${i}`, attribute: [] });
+    x = `h${i}`;
+  }
+  nodes.push({ opType: 'Gemm', input: [x, 'w', 'b'], output: ['logits'], name: 'head', attribute: [
     { name: 'transB', type: 2, i: 1 }] });
   return encodeModel({
     irVersion: 8,

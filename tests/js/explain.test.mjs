@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { CLASSES_INPUT, explainMetadata, listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
+import { reluChain } from '../../scripts/make-hostile-models.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
 import {
@@ -378,4 +379,39 @@ test('the head graph after the target layer reproduces the scores, and a layer i
   // A token layer: the grid leaves the class token out, which the head reads.
   const vit = await prepareExplainModel(ort, loadFixture('vit_opset17').model, { classes: 1, layers: ['/encoder/ln/LayerNormalization_output_0'] });
   assert.throws(() => headGraph(vit.bytes, 0), (e) => e.code === 'head_not_separable' && /is a token layer/.test(e.message));
+});
+
+describe('a large graph is probed at its end first', () => {
+  // ONNX Runtime's session creation grows faster than linearly with the tensors asked for: the probe counts them.
+  async function counting() {
+    const ort = await ortNode();
+    const probes = [];
+    const InferenceSession = {
+      create: async (bytes, options) => {
+        probes.push(decodeModel(bytes).graph.output.length);
+        return ort.InferenceSession.create(bytes, options);
+      },
+    };
+    return { ort: { ...ort, InferenceSession }, probes };
+  }
+
+  test('a 6,000-ReLU chain: its end alone gives the graph a probe of every tensor gives', async () => {
+    const { ort, probes } = await counting();
+    const bytes = reluChain(6000);
+    const tail = await prepareExplainModel(ort, bytes);
+    assert.equal(tail.report.layers[0].name, 'r5999');
+    assert.ok(probes[0] <= 2001, `the probe asked for ${probes[0]} tensors`);
+    const whole = await prepareExplainModel(ort, bytes, { layers: ['r5999'] });
+    assert.ok(probes.at(-1) > 6000, 'an explicit layer probes every tensor');
+    const nodes = (b) => decodeModel(b).graph.node.map((n) => `${n.opType}:${n.input}:${n.output}`);
+    assert.deepEqual(nodes(tail.bytes), nodes(whole.bytes));
+  });
+
+  test('a 4-D layer before a 6,000-node head is outside the end: the whole graph is probed and it is chosen', async () => {
+    const { ort, probes } = await counting();
+    const prepared = await prepareExplainModel(ort, reluChain(50, { headLength: 6000 }));
+    assert.equal(prepared.report.layers[0].name, 'r49');
+    assert.equal(probes.length, 2);
+    assert.ok(probes[0] <= 2001 && probes[1] > 6000, `probes: ${probes}`);
+  });
 });

@@ -645,6 +645,35 @@ function checkTokens(tokens) {
 // The probe of the same model, passed when the builder prepares a model again for its own use.
 const PROBED = Symbol('probed');
 
+// A large graph is probed at its end first: the automatic layer is the last usable 4-D activation, and it and
+// its head lie among the last nodes of nearly every classifier. The answer is kept only when it is provably the
+// one a probe of every tensor gives (the chosen layer is produced inside the tail, so no later candidate is
+// unknown; every head node is in the tail); otherwise the whole graph is probed.
+const TAIL_NODES = 1000;
+const TAIL_PROBE_FROM = 5000;  // nodes; below this a whole probe takes well under a second
+
+/** The last TAIL_NODES nodes in topological order, and the tensors they produce and read; null when not used. */
+function probeTail(model, options) {
+  if (options[PROBED] || options.layers?.length || options.gateLayers?.length || options.tokens) return null;
+  const index = new GraphIndex(model);
+  const order = index.topologicalOrder();
+  if (order.length < TAIL_PROBE_FROM) return null;
+  // A transformer's layer is chosen among LayerNorm outputs anywhere in the graph (lastReachingGrid).
+  const graph = model.graph;
+  const layerNorm = graph.node.some((n) => n.opType === 'LayerNormalization' || (n.opType === 'ReduceMean' &&
+    (index.consumers.get(n.output[0]) ?? []).some((c) => graph.node[c].opType === 'Sub')));
+  if (layerNorm) return null;
+  const nodes = new Set(order.slice(-TAIL_NODES));
+  const produced = new Set();
+  const tensors = new Set();
+  for (const i of nodes) {
+    for (const name of graph.node[i].output) if (name) produced.add(name);
+    for (const name of graph.node[i].input) if (name && !index.initializers.has(name)) tensors.add(name);
+  }
+  for (const name of produced) tensors.add(name);
+  return { nodes, produced, tensors };
+}
+
 /**
  * The last of `norms` (LayerNorm outputs that are token layers) whose grid tokens reach the scores. After a
  * transformer's last attention only the prefix (class) token reaches the classifier, so the later LayerNorms'
@@ -712,7 +741,10 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const tokens = checkTokens(options.tokens);
   const step = options.onStep ?? (() => {});
   step('probe');
-  const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, options), tokens);
+  const tail = probeTail(model, options);
+  const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, { ...options, only: tail?.tensors }), tokens);
+  // The tail did not settle it: the same preparation from a probe of every tensor.
+  const probeAll = async () => prepareExplainModel(ort, modelBytes, { ...options, [PROBED]: await probeModel(ort, model, options) });
   step('layer');
   const score = analysis.findScore(scoreMode);
   if (k > score.classes) {
@@ -748,6 +780,8 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     why = 'chosen with --layer';
   } else {
     const usable = candidates.filter((c) => !c.blocked);
+    const last = usable.filter((c) => !c.tokens).pop();
+    if (tail && (!last || !tail.produced.has(last.name) || usable.some((c) => c.tokens))) return probeAll();
     if (!usable.length) {
       const first = candidates[candidates.length - 1];
       if (first) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, first.blocked, score, [first.name]));
@@ -786,6 +820,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   if (new Set(gateLayers).size !== gateLayers.length) throw new DermcamError('bad_option', 'A --gate-layer is listed twice.');
 
   const head = analysis.head(layers, score.tensor);
+  if (tail && !head?.nodes.every((i) => tail.nodes.has(i))) return probeAll();
   if (!head) {
     throw new DermcamError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
   }
