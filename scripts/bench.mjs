@@ -98,7 +98,32 @@ async function inNode(photoUrls) {
       photo: bytes(url), runs: RUNS, sessionOptions: { executionProviders: ['wasm'] } })) });
   }
   out.methods = await measureMethods(ort, core, lib.Explainer, bytes(MODELS[0].url), demoConfig);
+  out.prepare = await measurePrepare(ort, core, lib.Explainer);
   return out;
+}
+
+// Loading a model nobody prepared, as the app does with a person's own model: each step's time (onStep), on
+// ReLU chains up to the node budget (scripts/make-hostile-models.mjs). One run each: they take seconds.
+async function measurePrepare(ort, core, Explainer) {
+  const { reluChain, chainConfig } = await import('./make-hostile-models.mjs');
+  const rows = [];
+  for (const length of args.quick ? [5000] : [5000, 20000, 49000]) {
+    log(`Node: preparing a chain of ${length} ReLUs`);
+    const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'] } });
+    const times = {};
+    let last = { step: null, at: performance.now() };
+    const mark = (step) => {
+      const at = performance.now();
+      if (last.step) times[last.step] = at - last.at;
+      last = { step, at };
+    };
+    const started = performance.now();
+    await explainer.load({ onnxBytes: reluChain(length), config: chainConfig(), onStep: ({ step }) => mark(step) });
+    mark(null);
+    rows.push({ nodes: length + 3, times, total: performance.now() - started });
+    await explainer.releaseSessions();
+  }
+  return rows;
 }
 
 // Each method's render after a photo's analysis (the perturbation methods' extra runs included: their results are
@@ -487,6 +512,13 @@ function report({ meta, nativeResults, node, browsers, sizes, visit, interaction
       lines.push(`| ${t.name} (median of ${t.runs}) | ${kind} | ${seconds(m.paint)} | ${seconds(m.ready)} | ${seconds(m.result)} | ${goal} |`);
     }
   }
+  const steps = ['read', 'probe', 'layer', 'graph', 'session', 'check'];
+  lines.push('', '## 5b. Preparing a model nobody prepared (Node, ONNX Runtime Web 1 thread; ReLU chains; goal: linear)', '',
+    `| nodes | ${steps.join(' | ')} | total |`, `|---:|${steps.map(() => '---:|').join('')}---:|`);
+  for (const r of node.prepare) lines.push(`| ${r.nodes} | ${steps.map((k) => fmt(r.times[k] ?? 0)).join(' | ')} | ${seconds(r.total)} |`);
+  lines.push('', 'Times in ms (total in s). The graph is probed at its end first (web/js/onnx/explain.mjs); ONNX Runtime\'s ' +
+    'own session creation, in `probe`/`layer` and `session`, grows with the graph and is most of it. Graphs above ' +
+    '50,000 nodes are refused before any of this (models/README.md).');
   lines.push('', '## 6. Native kernels (Google Benchmark, g++ -O3)', '', '| benchmark | time |', '|---|---:|');
   for (const b of nativeResults) lines.push(`| ${b.name}${b.label ? ` (${b.label})` : ''} | ${fmt(b.time)} ${b.unit} |`);
   lines.push('');
