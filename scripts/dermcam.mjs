@@ -455,11 +455,10 @@ async function fitGate(argv) {
   const perCheck = values.negatives ? 1 - (1 - acceptance) / 2 : acceptance;
   const ood = gateTools.fitOutOfDistribution(samples, { layer, labels, acceptance: perCheck });
   const out = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest, outOfDistribution: ood } };
-  let negatives = null;
   if (values.negatives) {
     const negativePhotos = await photosIn(values.negatives, []);
     if (!negativePhotos.length) throw new DermcamError('read_failed', `${values.negatives} holds no photos.`);
-    negatives = [];
+    const negatives = [];
     for await (const [, inspected] of inspectAll(negativePhotos)) {
       // The quality checks refuse these anyway: the discriminator learns from what gets past them.
       if (inspected.quality?.issues?.length) continue;

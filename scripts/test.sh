@@ -17,6 +17,9 @@ log "fuzzing, a short run of every harness"
 "$ROOT/scripts/fuzz.sh" "${DERMCAM_FUZZ_SECONDS:-20}"
 
 cd "$ROOT"
+log "lint (eslint) and types (tsc: the files marked // @ts-check)"
+npx --no-install eslint .
+npx --no-install tsc -p .
 log "JS tests (node --test)"
 node --test tests/js/
 log "dist/ for deployment"

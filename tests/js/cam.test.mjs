@@ -47,7 +47,7 @@ test('the registry lists the fourteen methods once', async () => {
 // FinerCAM: the target's gradient combined from the classes' own gradients equals autograd's gradient of
 // pytorch-grad-cam's FinerWeightedTarget (softmax weights not detached), and its map equals Grad-CAM of it.
 test('FinerCAM\'s combined gradient equals autograd of FinerWeightedTarget, and its map pytorch-grad-cam\'s', async () => {
-  const { finerTarget } = await import('../../web/js/finer-cam.mjs');
+  const { finerTarget } = await import('../../web/js/cam/finer-cam.mjs');
   const a = npy('finer_a.npy');
   const scores = npy('finer_scores.npy').data;
   const perClass = npy('finer_class_gradients.npy');

@@ -126,7 +126,7 @@ test('Score-CAM matches pytorch-grad-cam, split into batches by the memory budge
   const result = await small.render({ method: 'scorecam', classIndex: category }, { progress: (p) => reports.push(p) });
   assert.equal(result.status, 'ok');
   // Each channel's score (the class score of the input masked by it), then the map.
-  const scores = small.current.scoresByClass.get(category)[0];
+  const scores = small.current.cache('channel-scores').get(category)[0];
   const wantScores = cam('scorecam_mlp_head_scores.npy').data;
   scores.forEach((v, k) => assert.ok(Math.abs(v - wantScores[k]) <= 1e-4 * Math.max(1, Math.abs(wantScores[k])),
     `channel ${k}: ${v} against ${wantScores[k]}`));
@@ -160,7 +160,7 @@ test('Score-CAM matches pytorch-grad-cam, split into batches by the memory budge
 // Ablation-CAM equals pytorch-grad-cam's on the same weights and input: each channel's ablated score from the
 // head graph, then the map; AblationLayer's values for a layer with negative activations (1e7 lower per copy).
 test('Ablation-CAM matches pytorch-grad-cam, running only the head after the target layer', async () => {
-  const { ablationValue } = await import('../../web/js/ablation-cam.mjs');
+  const { ablationValue } = await import('../../web/js/cam/ablation-cam.mjs');
   const { decodeNpy } = await import('../../web/js/npy.mjs');
   const { readFileSync } = await import('node:fs');
   const { join } = await import('node:path');
@@ -179,7 +179,7 @@ test('Ablation-CAM matches pytorch-grad-cam, running only the head after the tar
   assert.equal(result.status, 'ok');
   assert.deepEqual(reports.at(-1), { label: 'perturbation', loaded: 32, total: 32 });
   const original = explainer.current.run.scores.data[category];
-  const drops = explainer.current.dropsByClass.get(category)[0];
+  const drops = explainer.current.cache('ablation-drops').get(category)[0];
   const wantScores = cam('ablationcam_mlp_head_scores.npy').data;
   drops.forEach((drop, k) => {
     const want = (original - wantScores[k]) / original;
@@ -301,23 +301,21 @@ test('a cancelled analysis or render leaves the previous photo and map in place'
   const png = await explainer.overlayPng({ opacity: 0.6 });
   // A second photo, cancelled after its decode, after its model run, and during its first explanation.
   const other = fixture('portrait.jpg');
-  for (const stopAfter of ['preparePhoto', 'run', 'computeCam']) {
+  for (const stopAfter of ['prepareImage', 'run', 'computeCam']) {
     const controller = new AbortController();
-    const original = explainer[stopAfter] ?? explainer.core[stopAfter];
-    const target = explainer[stopAfter] ? explainer : null;
-    const stop = async (...args) => {
-      const value = await original.apply(target ?? explainer.core, args);
+    const stopping = (original, self) => async (...args) => {
+      const value = await original.apply(self, args);
       controller.abort();
       return value;
     };
-    if (target) target[stopAfter] = stop;
-    else explainer.core = { ...core, computeCam: stop };
+    if (stopAfter === 'run') explainer.model.run = stopping(explainer.model.run, explainer.model);
+    else explainer.core = { ...core, [stopAfter]: stopping(core[stopAfter], core) };
     try {
       await assert.rejects(explainer.analyse({ bytes: other }, {}, { signal: controller.signal }),
         (e) => controller.signal.aborted && e?.name === 'AbortError', stopAfter);
     } finally {
-      if (target) delete target[stopAfter];
-      else explainer.core = core;
+      delete explainer.model.run;
+      explainer.core = core;
     }
     assert.deepEqual(await explainer.overlayPng({ opacity: 0.6 }), png, `the photo shown stays current (${stopAfter})`);
   }
@@ -341,6 +339,6 @@ test('loading names each step as it starts: the preparation of a raw model, then
   assert.deepEqual(steps, names.map((step, i) => ({ step, index: i + 1, count: names.length })));
   // A model prepared already skips the preparation's steps.
   steps.length = 0;
-  await fresh.load({ onnxBytes: fresh.modelBytes, config: testConfig(), onStep: (s) => steps.push(s) });
+  await fresh.load({ onnxBytes: fresh.model.modelBytes, config: testConfig(), onStep: (s) => steps.push(s) });
   assert.deepEqual(steps.map((s) => `${s.step} ${s.index}/${s.count}`), ['read 1/3', 'session 2/3', 'check 3/3']);
 });

@@ -68,9 +68,9 @@ export function prepareImage(bytes, options = {}) {
 
 /**
  * The CAM methods, from the engine's registry: [{id, label, description, reference, needsGradients, target}];
- * target 'finer' means the gradients to pass are FinerCAM's comparison target's (finer-cam.mjs), 'channel_scores'
- * ScoreCAM's per-channel scores in the gradients' place (score-cam.mjs), 'ablation_drops' AblationCAM's relative
- * score drops (ablation-cam.mjs), else the class's own gradients.
+ * target names the explanation provider that makes the method's inputs (cam/providers.mjs): 'class' the
+ * class's own gradients, 'finer' FinerCAM's comparison target's, 'channel_scores' Score-CAM's per-channel scores,
+ * 'ablation_drops' Ablation-CAM's relative score drops.
  */
 export function camMethods() {
   return call('camMethods');

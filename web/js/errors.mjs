@@ -1,3 +1,4 @@
+// @ts-check
 // One error type for all of dermcam, from the C++ core to the page: a stable `code` (what went wrong, for
 // programs and tests), `params` (the values a sentence about it needs, e.g. {pixels, limit}) and `message`
 // (a sentence for developers, in English: the CLI prints it, the page folds it under "Technical details").

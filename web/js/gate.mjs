@@ -33,6 +33,7 @@
 
 import { DermcamError } from './errors.mjs';
 import { unknownField } from './schema.mjs';
+import { layerGeometry } from './layout.mjs';
 
 export const GATE_SCHEMA = 'dermcam-gate/1';
 
@@ -215,13 +216,12 @@ export function signedRoots(means) {
 
 /** Each channel's mean over the spatial positions of a batch-1 activation tensor ("mean-sqrt": its signed root). */
 export function pooledFeatures(activations, shape, layout, pooling = 'mean-sqrt') {
-  const [channels, height, width] = layout === 'NCHW' ? shape : [shape[2], shape[0], shape[1]];
-  const plane = height * width;
+  const { channels, height, width, positions, at } = layerGeometry(shape, layout);
   const out = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     let sum = 0;
-    for (let i = 0; i < plane; i++) sum += layout === 'NCHW' ? activations[c * plane + i] : activations[i * channels + c];
-    const mean = sum / plane;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) sum += activations[at(c, y, x)];
+    const mean = sum / positions;
     out[c] = pooling === 'mean' ? mean : Math.sign(mean) * Math.sqrt(Math.abs(mean));
   }
   return out;
@@ -252,10 +252,15 @@ export function mahalanobisDistance(ood, features) {
 }
 
 /**
+ * @typedef {{code: string, value?: number, threshold?: number, check?: string}} GateReason
+ * @typedef {{accepted: boolean, reasons: GateReason[], outOfDistributionCheck: boolean, distance?: number,
+ *   discriminatorScore?: number, quality?: object}} GateVerdict  quality: the core's measures, added by pipeline.mjs
+ */
+
+/**
  * The gate's verdict: quality issues from the core, then not_skin from the distance or the discriminator (one
  * not_skin reason: the distance's if it refuses, else the discriminator's, marked check: 'discriminator').
- * @returns {{accepted, reasons: [{code, value, threshold, check?}], outOfDistributionCheck: boolean,
- *            distance?: number, discriminatorScore?: number}}
+ * @returns {GateVerdict}
  */
 export function judgePhoto({ qualityIssues = [], gate, features, discriminatorFeatures }) {
   const reasons = qualityIssues.map(({ code, value, threshold }) => ({ code, value, threshold }));

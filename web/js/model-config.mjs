@@ -117,11 +117,23 @@ function triple(value, path, check) {
 }
 
 /**
+ * @typedef {{en: string, vi: string}} Localized
+ * @typedef {{id: string, en: string, vi: string, advice?: Localized}} Label
+ * @typedef {{width: number, height: number, layout: import('./layout.mjs').Layout, scale: string, mean: number[],
+ *   std: number[], resize: string, padColor?: number[], filter?: string}} InputDescription
+ * @typedef {{schema: string, name: Localized, version: string, model: string, labels: Label[],
+ *   input: InputDescription, explain: {layers?: string[], classes: number, score: 'logit'|'probability', tokens?: object},
+ *   card: Record<string, any>, lowConfidence: number, calibration: {temperature: number},
+ *   gate: {quality?: object, outOfDistribution?: any, discriminator?: any}}} ModelConfig
+ *   a validated model.json, defaults filled in (models/README.md)
+ */
+
+/**
  * @param json  model.json's value (parseModelJson)
  * @param {{layerChannels?: Map<string, number>, gate?: boolean}} [model]  what the model's graph says, when known:
  *   the channels of each layer the gate may read (its sizes are then compared before any factorisation); `gate:
  *   false` skips the gate (the description is read once before the model is prepared, then again in full).
- * @returns the validated config, with defaults.
+ * @returns {ModelConfig} the validated config, with defaults.
  */
 export function validateModelConfig(json, { layerChannels, gate = true } = {}) {
   if (!json || typeof json !== 'object' || Array.isArray(json)) {

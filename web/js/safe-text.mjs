@@ -7,6 +7,7 @@
 // Control characters, format characters (bidirectional controls, zero-width joiners and spaces, the byte-order
 // mark, soft hyphen, ...), private-use code points, lone surrogates, and the line and paragraph separators.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/u;
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const INVISIBLE_BUT_LINES = /[\p{Cf}\p{Co}\p{Cs}\u2028\u2029\0-\x09\x0b-\x1f\x7f-\x9f]/u;
 
 /**

@@ -19,6 +19,7 @@
 //                                 (web/js/gate.mjs); no gradient, a few hundred floats per photo.
 // metadata_props 'dermcam.explain' (JSON, see EXPLAIN_METADATA_KEY) records layers, layouts and class mode.
 import { DermcamError } from '../errors.mjs';
+import { layerGeometry } from '../layout.mjs';
 import {
   Float, GraphIndex, DataType, attribute, decodeModel, encodeModel, floatTensor, int64Tensor,
   makeAttribute, toNumber, valueInfo,
@@ -884,7 +885,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     emitter.nodes.push({ opType: 'Identity', input: [stacked], output: [gradients], name: emitter.fresh('gradients'), attribute: [] });
     outputs.push(valueInfo(activations, DataType.FLOAT, ['N', ...dims]));
     const layout = tokenGrid ? 'NHWC' : analysis.guessLayout(layer);
-    outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...(perChannel[i] ? [dims[layout === 'NHWC' ? 2 : 0]] : dims)]));
+    outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...(perChannel[i] ? [layerGeometry(dims, layout).channels] : dims)]));
     if (tokenGrid) return { name: layer, activations, gradients, layout, shape: dims, tokens: tokenGrid };
     return { name: layer, activations, gradients, layout, shape: dims, ...(perChannel[i] && { gradientsPerChannel: true }) };
   });
@@ -896,7 +897,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     const pooled = emitter.op('Flatten', [emitter.op('GlobalAveragePool', [nchw])], { axis: 1 });
     const output = `dermcam_features_${j}`;
     emitter.nodes.push({ opType: 'Identity', input: [pooled], output: [output], name: emitter.fresh('features'), attribute: [] });
-    const channels = layout === 'NCHW' ? dims[0] : dims[2];
+    const { channels } = layerGeometry(dims, layout);
     outputs.push(valueInfo(output, DataType.FLOAT, ['N', channels]));
     return { name: layer, output, layout, channels };
   });

@@ -10,6 +10,7 @@ import {
 import { DermcamError } from '../errors.mjs';
 import { EXPLAIN_FORMAT_VERSION, explainMetadata } from './explain.mjs';
 import { toNumber } from './model.mjs';
+import { layerGeometry } from '../layout.mjs';
 
 const PREPARE_AGAIN = 'prepare it again from the original model (node scripts/dermcam.mjs prepare IN.onnx OUT.onnx)';
 
@@ -109,7 +110,7 @@ export function verifiedExplainMetadata(model) {
     }
     if (!produced.has(layer.name)) throw mismatch(`no node computes ${what}, '${layer.name.slice(0, 80)}'`);
     const elements = elementCount(layer.shape);
-    const channels = layer.shape[layer.layout === 'NCHW' ? 0 : 2];
+    const { channels } = layerGeometry(layer.shape, layer.layout);
     const perChannel = layer.gradientsPerChannel === true;
     if (!agrees(declaredDims(output(layer.activations, `${what}'s activations`)), [null, ...layer.shape])) {
       throw mismatch(`${what}'s activations are described as ${layer.shape.join(' x ')}, the graph declares another shape`);
@@ -184,7 +185,7 @@ export function checkRunShapes(metadata, results, batch) {
   expect(classes.output, [batch, classes.k]);
   for (const layer of layers) {
     expect(layer.activations, [batch, ...layer.shape]);
-    const channels = layer.shape[layer.layout === 'NCHW' ? 0 : 2];
+    const { channels } = layerGeometry(layer.shape, layer.layout);
     expect(layer.gradients, [batch, classes.k, ...(layer.gradientsPerChannel ? [channels] : layer.shape)]);
   }
   for (const feature of features) expect(feature.output, [batch, feature.channels]);

@@ -1,16 +1,11 @@
-// Score-CAM's masked inputs, built as pytorch-grad-cam's ScoreCAM builds them (shared by the browser and Node):
-// each channel of the target layer upsampled to the model input size with torch's UpsamplingBilinear2d
-// (bilinear, align_corners=True), scaled to (m - min) / (max - min + 1e-8), multiplies the input (every colour
-// channel). The model's class score for each masked input is the channel's Score-CAM score (wasm/cam/score_cam.cpp
-// turns the scores into the map). One model run per channel, in batches that fit a memory budget.
-
-/** The bytes a batch of masked inputs (and their explain-graph outputs) may take; larger work is split. */
-export const SCORE_CAM_BUDGET_BYTES = 48 * 2 ** 20;
-
-/** Batch size for `perItemBytes` per masked input within the budget: at least 1, at most 64. */
-export function scoreCamBatchSize(perItemBytes, budget = SCORE_CAM_BUDGET_BYTES) {
-  return Math.max(1, Math.min(64, Math.floor(budget / Math.max(1, perItemBytes))));
-}
+// @ts-check
+// Score-CAM (target 'channel_scores'), built as pytorch-grad-cam's ScoreCAM builds it: each channel of the
+// target layer upsampled to the model input size with torch's UpsamplingBilinear2d (bilinear, align_corners=True),
+// scaled to (m - min) / (max - min + 1e-8), multiplies the input (every colour channel). The model's class score
+// for each masked input is the channel's Score-CAM score (wasm/cam/score_cam.cpp turns the scores into the map).
+// One model run per channel, in batches that fit a memory budget (per-channel.mjs). pytorch-grad-cam's Score-CAM
+// has no aug_smooth: it is not applied.
+import { perChannelInputs } from './per-channel.mjs';
 
 // align_corners=True taps along one axis: source index, its neighbour, and the neighbour's weight (float32 as torch).
 function axisTaps(outSize, inSize) {
@@ -79,3 +74,19 @@ export function maskedBatch(input, inputShape, activations, layer, start, count)
   }
   return batch;
 }
+
+/** @type {import('./provider.mjs').ExplanationProvider} */
+export const scoreCam = {
+  target: 'channel_scores',
+  inputs(context, analysis, classIndex, options) {
+    const { model } = context;
+    const { width, height, layout } = model.config.input;
+    return perChannelInputs(context, analysis, 'channel-scores', classIndex, options, {
+      perItemBytes: () => model.explainInputBytes(),
+      async scores(layer, l, start, count) {
+        const masked = maskedBatch(analysis.tensor.data, { width, height, layout }, layer.activations, layer.shape, start, count);
+        return (await model.run(masked, count, [classIndex])).scores.data;
+      },
+    });
+  },
+};

@@ -1,5 +1,6 @@
+// @ts-check
 // FinerCAM's target and the coefficients of its gradient, as pytorch-grad-cam's FinerCAM computes them with its
-// defaults (FinerWeightedTarget, alpha = 1, comparison categories 1, 2, 3). Shared by the browser and Node.
+// defaults (FinerWeightedTarget, alpha = 1, comparison categories 1, 2, 3), and its provider (target 'finer').
 //
 // With s the differentiated scores and p = softmax(s), for the explained class n and the comparison classes i
 // (ranked 1, 2, 3 by |s_c - s_n|; rank 0 is n itself):
@@ -11,6 +12,10 @@
 // For a class c outside {n} and the comparisons this is -p_c N 1e-9 / W^2, far below float32 resolution against
 // the others' coefficients: only the gradients of n and the comparisons are needed. Their largest magnitude is
 // returned as `neglected`, so a caller can check the claim.
+import { classGradients } from '../onnx/explain.mjs';
+import { gradientSource } from './class-gradients.mjs';
+import { firstItem } from './provider.mjs';
+
 export const FINER_ALPHA = 1;
 export const FINER_COMPARISONS = [1, 2, 3];
 const EPSILON = 1e-9;
@@ -51,3 +56,29 @@ export function finerTarget(scores, explained, { alpha = FINER_ALPHA, ranks = FI
   for (let c = 0; c < count; c++) if (!classes.includes(c)) neglected = Math.max(neglected, Math.abs(coefficient(c)));
   return { classes, coefficients: classes.map(coefficient), comparisons, neglected };
 }
+
+/**
+ * FinerCAM's inputs: the photo's activations, and as the one explained "class" the gradient of FinerCAM's target,
+ * combined from the gradients of the class and its comparison classes (at most one more model run when K is
+ * smaller than four). pytorch-grad-cam's FinerCAM has no aug_smooth: it is not applied.
+ * @type {import('./provider.mjs').ExplanationProvider}
+ */
+export const finerCam = {
+  target: 'finer',
+  async inputs({ model }, analysis, classIndex) {
+    const target = finerTarget(analysis.run.scores.data.subarray(0, model.metadata.score.classes), classIndex);
+    const sources = [];
+    for (const c of target.classes) sources.push(await gradientSource(model, analysis, c, target.classes));
+    const layers = analysis.run.layers.map(({ activations, gradients: { dims: gradientDims } }, l) => {
+      let sum;
+      sources.forEach(({ run, slot }, j) => {
+        const { gradients } = classGradients(run.layers[l].gradients, 0, slot, 1);
+        sum ??= new Float64Array(gradients.length);
+        const coefficient = target.coefficients[j];
+        for (let i = 0; i < gradients.length; i++) sum[i] += coefficient * gradients[i];
+      });
+      return { activations: firstItem(activations), gradients: { data: Float32Array.from(sum), dims: [1, 1, ...gradientDims.slice(2)] } };
+    });
+    return { run: { layers }, flags: [false], slot: 0, comparisons: target.comparisons };
+  },
+};

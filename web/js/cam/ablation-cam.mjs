@@ -1,8 +1,11 @@
-// AblationCAM's ablated copies of a target layer, as pytorch-grad-cam's AblationLayer makes them (shared by the
-// browser and Node): copy j of a batch loses channel k. When the layer's minimum is 0 the channel is zeroed;
+// @ts-check
+// Ablation-CAM (target 'ablation_drops'): the ablated copies of a target layer, as pytorch-grad-cam's
+// AblationLayer makes them: copy j of a batch loses channel k. When the layer's minimum is 0 the channel is zeroed;
 // otherwise it is set to the minimum - 1e7, and since pytorch-grad-cam takes the minimum of the batch as it fills
 // it, each later copy of its batch of 32 goes 1e7 lower (float32). The model's head runs on each copy
-// (web/js/onnx/head.mjs); wasm/cam/ablation_cam.cpp weights the channels by the class score's relative drop.
+// (web/js/onnx/head.mjs); wasm/cam/ablation_cam.cpp weights the channels by the class score's relative drop
+// (s - s_k) / s, passed in the gradients' place. Batched within the memory budget (per-channel.mjs).
+import { perChannelInputs } from './per-channel.mjs';
 
 /** pytorch-grad-cam's AblationCAM batch size: a channel's ablation value depends on its place in such a batch. */
 export const ABLATION_BATCH = 32;
@@ -34,3 +37,21 @@ export function ablatedBatch(activations, layer, start, count, min) {
   }
   return batch;
 }
+
+/** @type {import('./provider.mjs').ExplanationProvider} */
+export const ablationCam = {
+  target: 'ablation_drops',
+  inputs(context, analysis, classIndex, options) {
+    const { model } = context;
+    const original = analysis.run.scores.data[classIndex];
+    const minimum = new Map();  // per layer: AblationLayer's choice between 0 and min - 1e7 depends on it
+    return perChannelInputs(context, analysis, 'ablation-drops', classIndex, options, {
+      perItemBytes: (layers) => 8 * Math.max(...layers.map((l) => l.activations.length)),
+      scores(layer, l, start, count) {
+        if (!minimum.has(l)) minimum.set(l, layer.activations.reduce((m, v) => Math.min(m, v), Infinity));
+        return model.runHead(l, ablatedBatch(layer.activations, layer.shape, start, count, minimum.get(l)), count);
+      },
+      transform: (score) => Math.fround(Math.fround(original - score) / original),
+    });
+  },
+};

@@ -1,0 +1,26 @@
+// @ts-check
+// What an explanation provider is: for one kind of target in the C++ registry (camMethods()'s `target`), the
+// inputs the core's computeCam needs for a photo's analysis and a class. The gradient methods share one provider
+// ('class'); a perturbation method brings its own (its model runs, kept per class in the analysis).
+// Providers are listed in providers.mjs, one line each.
+
+/**
+ * @typedef {{data: Float32Array, dims: number[]}} Tensor
+ * @typedef {{activations: Tensor, gradients: Tensor}} LayerOutputs
+ * @typedef {{layers: LayerOutputs[]}} CamRun  a run's target layers: batch items, and K classes in the gradients
+ * @typedef {{run: CamRun, flags: boolean[], slot: number, comparisons?: number[]}} CamInputs
+ *   flags: per batch item, whether it is the mirror image; slot: where the explained class is among the K
+ * @typedef {{model: import('../model-session.mjs').ModelSession, budgetBytes: number}} ProviderContext
+ * @typedef {{signal?: AbortSignal, progress?: (p: {label: string, loaded: number, total: number}) => void,
+ *   augSmooth?: boolean}} ProviderOptions
+ * @typedef {{target: string, inputs: (context: ProviderContext, analysis: import('../photo-analysis.mjs').PhotoAnalysis,
+ *   classIndex: number, options: ProviderOptions) => Promise<CamInputs>}} ExplanationProvider
+ */
+
+/** The dims of batch item 0 of a [N, ...] tensor. */
+export const firstItemDims = (dims) => [1, ...dims.slice(1)];
+
+/** Batch item 0 of a run's layer tensor. */
+export function firstItem({ data, dims }) {
+  return { data: data.subarray(0, data.length / dims[0]), dims: firstItemDims(dims) };
+}
