@@ -406,8 +406,8 @@ async function fitGate(argv) {
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
   if (!(acceptance > 0.5 && acceptance <= 1)) throw new UsageError(`--acceptance must be a fraction above 0.5 (got '${values.acceptance}')`);
   if (!existsSync(join(values.model, 'model.json'))) throw new DermcamError('read_failed', `${values.model} has no model.json.`);
-  const [{ Explainer }, core, gateTools, calibration, ort] = await Promise.all([
-    import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/gate.mjs'),
+  const [{ Explainer }, core, gateTools, gateFit, calibration, ort] = await Promise.all([
+    import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/gate.mjs'), import('./gate-fit.mjs'),
     import('../web/js/calibration.mjs'), loadWebOrt()]);
   const configPath = join(values.model, 'model.json');
   const raw = await readJson(configPath);
@@ -453,7 +453,7 @@ async function fitGate(argv) {
   // With a discriminator the two checks share the refusal budget: each accepts 1 - (1 - acceptance) / 2 of the
   // held-out photos, so together they refuse at most 1 - acceptance of them.
   const perCheck = values.negatives ? 1 - (1 - acceptance) / 2 : acceptance;
-  const ood = gateTools.fitOutOfDistribution(samples, { layer, labels, acceptance: perCheck });
+  const ood = gateFit.fitOutOfDistribution(samples, { layer, labels, acceptance: perCheck });
   const out = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest, outOfDistribution: ood } };
   if (values.negatives) {
     const negativePhotos = await photosIn(values.negatives, []);
@@ -464,7 +464,7 @@ async function fitGate(argv) {
       if (inspected.quality?.issues?.length) continue;
       negatives.push(inspected.discriminatorFeatures);
     }
-    out.gate.discriminator = gateTools.fitDiscriminator(samples.map((s) => s.discriminatorFeatures), negatives,
+    out.gate.discriminator = gateFit.fitDiscriminator(samples.map((s) => s.discriminatorFeatures), negatives,
       { layers: explainer.gateLayers(), acceptance: perCheck });
   } else if (raw.gate?.discriminator) {
     console.error('dermcam: the gate\'s discriminator was fitted for the old statistics and is removed: pass --negatives ' +

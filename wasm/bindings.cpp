@@ -441,15 +441,18 @@ val colormaps_js() {
 
 // One target layer as the explain graph returns it: activations [1, C, h, w] (NCHW) or [1, h, w, C] (NHWC),
 // gradients [K, ...same] for K classes, or with `gradientsPerChannel` [K, C]: one value per channel, the same at
-// every position (a global average pool's gradient; Score-CAM's and Ablation-CAM's channel values), spread here
-// over the positions of the explained class only. The wasm copies live in `storage` for the duration of the call.
+// every position (a global average pool's gradient), spread here over the positions of the explained class only;
+// `channelValues` [C] for a method that weights channels by its own model runs (Score-CAM, Ablation-CAM). The
+// wasm copies live in `storage` for the duration of the call.
 struct LayerStorage {
   std::vector<float> activations;
   std::vector<float> gradients;
+  std::vector<float> channel_values;
 };
 
-Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradients, LayerStorage& storage) {
-  OptionReader reader(js, {"activations", "gradients", "gradientsPerChannel", "shape", "layout"});
+Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInfo& method, LayerStorage& storage) {
+  const bool needs_gradients = method.needs_gradients;
+  OptionReader reader(js, {"activations", "gradients", "gradientsPerChannel", "channelValues", "shape", "layout"});
   FeatureLayout layout = FeatureLayout::kNCHW;
   bool per_channel = false;
   reader.choice<FeatureLayout>("layout", {{"NCHW", FeatureLayout::kNCHW}, {"NHWC", FeatureLayout::kNHWC}}, &layout);
@@ -519,11 +522,23 @@ Result<LayerInput> read_layer(const val& js, int class_index, bool needs_gradien
   } else if (needs_gradients) {
     return Error{ErrorCode::kInvalidArgument, "This method needs gradients; the layer has none."};
   }
+  const val js_values = js["channelValues"];
+  if (!js_values.isUndefined() && !js_values.isNull()) {
+    auto values = read_floats(js_values, "A layer's 'channelValues'");
+    if (!values) return values.error();
+    storage.channel_values = std::move(values).value();
+    if (storage.channel_values.size() != static_cast<size_t>(layer.channels)) {
+      return Error{ErrorCode::kInvalidArgument, "A layer's 'channelValues' must hold one value per channel."};
+    }
+    layer.channel_values = storage.channel_values.data();
+  } else if (reads_channel_values(method.target)) {
+    return Error{ErrorCode::kInvalidArgument, "This method needs a value per channel ('channelValues'); the layer has none."};
+  }
   return layer;
 }
 
 // computeCam({method, eigenSmooth, classIndex, outputWidth, outputHeight,
-//             runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, shape, layout}]}]})
+//             runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, channelValues, shape, layout}]}]})
 //   -> {map: Float32Array, width, height, status, message, layers: [{raw, width, height, rawMin, rawMax, status}]}
 val compute_cam_js(val js_options) {
   OptionReader reader(js_options, {"method", "eigenSmooth", "classIndex", "outputWidth", "outputHeight", "runs"});
@@ -567,7 +582,7 @@ val compute_cam_js(val js_options) {
     const int layer_count = js_layers["length"].as<int>();
     storage[r].resize(layer_count);
     for (int l = 0; l < layer_count; ++l) {
-      auto layer = read_layer(js_layers[l], class_index, method->needs_gradients, storage[r][l]);
+      auto layer = read_layer(js_layers[l], class_index, *method, storage[r][l]);
       if (!layer) return make_js_error(layer.error());
       runs[r].layers.push_back(layer.value());
     }

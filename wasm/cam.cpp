@@ -86,6 +86,10 @@ Result<bool> validate(const std::vector<CamRun>& runs, const CamOptions& options
         return invalid(std::string(method.label) + " needs gradients, and target layer " + std::to_string(l) +
                        " has none.");
       }
+      if (reads_channel_values(method.target) && layer.channel_values == nullptr) {
+        return invalid(std::string(method.label) + " needs a value per channel (its model runs), and target layer " +
+                       std::to_string(l) + " has none.");
+      }
     }
   }
   return true;
@@ -142,7 +146,9 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
     for (const LayerInput& layer : run.layers) {
       const int z = layer.height * layer.width;
       const size_t n = static_cast<size_t>(layer.channels) * z;
-      if (!all_finite(layer.activations, n) || (layer.gradients != nullptr && !all_finite(layer.gradients, n))) {
+      const bool channel_valued = reads_channel_values(method.target);
+      if (!all_finite(layer.activations, n) || (layer.gradients != nullptr && !all_finite(layer.gradients, n)) ||
+          (channel_valued && !all_finite(layer.channel_values, static_cast<size_t>(layer.channels)))) {
         non_finite = true;
         if (r == 0) result.layers.push_back({layer.width, layer.height, std::vector<float>(z, 0.0f), 0, 0,
                                              MapStatus::kNonFinite});
@@ -150,7 +156,8 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       }
       std::vector<float> a_copy;
       std::vector<float> g_copy;
-      cam::LayerView view{layer.activations, method.needs_gradients ? layer.gradients : nullptr, layer.channels, z};
+      cam::LayerView view{layer.activations, method.needs_gradients ? layer.gradients : nullptr, layer.channels, z,
+                          channel_valued ? layer.channel_values : nullptr};
       if (layer.layout == FeatureLayout::kNHWC) {
         a_copy = to_channel_major(layer.activations, layer.channels, z);
         view.activations = a_copy.data();

@@ -13,7 +13,9 @@
 // Inputs: activations of one image and gradients of one class with the same shape, either
 //   kNCHW (channel-major: [C][h][w]) or kNHWC (channel-last: [h][w][C]); the batch and class dimensions are
 //   the caller's (pass the slice for the class being explained). Gradients may be null for methods that do
-//   not need them. Limits: 1..kMaxCamLayers layers with the same shapes in every run, 1..kMaxCamRuns runs,
+//   not need them. Methods whose target is a value per channel (Score-CAM's scores, Ablation-CAM's drops, from
+//   the caller's perturbation runs: CamMethodInfo::target) read `channel_values` instead: C values, for the
+//   class being explained. Limits: 1..kMaxCamLayers layers with the same shapes in every run, 1..kMaxCamRuns runs,
 //   channels * height * width <= kMaxLayerElements, output sides 1..4096.
 //
 // Degenerate maps are reported, never drawn as if meaningful: MapStatus says when the map has no positive
@@ -48,6 +50,7 @@ struct LayerInput {
   int height = 0;
   int width = 0;
   FeatureLayout layout = FeatureLayout::kNCHW;
+  const float* channel_values = nullptr;  // [C]: what a channel-valued method weights channel k by; null otherwise
 };
 
 struct CamRun {

@@ -5,7 +5,7 @@
 // Ids are stable lowercase strings (used in URLs, CLI flags and JSON): gradcam, hirescam,
 // gradcamelementwise, gradcam++, xgradcam, layercam, eigencam, eigengradcam, finercam, scorecam, ablationcam,
 // fem, kpca_cam, randomcam — pytorch-grad-cam's class names lower-cased, so results can be compared one to one.
-// Each method's Target (cam/method.h) says what the pipeline passes in the gradients' place.
+// Each method's Target (cam/method.h) says which gradients it reads, or that it reads a value per channel.
 #pragma once
 
 #include <string_view>

@@ -20,10 +20,23 @@ const npy = (name) => decodeNpy(new Uint8Array(readFileSync(join(CAM_FIXTURES, n
 const A = npy('a.npy');
 const G = npy('g.npy');
 
+// Score-CAM's and Ablation-CAM's value per channel for class `classIndex`: its gradients' channel means, as the
+// golden references take them (make-cam-references.py) and the native tool computes them (cam_tool.cpp).
+function channelMeans(classIndex) {
+  const [, c, h, w] = A.shape;
+  const z = h * w;
+  return Float32Array.from({ length: c }, (_, k) => {
+    let sum = 0;
+    for (let i = 0; i < z; i++) sum += G.data[(classIndex * c + k) * z + i];
+    return sum / z;
+  });
+}
+
 function singleRun(extra = {}) {
+  const channelValues = ['scorecam', 'ablationcam'].includes(extra.method) ? channelMeans(extra.classIndex ?? 0) : undefined;
   return {
     method: 'gradcam', outputWidth: 40, outputHeight: 32,
-    runs: [{ layers: [{ activations: A.data, gradients: G.data, shape: A.shape, layout: 'NCHW' }] }],
+    runs: [{ layers: [{ activations: A.data, gradients: G.data, channelValues, shape: A.shape, layout: 'NCHW' }] }],
     ...extra,
   };
 }

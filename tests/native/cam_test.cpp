@@ -1,4 +1,4 @@
-// The CAM pipeline: golden maps from pytorch-grad-cam's code path (scripts/make-cam-references.py), and
+// The CAM pipeline: golden maps from pytorch-grad-cam's code path (scripts/fixtures/make-cam-references.py), and
 // properties every method must keep.
 #include "cam.h"
 
@@ -38,7 +38,32 @@ struct Fixture {
   }
 };
 
-CamResult run(const std::vector<CamRun>& runs, const std::string& method, bool eigen = false, int w = kOutW, int h = kOutH) {
+// Score-CAM and Ablation-CAM weight channels by values from their own model runs (LayerInput::channel_values).
+// The golden references (make-cam-references.py) take each channel's mean of the fixture's gradients as those
+// values; every layer of `runs` gets them here, kept alive by the returned storage.
+std::vector<CamRun> with_channel_values(std::vector<CamRun> runs, std::vector<std::vector<float>>& storage) {
+  for (CamRun& r : runs) {
+    for (LayerInput& layer : r.layers) {
+      if (layer.gradients == nullptr || layer.channel_values != nullptr) continue;
+      const int z = layer.height * layer.width;
+      std::vector<float>& values = storage.emplace_back(layer.channels);
+      for (int k = 0; k < layer.channels; ++k) {
+        double sum = 0;
+        for (int i = 0; i < z; ++i) {
+          sum += layer.gradients[layer.layout == FeatureLayout::kNCHW ? k * z + i : i * layer.channels + k];
+        }
+        values[k] = static_cast<float>(sum / z);
+      }
+      layer.channel_values = values.data();
+    }
+  }
+  return runs;
+}
+
+CamResult run(const std::vector<CamRun>& given, const std::string& method, bool eigen = false, int w = kOutW, int h = kOutH) {
+  std::vector<std::vector<float>> storage;
+  storage.reserve(64);
+  const std::vector<CamRun> runs = with_channel_values(given, storage);
   CamOptions options;
   options.method = method;
   options.eigen_smooth = eigen;
@@ -236,6 +261,17 @@ TEST(CamValidationTest, BadShapesAndMissingInputsAreErrors) {
   EXPECT_NE(e.message.find("needs gradients"), std::string::npos);
   options.method = "eigencam";
   EXPECT_TRUE(compute_cam({{{no_gradients}, false}}, options).ok());
+  // Score-CAM and Ablation-CAM read a value per channel, never the gradients.
+  for (const char* channel_valued : {"scorecam", "ablationcam"}) {
+    options.method = channel_valued;
+    const Error missing = compute_cam({{{f.layer(0)}, false}}, options).error();
+    EXPECT_NE(missing.message.find("needs a value per channel"), std::string::npos) << channel_valued;
+    std::vector<float> values(f.c(), 1.0f);
+    LayerInput valued = no_gradients;
+    valued.channel_values = values.data();
+    EXPECT_TRUE(compute_cam({{{valued}, false}}, options).ok()) << channel_valued;
+  }
+  options.method = "eigencam";
   LayerInput zero = f.layer(0);
   zero.height = 0;
   EXPECT_FALSE(compute_cam({{{zero}, false}}, options).ok());

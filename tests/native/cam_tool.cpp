@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "cam.h"
 #include "npy.h"
@@ -25,6 +26,15 @@ int main(int argc, char** argv) {
   const int c = static_cast<int>(a.shape[1]), h = static_cast<int>(a.shape[2]), w = static_cast<int>(a.shape[3]);
   const int cls = std::atoi(argv[5]);
   LayerInput layer{a.data.data(), g.data.data() + static_cast<size_t>(cls) * c * h * w, c, h, w, FeatureLayout::kNCHW};
+  // Score-CAM's and Ablation-CAM's value per channel: the class's gradients' channel means, as the golden
+  // references take them (scripts/fixtures/make-cam-references.py) and tests/js passes them to the wasm module.
+  std::vector<float> channel_values(c);
+  for (int k = 0; k < c; ++k) {
+    double sum = 0;
+    for (int i = 0; i < h * w; ++i) sum += layer.gradients[static_cast<size_t>(k) * h * w + i];
+    channel_values[k] = static_cast<float>(sum / (h * w));
+  }
+  layer.channel_values = channel_values.data();
   CamOptions options;
   options.method = method->id;
   options.eigen_smooth = std::string(argv[4]) == "1";

@@ -28,15 +28,21 @@ enum class Projection {
   kNever,      // the sum over rows whatever eigen_smooth says (pytorch-grad-cam's FEM and KPCA-CAM ignore it)
 };
 
-// What the gradients the pipeline passes to a method are the gradients of.
+// What a method reads besides the activations: which gradients, or which value per channel. The pipeline's
+// explanation provider for each target makes them (web/js/cam/providers.mjs).
 enum class Target {
-  kClassScore,       // the explained class's score
-  kFinerComparison,  // FinerCAM's target: the explained class against its most similar classes (pipeline.mjs)
-  kChannelScores,    // not gradients: at every position of channel k, the class score of the input masked by
-                     // channel k (ScoreCAM's perturbation runs, web/js/score-cam.mjs)
-  kAblationDrops,    // not gradients: at every position of channel k, (s - s_k) / s, the class score's relative
-                     // drop when channel k is ablated (AblationCAM's runs of the model's head, web/js/ablation-cam.mjs)
+  kClassScore,       // gradients of the explained class's score
+  kFinerComparison,  // gradients of FinerCAM's target: the explained class against its most similar classes
+  kChannelScores,    // channel values: s_k, the class score of the input masked by channel k (Score-CAM's
+                     // perturbation runs, web/js/cam/score-cam.mjs)
+  kAblationDrops,    // channel values: (s - s_k) / s, the class score's relative drop when channel k is ablated
+                     // (Ablation-CAM's runs of the model's head, web/js/cam/ablation-cam.mjs)
 };
+
+// Does a method with this target read LayerView::channel_values (and no gradients)?
+constexpr bool reads_channel_values(Target target) {
+  return target == Target::kChannelScores || target == Target::kAblationDrops;
+}
 
 // What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.
 struct CamMethodInfo {
@@ -56,10 +62,11 @@ struct CamMethodInfo {
 namespace dermcam::cam {
 
 struct LayerView {
-  const float* activations = nullptr;
-  const float* gradients = nullptr;
+  const float* activations = nullptr;  // channel-major: activations[k * positions + i]
+  const float* gradients = nullptr;    // the same layout; null for a method that needs none
   int channels = 0;
   int positions = 0;
+  const float* channel_values = nullptr;  // [channels], for a method whose target reads them; null otherwise
 };
 
 // Grad-CAM's channel weighting, also FinerCAM's base method.

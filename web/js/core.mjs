@@ -85,9 +85,11 @@ export function colormaps() {
  * Computes a CAM (see wasm/cam.h) from the explain graph's outputs.
  * @param {{method: string, eigenSmooth?: boolean, classIndex?: number, outputWidth: number, outputHeight: number,
  *   runs: {flipped?: boolean, layers: {activations: Float32Array, gradients?: Float32Array,
- *   gradientsPerChannel?: boolean, shape: number[], layout?: 'NCHW'|'NHWC'}[]}[]}} options  gradients hold K
- *   classes (classIndex picks one), each the activations' shape, or with gradientsPerChannel one value per channel
- *   (the same at every position, as after a global average pool).
+ *   gradientsPerChannel?: boolean, channelValues?: Float32Array, shape: number[], layout?: 'NCHW'|'NHWC'}[]}[]}}
+ *   options  gradients hold K classes (classIndex picks one), each the activations' shape, or with
+ *   gradientsPerChannel one value per channel (the same at every position, as after a global average pool);
+ *   channelValues, for a method whose target reads them (camMethods()), one value per channel for the explained
+ *   class (Score-CAM's scores, Ablation-CAM's drops).
  * @returns {Promise<{map: Float32Array, width, height, status, message, layers}>}
  */
 export function computeCam(options) {

@@ -193,12 +193,13 @@ export class Explainer {
     const runs = flags.map((flipped, b) => ({
       flipped,
       layers: this.metadata.layers.map((layer, l) => {
-        const { activations, gradients } = run.layers[l];
+        const { activations, gradients, channelValues } = run.layers[l];
         const per = activations.data.length / activations.dims[0];
-        // Batch item b's gradients of all K classes; the core picks the class (classIndex = its slot).
+        // Batch item b's gradients of all K classes (the core picks the class: classIndex = its slot), or the
+        // channel values of a perturbation method.
         return {
           activations: activations.data.subarray(b * per, (b + 1) * per),
-          ...classGradients(gradients, b),
+          ...(channelValues ? { channelValues } : classGradients(gradients, b)),
           shape: [1, ...layer.shape],
           layout: layer.layout,
         };

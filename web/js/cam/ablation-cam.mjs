@@ -4,7 +4,7 @@
 // otherwise it is set to the minimum - 1e7, and since pytorch-grad-cam takes the minimum of the batch as it fills
 // it, each later copy of its batch of 32 goes 1e7 lower (float32). The model's head runs on each copy
 // (web/js/onnx/head.mjs); wasm/cam/ablation_cam.cpp weights the channels by the class score's relative drop
-// (s - s_k) / s, passed in the gradients' place. Batched within the memory budget (per-channel.mjs).
+// (s - s_k) / s, the core's channel value. Batched within the memory budget (per-channel.mjs).
 import { perChannelInputs } from './per-channel.mjs';
 
 /** pytorch-grad-cam's AblationCAM batch size: a channel's ablation value depends on its place in such a batch. */

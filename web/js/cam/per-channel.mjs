@@ -24,8 +24,7 @@ export function perturbationBatchSize(perItemBytes, budget = PERTURBATION_BUDGET
  * @param {{perItemBytes: (layers) => number, scores: (layer, l: number, start: number, count: number) =>
  *   Promise<ArrayLike<number>>, transform?: (score: number) => number}} method  `scores` gives the [count, classes]
  *   scores of channels [start, start + count) of layer l; `transform` turns the class's score into the value
- * @returns {Promise<import('./provider.mjs').CamInputs>} the photo's activations, and in the gradients' place
- *   one value per channel
+ * @returns {Promise<import('./provider.mjs').CamInputs>} the photo's activations and one value per channel
  */
 export async function perChannelInputs({ model, budgetBytes }, analysis, cacheName, classIndex, { signal, progress },
   { perItemBytes, scores, transform = (v) => v }) {
@@ -58,8 +57,7 @@ export async function perChannelInputs({ model, budgetBytes }, analysis, cacheNa
   }
   const values = cache.get(classIndex);
   return {
-    run: { layers: layers.map(({ activations, dims }, l) => ({ activations: { data: activations, dims },
-      gradients: { data: values[l], dims: [1, 1, values[l].length] } })) },
+    run: { layers: layers.map(({ activations, dims }, l) => ({ activations: { data: activations, dims }, channelValues: values[l] })) },
     flags: [false],
     slot: 0,
   };

@@ -6,8 +6,9 @@
 
 /**
  * @typedef {{data: Float32Array, dims: number[]}} Tensor
- * @typedef {{activations: Tensor, gradients: Tensor}} LayerOutputs
- * @typedef {{layers: LayerOutputs[]}} CamRun  a run's target layers: batch items, and K classes in the gradients
+ * @typedef {{activations: Tensor, gradients?: Tensor, channelValues?: Float32Array}} LayerOutputs
+ * @typedef {{layers: LayerOutputs[]}} CamRun  a run's target layers: batch items, and K classes in the gradients;
+ *   or, for a channel-valued method, batch item 0's activations and one value per channel
  * @typedef {{run: CamRun, flags: boolean[], slot: number, comparisons?: number[]}} CamInputs
  *   flags: per batch item, whether it is the mirror image; slot: where the explained class is among the K
  * @typedef {{model: import('../model-session.mjs').ModelSession, budgetBytes: number}} ProviderContext

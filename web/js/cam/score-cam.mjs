@@ -2,7 +2,7 @@
 // Score-CAM (target 'channel_scores'), built as pytorch-grad-cam's ScoreCAM builds it: each channel of the
 // target layer upsampled to the model input size with torch's UpsamplingBilinear2d (bilinear, align_corners=True),
 // scaled to (m - min) / (max - min + 1e-8), multiplies the input (every colour channel). The model's class score
-// for each masked input is the channel's Score-CAM score (wasm/cam/score_cam.cpp turns the scores into the map).
+// for each masked input is the channel's Score-CAM score, the core's channel value (wasm/cam/score_cam.cpp).
 // One model run per channel, in batches that fit a memory budget (per-channel.mjs). pytorch-grad-cam's Score-CAM
 // has no aug_smooth: it is not applied.
 import { perChannelInputs } from './per-channel.mjs';
