@@ -103,9 +103,9 @@ async function inNode(photoUrls) {
 }
 
 // Loading a model nobody prepared, as the app does with a person's own model: each step's time (onStep), on
-// ReLU chains up to the node budget (scripts/make-hostile-models.mjs). One run each: they take seconds.
+// ReLU chains up to the node budget (scripts/fixtures/make-hostile-models.mjs). One run each: they take seconds.
 async function measurePrepare(ort, core, Explainer) {
-  const { reluChain, chainConfig } = await import('./make-hostile-models.mjs');
+  const { reluChain, chainConfig } = await import('./fixtures/make-hostile-models.mjs');
   const rows = [];
   for (const length of args.quick ? [5000] : [5000, 20000, 49000]) {
     log(`Node: preparing a chain of ${length} ReLUs`);

@@ -13,7 +13,7 @@ APT_PACKAGES=(
   chromium                        # browser end-to-end tests
   python3-onnx                    # onnx.proto, compiled into web/prebuilt/onnx-proto.mjs
   python3-numpy python3-pil python3-skimage python3-opencv python3-matplotlib  # fixture/colormap scripts
-  python3-sklearn                 # KPCA-CAM reference maps (scripts/make-cam-references.py)
+  python3-sklearn                 # KPCA-CAM reference maps (scripts/fixtures/make-cam-references.py)
 )
 
 missing=()

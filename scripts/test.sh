@@ -26,4 +26,6 @@ log "dist/ for deployment"
 node scripts/build-dist.mjs
 log "browser tests (Chromium)"
 node --test --test-concurrency=1 tests/e2e/
+log "slow tier: memory soaks (Node and the browser's worker) and the benchmark's quick run"
+node --test --test-concurrency=1 tests/slow/
 log "all tests passed"

@@ -618,7 +618,7 @@ describe('hostile models in the app', () => {
   test('each is refused with its sentence in both languages; the result and the model in use stay; bad history entries are skipped', async () => {
     const { mkdtempSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { writeHostileCases } = await import('../../scripts/make-hostile-models.mjs');
+    const { writeHostileCases } = await import('../../scripts/fixtures/make-hostile-models.mjs');
     const { STRINGS } = await import('../../web/js/i18n.mjs');
     const dir = mkdtempSync(join(tmpdir(), 'dermcam-hostile-app-'));
     const cases = writeHostileCases(dir, ['nan-output', 'rtl-override-label', 'metadata-huge-layer', 'json-false', 'five-million-nodes']);
@@ -686,7 +686,7 @@ describe('stopping a model that is being prepared', () => {
   test('Stop ends the preparation with a sentence in both languages; the bundled model then analyses the next photo', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { writeHostileCases } = await import('../../scripts/make-hostile-models.mjs');
+    const { writeHostileCases } = await import('../../scripts/fixtures/make-hostile-models.mjs');
     const { STRINGS } = await import('../../web/js/i18n.mjs');
     const dir = mkdtempSync(join(tmpdir(), 'dermcam-stop-'));
     writeHostileCases(dir, ['relu-chain']);

@@ -1,4 +1,4 @@
-// The bad-file corpus (scripts/make-bad-files.py) through the WebAssembly module: the documented outcome
+// The bad-file corpus (scripts/fixtures/make-bad-files.py) through the WebAssembly module: the documented outcome
 // for every file, a clear message, and a module that keeps working with flat memory afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -187,6 +187,12 @@ test('prepare writes an explain model and reports what it chose', (t) => {
   assert.ok(existsSync(out));
 });
 
+test('the CLI is the package\'s bin: `npx dermcam` runs it from a clone', () => {
+  const out = spawnSync('npx', ['--no-install', 'dermcam', 'prepare', '--help'], { cwd: ROOT, encoding: 'utf8', stdin: 'ignore' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^usage:\n {2}node scripts\/dermcam\.mjs prepare/);
+});
+
 test('--list-layers prints the candidates', () => {
   const listed = run('prepare', fixture('unsupported_selu'), '--list-layers', '--json');
   assert.equal(listed.status, 0, listed.stderr);

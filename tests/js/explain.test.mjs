@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { CLASSES_INPUT, explainMetadata, listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
-import { reluChain } from '../../scripts/make-hostile-models.mjs';
+import { reluChain } from '../../scripts/fixtures/make-hostile-models.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
 import {

@@ -1,5 +1,5 @@
 // Faithfulness metrics (web/js/faithfulness.mjs): each part against its reference code's output
-// (scripts/make-cam-references.py: RISE's order and blur, numpy's percentile, pytorch-grad-cam's imputer solved
+// (scripts/fixtures/make-cam-references.py: RISE's order and blur, numpy's percentile, pytorch-grad-cam's imputer solved
 // by scipy), and the whole on the demo model: a map that points at the lesion beats a random one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 
 import * as core from '../../web/js/core.mjs';
 import { calibrationError, fitTemperature, softmax } from '../../web/js/calibration.mjs';
-import { GATE_SCHEMA, discriminatorScore, encodeFloats, fitDiscriminator, fitOutOfDistribution, judgePhoto, mahalanobisDistance,
-  pooledFeatures, validateGate }
+import { GATE_SCHEMA, discriminatorScore, encodeFloats, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
   from '../../web/js/gate.mjs';
+import { fitDiscriminator, fitOutOfDistribution } from '../../scripts/gate-fit.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';

@@ -1,4 +1,4 @@
-// The hostile-model corpus (scripts/make-hostile-models.mjs) through the pipeline and through the CLI as a user
+// The hostile-model corpus (scripts/fixtures/make-hostile-models.mjs) through the pipeline and through the CLI as a user
 // runs it: every case is refused with its code and a clear message that has a sentence in both languages, nothing
 // crashes or hangs, and the model that was in use keeps working.
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +13,7 @@ import { personSentence } from '../../web/js/errors.mjs';
 import { STRINGS } from '../../web/js/i18n.mjs';
 import { parseModelJson } from '../../web/js/model-config.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
-import { writeHostileCases } from '../../scripts/make-hostile-models.mjs';
+import { writeHostileCases } from '../../scripts/fixtures/make-hostile-models.mjs';
 import { ortWeb } from './explain-helpers.mjs';
 import { FIXTURES, ROOT } from './helpers.mjs';
 

@@ -104,7 +104,7 @@ test('FinerCAM runs the model at most once more, then re-renders from what it ke
   assert.notDeepEqual(second.map.data, finer.map.data);
 });
 
-// Score-CAM equals pytorch-grad-cam's on the same weights and input (scripts/make-cam-references.py rebuilds the
+// Score-CAM equals pytorch-grad-cam's on the same weights and input (scripts/fixtures/make-cam-references.py rebuilds the
 // fixture in torch); a memory budget smaller than the work splits it into batches (every channel still scored
 // once), progress counts the channels, and the scores are kept for the next render.
 test('Score-CAM matches pytorch-grad-cam, split into batches by the memory budget, with progress', async () => {

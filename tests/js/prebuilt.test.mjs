@@ -1,20 +1,18 @@
 // The committed WebAssembly core and ONNX protobuf module (web/prebuilt/) must be exactly what the sources build,
-// so a static host can deploy them without a compiler. scripts/test.sh rebuilds them before the tests run: any
-// difference from the committed files means the C++ (or the ONNX schema, or the toolchain) changed without them.
+// so a static host can deploy them without a compiler. scripts/test.sh rebuilds them before the tests run, and
+// web/prebuilt.sha256 records what was committed: a difference means the C++ (or the ONNX schema, or the
+// toolchain) changed without the committed files. No git needed: a copy of the tree checks itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { PREBUILT_FILES, RECORD, prebuiltSums } from '../../scripts/record-prebuilt.mjs';
 import { ROOT } from './helpers.mjs';
 
 test('web/prebuilt/ is what the sources build, byte for byte', () => {
-  for (const file of ['dermcam-core.mjs', 'dermcam-core.wasm', 'onnx-proto.mjs']) {
-    assert.ok(existsSync(join(ROOT, 'web/prebuilt', file)), `web/prebuilt/${file} is missing`);
-  }
-  const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'web/prebuilt'],
-    { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(changed, '', `web/prebuilt/ differs from the committed files:\n${changed}` +
-    'The C++ core or the ONNX schema changed: refresh them with\n  scripts/build.sh web && git add web/prebuilt\n');
+  for (const file of PREBUILT_FILES) assert.ok(existsSync(join(ROOT, 'web/prebuilt', file)), `web/prebuilt/${file} is missing`);
+  assert.equal(prebuiltSums(), readFileSync(RECORD, 'utf8'), 'web/prebuilt/ differs from what web/prebuilt.sha256 ' +
+    'records: the C++ core or the ONNX schema changed. Rebuild and record them, and commit both:\n' +
+    '  scripts/build.sh web && node scripts/record-prebuilt.mjs && git add web/prebuilt web/prebuilt.sha256\n');
 });

@@ -1,4 +1,4 @@
-// Every file from scripts/make-bad-files.py gets its documented outcome: a correct decode or the error code
+// Every file from scripts/fixtures/make-bad-files.py gets its documented outcome: a correct decode or the error code
 // in manifest.tsv, and (under ASan/UBSan in CI) no memory error on the way.
 #include <gtest/gtest.h>
 

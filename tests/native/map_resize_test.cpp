@@ -10,7 +10,7 @@
 namespace dermcam {
 namespace {
 
-// References: cv2.resize(src, size) in OpenCV 4.6 (scripts/make-cam-references.py).
+// References: cv2.resize(src, size) in OpenCV 4.6 (scripts/fixtures/make-cam-references.py).
 TEST(MapResizeTest, MatchesOpenCvInterLinear) {
   const test::NpyArray src = test::read_cam_fixture("resize_src.npy");  // 5 x 7
   for (const auto& [w, h] : {std::pair{40, 32}, std::pair{224, 224}, std::pair{9, 5}}) {

@@ -1,5 +1,5 @@
 // Minimal .npy (NumPy format 1.0/2.0) reading and writing of little-endian float32 C-order arrays, for
-// the fixtures scripts/make-cam-references.py writes and the tools that write maps.
+// the fixtures scripts/fixtures/make-cam-references.py writes and the tools that write maps.
 #pragma once
 
 #include <string>

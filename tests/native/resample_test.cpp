@@ -96,7 +96,7 @@ TEST(ResampleTest, DownscalingDoesNotAlias) {
   }
 }
 
-// Pillow's Image.resize (scripts/make-test-fixtures.py) as the reference. Pillow rounds to 8 bits between
+// Pillow's Image.resize (scripts/fixtures/make-test-fixtures.py) as the reference. Pillow rounds to 8 bits between
 // its two passes and uses fixed-point weights; we keep float precision, so values may differ by 1.
 TEST(ResampleTest, MatchesPillow) {
   const RgbImage source = decode_fixture("resize_source.png");

@@ -9,7 +9,7 @@
 
 namespace dermcam::test {
 
-// The formulas scripts/make-test-fixtures.py uses for the committed PNG fixtures (13 x 11 pixels).
+// The formulas scripts/fixtures/make-test-fixtures.py uses for the committed PNG fixtures (13 x 11 pixels).
 constexpr int kFixtureWidth = 13;
 constexpr int kFixtureHeight = 11;
 inline uint32_t sample8(int x, int y, int c) { return (x * 37 + y * 101 + c * 59 + 7) % 256; }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { openBrowser } from './browser.mjs';
+import { openBrowser } from '../e2e/browser.mjs';
 import { FIXTURES } from '../js/helpers.mjs';
 
 let env;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 
 import * as core from '../../web/js/core.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
-import { ortWeb } from './explain-helpers.mjs';
-import { ROOT, fixture } from './helpers.mjs';
+import { ortWeb } from '../js/explain-helpers.mjs';
+import { ROOT, fixture } from '../js/helpers.mjs';
 
 test('500 explanations keep the wasm heap flat', { timeout: 600_000 }, async () => {
   const demo = join(ROOT, 'models/demo');

@@ -4,14 +4,14 @@
 import { WorkerClient } from './bridge.mjs';
 import { DermcamError, PHOTO_CODES, fixFor, personSentence } from './errors.mjs';
 import { FramingSquare } from './framing.mjs';
-import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from './history.mjs';
 import { STRINGS, pickLanguage } from './i18n.mjs';
-import { cannotTellApart, formatNumber, likelihoodBand, shareOf } from './likelihood.mjs';
+import { cannotTellApart, formatNumber, likelihoodBand } from './likelihood.mjs';
+import { HistoryView } from './page/history-view.mjs';
+import { wordsFor } from './page/words.mjs';
 
 const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const client = new WorkerClient(new URL('./worker.mjs', import.meta.url));
-const HISTORY_KEY = 'dermcam.history';
 const CLINICIAN_KEY = 'dermcam.clinicianMode';
 // Clinician or researcher mode (Settings, kept on this device): only there may a photo refused as not skin be
 // analysed anyway, and always after the confirmation.
@@ -29,23 +29,11 @@ const state = {
   error: null,
   busy: false,
   statusKey: null,
-  compared: [],       // ids of history entries picked for comparison
 };
 
-const t = (key, values = {}) => Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{${name}}`, value),
-  STRINGS[state.language][key] ?? STRINGS.en[key] ?? key);
-const localized = (value) => (typeof value === 'string' ? value : value?.[state.language] ?? value?.en ?? '');
-// A probability as it is said (web/js/likelihood.mjs): rounded, never "100%", in the reader's number format.
-const share = (p) => {
-  const { key, value } = shareOf(p, state.language);
-  return t(key, { value });
-};
-const likelihood = (p) => t(`likelihood_${likelihoodBand(p)}`);
-const classList = (labels) => new Intl.ListFormat(state.language, { type: 'disjunction' }).format(labels.map(isolated));
-// Text from a model (labels, names) is isolated wherever it is shown with other text: first strong isolate ...
-// pop directional isolate, the plain-text form of <bdi>, so letters of a right-to-left script inside a label
-// cannot reorder the numbers and words around it (web/js/safe-text.mjs refuses the invisible controls).
-const isolated = (value) => `\u2068${localized(value)}\u2069`;
+const words = wordsFor(() => state.language);
+const { t, localized, isolated, share, likelihood, classList } = words;
+const historyView = new HistoryView({ $, words, language: () => state.language, setStatus: (key) => setStatus(key) });
 
 // How many of the photo's pixels the square holds, and a warning when that is fewer than the model reads.
 function showFramePixels(region = framing.region()) {
@@ -76,7 +64,7 @@ function applyLanguage() {
   if (state.refused) showRefusal(state.refused);
   if (state.error) showError(state.error);
   setStatus(state.statusKey, state.statusValues);
-  refreshHistory();
+  historyView.refresh();
   if (state.result) refreshDiagnostics();
   showCheckButton();
   if (state.file) showFramePixels();
@@ -673,7 +661,7 @@ async function showResult(result) {
   $('result-heading').focus({ preventScroll: true });
   $('result').scrollIntoView({ block: 'start' });
   refreshDiagnostics();
-  if (historyEnabled() && !result.forced) await keepInHistory(result);
+  if (historyView.enabled() && !result.forced) await historyView.keep(result, { config: state.modelInfo.config, region: state.region });
 }
 
 function showResultText(result) {
@@ -958,129 +946,6 @@ function printReport() {
   window.print();  // the browser's dialog also saves it as a PDF
 }
 
-// ---- history on this device (opt-in) -------------------------------------------------------------------------
-
-const historyEnabled = () => localStorage.getItem(HISTORY_KEY) === '1';
-
-function canvasBlob(source, maxSide, type) {
-  const scale = Math.min(1, maxSide / Math.max(source.width, source.height));
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, Math.round(source.width * scale));
-  canvas.height = Math.max(1, Math.round(source.height * scale));
-  canvas.getContext('2d').drawImage(source, 0, 0, canvas.width, canvas.height);
-  return new Promise((resolve) => canvas.toBlob(resolve, type, 0.85));
-}
-
-async function keepInHistory(result) {
-  const { config } = state.modelInfo;
-  try {
-    await saveCheck({
-      date: new Date().toISOString(),
-      model: { name: config.name, version: config.version ?? '' },
-      region: state.region,
-      method: result.method,
-      label: result.predictions[0].label,
-      predictions: result.predictions.map((p) => ({ id: p.label.id, probability: p.probability })),
-      photo: await canvasBlob($('original'), 512, 'image/jpeg'),
-      overlay: await canvasBlob($('overlay'), 512, 'image/jpeg'),
-    });
-    setStatus('savedHistory');
-  } catch {
-    setStatus('historyUnavailable');
-  }
-  await refreshHistory();
-}
-
-let historyUrls = [];
-async function refreshHistory() {
-  const enabled = historyEnabled();
-  $('history-enabled').checked = enabled;
-  let entries = [];
-  let skipped = 0;
-  try {
-    ({ entries, skipped } = await listChecks());
-  } catch {
-    entries = [];
-  }
-  // Entries this version cannot read safely (an older version's, a hostile model's) are left out, and said so.
-  $('history-skipped').hidden = skipped === 0;
-  $('history-skipped').textContent = skipped ? t('historySkipped', { count: skipped }) : '';
-  for (const url of historyUrls) URL.revokeObjectURL(url);
-  historyUrls = [];
-  const url = (blob) => {
-    const u = URL.createObjectURL(blob);
-    historyUrls.push(u);
-    return u;
-  };
-  state.compared = state.compared.filter((id) => entries.some((e) => e.id === id));
-  $('history-empty').hidden = entries.length > 0;
-  $('history-clear').hidden = entries.length === 0;
-  $('history-list').replaceChildren(...entries.map((entry) => {
-    const item = document.createElement('li');
-    item.dataset.id = String(entry.id);
-    const image = document.createElement('img');
-    image.src = url(entry.photo);
-    image.alt = '';
-    const text = document.createElement('div');
-    const when = document.createElement('time');
-    when.dateTime = entry.date;
-    when.textContent = new Date(entry.date).toLocaleString(state.language);
-    const finding = document.createElement('p');
-    finding.textContent = `${isolated(entry.label)}: ${share(entry.predictions[0].probability)}`;
-    const model = document.createElement('p');
-    model.className = 'small';
-    model.textContent = `${isolated(entry.model.name)} ${isolated(entry.model.version)}`;
-    text.append(when, finding, model);
-    const actions = document.createElement('div');
-    actions.className = 'entry-actions';
-    const pick = document.createElement('label');
-    pick.className = 'check';
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.dataset.testid = 'history-select';
-    box.checked = state.compared.includes(entry.id);
-    box.addEventListener('change', () => {
-      state.compared = box.checked ? [...state.compared, entry.id].slice(-2) : state.compared.filter((id) => id !== entry.id);
-      refreshHistory();
-    });
-    pick.append(box, ` ${t('historySelect')}`);
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.className = 'button danger';
-    remove.dataset.testid = 'history-delete';
-    remove.textContent = t('historyDelete');
-    remove.addEventListener('click', async () => {
-      await deleteCheck(entry.id);
-      $('history-compare').hidden = true;
-      refreshHistory();
-    });
-    actions.append(pick, remove);
-    item.append(image, text, actions);
-    return item;
-  }));
-  $('history-compare-button').disabled = state.compared.length !== 2;
-  state.historyEntries = entries;
-  state.historyUrl = url;
-}
-
-function compareHistory() {
-  const picked = state.compared.map((id) => state.historyEntries.find((e) => e.id === id)).filter(Boolean)
-    .sort((a, b) => a.date.localeCompare(b.date));
-  const view = $('history-compare');
-  view.replaceChildren(...picked.map((entry) => {
-    const figure = document.createElement('figure');
-    const image = document.createElement('img');
-    image.src = state.historyUrl(entry.overlay);
-    image.alt = `${t('overlay')}: ${isolated(entry.label)}`;
-    const caption = document.createElement('figcaption');
-    caption.textContent = `${new Date(entry.date).toLocaleString(state.language)}: ${isolated(entry.label)} ` +
-      `(${share(entry.predictions[0].probability)})`;
-    figure.append(image, caption);
-    return figure;
-  }));
-  view.hidden = false;
-}
-
 // ---- your own model ---------------------------------------------------------------------------------------
 
 // Preparing a model runs in the worker and cannot be interrupted between its steps, so Stop (and the time limit)
@@ -1222,16 +1087,7 @@ function bind() {
     stopOwnModel('load_stopped');
     setStatus(null);
   });
-  $('history-enabled').addEventListener('change', () => {
-    localStorage.setItem(HISTORY_KEY, $('history-enabled').checked ? '1' : '0');
-    refreshHistory();
-  });
-  $('history-compare-button').addEventListener('click', compareHistory);
-  $('history-clear').addEventListener('click', async () => {
-    await deleteAllChecks();
-    $('history-compare').hidden = true;
-    refreshHistory();
-  });
+  historyView.bind();
 }
 
 bind();

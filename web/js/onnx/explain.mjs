@@ -723,6 +723,75 @@ export const PREPARE_STEPS = Object.freeze(['probe', 'layer', 'graph']);
  */
 export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const model = decodeModel(modelBytes);
+  const { k, scoreMode, tokens } = checkedOptions(model, options);
+  const step = options.onStep ?? (() => {});
+  step('probe');
+  const tail = probeTail(model, options);
+  const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, { ...options, only: tail?.tensors }), tokens);
+  // The tail did not settle it: the same preparation from a probe of every tensor.
+  const probeAll = async () => prepareExplainModel(ort, modelBytes, { ...options, [PROBED]: await probeModel(ort, model, options) });
+  step('layer');
+  const score = analysis.findScore(scoreMode);
+  if (k > score.classes) {
+    throw new DermcamError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
+  }
+  const candidates = analysis.candidates(score);
+  const choice = options.layers?.length ? statedLayers(analysis, options.layers, tokens)
+    : await automaticLayer(ort, modelBytes, options, analysis, { score, candidates, tokens, tail });
+  if (!choice) return probeAll();
+  const { layers, layerTokens, why } = choice;
+  const gateLayers = checkedGateLayers(analysis, options.gateLayers ?? []);
+  const head = analysis.head(layers, score.tensor);
+  if (tail && !head?.nodes.every((i) => tail.nodes.has(i))) return probeAll();
+  if (!head) {
+    throw new DermcamError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
+  }
+  const blocked = analysis.firstUnsupported(head.nodes);
+  if (blocked) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
+  await analysis.resolveShapeValues(ort, head.nodes);
+
+  step('graph');
+  const emitter = new Emitter(analysis, head);
+  const { outputs, layerMeta, featureMeta } = emitExplainOutputs(analysis, emitter, model.graph,
+    { k, score, layers, layerTokens, gateLayers, head });
+  for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
+  emitter.pruneUnread([...model.graph.output, ...outputs].map((o) => o.name));
+  model.graph.node.push(...emitter.nodes);
+  model.graph.initializer.push(...emitter.initializers);
+  model.graph.output.push(...outputs);
+  const [inputName, inputDims] = [...analysis.probe.inputs][0];
+  const metadata = {
+    version: EXPLAIN_FORMAT_VERSION,
+    layers: layerMeta,
+    features: featureMeta,
+    classes: { input: CLASSES_INPUT, k, output: CLASS_INDICES_OUTPUT, topK: -1 },
+    score: {
+      kind: scoreMode,
+      tensor: score.tensor,
+      output: SCORES_OUTPUT,
+      modelOutput: score.output,
+      seededBefore: score.seededBefore,
+      classes: score.classes,
+    },
+    input: { name: inputName, shape: inputDims.slice(1) },
+    why,
+  };
+  model.metadataProps = (model.metadataProps ?? []).filter((p) => p.key !== EXPLAIN_METADATA_KEY);
+  model.metadataProps.push({ key: EXPLAIN_METADATA_KEY, value: JSON.stringify(metadata) });
+
+  return {
+    bytes: encodeModel(model),
+    report: {
+      ...metadata,
+      headNodes: head.nodes.length,
+      addedNodes: emitter.nodes.length,
+      candidates: candidates.map((c) => ({ name: c.name, shape: c.dims, layout: c.layout })),
+    },
+  };
+}
+
+// Stage 1: the model can be prepared with these options (not prepared already, an opset the rules know).
+function checkedOptions(model, options) {
   if (explainMetadata(model)) {
     throw new DermcamError('already_prepared', 'This model is already prepared for explanations; use it as it is.');
   }
@@ -739,76 +808,69 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   if (scoreMode !== 'logit' && scoreMode !== 'probability') {
     throw new DermcamError('bad_option', "The score must be 'logit' or 'probability'.");
   }
-  const tokens = checkTokens(options.tokens);
-  const step = options.onStep ?? (() => {});
-  step('probe');
-  const tail = probeTail(model, options);
-  const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, { ...options, only: tail?.tensors }), tokens);
-  // The tail did not settle it: the same preparation from a probe of every tensor.
-  const probeAll = async () => prepareExplainModel(ort, modelBytes, { ...options, [PROBED]: await probeModel(ort, model, options) });
-  step('layer');
-  const score = analysis.findScore(scoreMode);
-  if (k > score.classes) {
-    throw new DermcamError('bad_option', `The model has ${score.classes} classes; cannot explain the top ${k}.`);
-  }
+  return { k, scoreMode, tokens: checkTokens(options.tokens) };
+}
 
-  let layers;
-  let why;
-  const candidates = analysis.candidates(score);
+// Stage 2a: the target layers a person named (--layer, model.json explain.layers), each checked.
+function statedLayers(analysis, layers, tokens) {
   const layerTokens = new Map();
-  if (options.layers?.length) {
-    layers = options.layers;
-    for (const layer of layers) {
-      if (!analysis.index.producer.has(layer)) {
-        throw new DermcamError('unknown_layer', `No node produces a tensor named '${layer}'. Use --list-layers to see the candidates.`);
-      }
-      const dims = analysis.probe.shapes.get(layer);
-      if (!dims || analysis.elemType(layer) !== DataType.FLOAT) {
-        throw new DermcamError('bad_layer', `Tensor '${layer}' is not a float activation.`);
-      }
-      const layout = tokenLayout(dims, tokens);
-      if (layout) {
-        layerTokens.set(layer, layout);
-      } else if (dims.length === 3 && dims[0] === 1) {
-        throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]: its ${dims[1]} tokens are not ` +
-          (tokens ? `the ${tokens.prefix} + ${tokens.grid.join(' x ')} stated in explain.tokens.`
-            : '1 or 2 prefix tokens and a square grid; state them in model.json as explain.tokens: {"prefix": P, "grid": [H, W]}.'));
-      } else if (dims.length !== 4) {
-        throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, ` +
-          'channels and two spatial axes) or a token layer (batch, tokens, channels).');
-      }
+  for (const layer of layers) {
+    if (!analysis.index.producer.has(layer)) {
+      throw new DermcamError('unknown_layer', `No node produces a tensor named '${layer}'. Use --list-layers to see the candidates.`);
     }
-    why = 'chosen with --layer';
-  } else {
-    const usable = candidates.filter((c) => !c.blocked);
-    const last = usable.filter((c) => !c.tokens).pop();
-    if (tail && (!last || !tail.produced.has(last.name) || usable.some((c) => c.tokens))) return probeAll();
-    if (!usable.length) {
-      const first = candidates[candidates.length - 1];
-      if (first) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, first.blocked, score, [first.name]));
-      throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 and no token layer before its scores.');
+    const dims = analysis.probe.shapes.get(layer);
+    if (!dims || analysis.elemType(layer) !== DataType.FLOAT) {
+      throw new DermcamError('bad_layer', `Tensor '${layer}' is not a float activation.`);
     }
-    if (tokens && !candidates.some((c) => c.tokens)) {
-      const counts = [...new Set([...analysis.probe.shapes.values()].filter((d) => d.length === 3 && d[0] === 1).map((d) => d[1]))];
-      throw new DermcamError('bad_option', `The token layout (${tokens.prefix} prefix + ${tokens.grid.join(' x ')} = ` +
-        `${tokens.prefix + tokens.grid[0] * tokens.grid[1]} tokens) fits no 3-D layer of the model` +
-        (counts.length ? ` (their token counts: ${counts.slice(0, 8).join(', ')}).` : '; it has none.'));
+    const layout = tokenLayout(dims, tokens);
+    if (layout) {
+      layerTokens.set(layer, layout);
+    } else if (dims.length === 3 && dims[0] === 1) {
+      throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]: its ${dims[1]} tokens are not ` +
+        (tokens ? `the ${tokens.prefix} + ${tokens.grid.join(' x ')} stated in explain.tokens.`
+          : '1 or 2 prefix tokens and a square grid; state them in model.json as explain.tokens: {"prefix": P, "grid": [H, W]}.'));
+    } else if (dims.length !== 4) {
+      throw new DermcamError('bad_layer', `Tensor '${layer}' has shape [${dims}]; a target layer must be 4-D (batch, ` +
+        'channels and two spatial axes) or a token layer (batch, tokens, channels).');
     }
-    const norms = usable.filter((c) => c.tokens && analysis.isLayerNormOutput(c.name));
-    const chosen = norms.length ? await lastReachingGrid(ort, modelBytes, options, analysis, norms)
-      : usable.filter((c) => !c.tokens).pop() ?? usable[usable.length - 1];
-    layers = [chosen.name];
-    if (chosen.tokens) layerTokens.set(chosen.name, chosen.tokens);
-    const consumer = analysis.index.consumers.get(chosen.name)?.map((c) => analysis.index.graph.node[c].opType) ?? [];
-    why = chosen.tokens
-      ? `the last LayerNorm output whose grid tokens reach the scores (${describeShape(chosen.dims)}: ` +
-        `${chosen.tokens.prefix} prefix token${chosen.tokens.prefix === 1 ? '' : 's'} and a ${describeShape(chosen.tokens.grid)} grid), as pytorch-grad-cam ` +
-        "takes a transformer's last block's first LayerNorm"
-      : `the last 4-D activation with spatial size > 1 before the scores (${describeShape(chosen.dims)}, ` +
-        `${chosen.layout}, produced by ${chosen.node.opType}, feeding ${[...new Set(consumer)].join(', ')})`;
   }
+  return { layers, layerTokens, why: 'chosen with --layer' };
+}
 
-  const gateLayers = options.gateLayers ?? [];
+// Stage 2b: the layer chosen for a person who named none, as pytorch-grad-cam's users choose it: the last 4-D
+// activation before the scores, or a transformer's last block's first LayerNorm. null when a probe of the tail
+// alone cannot settle the choice (the whole graph is probed then).
+async function automaticLayer(ort, modelBytes, options, analysis, { score, candidates, tokens, tail }) {
+  const usable = candidates.filter((c) => !c.blocked);
+  const last = usable.filter((c) => !c.tokens).pop();
+  if (tail && (!last || !tail.produced.has(last.name) || usable.some((c) => c.tokens))) return null;
+  if (!usable.length) {
+    const first = candidates[candidates.length - 1];
+    if (first) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, first.blocked, score, [first.name]));
+    throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 and no token layer before its scores.');
+  }
+  if (tokens && !candidates.some((c) => c.tokens)) {
+    const counts = [...new Set([...analysis.probe.shapes.values()].filter((d) => d.length === 3 && d[0] === 1).map((d) => d[1]))];
+    throw new DermcamError('bad_option', `The token layout (${tokens.prefix} prefix + ${tokens.grid.join(' x ')} = ` +
+      `${tokens.prefix + tokens.grid[0] * tokens.grid[1]} tokens) fits no 3-D layer of the model` +
+      (counts.length ? ` (their token counts: ${counts.slice(0, 8).join(', ')}).` : '; it has none.'));
+  }
+  const norms = usable.filter((c) => c.tokens && analysis.isLayerNormOutput(c.name));
+  const chosen = norms.length ? await lastReachingGrid(ort, modelBytes, options, analysis, norms)
+    : usable.filter((c) => !c.tokens).pop() ?? usable[usable.length - 1];
+  const layerTokens = new Map(chosen.tokens ? [[chosen.name, chosen.tokens]] : []);
+  const consumer = analysis.index.consumers.get(chosen.name)?.map((c) => analysis.index.graph.node[c].opType) ?? [];
+  const why = chosen.tokens
+    ? `the last LayerNorm output whose grid tokens reach the scores (${describeShape(chosen.dims)}: ` +
+      `${chosen.tokens.prefix} prefix token${chosen.tokens.prefix === 1 ? '' : 's'} and a ${describeShape(chosen.tokens.grid)} grid), as pytorch-grad-cam ` +
+      "takes a transformer's last block's first LayerNorm"
+    : `the last 4-D activation with spatial size > 1 before the scores (${describeShape(chosen.dims)}, ` +
+      `${chosen.layout}, produced by ${chosen.node.opType}, feeding ${[...new Set(consumer)].join(', ')})`;
+  return { layers: [chosen.name], layerTokens, why };
+}
+
+// Stage 3: the layers whose pooled activations the gate's discriminator reads (--gate-layer).
+function checkedGateLayers(analysis, gateLayers) {
   for (const layer of gateLayers) {
     if (!analysis.index.producer.has(layer)) {
       throw new DermcamError('unknown_layer', `No node produces a tensor named '${layer}' (--gate-layer). Use --list-layers to see the candidates.`);
@@ -819,18 +881,12 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     }
   }
   if (new Set(gateLayers).size !== gateLayers.length) throw new DermcamError('bad_option', 'A --gate-layer is listed twice.');
+  return gateLayers;
+}
 
-  const head = analysis.head(layers, score.tensor);
-  if (tail && !head?.nodes.every((i) => tail.nodes.has(i))) return probeAll();
-  if (!head) {
-    throw new DermcamError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
-  }
-  const blocked = analysis.firstUnsupported(head.nodes);
-  if (blocked) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
-  await analysis.resolveShapeValues(ort, head.nodes);
-
-  step('graph');
-  const emitter = new Emitter(analysis, head);
+// Stage 4: the added nodes and outputs: class selection, the K backward passes through the head, each target
+// layer's activations and gradients, the gate's pooled features. Returns the outputs and their metadata.
+function emitExplainOutputs(analysis, emitter, graph, { k, score, layers, layerTokens, gateLayers, head }) {
   // A token layer leaves the graph as its grid, [N, H, W, C] (NHWC): the prefix tokens dropped.
   const asGrid = (tensor, layer) => {
     const layout = layerTokens.get(layer);
@@ -840,7 +896,6 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
       emitter.constInt64([1], [1])]);
     return emitter.op('Reshape', [grid, emitter.constInt64([0, ...layout.grid, channels], [4])]);
   };
-  const graph = model.graph;
   // Class selection: dermcam_classes[k] >= 0 picks that class; -1 takes the k-th best of the model's output.
   graph.input.push(valueInfo(CLASSES_INPUT, DataType.INT64, [k]));
   const [, topIndices] = emitter.opN('TopK', [score.output, emitter.constInt64([k], [1])], { axis: -1, largest: 1, sorted: 1 }, 2);
@@ -871,10 +926,9 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     : asGrid(gradients[i], layer), [1])));
 
   const outputs = [];
-  const classesDim = [score.classes];
   emitter.nodes.push({ opType: 'Identity', input: [score.tensor], output: [SCORES_OUTPUT], name: emitter.fresh('scores'), attribute: [] });
   outputs.push(valueInfo(CLASS_INDICES_OUTPUT, DataType.INT64, ['N', k]));
-  outputs.push(valueInfo(SCORES_OUTPUT, DataType.FLOAT, ['N', ...classesDim]));
+  outputs.push(valueInfo(SCORES_OUTPUT, DataType.FLOAT, ['N', score.classes]));
   const layerMeta = layers.map((layer, i) => {
     const tokenGrid = layerTokens.get(layer);
     const dims = tokenGrid ? [...tokenGrid.grid, analysis.shape(layer)[2]] : analysis.shape(layer).slice(1);
@@ -901,41 +955,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     outputs.push(valueInfo(output, DataType.FLOAT, ['N', channels]));
     return { name: layer, output, layout, channels };
   });
-
-  for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
-  emitter.pruneUnread([...graph.output, ...outputs].map((o) => o.name));
-  graph.node.push(...emitter.nodes);
-  graph.initializer.push(...emitter.initializers);
-  graph.output.push(...outputs);
-  const [inputName, inputDims] = [...analysis.probe.inputs][0];
-  const metadata = {
-    version: EXPLAIN_FORMAT_VERSION,
-    layers: layerMeta,
-    features: featureMeta,
-    classes: { input: CLASSES_INPUT, k, output: CLASS_INDICES_OUTPUT, topK: -1 },
-    score: {
-      kind: scoreMode,
-      tensor: score.tensor,
-      output: SCORES_OUTPUT,
-      modelOutput: score.output,
-      seededBefore: score.seededBefore,
-      classes: score.classes,
-    },
-    input: { name: inputName, shape: inputDims.slice(1) },
-    why,
-  };
-  model.metadataProps = (model.metadataProps ?? []).filter((p) => p.key !== EXPLAIN_METADATA_KEY);
-  model.metadataProps.push({ key: EXPLAIN_METADATA_KEY, value: JSON.stringify(metadata) });
-
-  return {
-    bytes: encodeModel(model),
-    report: {
-      ...metadata,
-      headNodes: head.nodes.length,
-      addedNodes: emitter.nodes.length,
-      candidates: candidates.map((c) => ({ name: c.name, shape: c.dims, layout: c.layout })),
-    },
-  };
+  return { outputs, layerMeta, featureMeta };
 }
 
 /**

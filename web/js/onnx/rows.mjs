@@ -5,7 +5,7 @@
 // its own (elementwise, LayerNormalization over the channels, MatMul by weights, Softmax over another axis) are
 // differentiated on those rows alone, by a copy of the forward node that computes just those rows. Any other
 // operator gets the full gradient (densify). The values are exactly those of the dense computation.
-import { reducedAxes, scatterAlong } from './vjp.mjs';
+import { reducedAxes, scatterAlong } from './axes.mjs';
 
 /** The gradient of a tensor that is zero except at positions `rows` of `axis` (length `size`). */
 export class RowGradient {

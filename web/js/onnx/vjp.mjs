@@ -7,6 +7,7 @@
 // aligned with node.input: a gradient tensor name, or null where the input is not differentiated. ctx (explain.mjs)
 // emits nodes, constants and static shapes from the probe run; ctx.active(name) says whether an input
 // depends on the target layer. Rules refuse (ctx.refuse) configurations they cannot differentiate exactly.
+import { constantInts, normaliseAxis, reduceAxes, scatterAlong } from './axes.mjs';
 import { Float } from './model.mjs';
 import { RowGradient } from './rows.mjs';
 
@@ -17,10 +18,6 @@ function inverse(perm) {
   const out = new Array(perm.length);
   perm.forEach((p, i) => { out[p] = i; });
   return out;
-}
-
-function normaliseAxis(axis, rank) {
-  return axis < 0 ? axis + rank : axis;
 }
 
 // Softmax / LogSoftmax before opset 13 work on the input coerced to 2-D at `axis`.
@@ -521,29 +518,6 @@ export const RULES = {
 };
 
 /** The reduced axes of a Reduce* node (sorted, non-negative), [] for all, or null for a no-op. */
-function reduceAxes(ctx, node, axesInputFrom) {
-  const rank = ctx.rank(node.input[0]);
-  const axesFromInput = ctx.opset >= axesInputFrom;
-  let axes;
-  if (axesFromInput && node.input[1]) {
-    axes = constantInts(ctx, node, node.input[1], 'its axes');
-  } else {
-    axes = axesFromInput ? undefined : ctx.attr(node, 'axes');
-  }
-  if (!axes || !axes.length) {
-    if (axesFromInput && ctx.attr(node, 'noop_with_empty_axes', 0)) return null;
-    return [];
-  }
-  return axes.map((a) => normaliseAxis(a, rank)).sort((p, q) => p - q);
-}
-
-/** Every axis a Reduce* node reduces (all of them when it lists none), or null for a no-op. */
-export function reducedAxes(ctx, node) {
-  const axes = reduceAxes(ctx, node, node.opType === 'ReduceSum' ? 13 : 18);
-  if (axes === null) return null;
-  return axes.length ? axes : [...Array(ctx.rank(node.input[0])).keys()];
-}
-
 function reduceBack(ctx, node, dY, mean) {
   const x = node.input[0];
   const rank = ctx.rank(x);
@@ -555,12 +529,6 @@ function reduceBack(ctx, node, dY, mean) {
   const count = axes.reduce((p, a) => p * ctx.shape(x)[a], 1);
   const scaled = mean ? ctx.op('Mul', [g, ctx.scalar(1 / count)]) : g;
   return [ctx.spread(scaled, x, axes), null];
-}
-
-function constantInts(ctx, node, name, what) {
-  const value = ctx.constantValue(name);
-  if (!value) ctx.refuse(node, `${what} are not constant`);
-  return value.values;
 }
 
 /** The positions ONNX Slice takes along an axis of size `size` (starts/ends clamped as the operator does). */
@@ -579,27 +547,6 @@ function sliceIndices(size, start, end, step) {
   const out = [];
   for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
   return out;
-}
-
-/**
- * Scatters g back along `axis`: g holds, at axes axis .. axis + indexRank - 1, the values picked from
- * positions `picked` (flattened) of an axis of length `size`. Repeated positions add up. Written as one
- * MatMul with a constant one-hot matrix [L, size] after moving the picked axes last.
- */
-export function scatterAlong(ctx, g, axis, indexRank, picked, size, gRank = ctx.rank(ctx.currentNode.output[0])) {
-  const lead = [...Array(axis).keys()];
-  const index = [...Array(indexRank).keys()].map((i) => i + axis);
-  const rest = [...Array(gRank - axis - indexRank).keys()].map((i) => i + axis + indexRank);
-  const perm = [...lead, ...rest, ...index];
-  let moved = perm.every((p, i) => p === i) ? g : ctx.op('Transpose', [g], { perm });
-  const keptRank = lead.length + rest.length;
-  if (indexRank === 0) moved = ctx.unsqueeze(moved, [keptRank]);
-  else if (indexRank > 1) moved = ctx.op('Reshape', [moved, ctx.constInt64([...new Array(keptRank).fill(0), picked.length], [keptRank + 1])]);
-  const oneHot = new Array(picked.length * size).fill(0);
-  picked.forEach((p, l) => { oneHot[l * size + p] += 1; });
-  const spread = ctx.op('MatMul', [moved, ctx.constFloat(oneHot, [picked.length, size])]);
-  const back = [...lead, keptRank, ...rest.map((_, i) => lead.length + i)];
-  return back.every((p, i) => p === i) ? spread : ctx.op('Transpose', [spread], { perm: back });
 }
 
 /** Max over `axes` sends the gradient to the first position holding the maximum, as autograd's max does. */

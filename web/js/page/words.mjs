@@ -1,0 +1,30 @@
+// @ts-check
+// What the page says, in the reader's language: catalogue sentences (web/js/i18n.mjs) with their values filled
+// in, model text isolated from what surrounds it, probabilities in words and numbers as web/js/likelihood.mjs
+// says them. Every view takes its words from here.
+import { STRINGS } from '../i18n.mjs';
+import { likelihoodBand, shareOf } from '../likelihood.mjs';
+
+/**
+ * @param {() => string} language  the page's language now ('en' or 'vi')
+ */
+export function wordsFor(language) {
+  /** A catalogue sentence with {name} placeholders filled. @param {string} key @param {Record<string, any>} [values] */
+  const t = (key, values = {}) => Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{${name}}`, value),
+    STRINGS[language()][key] ?? STRINGS.en[key] ?? key);
+  /** model.json's {en, vi} text (or a plain string) in the page's language. */
+  const localized = (value) => (typeof value === 'string' ? value : value?.[language()] ?? value?.en ?? '');
+  // Text from a model (labels, names) is isolated wherever it is shown with other text: first strong isolate ...
+  // pop directional isolate, the plain-text form of <bdi>, so letters of a right-to-left script inside a label
+  // cannot reorder the numbers and words around it (web/js/safe-text.mjs refuses the invisible controls).
+  const isolated = (value) => `\u2068${localized(value)}\u2069`;
+  // A probability as it is said: rounded, never "100%", in the reader's number format.
+  const share = (p) => {
+    const { key, value } = shareOf(p, language());
+    return t(key, { value });
+  };
+  const likelihood = (p) => t(`likelihood_${likelihoodBand(p)}`);
+  /** @param {any[]} labels */
+  const classList = (labels) => new Intl.ListFormat(language(), { type: 'disjunction' }).format(labels.map(isolated));
+  return { t, localized, isolated, share, likelihood, classList };
+}
