@@ -453,9 +453,9 @@ struct LayerStorage {
 Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInfo& method, LayerStorage& storage) {
   const bool needs_gradients = method.needs_gradients;
   OptionReader reader(js, {"activations", "gradients", "gradientsPerChannel", "channelValues", "shape", "layout"});
-  FeatureLayout layout = FeatureLayout::kNCHW;
+  TensorLayout layout = TensorLayout::kNCHW;
   bool per_channel = false;
-  reader.choice<FeatureLayout>("layout", {{"NCHW", FeatureLayout::kNCHW}, {"NHWC", FeatureLayout::kNHWC}}, &layout);
+  reader.choice<TensorLayout>("layout", {{"NCHW", TensorLayout::kNCHW}, {"NHWC", TensorLayout::kNHWC}}, &layout);
   reader.boolean("gradientsPerChannel", &per_channel);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
   const val shape = js["shape"];
@@ -474,9 +474,9 @@ Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInf
   if (dims[0] != 1) return Error{ErrorCode::kInvalidArgument, "Activations must have batch size 1."};
   LayerInput layer;
   layer.layout = layout;
-  layer.channels = layout == FeatureLayout::kNCHW ? dims[1] : dims[3];
-  layer.height = layout == FeatureLayout::kNCHW ? dims[2] : dims[1];
-  layer.width = layout == FeatureLayout::kNCHW ? dims[3] : dims[2];
+  layer.channels = layout == TensorLayout::kNCHW ? dims[1] : dims[3];
+  layer.height = layout == TensorLayout::kNCHW ? dims[2] : dims[1];
+  layer.width = layout == TensorLayout::kNCHW ? dims[3] : dims[2];
   const double elements = static_cast<double>(layer.channels) * layer.height * layer.width;
   if (elements > static_cast<double>(kMaxLayerElements)) {
     return Error{ErrorCode::kInvalidArgument, "The target layer is too large."};
@@ -511,7 +511,7 @@ Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInf
       std::vector<float> spread(storage.activations.size());
       for (size_t c = 0; c < per_class; ++c) {
         for (size_t p = 0; p < positions; ++p) {
-          spread[layout == FeatureLayout::kNCHW ? c * positions + p : p * per_class + c] = values[c];
+          spread[layout == TensorLayout::kNCHW ? c * positions + p : p * per_class + c] = values[c];
         }
       }
       storage.gradients = std::move(spread);

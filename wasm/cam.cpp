@@ -158,7 +158,7 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       std::vector<float> g_copy;
       cam::LayerView view{layer.activations, method.needs_gradients ? layer.gradients : nullptr, layer.channels, z,
                           channel_valued ? layer.channel_values : nullptr};
-      if (layer.layout == FeatureLayout::kNHWC) {
+      if (layer.layout == TensorLayout::kNHWC) {
         a_copy = to_channel_major(layer.activations, layer.channels, z);
         view.activations = a_copy.data();
         if (view.gradients != nullptr) {

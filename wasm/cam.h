@@ -29,14 +29,13 @@
 
 #include "cam_methods.h"
 #include "error.h"
+#include "tensor_layout.h"
 
 namespace dermcam {
 
 constexpr int kMaxCamLayers = 8;
 constexpr int kMaxCamRuns = 16;
 constexpr long kMaxLayerElements = 1L << 24;
-
-enum class FeatureLayout { kNCHW, kNHWC };
 
 enum class MapStatus { kOk, kAllZero, kConstant, kNonFinite };
 
@@ -49,7 +48,7 @@ struct LayerInput {
   int channels = 0;
   int height = 0;
   int width = 0;
-  FeatureLayout layout = FeatureLayout::kNCHW;
+  TensorLayout layout = TensorLayout::kNCHW;
   const float* channel_values = nullptr;  // [C]: what a channel-valued method weights channel k by; null otherwise
 };
 

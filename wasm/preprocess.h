@@ -32,6 +32,7 @@
 #include "error.h"
 #include "image.h"
 #include "resample.h"
+#include "tensor_layout.h"
 
 namespace dermcam {
 
@@ -40,7 +41,6 @@ constexpr int kMaxDisplaySide = 8192;
 constexpr int kDefaultDisplaySide = 1024;
 
 enum class ResizePolicy { kStretch, kCenterCrop, kLetterbox };
-enum class TensorLayout { kNCHW, kNHWC };
 enum class PixelScale { kUnit, kByte };
 
 struct PreprocessOptions {

@@ -26,7 +26,7 @@ void BM_CamMethod(benchmark::State& state) {
   const CamMethodInfo& method = cam_method_registry()[state.range(0)];
   const bool eigen = state.range(1) != 0;
   static const LayerData data(1280, 7, 7);
-  const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, FeatureLayout::kNCHW}}, false}};
+  const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, TensorLayout::kNCHW}}, false}};
   CamOptions options;
   options.method = method.id;
   options.eigen_smooth = eigen;
@@ -51,7 +51,7 @@ void BM_CamToOverlay1024x768(benchmark::State& state) {
   p.policy = ResizePolicy::kStretch;
   const Placement placement = plan_placement(1024, 768, p).value();
   const TensorToDisplay m = map_tensor_to_display(placement, 1024, 768, 1024, 768);
-  const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, FeatureLayout::kNCHW}}, false}};
+  const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, TensorLayout::kNCHW}}, false}};
   OverlayOptions o;
   for (auto _ : state) {
     const CamResult cam = compute_cam(runs, CamOptions{}).value();

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (float& v : storage.back()) v = wild ? in.number() : in.tame();
       const float* g = in.flag() ? storage.back().data() : nullptr;
       run.layers.push_back({a, g, channels, height, width,
-                            in.flag() ? dermcam::FeatureLayout::kNHWC : dermcam::FeatureLayout::kNCHW,
+                            in.flag() ? dermcam::TensorLayout::kNHWC : dermcam::TensorLayout::kNCHW,
                             g});  // the gradients' first C values double as Score-CAM's and Ablation-CAM's channel values
     }
   }

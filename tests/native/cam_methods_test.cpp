@@ -39,7 +39,7 @@ Tensors random_tensors(unsigned seed) {
 }
 
 std::vector<float> raw_map(const Tensors& t, const std::string& method) {
-  const std::vector<CamRun> runs = {{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, FeatureLayout::kNCHW}}, false}};
+  const std::vector<CamRun> runs = {{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, TensorLayout::kNCHW}}, false}};
   CamOptions options;
   options.method = method;
   auto result = compute_cam(runs, options);
@@ -152,7 +152,7 @@ TEST(CamMethodsTest, RegistryIsCompleteAndConsistent) {
   CamOptions unknown;
   unknown.method = "magic";
   const Tensors t = random_tensors(1);
-  const auto refused = compute_cam({{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, FeatureLayout::kNCHW}}, false}}, unknown);
+  const auto refused = compute_cam({{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, TensorLayout::kNCHW}}, false}}, unknown);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
   EXPECT_FALSE(find_cam_method("eigencam")->needs_gradients);
@@ -179,7 +179,7 @@ TEST(CamMethodsTest, GapLinearHeadReducesToClassActivationMapping) {
   for (int i = 0; i < kZ; ++i) {
     for (int k = 0; k < kC; ++k) cam[i] += head[k] * t.A(k, i);
   }
-  const std::vector<CamRun> runs = {{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, FeatureLayout::kNCHW}}, false}};
+  const std::vector<CamRun> runs = {{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, TensorLayout::kNCHW}}, false}};
   std::vector<float> reference;
   for (const char* method : {"gradcam", "hirescam", "xgradcam"}) {
     CamOptions options;
@@ -207,12 +207,12 @@ TEST(CamMethodsTest, KernelPcaRefusesLayersBeyondItsLimit) {
   std::vector<float> a(static_cast<size_t>(2) * h * w, 1.0f);
   CamOptions options;
   options.method = "kpca_cam";
-  const auto refused = compute_cam({{{LayerInput{a.data(), nullptr, 2, h, w, FeatureLayout::kNCHW}}, false}}, options);
+  const auto refused = compute_cam({{{LayerInput{a.data(), nullptr, 2, h, w, TensorLayout::kNCHW}}, false}}, options);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(refused.error().message.find("1024 positions"), std::string::npos) << refused.error().message;
   a.resize(static_cast<size_t>(2) * 32 * 32);
-  EXPECT_TRUE(compute_cam({{{LayerInput{a.data(), nullptr, 2, 32, 32, FeatureLayout::kNCHW}}, false}}, options).ok());
+  EXPECT_TRUE(compute_cam({{{LayerInput{a.data(), nullptr, 2, 32, 32, TensorLayout::kNCHW}}, false}}, options).ok());
 }
 
 }  // namespace

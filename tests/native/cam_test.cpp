@@ -30,11 +30,11 @@ struct Fixture {
   int w() const { return static_cast<int>(a.shape[3]); }
   size_t class_stride() const { return static_cast<size_t>(c()) * h() * w(); }
   LayerInput layer(int cls) const {
-    return {a.data.data(), g.data.data() + cls * class_stride(), c(), h(), w(), FeatureLayout::kNCHW};
+    return {a.data.data(), g.data.data() + cls * class_stride(), c(), h(), w(), TensorLayout::kNCHW};
   }
   LayerInput layer2(int cls) const {
     const int c2 = static_cast<int>(a2.shape[1]), h2 = static_cast<int>(a2.shape[2]), w2 = static_cast<int>(a2.shape[3]);
-    return {a2.data.data(), g2.data.data() + cls * static_cast<size_t>(c2) * h2 * w2, c2, h2, w2, FeatureLayout::kNCHW};
+    return {a2.data.data(), g2.data.data() + cls * static_cast<size_t>(c2) * h2 * w2, c2, h2, w2, TensorLayout::kNCHW};
   }
 };
 
@@ -50,7 +50,7 @@ std::vector<CamRun> with_channel_values(std::vector<CamRun> runs, std::vector<st
       for (int k = 0; k < layer.channels; ++k) {
         double sum = 0;
         for (int i = 0; i < z; ++i) {
-          sum += layer.gradients[layer.layout == FeatureLayout::kNCHW ? k * z + i : i * layer.channels + k];
+          sum += layer.gradients[layer.layout == TensorLayout::kNCHW ? k * z + i : i * layer.channels + k];
         }
         values[k] = static_cast<float>(sum / z);
       }
@@ -111,7 +111,7 @@ TEST(CamGoldenTest, AugSmoothUnflipsAndAverages) {
   const Fixture f;
   const NpyArray a_flip = read_cam_fixture("a_flip.npy");
   const NpyArray g_flip = read_cam_fixture("g_flip.npy");
-  const LayerInput flipped{a_flip.data.data(), g_flip.data.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  const LayerInput flipped{a_flip.data.data(), g_flip.data.data(), f.c(), f.h(), f.w(), TensorLayout::kNCHW};
   const CamResult got = run({{{f.layer(0)}, false}, {{flipped}, true}}, "gradcam");
   EXPECT_LT(max_abs_diff(got.map, read_cam_fixture("ref_aug_gradcam_0.npy").data), kGoldenTolerance);
 }
@@ -130,7 +130,7 @@ TEST(CamPropertyTest, NchwEqualsNhwc) {
   const Fixture f;
   const std::vector<float> a = to_nhwc(f.a.data, f.c(), f.h(), f.w());
   const std::vector<float> g = to_nhwc(f.g.data, f.c(), f.h(), f.w(), f.class_stride());
-  const LayerInput nhwc{a.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNHWC};
+  const LayerInput nhwc{a.data(), g.data(), f.c(), f.h(), f.w(), TensorLayout::kNHWC};
   for (const CamMethodInfo& method : cam_method_registry()) {
     const CamResult x = run({{{f.layer(1)}, false}}, method.id);
     const CamResult y = run({{{nhwc}, false}}, method.id);
@@ -145,7 +145,7 @@ TEST(CamPropertyTest, InvariantToPositiveScaling) {
   std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
   for (float& v : a) v *= 3.0f;
   for (float& v : g) v *= 0.25f;
-  const LayerInput scaled{a.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  const LayerInput scaled{a.data(), g.data(), f.c(), f.h(), f.w(), TensorLayout::kNCHW};
   for (const CamMethodInfo& method : cam_method_registry()) {
     // Grad-CAM++'s alpha = g^2 / (2 g^2 + sum(A) g^3) is not homogeneous in g and A: by design, not invariant.
     if (std::string(method.id) == "gradcam++") continue;
@@ -175,7 +175,7 @@ TEST(CamPropertyTest, FlippedRunIsUnflipped) {
       }
     }
   }
-  const LayerInput mirrored{a.data(), g.data(), c, h, w, FeatureLayout::kNCHW};
+  const LayerInput mirrored{a.data(), g.data(), c, h, w, TensorLayout::kNCHW};
   for (const CamMethodInfo& method : cam_method_registry()) {
     const CamResult plain = run({{{f.layer(0)}, false}}, method.id);
     const CamResult unflipped = run({{{mirrored}, true}}, method.id);
@@ -201,7 +201,7 @@ TEST(CamPropertyTest, ReluDropsNegativeEvidence) {
   const Fixture f;
   std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
   for (float& v : g) v = -std::fabs(v);  // every gradient says "less of this class"
-  const LayerInput negative{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  const LayerInput negative{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), TensorLayout::kNCHW};
   for (const char* method : {"gradcam", "hirescam", "gradcamelementwise",
                            "layercam", "gradcam++"}) {
     const CamResult r = run({{{negative}, false}}, method);
@@ -216,7 +216,7 @@ TEST(CamPropertyTest, ReluDropsNegativeEvidence) {
 
 TEST(CamStatusTest, ConstantMapIsReported) {
   std::vector<float> a(4 * 9, 1.0f), g(4 * 9, 0.5f);
-  const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, FeatureLayout::kNCHW}}, false}}, "gradcam");
+  const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, TensorLayout::kNCHW}}, false}}, "gradcam");
   EXPECT_EQ(r.status, MapStatus::kConstant);
   EXPECT_STREQ(map_status_name(r.status), "constant");
   EXPECT_NE(std::string(map_status_message(r.status)).find("flat"), std::string::npos);
@@ -226,7 +226,7 @@ TEST(CamStatusTest, ConstantMapIsReported) {
 TEST(CamStatusTest, ZeroActivationsAreReported) {
   std::vector<float> a(4 * 9, 0.0f), g(4 * 9, 0.5f);
   for (const char* method : {"eigencam", "gradcam", "layercam"}) {
-    const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, FeatureLayout::kNCHW}}, false}}, method);
+    const CamResult r = run({{{LayerInput{a.data(), g.data(), 4, 3, 3, TensorLayout::kNCHW}}, false}}, method);
     EXPECT_EQ(r.status, MapStatus::kAllZero) << method;  // nothing to show, not "flat" and not "invalid"
     EXPECT_TRUE(std::all_of(r.map.begin(), r.map.end(), [](float v) { return v == 0.0f; })) << method;
   }
@@ -237,7 +237,7 @@ TEST(CamStatusTest, NonFiniteInputsAreReportedNotDrawn) {
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
     std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
     g[17] = bad;
-    const LayerInput layer{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+    const LayerInput layer{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), TensorLayout::kNCHW};
     for (const CamMethodInfo& method : cam_method_registry()) {
       const CamResult r = run({{{layer}, false}}, method.id);
       if (!method.needs_gradients) continue;  // Eigen-CAM never reads the gradients
@@ -247,7 +247,7 @@ TEST(CamStatusTest, NonFiniteInputsAreReportedNotDrawn) {
   }
   std::vector<float> a = f.a.data;
   a[0] = std::numeric_limits<float>::quiet_NaN();
-  const LayerInput layer{a.data(), f.g.data.data(), f.c(), f.h(), f.w(), FeatureLayout::kNCHW};
+  const LayerInput layer{a.data(), f.g.data.data(), f.c(), f.h(), f.w(), TensorLayout::kNCHW};
   EXPECT_EQ(run({{{layer}, false}}, "eigencam").status, MapStatus::kNonFinite);
 }
 

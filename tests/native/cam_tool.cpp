@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   }
   const int c = static_cast<int>(a.shape[1]), h = static_cast<int>(a.shape[2]), w = static_cast<int>(a.shape[3]);
   const int cls = std::atoi(argv[5]);
-  LayerInput layer{a.data.data(), g.data.data() + static_cast<size_t>(cls) * c * h * w, c, h, w, FeatureLayout::kNCHW};
+  LayerInput layer{a.data.data(), g.data.data() + static_cast<size_t>(cls) * c * h * w, c, h, w, TensorLayout::kNCHW};
   // Score-CAM's and Ablation-CAM's value per channel: the class's gradients' channel means, as the golden
   // references take them (scripts/fixtures/make-cam-references.py) and tests/js passes them to the wasm module.
   std::vector<float> channel_values(c);

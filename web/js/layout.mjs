@@ -1,7 +1,7 @@
 // @ts-check
 // Where a value lives in a tensor of one image: NCHW (channel-major: channel k's plane, row by row) or NHWC
 // (position-major: all channels of a pixel together). Every layout-dependent index in the JavaScript goes through
-// here (the C++ core indexes its own tensors).
+// here (wasm/tensor_layout.h is the C++ side's).
 
 /**
  * @typedef {'NCHW'|'NHWC'} Layout
