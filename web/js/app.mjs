@@ -6,6 +6,7 @@ import { DermcamError, PHOTO_CODES, fixFor, personSentence } from './errors.mjs'
 import { FramingSquare } from './framing.mjs';
 import { STRINGS, pickLanguage } from './i18n.mjs';
 import { cannotTellApart, formatNumber, likelihoodBand } from './likelihood.mjs';
+import { DiagnosticsView } from './page/diagnostics-view.mjs';
 import { HistoryView } from './page/history-view.mjs';
 import { wordsFor } from './page/words.mjs';
 
@@ -33,6 +34,8 @@ const state = {
 
 const words = wordsFor(() => state.language);
 const { t, localized, isolated, share, likelihood, classList } = words;
+const diagnosticsView = new DiagnosticsView({ words, language: () => state.language,
+  diagnostics: () => client.request('diagnostics') });
 const historyView = new HistoryView({ $, words, language: () => state.language, setStatus: (key) => setStatus(key) });
 
 // How many of the photo's pixels the square holds, and a warning when that is fewer than the model reads.
@@ -65,7 +68,7 @@ function applyLanguage() {
   if (state.error) showError(state.error);
   setStatus(state.statusKey, state.statusValues);
   historyView.refresh();
-  if (state.result) refreshDiagnostics();
+  if (state.result) diagnosticsView.refresh();
   showCheckButton();
   if (state.file) showFramePixels();
   document.documentElement.dataset.ready = 'true';  // app.css shows the page from here on
@@ -562,7 +565,7 @@ async function analyse(file, region) {
       // Bring the refusal into view and to screen readers: it is the answer to "analyse my photo".
       $('refusal-heading').focus();
       $('refusal').scrollIntoView({ block: 'start' });
-      refreshDiagnostics();
+      diagnosticsView.refresh();
     } else {
       await showResult(result);
     }
@@ -660,7 +663,7 @@ async function showResult(result) {
     { label: isolated(top.label), likelihood: likelihood(top.probability), share: share(top.probability) });
   $('result-heading').focus({ preventScroll: true });
   $('result').scrollIntoView({ block: 'start' });
-  refreshDiagnostics();
+  diagnosticsView.refresh();
   if (historyView.enabled() && !result.forced) await historyView.keep(result, { config: state.modelInfo.config, region: state.region });
 }
 
@@ -844,7 +847,7 @@ async function pumpRenders() {
         { signal: controller.signal, transfer: spareIndex ? [spareIndex.buffer] : [] });
       state.result = { ...state.result, ...result };
       showExplanation(result);
-      refreshDiagnostics();
+      diagnosticsView.refresh();
     } catch (error) {
       fail(error);
     } finally {
@@ -854,42 +857,6 @@ async function pumpRenders() {
   }
   rendering = false;
   idle();
-}
-
-// ---- diagnostics ----------------------------------------------------------------------------------------
-
-// Whether the page is cross-origin isolated, and by whom: the host's own headers, or the service worker's.
-let isolationText = null;
-async function isolationSource(isolated) {
-  if (!isolated) return t('no');
-  isolationText ??= fetch(location.href, { cache: 'no-store', headers: { 'X-Dermcam-Isolation-Probe': '1' } })
-    .then((response) => (response.headers.has('Cross-Origin-Embedder-Policy') ? 'isolatedByServer' : 'isolatedByWorker'))
-    .catch(() => 'yes');
-  return t(await isolationText);
-}
-
-async function refreshDiagnostics() {
-  const info = await client.request('diagnostics');
-  const body = document.querySelector('[data-testid="diagnostics"] tbody');
-  const ms = (value) => `${formatNumber(value, state.language, 1)} ${t('milliseconds')}`;
-  const rows = Object.entries({ ...info.timings, ...info.modelTimings }).map(([stage, value]) => [stage, t(`stage_${stage}`), ms(value)]);
-  rows.push(['wasmHeap', t('wasmHeap'), `${formatNumber(info.wasmHeapBytes / 1048576, state.language, 1)} MiB`]);
-  rows.push(['backend', t('backend'), `ONNX Runtime Web (${info.backend})`]);
-  rows.push(['threads', t('threads'), String(info.threads)]);
-  rows.push(['isolated', t('isolated'), await isolationSource(info.crossOriginIsolated)]);
-  rows.push(['modelRuns', t('modelRuns'), String(info.modelRuns)]);
-  body.replaceChildren(...rows.map(([key, name, value]) => {
-    const tr = document.createElement('tr');
-    tr.dataset.key = key;
-    const th = document.createElement('th');
-    th.scope = 'row';
-    th.textContent = name;
-    const td = document.createElement('td');
-    td.textContent = value;
-    tr.append(th, td);
-    return tr;
-  }));
-  body.closest('details').dataset.modelRuns = String(info.modelRuns);
 }
 
 // ---- exports: the PNG and the doctor's report ---------------------------------------------------------------
