@@ -8,6 +8,7 @@ import { STRINGS, pickLanguage } from './i18n.mjs';
 import { cannotTellApart, formatNumber, likelihoodBand } from './likelihood.mjs';
 import { DiagnosticsView } from './page/diagnostics-view.mjs';
 import { HistoryView } from './page/history-view.mjs';
+import { reportView } from './page/report-view.mjs';
 import { wordsFor } from './page/words.mjs';
 
 const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
@@ -36,6 +37,7 @@ const words = wordsFor(() => state.language);
 const { t, localized, isolated, share, likelihood, classList } = words;
 const diagnosticsView = new DiagnosticsView({ words, language: () => state.language,
   diagnostics: () => client.request('diagnostics') });
+const doctorsReport = reportView({ $, words, language: () => state.language });
 const historyView = new HistoryView({ $, words, language: () => state.language, setStatus: (key) => setStatus(key) });
 
 // How many of the photo's pixels the square holds, and a warning when that is fewer than the model reads.
@@ -859,7 +861,7 @@ async function pumpRenders() {
   idle();
 }
 
-// ---- exports: the PNG and the doctor's report ---------------------------------------------------------------
+// ---- exports: the PNG and the doctor's report (page/report-view.mjs) ------------------------------------------
 
 async function download() {
   try {
@@ -875,42 +877,9 @@ async function download() {
   }
 }
 
-function fillReport() {
-  const result = state.result;
-  const { config } = state.modelInfo;
-  const top = result.predictions[0];
-  const facts = [
-    ['reportDate', new Date().toLocaleString(state.language)],
-    ['reportModel', `${isolated(config.name)}${config.version ? ` ${isolated(config.version)}` : ''}`],
-    ['reportFinding', result.forced ? `${isolated(top.label)} (${t('forcedShare', { share: share(top.probability) })})`
-      : `${isolated(top.label)}: ${t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })}`],
-    ['reportMethod', `${state.methods.methods.find((m) => m.id === result.method)?.label ?? result.method}, ${isolated(result.explainedClass.label)}`],
-    ...(state.region ? [['reportRegion', t('reportRegionValue', { x: state.region[0], y: state.region[1],
-      width: state.region[2], height: state.region[3] })]] : []),
-  ];
-  document.querySelector('.report-facts').replaceChildren(...facts.flatMap(([key, value]) => {
-    const dt = document.createElement('dt');
-    dt.textContent = t(key);
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    return [dt, dd];
-  }));
-  $('report-photo').src = $('original').toDataURL('image/jpeg', 0.9);
-  $('report-map').src = $('overlay').toDataURL('image/png');
-  document.querySelector('.report-predictions').replaceChildren(...result.predictions.map((p) => {
-    const li = document.createElement('li');
-    li.textContent = `${isolated(p.label)}: ${share(p.probability)}`;
-    return li;
-  }));
-  const note = [result.forced ? t('gateForcedBanner') : '', localized(config.card.resultNote)].filter(Boolean).join(' ');
-  document.querySelector('.report-note').textContent = note;
-  $('report-page').dataset.ready = 'true';
-}
-
 function printReport() {
   if (!state.result) return;
-  fillReport();
-  window.print();  // the browser's dialog also saves it as a PDF
+  doctorsReport.print({ result: state.result, config: state.modelInfo.config, methods: state.methods.methods, region: state.region });
 }
 
 // ---- your own model ---------------------------------------------------------------------------------------
