@@ -381,7 +381,7 @@ test('the head graph after the target layer reproduces the scores, and a layer i
   assert.throws(() => headGraph(vit.bytes, 0), (e) => e.code === 'head_not_separable' && /is a token layer/.test(e.message));
 });
 
-describe('a large graph is probed at its end first', () => {
+describe('a large graph: shapes computed in JavaScript, else probed at its end first', () => {
   // ONNX Runtime's session creation grows faster than linearly with the tensors asked for: the probe counts them.
   async function counting() {
     const ort = await ortNode();
@@ -395,9 +395,30 @@ describe('a large graph is probed at its end first', () => {
     return { ort: { ...ort, InferenceSession }, probes };
   }
 
-  test('a 6,000-ReLU chain: its end alone gives the graph a probe of every tensor gives', async () => {
+  test('a 6,000-ReLU chain: no probe session; the graph a probe of every tensor gives', async () => {
     const { ort, probes } = await counting();
     const bytes = reluChain(6000);
+    const inferred = await prepareExplainModel(ort, bytes);
+    assert.equal(inferred.report.layers[0].name, 'r5999');
+    assert.equal(probes.length, 0, 'shapes.mjs knows every operator of the chain');
+    // The same chain of an operator only the probe knows: the explain graph added to it is the same.
+    const probed = await prepareExplainModel(ort, reluChain(6000, { op: 'Shrink' }));
+    assert.equal(probes.length, 1);
+    const added = (b) => decodeModel(b).graph.node.slice(6000).map((n) => `${n.opType}:${n.input}:${n.output}`);
+    assert.deepEqual(added(inferred.bytes), added(probed.bytes));
+    assert.ok(added(inferred.bytes).length > 10);
+  });
+
+  test('a 100,000-ReLU chain is within the node budget and prepared without a probe session (speed: bench 5b)', async () => {
+    const { ort, probes } = await counting();
+    const prepared = await prepareExplainModel(ort, reluChain(100_000));
+    assert.equal(prepared.report.layers[0].name, 'r99999');
+    assert.equal(probes.length, 0);
+  });
+
+  test('a 6,000-Shrink chain: its end alone gives the graph a probe of every tensor gives', async () => {
+    const { ort, probes } = await counting();
+    const bytes = reluChain(6000, { op: 'Shrink' });
     const tail = await prepareExplainModel(ort, bytes);
     assert.equal(tail.report.layers[0].name, 'r5999');
     assert.ok(probes[0] <= 2001, `the probe asked for ${probes[0]} tensors`);
@@ -409,7 +430,7 @@ describe('a large graph is probed at its end first', () => {
 
   test('a 4-D layer before a 6,000-node head is outside the end: the whole graph is probed and it is chosen', async () => {
     const { ort, probes } = await counting();
-    const prepared = await prepareExplainModel(ort, reluChain(50, { headLength: 6000 }));
+    const prepared = await prepareExplainModel(ort, reluChain(50, { headLength: 6000, op: 'Shrink' }));
     assert.equal(prepared.report.layers[0].name, 'r49');
     assert.equal(probes.length, 2);
     assert.ok(probes[0] <= 2001 && probes[1] > 6000, `probes: ${probes}`);

@@ -5,11 +5,11 @@
 /** Largest .onnx file: ONNX Runtime Web's 32-bit heap holds the model bytes and the session built from them. */
 export const MAX_MODEL_BYTES = 512 * 2 ** 20;
 /**
- * Most nodes in a graph: a ViT-L has about 3,000, an EfficientNet-B7 about 5,000. Preparing probes every tensor
- * in ONNX Runtime, whose session setup grows faster than linearly with the outputs it is asked for (a 50,000-node
- * chain: about 13 s here; 100,000: 85 s): the bound keeps the worst case within reach (BENCHMARKS.md).
+ * Most nodes in a graph: a ViT-L has about 3,000, an EfficientNet-B7 about 5,000. Preparing grows linearly (a
+ * 100,000-node chain: 3 s), but ONNX Runtime Web's session for running the graph grows faster (100,000: 11 s here):
+ * the bound keeps loading within the app's time limit on a slow phone (BENCHMARKS.md 5b).
  */
-export const MAX_NODES = 50_000;
+export const MAX_NODES = 120_000;
 /** Largest model input tensor, in elements (3 x 2048 x 2048 float32: 48 MB). */
 export const MAX_INPUT_ELEMENTS = 3 * 2048 * 2048;
 /** Most classes a model may score (labels in model.json, scores out of the graph). */

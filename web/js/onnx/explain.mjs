@@ -25,6 +25,7 @@ import {
   makeAttribute, toNumber, valueInfo,
 } from './model.mjs';
 import { batchIndependentValues, probeInput, probeModel } from './probe.mjs';
+import { inferShapes } from './shapes.mjs';
 import { RowGradient, densify, rowCopy } from './rows.mjs';
 import { NON_DIFFERENTIABLE, READS_CONSTANT_INPUTS, RULES, SUPPORTED_OPS } from './vjp.mjs';
 
@@ -653,6 +654,14 @@ const PROBED = Symbol('probed');
 const TAIL_NODES = 1000;
 const TAIL_PROBE_FROM = 5000;  // nodes; below this a whole probe takes well under a second
 
+/**
+ * A large graph's shapes computed in JavaScript when its operators allow (shapes.mjs): ONNX Runtime's probe session
+ * is most of the time a large graph takes to prepare (a 100,000-node chain: 6 s of 7). null: probe it.
+ */
+function largeGraphShapes(model, options) {
+  return model.graph.node.length >= TAIL_PROBE_FROM ? inferShapes(model, options) : null;
+}
+
 /** The last TAIL_NODES nodes in topological order, and the tensors they produce and read; null when not used. */
 function probeTail(model, options) {
   if (options[PROBED] || options.layers?.length || options.gateLayers?.length || options.tokens) return null;
@@ -726,8 +735,10 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const { k, scoreMode, tokens } = checkedOptions(model, options);
   const step = options.onStep ?? (() => {});
   step('probe');
-  const tail = probeTail(model, options);
-  const analysis = new Analysis(model, options[PROBED] ?? await probeModel(ort, model, { ...options, only: tail?.tensors }), tokens);
+  const inferred = options[PROBED] ? null : largeGraphShapes(model, options);
+  const tail = inferred ? null : probeTail(model, options);
+  const analysis = new Analysis(model,
+    options[PROBED] ?? inferred ?? await probeModel(ort, model, { ...options, only: tail?.tensors }), tokens);
   // The tail did not settle it: the same preparation from a probe of every tensor.
   const probeAll = async () => prepareExplainModel(ort, modelBytes, { ...options, [PROBED]: await probeModel(ort, model, options) });
   step('layer');

@@ -8,7 +8,7 @@ import { DermcamError } from '../errors.mjs';
 import { decodeModel, encodeModel, toNumber } from './model.mjs';
 
 const ORT_TYPES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
-const MAX_KEPT_VALUES = 4096;  // integer tensors up to this many elements keep their values
+export const MAX_KEPT_VALUES = 4096;  // integer tensors up to this many elements keep their values
 
 /** The probe's input: deterministic and non-degenerate (no ties, no zeros), the same in every runtime. */
 export function probeInput(dims) {
@@ -18,7 +18,8 @@ export function probeInput(dims) {
   return data;
 }
 
-function inputDims(valueInfo, inputShape) {
+/** The probe's input shape: batch 1, the dynamic dimensions from `inputShape` or a 224 x 224 RGB image. */
+export function inputDims(valueInfo, inputShape) {
   const dims = valueInfo.type?.tensorType?.shape?.dim ?? [];
   const rank = dims.length;
   const fixed = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0
