@@ -79,7 +79,8 @@ async function inNode(photoUrls) {
   ort.env.wasm.wasmPaths = `${join(ROOT, 'node_modules/onnxruntime-web/dist')}/`;
   ort.env.logLevel = 'error';
   const core = await import('../web/js/core.mjs');
-  const lib = { ...(await import('../web/js/onnx/explain.mjs')), ...(await import('../web/js/onnx/model.mjs')),
+  const lib = { ...(await import('../web/js/onnx/explain.mjs')), ...(await import('../web/js/onnx/prepared.mjs')),
+    ...(await import('../web/js/onnx/model.mjs')),
     ...(await import('../web/js/pipeline.mjs')) };
   // shared.mjs imports nothing itself; load it from its file.
   const { freshMemoryCost, measureExplainVsPlain, measureStages } = await import('../tests/bench/web/shared.mjs');

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { computeCam, encodePng, renderOverlay } from '../../web/js/core.mjs';
-import { classGradients, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { classGradients } from '../../web/js/onnx/prepared.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
 
 const [buildDir, modelDir] = process.argv.slice(2);

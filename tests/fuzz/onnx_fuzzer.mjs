@@ -1,7 +1,7 @@
 // Fuzz harness: bytes as an ONNX file, read as the app and the CLI read a person's own model (decodeModel), then
 // its explain metadata checked against its graph (verifiedExplainMetadata). Either may refuse with a
 // DermcamError; any other exception, a hang or running out of memory is a finding (scripts/fuzz-js.mjs).
-import { EXPLAIN_METADATA_KEY } from '../../web/js/onnx/explain.mjs';
+import { EXPLAIN_METADATA_KEY } from '../../web/js/onnx/prepared.mjs';
 import { verifiedExplainMetadata } from '../../web/js/onnx/metadata.mjs';
 import { decodeModel, encodeModel } from '../../web/js/onnx/model.mjs';
 import { mutateJson } from './json-mutator.mjs';

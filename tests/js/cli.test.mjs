@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { explainMetadata } from '../../web/js/onnx/explain.mjs';
+import { explainMetadata } from '../../web/js/onnx/prepared.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { decodeImage, encodePng } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import * as core from '../../web/js/core.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
-import { explainMetadata } from '../../web/js/onnx/explain.mjs';
+import { explainMetadata } from '../../web/js/onnx/prepared.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
 import { ortWeb } from './explain-helpers.mjs';

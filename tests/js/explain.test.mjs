@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CLASSES_INPUT, explainMetadata, listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { listLayers, prepareExplainModel } from '../../web/js/onnx/explain.mjs';
+import { CLASSES_INPUT, explainMetadata } from '../../web/js/onnx/prepared.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { reluChain } from '../../scripts/fixtures/make-hostile-models.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
@@ -225,7 +226,7 @@ describe('explain graph options', () => {
         assert.ok(maxAbs(want) > 0, `${name} ${layer.name}: all-zero means`);
         assert.ok(maxAbsDiff(got.data.subarray(0, want.length), want) <= 1e-5 * maxAbs(want), `${name} ${layer.name} means`);
       }
-      const { stripExplainGraph } = await import('../../web/js/onnx/explain.mjs');
+      const { stripExplainGraph } = await import('../../web/js/onnx/prepared.mjs');
       const plain = decodeModel(stripExplainGraph(bytes));
       assert.ok(plain.graph.output.every((o) => !o.name.startsWith('dermcam_')), `${name}: stripped`);
     }
@@ -338,7 +339,7 @@ describe('explain graph refusals', () => {
 
 describe('stripping an explain graph', () => {
   test('gives back the plain classifier with the same outputs', async () => {
-    const { stripExplainGraph } = await import('../../web/js/onnx/explain.mjs');
+    const { stripExplainGraph } = await import('../../web/js/onnx/prepared.mjs');
     const ort = await ortNode();
     const fixture = loadFixture('op_zoo_opset17');
     const { bytes, report } = await prepareExplainModel(ort, fixture.model, { classes: 2, layers: [fixture.manifest.layer] });

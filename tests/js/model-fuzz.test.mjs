@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { DermcamError } from '../../web/js/errors.mjs';
-import { EXPLAIN_METADATA_KEY } from '../../web/js/onnx/explain.mjs';
+import { EXPLAIN_METADATA_KEY } from '../../web/js/onnx/prepared.mjs';
 import { verifiedExplainMetadata } from '../../web/js/onnx/metadata.mjs';
 import { decodeModel, encodeModel } from '../../web/js/onnx/model.mjs';
 import { ROOT } from './helpers.mjs';

@@ -2,7 +2,6 @@
 // One model, loaded and checked: its description (model.json) against its graph, its explain graph (prepared here
 // when the file is not prepared yet), its ONNX Runtime session and the runs made on it. Shared by the worker and
 // the CLI through pipeline.mjs; what a run returns is checked before anything reads it.
-import { PREPARE_STEPS, prepareExplainModel } from './onnx/explain.mjs';
 import { checkRunShapes, verifiedExplainMetadata } from './onnx/metadata.mjs';
 import { probeInput } from './onnx/probe.mjs';
 import { headGraph } from './onnx/head.mjs';
@@ -98,13 +97,16 @@ export class ModelSession {
     const started = now();
     let bytes = onnxBytes;
     let metadata = verifiedExplainMetadata(decodeModel(bytes));
-    const steps = ['read', ...(metadata ? [] : PREPARE_STEPS), 'session', 'check'];
+    // The explain-graph builder and its gradient rules load only for a model that needs preparing (a prepared one,
+    // like the bundled model, starts without them).
+    const builder = metadata ? null : await import('./onnx/explain.mjs');
+    const steps = ['read', ...(builder?.PREPARE_STEPS ?? []), 'session', 'check'];
     const step = (name) => onStep({ step: name, index: steps.indexOf(name) + 1, count: steps.length });
     step('read');
     if (!metadata) {
       // Read once for what preparing needs (input size, layers, classes); the gate is checked below, against the graph.
       const { input, explain } = described ? validateModelConfig(rawConfig, { gate: false }) : {};
-      const prepared = await prepareExplainModel(this.ort, bytes, {
+      const prepared = await builder.prepareExplainModel(this.ort, bytes, {
         layers: layers ?? explain?.layers, classes: explain?.classes ?? 3, score: explain?.score,
         inputShape: input && inputShape(input), tokens: explain?.tokens, onStep: step,
       });

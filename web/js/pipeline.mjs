@@ -16,7 +16,7 @@ import { DermcamError } from './errors.mjs';
 import { faithfulness } from './faithfulness.mjs';
 import { judgePhoto } from './gate.mjs';
 import { ModelSession, allFinite, invalidOutput, now } from './model-session.mjs';
-import { classGradients } from './onnx/explain.mjs';
+import { classGradients } from './onnx/prepared.mjs';
 import { PhotoAnalysis, preparePhoto, sourceInput } from './photo-analysis.mjs';
 
 /**

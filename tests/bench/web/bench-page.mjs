@@ -2,7 +2,8 @@
 // count from ?threads=N, our wasm core, and the browser's own image decoder for comparison.
 import * as ort from '/generated/ort/ort.wasm.min.mjs';
 import * as core from '/js/core.mjs';
-import { explainMetadata, prepareExplainModel, stripExplainGraph } from '/js/onnx/explain.mjs';
+import { prepareExplainModel } from '/js/onnx/explain.mjs';
+import { explainMetadata, stripExplainGraph } from '/js/onnx/prepared.mjs';
 import { decodeModel } from '/js/onnx/model.mjs';
 import { Explainer } from '/js/pipeline.mjs';
 import { freshMemoryCost, measureExplainVsPlain, measureStages } from './shared.mjs';

@@ -12,7 +12,7 @@
 // For a class c outside {n} and the comparisons this is -p_c N 1e-9 / W^2, far below float32 resolution against
 // the others' coefficients: only the gradients of n and the comparisons are needed. Their largest magnitude is
 // returned as `neglected`, so a caller can check the claim.
-import { classGradients } from '../onnx/explain.mjs';
+import { classGradients } from '../onnx/prepared.mjs';
 import { gradientSource } from './class-gradients.mjs';
 import { firstItem } from './provider.mjs';
 

@@ -3,7 +3,7 @@
 // plain classifier (stripExplainGraph): the nodes on a path from the layer to the scores, in their order, and
 // the initializers they read.
 import { DermcamError } from '../errors.mjs';
-import { explainMetadata, stripExplainGraph } from './explain.mjs';
+import { explainMetadata, stripExplainGraph } from './prepared.mjs';
 import { DataType, decodeModel, encodeModel, valueInfo } from './model.mjs';
 
 /**

@@ -8,7 +8,7 @@ import {
   MAX_CLASSES, MAX_GATE_LAYERS, MAX_INPUT_ELEMENTS, MAX_LAYERS, MAX_RUN_BYTES, elementCount, megabytes,
 } from '../budgets.mjs';
 import { DermcamError } from '../errors.mjs';
-import { EXPLAIN_FORMAT_VERSION, explainMetadata } from './explain.mjs';
+import { EXPLAIN_FORMAT_VERSION, explainMetadata } from './prepared.mjs';
 import { toNumber } from './model.mjs';
 import { layerGeometry } from '../layout.mjs';
 
