@@ -36,9 +36,15 @@ for (const dir of ['js', 'css', 'prebuilt', 'generated']) {
 cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true, filter: (src) => !unusedModelFile(src) });
 for (const file of ['sw.js', 'manifest.webmanifest']) cpSync(join(WEB, file), join(DIST, file));
 cpSync(join(WEB, 'icons'), join(DIST, 'icons'), { recursive: true });  // beside the manifest, which names them
+// What the first result waits for is fetched from the start: ONNX Runtime's wasm (most of a first visit's bytes)
+// and the bundled model with its description, at low priority (after what the first paint needs). The worker's
+// own fetches of them then come from the HTTP cache; without this it would ask only once its scripts had loaded.
+const demoModel = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8')).model ?? 'model.onnx';
+const preloads = ['generated/ort/ort-wasm-simd-threaded.wasm', 'models/demo/model.json', `models/demo/${demoModel}`]
+  .map((path) => `  <link rel="preload" href="${assets}/${path}" as="fetch" crossorigin fetchpriority="low">\n`).join('');
 const html = readFileSync(join(WEB, 'index.html'), 'utf8')
   .replace('href="css/app.css"', `href="${assets}/css/app.css"`)
-  .replace('src="js/app.mjs"', `src="${assets}/js/app.mjs"`);
+  .replace('  <script type="module" src="js/app.mjs">', `${preloads}  <script type="module" src="${assets}/js/app.mjs">`);
 writeFileSync(join(DIST, 'index.html'), html);
 writeFileSync(join(DIST, '.nojekyll'), '');  // GitHub Pages: serve files starting with _ as they are
 mkdirSync(join(DIST, 'generated'), { recursive: true });

@@ -89,13 +89,13 @@ test('the built site analyses a photo', async () => {
 
 test('a first visit downloads the model and the runtime once; a repeat visit downloads neither', async () => {
   const context = await browser.newContext({ serviceWorkers: 'allow' });
+  // What reached the server (the page's preloads, the worker's fetches, the service worker's): a request the
+  // browser answers from its HTTP cache or the app's cache never gets here.
   const network = [];
-  context.on('requestfinished', async (request) => {
-    const response = await request.response();
-    if (response && !response.fromServiceWorker() && /\.onnx$|ort-wasm-simd-threaded\.wasm$/.test(request.url())) {
-      network.push(request.url());
-    }
-  });
+  const served = (request) => {
+    if (/\.onnx$|ort-wasm-simd-threaded\.wasm$/.test(request.url)) network.push(request.url);
+  };
+  server.on('request', served);
   const page = await context.newPage();
   await page.goto(base);
   await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
@@ -110,5 +110,6 @@ test('a first visit downloads the model and the runtime once; a repeat visit dow
   await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
   await page.waitForSelector('[data-testid="finding"] strong', { timeout: 60_000 });
   assert.deepEqual(network, [], 'a repeat visit downloaded the model or the runtime again');
+  server.off('request', served);
   await context.close();
 });

@@ -1041,26 +1041,33 @@ function reloadForIsolation() {
   location.reload();
 }
 
-// Fetch the model and the runtime as soon as the page is idle, so a first photo does not wait for megabytes;
-// but not while a reload for isolation is coming (it would cut the download).
-const whenIdle = (callback) => (self.requestIdleCallback ?? ((f) => setTimeout(f, 200)))(callback);
-const prefetchModel = () => whenIdle(() => ensureModel().catch(() => {}));
+// The model and the runtime load at once, so a first photo does not wait for megabytes (index.html has already
+// started the runtime's download); but not while a reload for isolation is coming (it would cut the download).
+const loadModelNow = () => ensureModel().catch(() => {});
+const registerServiceWorker = () => navigator.serviceWorker.register('sw.js');  // next to index.html: its scope covers the app
 
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('sw.js')  // next to index.html, so its scope covers the app
+if (!('serviceWorker' in navigator)) {
+  loadModelNow();
+} else if (self.crossOriginIsolated) {
+  // The host isolates the page itself (Render): the service worker, whose install downloads the app again for
+  // offline use, waits until the model is ready, so that it does not share a slow link with the first result.
+  loadModelNow();
+  ensureModel().catch(() => {}).finally(() => registerServiceWorker().catch(() => {}));
+} else {
+  // Where the host sends no isolation headers (GitHub Pages), the service worker adds them: once it controls the
+  // page, one reload makes the page cross-origin isolated (threads for ONNX Runtime).
+  registerServiceWorker()
     .then(() => {
-      if (self.crossOriginIsolated || sessionStorage.getItem(ISOLATION_RELOAD)) {
-        prefetchModel();
+      if (sessionStorage.getItem(ISOLATION_RELOAD)) {
+        loadModelNow();
         return;
       }
       const settle = () => {
         reloadForIsolation();
-        prefetchModel();  // reached only when no reload happened (the user already started)
+        loadModelNow();  // reached only when no reload happened (the user already started)
       };
       if (navigator.serviceWorker.controller) settle();
       else navigator.serviceWorker.addEventListener('controllerchange', settle, { once: true });
     })
-    .catch(prefetchModel);  // the app works without offline support (and single-threaded)
-} else {
-  prefetchModel();
+    .catch(loadModelNow);  // the app works without offline support (and single-threaded)
 }

@@ -174,6 +174,9 @@ function transferables(result) {
 
 const handlers = {
   async load({ folder, precache }, { progress, signal }) {
+    // The image engine is small and needed by the first photo: it loads while the runtime downloads (a failure
+    // is reported by the first call that needs it).
+    core.loadCore().catch(() => {});
     const list = await offlineList(precache);
     const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, self.location.href);
     // The runtime and the model file (the listed .onnx under the model's folder): both sizes up front.
