@@ -1,3 +1,4 @@
+// @ts-check
 // The explain graph: any ONNX image classifier plus outputs for a target layer's activations and the exact
 // gradient of chosen class scores with respect to them, built from standard ONNX operators by reverse-mode
 // differentiation of the head (target layer -> score). One session.run then returns the prediction, the
@@ -30,7 +31,7 @@ import {
 } from './prepared.mjs';
 import { inferShapes } from './shapes.mjs';
 import { RowGradient, densify, rowCopy } from './rows.mjs';
-import { NON_DIFFERENTIABLE, READS_CONSTANT_INPUTS, RULES, SUPPORTED_OPS } from './vjp.mjs';
+import { NON_DIFFERENTIABLE, RULES, SUPPORTED_OPS } from './vjp.mjs';
 
 const FINAL_ACTIVATIONS = new Set(['Softmax', 'LogSoftmax', 'Sigmoid']);
 const SPATIAL_REDUCERS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'AveragePool', 'MaxPool', 'Conv']);
@@ -63,6 +64,7 @@ class Analysis {
     this.shapeValues = new Map();
     this.extraShapes = new Map();  // tensors the explain graph adds whose shapes rules need (rows.mjs)
     this.extraTypes = new Map();
+    this.layouts = new Map();  // guessLayout's answers
   }
 
   /**
@@ -85,7 +87,7 @@ class Analysis {
     const wanted = new Set();
     for (const nodeIndex of headNodes) {
       const node = this.index.graph.node[nodeIndex];
-      if (!READS_CONSTANT_INPUTS.has(node.opType)) continue;
+      if (!RULES[node.opType]?.readsConstants) continue;
       for (const input of node.input.slice(1)) {
         if (input && this.index.constant(input) === undefined && shapeOnly(input)) wanted.add(input);
       }
@@ -261,7 +263,6 @@ class Analysis {
    * that tensor's answer, so a long chain is walked once, not once per candidate.
    */
   guessLayout(name) {
-    this.layouts ??= new Map();
     const chain = [];
     let tensor = name;
     let layout;
@@ -575,12 +576,12 @@ class Emitter {
       }
       // A row-sparse gradient goes through a row-wise node as a copy of it on those rows; else it is densified.
       const rows = dYs[0] instanceof RowGradient ? dYs[0] : null;
-      const copy = rows && rowCopy(this, node, rows);
+      const copy = rows && rowCopy(this, node, rows, RULES[node.opType].rows);
       const differentiated = copy ? copy.node : node;
       this.currentNode = differentiated;
       const dY = copy ? rows.tensor : densify(this, dYs[0]);
       const all = node.opType === 'Split' ? dYs.map((g) => (g ? densify(this, g) : null)) : [dY];
-      const inputGrads = RULES[node.opType](this, differentiated, dY, all);
+      const inputGrads = RULES[node.opType].vjp(this, differentiated, dY, all);
       const outputRank = this.rank(node.output[0]);
       node.input.forEach((input, k) => {
         let g = inputGrads[k];
@@ -716,7 +717,8 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const analysis = new Analysis(model,
     options[PROBED] ?? inferred ?? await probeModel(ort, model, { ...options, only: tail?.tensors }), tokens);
   // The tail did not settle it: the same preparation from a probe of every tensor.
-  const probeAll = async () => prepareExplainModel(ort, modelBytes, { ...options, [PROBED]: await probeModel(ort, model, options) });
+  const probeAll = async () => prepareExplainModel(ort, modelBytes,
+    /** @type {any} */ ({ ...options, [PROBED]: await probeModel(ort, model, options) }));
   step('layer');
   const score = analysis.findScore(scoreMode);
   if (k > score.classes) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Row-sparse gradients. A transformer's classifier reads one token (Gather of the class token), so the gradient
 // that flows back from the scores is zero on every other token until the next operator that mixes tokens
 // (attention). Carried densely, the backward pass through the last LayerNorm and MLP would multiply 197 rows of
@@ -22,58 +23,62 @@ export class RowGradient {
   }
 }
 
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Where', 'Identity', 'Cast', 'Dropout', 'Relu',
-  'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal',
-  'Erf', 'Gelu', 'Softplus', 'Elu', 'PRelu']);
+// How each input of a node is cut when only rows along `axis` (of the output, length `size`) are wanted:
+// 'slice' (the input has that axis at full length), 'keep' (broadcast along it, or not indexed by it), or null
+// when the node mixes rows along that axis. A gradient rule that is row-wise names its plan (vjp.mjs, `rows`).
+const rankOf = (ctx, node) => ctx.rank(node.output[0]);
 
-/**
- * How each input of `node` is cut when only rows `axis` (of the output, length `size`) are wanted: 'slice'
- * (the input has that axis at full length), 'keep' (broadcast along it, or not indexed by it), or null when the
- * node mixes rows along that axis.
- */
-function rowPlan(ctx, node, axis, size) {
-  const rank = ctx.rank(node.output[0]);
-  const broadcastPlan = () => node.input.map((input) => {
+/** Each output element reads the same position of its (broadcast) inputs. */
+export function elementwiseRows(ctx, node, axis, size) {
+  const rank = rankOf(ctx, node);
+  return node.input.map((input) => {
     if (!input) return 'keep';
     const dims = ctx.shape(input);
     const a = axis - (rank - dims.length);
     if (a < 0 || dims[a] === 1) return 'keep';
     return dims[a] === size ? 'slice' : null;
   });
-  const op = node.opType;
-  let plan = null;
-  if (ELEMENTWISE.has(op)) {
-    plan = broadcastPlan();
-  } else if (op === 'LayerNormalization') {
-    const first = ctx.attr(node, 'axis', -1);
-    if (axis < (first < 0 ? first + rank : first)) plan = ['slice', 'keep', 'keep'].slice(0, node.input.length);
-  } else if (op === 'Softmax' || op === 'LogSoftmax') {
-    const along = ctx.attr(node, 'axis', -1);
-    if (ctx.opset >= 13 && axis !== (along < 0 ? along + rank : along)) plan = ['slice'];
-  } else if (op === 'ReduceMean' || op === 'ReduceSum') {
-    const axes = reducedAxes(ctx, node);
-    if (axes && ctx.attr(node, 'keepdims', 1) && !axes.includes(axis)) plan = ['slice', 'keep'].slice(0, node.input.length);
-  } else if (op === 'MatMul') {
-    const [a, b] = node.input.map((i) => ctx.rank(i));
-    if (a >= 2 && b >= 2 && axis === rank - 2) {
-      plan = ['slice', 'keep'];  // rows of A; B is read whole
-    } else if (a >= 2 && b >= 2 && axis < rank - 2) {
-      plan = broadcastPlan();
-    }
-  }
-  return plan && plan.every(Boolean) && plan.some((p) => p === 'slice') ? plan : null;
+}
+
+/** LayerNormalization normalises over the axes from `axis` on: rows before them are independent. */
+export function layerNormRows(ctx, node, axis) {
+  const first = ctx.attr(node, 'axis', -1);
+  const rank = rankOf(ctx, node);
+  return axis < (first < 0 ? first + rank : first) ? ['slice', 'keep', 'keep'].slice(0, node.input.length) : null;
+}
+
+/** Softmax over another axis (opset 13 on; before, the input is coerced to 2-D). */
+export function softmaxRows(ctx, node, axis) {
+  const along = ctx.attr(node, 'axis', -1);
+  const rank = rankOf(ctx, node);
+  return ctx.opset >= 13 && axis !== (along < 0 ? along + rank : along) ? ['slice'] : null;
+}
+
+/** A reduction over other axes, keeping its dimensions. */
+export function reduceRows(ctx, node, axis) {
+  const axes = reducedAxes(ctx, node);
+  return axes && ctx.attr(node, 'keepdims', 1) && !axes.includes(axis) ? ['slice', 'keep'].slice(0, node.input.length) : null;
+}
+
+/** MatMul: rows of A (B is read whole), or a batch axis of both. */
+export function matmulRows(ctx, node, axis, size) {
+  const [a, b] = node.input.map((i) => ctx.rank(i));
+  const rank = rankOf(ctx, node);
+  if (a >= 2 && b >= 2 && axis === rank - 2) return ['slice', 'keep'];
+  if (a >= 2 && b >= 2 && axis < rank - 2) return elementwiseRows(ctx, node, axis, size);
+  return null;
 }
 
 /**
  * The copy of `node` that computes only rows `rows` of its outputs along `axis` (emitted once per node and rows,
- * however many classes are explained), or null when the node mixes those rows. Inputs of the copy that were cut
- * record which original input they stand for (sliceOf).
+ * however many classes are explained), or null when the node mixes those rows (its rule's `rowPlan` says).
+ * Inputs of the copy that were cut record which original input they stand for (sliceOf).
  */
-export function rowCopy(ctx, node, gradient) {
+export function rowCopy(ctx, node, gradient, rowPlan) {
   const { axis, rows, size } = gradient;
-  if (node.output.filter(Boolean).length !== 1 && node.opType !== 'Dropout') return null;
+  if (!rowPlan || (node.output.filter(Boolean).length !== 1 && node.opType !== 'Dropout')) return null;
   const plan = rowPlan(ctx, node, axis, size);
-  if (!plan) return null;
+  if (!plan || !plan.every(Boolean) || !plan.includes('slice')) return null;
   const key = `rows|${node.output[0]}|${axis}|${rows.join(',')}`;
   const cached = ctx.memoTable.get(key);
   if (cached) return cached;
