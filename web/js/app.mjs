@@ -1,3 +1,4 @@
+// @ts-check
 // The page: UI only. Everything heavy happens in the worker (web/js/worker.mjs); every sentence comes from
 // web/js/i18n.mjs. The flow: choose or take a photo -> frame the spot (web/js/framing.mjs) -> the result card
 // (or the photo gate's refusal) -> optionally kept on this device (web/js/history.mjs) or printed for a doctor.
@@ -12,6 +13,11 @@ import { reportView } from './page/report-view.mjs';
 import { wordsFor } from './page/words.mjs';
 
 const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
+/**
+ * The page's element with this test id. Typed `any`: the page's elements are of many kinds (inputs, canvases,
+ * dialogs), and each use reads what its kind has.
+ * @returns {any}
+ */
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const client = new WorkerClient(new URL('./worker.mjs', import.meta.url));
 const CLINICIAN_KEY = 'dermcam.clinicianMode';
@@ -56,9 +62,9 @@ function applyLanguage() {
   document.documentElement.lang = state.language;
   $('clinician-mode').checked = clinicianMode();
   document.title = t('title');
-  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
-  for (const element of document.querySelectorAll('[data-i18n-label]')) element.setAttribute('aria-label', t(element.dataset.i18nLabel));
-  for (const button of document.querySelectorAll('[data-language]')) {
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n]'))) element.textContent = t(element.dataset.i18n);
+  for (const element of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-i18n-label]'))) element.setAttribute('aria-label', t(element.dataset.i18nLabel));
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-language]'))) {
     button.setAttribute('aria-pressed', String(button.dataset.language === state.language));
   }
   if (state.modelInfo) {
@@ -685,7 +691,9 @@ function showResultText(result) {
   finding.replaceChildren(lead, name, how);
   finding.dataset.label = top.label.id;
   finding.dataset.band = result.forced ? 'forced' : likelihoodBand(top.probability);
-  const unsure = result.forced ? [] : cannotTellApart(result.predictions, result.predictionSet);
+  /** @type {Array<{probability: number, label: object}>} */
+  const predictions = result.predictions;
+  const unsure = result.forced ? [] : cannotTellApart(predictions, result.predictionSet);
   $('cannot-tell-apart').hidden = unsure.length === 0;
   $('cannot-tell-apart').textContent = unsure.length ? t('cannotTellApart', { classes: classList(unsure.map((p) => p.label)) }) : '';
   $('advice').hidden = Boolean(result.forced);
@@ -832,7 +840,7 @@ function rerender() {
 let renderIdle = Promise.resolve();  // settles when the renders in flight have ended
 async function pumpRenders() {
   rendering = true;
-  let idle;
+  let idle = () => {};
   renderIdle = new Promise((resolve) => {
     idle = resolve;
   });
@@ -934,7 +942,7 @@ function openPicker(id) {
 }
 
 function bind() {
-  for (const button of document.querySelectorAll('[data-language]')) {
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-language]'))) {
     button.addEventListener('click', () => {
       state.language = button.dataset.language;
       localStorage.setItem('dermcam.language', state.language);

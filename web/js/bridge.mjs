@@ -1,3 +1,4 @@
+// @ts-check
 // The page <-> worker protocol, declared once and used by both ends: the page's WorkerClient (web/js/app.mjs)
 // and serve() in the worker (web/js/worker.mjs).
 //
@@ -37,7 +38,12 @@ const cancelled = (type) => new DermcamError('cancelled', `The '${type}' request
  * handler(message, {signal, progress}) and returning its result (or a promise of it). `transfer(result)` lists
  * the buffers to transfer instead of cloning. `port` is the worker's global scope (or a MessagePort in tests).
  */
-export function serve(port, handlers, { transfer = () => [] } = {}) {
+/**
+ * @param {{postMessage: Function, onmessage?: Function}} port
+ * @param {Record<string, Function>} handlers
+ * @param {{transfer?: (result: any) => Transferable[]}} options
+ */
+export function serve(port, handlers, { transfer = (result) => [] } = {}) {
   const missing = Object.keys(REQUESTS).filter((type) => typeof handlers[type] !== 'function');
   const extra = Object.keys(handlers).filter((type) => !(type in REQUESTS));
   if (missing.length || extra.length) {
@@ -98,6 +104,7 @@ export class WorkerClient {
     this.worker = null;
     this.pending = new Map();  // id -> {resolve, reject}
     this.nextId = 1;
+    /** @type {(progress: object) => void} */
     this.onProgress = () => {};
   }
 
@@ -140,8 +147,11 @@ export class WorkerClient {
   /**
    * Sends request `type` (one of REQUESTS) with `payload`; `transfer` lists buffers to hand over; `signal`
    * (an AbortSignal) cancels it: the promise then rejects with DermcamError 'cancelled' at once.
+   * @param {string} type
+   * @param {object} payload
+   * @param {{transfer?: Transferable[], signal?: AbortSignal}} options
    */
-  request(type, payload = {}, { transfer = [], signal } = {}) {
+  request(type, payload = {}, { transfer = [], signal = undefined } = {}) {
     if (!(type in REQUESTS)) return Promise.reject(new DermcamError('bad_request', `Unknown request '${type}'.`));
     if (signal?.aborted) return Promise.reject(cancelled(type));
     this.start();

@@ -1,3 +1,4 @@
+// @ts-check
 // What dermcam accepts from a model and its description, checked before any work is done on them: a model or a
 // model.json is data from someone else, never trusted (models/README.md, "Budgets", explains each to a person).
 // A file over a budget is refused with a DermcamError naming the budget; nothing is allocated for it first.

@@ -1,3 +1,4 @@
+// @ts-check
 // Temperature scaling (Guo et al. 2017, "On Calibration of Modern Neural Networks"): probabilities are
 // softmax(logits / T) with one T > 0 chosen to minimise the negative log-likelihood of held-out labelled photos.
 // It changes how confident the model says it is, never which class it ranks first.
@@ -43,7 +44,7 @@ export function fitTemperature(logits, labels) {
 
 /**
  * Expected calibration error with `bins` equal-width confidence bins (top-1 confidence against accuracy).
- * @returns {{ece, bins: [{from, to, count, confidence, accuracy}]}}
+ * @returns {{ece: number, bins: Array<{from: number, to: number, count: number, confidence: number, accuracy: number}>}}
  */
 export function calibrationError(probabilities, labels, bins = 10) {
   const table = Array.from({ length: bins }, (_, i) => ({ from: i / bins, to: (i + 1) / bins, count: 0, confidence: 0, accuracy: 0 }));

@@ -1,3 +1,4 @@
+// @ts-check
 // dermcam's C++ image core (WebAssembly), shared by the page, the Web Worker and Node (tests, CLI).
 //
 // The module is created lazily, once: every call awaits the same promise. Calls are coarse (bytes in,
@@ -39,7 +40,10 @@ async function call(name, ...args) {
     instancePromise = null;
     throw new DermcamError('internal', `The image engine failed and was restarted: ${error?.message ?? error}`);
   }
-  if (result instanceof Error) throw new DermcamError(result.code, result.message, result.params);
+  if (result instanceof Error) {
+    const failure = /** @type {Error & {code: string, params?: object}} */ (result);  // the bindings' error object
+    throw new DermcamError(failure.code, failure.message, failure.params);
+  }
   return result;
 }
 

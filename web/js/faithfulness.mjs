@@ -1,3 +1,4 @@
+// @ts-check
 // How far a map reflects the model: faithfulness metrics computed on the device from the same model session
 // (shared by the browser and Node). Each perturbs the model input (the normalised tensor) guided by the map (at
 // the input size) and reads the model's probability of the explained class (softmax of the scores, no
@@ -231,7 +232,8 @@ export async function faithfulness({ input, shape, map, randomMap, probabilities
   const index = at(shape);
   const random = seededRandom(seed);
   // The perturbed inputs, made when their batch runs (a 224 x 224 input's 119 copies would take 70 MB at once).
-  const inputs = [];  // [name, () => tensor]
+  /** @type {Array<[string, () => Float32Array]>} */
+  const inputs = [];
   const withPixels = (base, source, order, count) => {
     const out = Float32Array.from(base);
     for (let j = 0; j < count; j++) for (let c = 0; c < 3; c++) out[index(c, order[j])] = source[index(c, order[j])];
@@ -251,10 +253,10 @@ export async function faithfulness({ input, shape, map, randomMap, probabilities
   const inverse = Float32Array.from(map, (v) => 1 - v);
   for (const p of ROAD_PERCENTILES) {
     const most = percentile(map, p);
-    inputs.push([`morf/${p}`, () => noisyLinearImpute(input, Uint8Array.from(map, (v) => v < most), shape, random,
+    inputs.push([`morf/${p}`, () => noisyLinearImpute(input, Uint8Array.from(map, (v) => Number(v < most)), shape, random,
       { guess: blurred })]);
     const least = percentile(inverse, p);
-    inputs.push([`lerf/${p}`, () => noisyLinearImpute(input, Uint8Array.from(inverse, (v) => v < least), shape, random,
+    inputs.push([`lerf/${p}`, () => noisyLinearImpute(input, Uint8Array.from(inverse, (v) => Number(v < least)), shape, random,
       { guess: blurred })]);
   }
   inputs.push(['masked', () => {

@@ -1,3 +1,4 @@
+// @ts-check
 // The framing square: the patient drags (one finger or the mouse), pinches it (two fingers on the square), pulls
 // a corner handle, uses the size slider or the keyboard (arrows move, + and - resize) to put the spot in the
 // middle of a square; pinching the photo, the mouse wheel or the zoom buttons zoom the preview (a mole in a
@@ -12,9 +13,16 @@ const MAX_ZOOM = 8;
 const START_SHARE = 2 / 3;
 
 export class FramingSquare {
-  /** @param {{stage: HTMLElement, canvas: HTMLCanvasElement, box: HTMLElement, size: HTMLInputElement}} elements */
+  /**
+   * @param {{stage: HTMLElement, canvas: HTMLCanvasElement, box: HTMLElement, size: HTMLInputElement,
+   *          onChange?: (region: number[]) => void}} elements
+   */
   constructor({ stage, canvas, box, size, onChange = () => {} }) {
-    Object.assign(this, { stage, canvas, box, size, onChange });
+    this.stage = stage;
+    this.canvas = canvas;
+    this.box = box;
+    this.size = size;
+    this.onChange = onChange;
     this.photo = null;  // {width, height}: the upright photo's size
     this.square = null;  // {x, y, side} in photo pixels
     this.pointers = new Map();
@@ -31,7 +39,9 @@ export class FramingSquare {
       if (event.target === stage || event.target === canvas) this.pointerDown(event);
     });
     stage.addEventListener('pointermove', (event) => this.pointerMove(event));
-    for (const type of ['pointerup', 'pointercancel']) stage.addEventListener(type, (event) => this.pointers.delete(event.pointerId));
+    for (const type of ['pointerup', 'pointercancel']) {
+      stage.addEventListener(type, (event) => this.pointers.delete(/** @type {PointerEvent} */ (event).pointerId));
+    }
     box.addEventListener('keydown', (event) => this.key(event));
     size.addEventListener('input', () => this.resizeTo(this.maxSide() * Number(size.value) / 100));
     new ResizeObserver(() => this.place()).observe(stage);

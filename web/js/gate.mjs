@@ -1,3 +1,4 @@
+// @ts-check
 // The photo gate: decides whether a photo can be judged before any condition is named.
 //
 // Two parts, both reported as reasons {code, value, threshold}:
@@ -113,7 +114,8 @@ function unpackLower(packed, n) {
 
 /**
  * Validates model.json's "gate" against the model's labels.
- * @returns {{quality: object, outOfDistribution: object|null, raw: object}} with the covariance factorised.
+ * @returns {{quality: object, outOfDistribution: object|null, discriminator: object|null, raw: object}} with the
+ *   covariance factorised.
  */
 export function validateGate(json, labels, layerChannels) {
   if (json === undefined) return { quality: {}, outOfDistribution: null, discriminator: null, raw: undefined };
@@ -263,6 +265,7 @@ export function mahalanobisDistance(ood, features) {
  * @returns {GateVerdict}
  */
 export function judgePhoto({ qualityIssues = [], gate, features, discriminatorFeatures }) {
+  /** @type {GateReason[]} */
   const reasons = qualityIssues.map(({ code, value, threshold }) => ({ code, value, threshold }));
   const ood = gate?.outOfDistribution;
   const discriminator = gate?.discriminator;

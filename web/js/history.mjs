@@ -1,3 +1,4 @@
+// @ts-check
 // Past checks, kept only in this browser (IndexedDB), only when the user opts in. Nothing here is ever sent
 // anywhere: the app has no server to send it to (web/index.html's Content-Security-Policy: connect-src 'self').
 // An entry: {id, date (ISO), model: {name, version}, region, labelId, predictions: [{id, probability}], method,

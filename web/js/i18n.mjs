@@ -1,3 +1,4 @@
+// @ts-check
 // English and Vietnamese texts. The language follows the browser (navigator.languages) unless the user
 // picks one; the choice is kept in localStorage.
 export const STRINGS = {

@@ -1,3 +1,4 @@
+// @ts-check
 // How a model's probability is said to a person: in words first (a band), then a rounded number that never
 // claims certainty ("over 99%", never "100%"; "under 1%", never "0%"), formatted for the page's language; and,
 // when the model is unsure between classes, the classes it cannot tell apart. Pure functions: the page, the

@@ -1,3 +1,4 @@
+// @ts-check
 // model.json: what dermcam needs to know about a model besides its ONNX graph. Schema "dermcam-model/1",
 // documented in models/README.md. validateModelConfig returns a normalised copy (defaults filled in) or
 // throws a DermcamError 'bad_model_config' naming the field at fault, e.g. "labels[2].vi must be a non-empty string".

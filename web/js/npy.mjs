@@ -1,3 +1,4 @@
+// @ts-check
 // NumPy .npy (format 1.0/2.0), C order, little-endian: float32 (what the CLI reads with --tensor and writes
 // with --heatmap-out) and, for reading data sets, uint8, bool and int64. Works in the browser and in Node.
 import { DermcamError } from './errors.mjs';

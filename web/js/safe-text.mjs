@@ -1,3 +1,4 @@
+// @ts-check
 // Text that comes from a model or a file (labels, names, model card fields, saved checks) is shown to a person
 // next to numbers dermcam computed. Invisible characters could change what that person reads: a right-to-left
 // override turns "Melanoma 51.4%" into "%4.15 amonaleM", zero-width characters make two labels look alike. Such

@@ -1,3 +1,4 @@
+// @ts-check
 // Helpers shared by the model.json validators (model-config.mjs, gate.mjs): a field a schema does not know is
 // refused, so a misspelt "lowConfidense" cannot pass silently while its default applies.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The app's Web Worker: owns the wasm core and the ONNX Runtime session, so the page never blocks. It answers
 // the requests of web/js/bridge.mjs (the protocol, declared there for both ends); downloads (the model and ONNX
 // Runtime's wasm, together) report progress in bytes. Started lazily by the page's WorkerClient on first use.

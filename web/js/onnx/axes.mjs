@@ -1,3 +1,4 @@
+// @ts-check
 // Axis arithmetic shared by the gradient rules (vjp.mjs) and the row-sparse gradients (rows.mjs): which axes a
 // node names or reduces, read from its attributes or constant inputs, and scattering picked positions back.
 // (Its own module so that neither of those two imports the other's internals.)

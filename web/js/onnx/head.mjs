@@ -1,3 +1,4 @@
+// @ts-check
 // The head of a prepared model as a model of its own: from a target layer (its input) to the differentiated
 // scores (its output). AblationCAM runs it once per ablated channel instead of the whole model. Cut from the
 // plain classifier (stripExplainGraph): the nodes on a path from the layer to the scores, in their order, and

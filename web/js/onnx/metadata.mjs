@@ -1,3 +1,4 @@
+// @ts-check
 // A prepared model's 'dermcam.explain' metadata (written by prepareExplainModel, explain.mjs) is data in a file
 // someone else may have edited: it is verified against the graph it came with before anything is sized by it.
 // verifiedExplainMetadata returns a copy holding only the fields dermcam reads, checked: names exist in the graph,

@@ -1,3 +1,4 @@
+// @ts-check
 // Reading and editing ONNX models (protobuf via the generated static code in web/prebuilt/onnx-proto.mjs).
 // Shared by the browser worker and Node. Unknown protobuf fields survive a decode/encode round trip.
 import { onnx } from '../../prebuilt/onnx-proto.mjs';

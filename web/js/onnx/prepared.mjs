@@ -1,3 +1,4 @@
+// @ts-check
 // What a prepared model carries and what running one needs (explain.mjs builds it; its builder, with the gradient
 // rules, is loaded only when a model has to be prepared): the names of the inputs and outputs dermcam adds, the
 // `dermcam.explain` metadata, the gradients' slots in a run's output, and the plain classifier inside.

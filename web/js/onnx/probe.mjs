@@ -1,3 +1,4 @@
+// @ts-check
 // One run of the model in ONNX Runtime with every intermediate tensor as an extra output, to learn the
 // static shapes and element types the explain-graph builder needs (ONNX files rarely carry them all).
 // The batch is 1; dynamic image dimensions take `inputShape` (default: 3 x 224 x 224 or 224 x 224 x 3).
@@ -62,9 +63,11 @@ function withinBudget(name, dims) {
  * @param {{inputShape?: number[], only?: Set<string>}} options
  *   only: the tensors to learn (besides the graph's outputs); default every node output. ONNX Runtime's session
  *   creation grows faster than linearly with the number of outputs asked for (50,000: 10 s).
- * @returns {Promise<{shapes: Map<string, number[]>, types: Map<string, number>, inputs: Map<string, number[]>}>}
+ * @returns {Promise<{shapes: Map<string, number[]>, types: Map<string, number>,
+ *   values: Map<string, {dims: number[], values: number[]}>, inputs: Map<string, number[]>}>}
  */
-export async function probeModel(ort, model, { inputShape, only } = {}) {
+export async function probeModel(ort, model, options = {}) {
+  const { inputShape, only } = options;
   const probe = decodeModel(encodeModel(model));
   const initializers = new Set(probe.graph.initializer.map((t) => t.name));
   const outputs = new Set(probe.graph.output.map((o) => o.name));

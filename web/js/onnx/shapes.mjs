@@ -1,3 +1,4 @@
+// @ts-check
 // Static shapes of every tensor of a graph, computed in JavaScript from the input's shape, the attributes and the
 // constants, for the operators whose output shape needs nothing else. It answers the question the probe run in
 // ONNX Runtime answers (probe.mjs), in the same form, without building a session: for a graph of 100,000 nodes
@@ -195,19 +196,22 @@ const BROADCAST = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean
  * The rule per operator: (node, input shapes, constants) => output shape. `constants(i)` is input i's constant
  * values. Which inputs a rule reads as constants is `CONSTANT_INPUTS`; every other input must be a float tensor.
  */
-const RULES = new Map([
-  ...UNARY.map((op) => [op, same]),
-  ...BROADCAST.map((op) => [op, elementwise]),
-  ['Clip', same], ['Dropout', same], ['BatchNormalization', same], ['InstanceNormalization', same],
-  ['LayerNormalization', same], ['LpNormalization', same], ['LRN', same],
-  ['Softmax', softmax], ['LogSoftmax', softmax],
-  ['Conv', conv], ['MaxPool', pool], ['AveragePool', pool], ['LpPool', pool],
-  ['GlobalAveragePool', (node, [x]) => { need(x.length >= 3); return [x[0], x[1], ...x.slice(2).map(() => 1)]; }],
-  ['Gemm', gemm], ['MatMul', matmul], ['Flatten', flatten], ['Reshape', reshape], ['Transpose', transpose],
-  ['Concat', concat], ['Squeeze', squeeze], ['Unsqueeze', unsqueeze], ['Pad', pad],
-  ...['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceL2', 'ReduceProd'].map((op) => [op, reduce]),
-]);
-RULES.set('GlobalMaxPool', RULES.get('GlobalAveragePool'));
+/** @typedef {(node: any, inputs: number[][], constants: (i: number) => number[]) => number[]} ShapeRule */
+/** @param {string[]} ops @param {ShapeRule} rule */
+const each = (ops, rule) => Object.fromEntries(ops.map((op) => [op, rule]));
+const globalPool = (node, [x]) => { need(x.length >= 3); return [x[0], x[1], ...x.slice(2).map(() => 1)]; };
+/** @type {Map<string, ShapeRule>} */
+const RULES = new Map(Object.entries({
+  ...each(UNARY, same),
+  ...each(BROADCAST, elementwise),
+  ...each(['Clip', 'Dropout', 'BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'LpNormalization',
+    'LRN'], same),
+  Softmax: softmax, LogSoftmax: softmax,
+  Conv: conv, MaxPool: pool, AveragePool: pool, LpPool: pool, GlobalAveragePool: globalPool, GlobalMaxPool: globalPool,
+  Gemm: gemm, MatMul: matmul, Flatten: flatten, Reshape: reshape, Transpose: transpose,
+  Concat: concat, Squeeze: squeeze, Unsqueeze: unsqueeze, Pad: pad,
+  ...each(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceL2', 'ReduceProd'], reduce),
+}));
 const CONSTANT_INPUTS = {
   Reshape: [1], Squeeze: [1], Unsqueeze: [1], Pad: [1, 2], Clip: [1, 2], Dropout: [1, 2],
   ReduceMean: [1], ReduceMax: [1], ReduceMin: [1], ReduceSum: [1], ReduceL2: [1], ReduceProd: [1],
@@ -234,7 +238,8 @@ function constantShape(index, node) {
  * @returns {{shapes: Map<string, number[]>, types: Map<string, number>,
  *           values: Map<string, {dims: number[], values: number[]}>, inputs: Map<string, number[]>} | null}
  */
-export function inferShapes(model, { inputShape } = {}) {
+export function inferShapes(model, options = {}) {
+  const { inputShape } = options;
   const index = new GraphIndex(model);
   const graph = model.graph;
   const shapes = new Map();

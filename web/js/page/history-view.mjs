@@ -1,3 +1,4 @@
+// @ts-check
 // The history card: checks kept on this device (opt-in, web/js/history.mjs), as a list with their photo, finding
 // and model, two of them picked for a side-by-side comparison, one or all deleted. The view holds what only it
 // reads (the entries shown, the two picked, the object URLs of their images); the page tells it when to keep a

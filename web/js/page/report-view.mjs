@@ -1,3 +1,4 @@
+// @ts-check
 // The doctor's report: a printed page (or a PDF from the print dialog) with the photo, the map, the finding with its
 // likelihood in words, every class's share, the method, the framed region, the date, the model and its note; in
 // the page's language. Filled from the shown result just before printing.

@@ -1,0 +1,20 @@
+// House rules of web/js that no linter states: every module is type-checked (tsc checks the files that start
+// with // @ts-check; tsconfig.json says why not all files it reaches).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+import { ROOT } from './helpers.mjs';
+
+function modules(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory()
+    ? modules(join(dir, entry.name)) : entry.name.endsWith('.mjs') ? [join(dir, entry.name)] : []));
+}
+
+test('every module under web/js starts with // @ts-check', () => {
+  const unchecked = modules(join(ROOT, 'web/js')).filter((file) => !readFileSync(file, 'utf8').startsWith('// @ts-check\n'))
+    .map((file) => relative(ROOT, file));
+  assert.ok(modules(join(ROOT, 'web/js')).length > 40);
+  assert.deepEqual(unchecked, []);
+});
