@@ -8,6 +8,7 @@ APT_PACKAGES=(
   googletest libgtest-dev         # native unit tests
   libbenchmark-dev                # native benchmarks
   clang libclang-rt-14-dev        # libFuzzer harnesses (scripts/fuzz.sh)
+  clang-format                    # the C++ style check (.clang-format, scripts/test.sh)
   emscripten                      # the WebAssembly build (Debian's 3.1.6)
   libstb-dev                      # stb_image / stb_image_write
   chromium                        # browser end-to-end tests

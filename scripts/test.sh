@@ -17,8 +17,9 @@ log "fuzzing, a short run of every harness"
 "$ROOT/scripts/fuzz.sh" "${DERMCAM_FUZZ_SECONDS:-20}"
 
 cd "$ROOT"
-log "lint (eslint) and types (tsc: the files marked // @ts-check)"
+log "lint (eslint, clang-format) and types (tsc over web/js)"
 npx --no-install eslint .
+find wasm tests/native tests/fuzz tests/bench \( -name '*.h' -o -name '*.cpp' \) -print0 | xargs -0 clang-format --dry-run --Werror
 npx --no-install tsc -p .
 log "JS tests (node --test)"
 node --test tests/js/

@@ -166,7 +166,7 @@ template <typename T>
 std::vector<T> copy_in(const val& typed_array) {
   std::vector<T> out(typed_array["length"].as<size_t>());
   val source = typed_array;
-  if (typed_array.instanceof(val::global("Uint8ClampedArray"))) {
+  if (typed_array.instanceof (val::global("Uint8ClampedArray"))) {
     source = val::global("Uint8Array").new_(typed_array["buffer"], typed_array["byteOffset"], typed_array["length"]);
   }
   val(typed_memory_view(out.size(), out.data())).call<void>("set", source);
@@ -176,15 +176,15 @@ std::vector<T> copy_in(const val& typed_array) {
 // Copies a Uint8Array / Uint8ClampedArray / ArrayBuffer into wasm memory.
 Result<std::vector<uint8_t>> read_bytes(const val& input) {
   val bytes = input;
-  if (input.instanceof(val::global("ArrayBuffer"))) bytes = val::global("Uint8Array").new_(input);
-  if (!bytes.instanceof(val::global("Uint8Array")) && !bytes.instanceof(val::global("Uint8ClampedArray"))) {
+  if (input.instanceof (val::global("ArrayBuffer"))) bytes = val::global("Uint8Array").new_(input);
+  if (!bytes.instanceof (val::global("Uint8Array")) && !bytes.instanceof (val::global("Uint8ClampedArray"))) {
     return Error{ErrorCode::kInvalidArgument, "Image bytes must be a Uint8Array or an ArrayBuffer."};
   }
   return copy_in<uint8_t>(bytes);
 }
 
 Result<std::vector<float>> read_floats(const val& input, const std::string& what) {
-  if (!input.instanceof(val::global("Float32Array"))) {
+  if (!input.instanceof (val::global("Float32Array"))) {
     return Error{ErrorCode::kInvalidArgument, what + " must be a Float32Array."};
   }
   return copy_in<float>(input);
@@ -249,12 +249,14 @@ Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   if (t.min_side < 1 || t.min_side > 4096 || t.min_sharpness < 0 || t.min_bright_level < 0 || t.min_bright_level > 1 ||
       t.max_shadows < 0 || t.max_shadows > 1 || t.max_highlights < 0 || t.max_highlights > 1 ||
       t.min_colourfulness < 0 || t.min_colourfulness > 1 || t.max_colour_noise < 0 || t.max_colour_noise > 4) {
-    return Error{ErrorCode::kInvalidArgument, "Option 'quality' holds a threshold out of its range (wasm/photo_quality.h)."};
+    return Error{ErrorCode::kInvalidArgument,
+                 "Option 'quality' holds a threshold out of its range (wasm/photo_quality.h)."};
   }
   return t;
 }
 
-// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows, colourfulness, colourNoise,
+// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows, colourfulness,
+// colourNoise,
 //  issues: [{code, value, threshold}]}
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
   val o = val::object();
@@ -289,8 +291,9 @@ Result<Rect> read_region(const val& js_options) {
   for (int i = 0; ok && i < 4; ++i) n[i] = v[i].isNumber() ? v[i].as<double>() : -1;
   if (!ok || n[0] < 0 || n[1] < 0 || n[2] < 1 || n[3] < 1 ||
       !std::all_of(n.begin(), n.end(), [](double d) { return d == std::floor(d) && d < 1e9; })) {
-    return Error{ErrorCode::kInvalidArgument, "Option 'region' must be [x, y, width, height] in whole pixels, "
-                                              "width and height at least 1."};
+    return Error{ErrorCode::kInvalidArgument,
+                 "Option 'region' must be [x, y, width, height] in whole pixels, "
+                 "width and height at least 1."};
   }
   return Rect{n[0], n[1], n[0] + n[2], n[1] + n[3]};
 }
@@ -353,7 +356,7 @@ val prepare_image_js(val input, val js_options) {
   auto region = read_region(js_options);
   if (!region) return make_js_error(region.error());
   auto thresholds = read_quality_thresholds(js_options.isUndefined() || js_options.isNull() ? val::undefined()
-                                                                                           : js_options["quality"]);
+                                                                                            : js_options["quality"]);
   if (!thresholds) return make_js_error(thresholds.error());
   // Refuse bad preprocessing options before spending time on decoding (the region needs the photo's size).
   if (auto planned = plan_placement(1, 1, p); !planned) return make_js_error(planned.error());
@@ -417,7 +420,8 @@ val cam_methods_js() {
     o.set("needsGradients", info.needs_gradients);
     o.set("target", val(info.target == Target::kFinerComparison ? "finer"
                         : info.target == Target::kChannelScores ? "channel_scores"
-                        : info.target == Target::kAblationDrops ? "ablation_drops" : "class"));
+                        : info.target == Target::kAblationDrops ? "ablation_drops"
+                                                                : "class"));
     list.call<void>("push", o);
   }
   return list;
@@ -495,15 +499,14 @@ Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInf
     storage.gradients = std::move(gradients).value();
     const size_t per_class = per_channel ? static_cast<size_t>(layer.channels) : storage.activations.size();
     if (storage.gradients.empty() || storage.gradients.size() % per_class != 0) {
-      return Error{ErrorCode::kInvalidArgument, per_channel
-          ? "A layer's per-channel gradients must be K x its channel count."
-          : "A layer's gradients must be K copies of its activations' shape."};
+      return Error{ErrorCode::kInvalidArgument,
+                   per_channel ? "A layer's per-channel gradients must be K x its channel count."
+                               : "A layer's gradients must be K copies of its activations' shape."};
     }
     const size_t classes = storage.gradients.size() / per_class;
     if (class_index < 0 || static_cast<size_t>(class_index) >= classes) {
-      return Error{ErrorCode::kInvalidArgument, "'classIndex' " + std::to_string(class_index) +
-                                                    " is outside the " + std::to_string(classes) +
-                                                    " explained classes."};
+      return Error{ErrorCode::kInvalidArgument, "'classIndex' " + std::to_string(class_index) + " is outside the " +
+                                                    std::to_string(classes) + " explained classes."};
     }
     if (per_channel) {
       const float* values = storage.gradients.data() + per_class * class_index;
@@ -532,13 +535,15 @@ Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInf
     }
     layer.channel_values = storage.channel_values.data();
   } else if (reads_channel_values(method.target)) {
-    return Error{ErrorCode::kInvalidArgument, "This method needs a value per channel ('channelValues'); the layer has none."};
+    return Error{ErrorCode::kInvalidArgument,
+                 "This method needs a value per channel ('channelValues'); the layer has none."};
   }
   return layer;
 }
 
 // computeCam({method, eigenSmooth, classIndex, outputWidth, outputHeight,
-//             runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, channelValues, shape, layout}]}]})
+//             runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, channelValues, shape,
+//             layout}]}]})
 //   -> {map: Float32Array, width, height, status, message, layers: [{raw, width, height, rawMin, rawMax, status}]}
 val compute_cam_js(val js_options) {
   OptionReader reader(js_options, {"method", "eigenSmooth", "classIndex", "outputWidth", "outputHeight", "runs"});
@@ -564,7 +569,8 @@ val compute_cam_js(val js_options) {
   }
   const int run_count = js_runs["length"].as<int>();
   if (run_count < 1 || run_count > kMaxCamRuns) {
-    return make_js_error({ErrorCode::kInvalidArgument, "'runs' must hold 1 to " + std::to_string(kMaxCamRuns) + " runs."});
+    return make_js_error(
+        {ErrorCode::kInvalidArgument, "'runs' must hold 1 to " + std::to_string(kMaxCamRuns) + " runs."});
   }
   std::vector<std::vector<LayerStorage>> storage(run_count);
   std::vector<CamRun> runs(run_count);
@@ -613,12 +619,13 @@ val compute_cam_js(val js_options) {
 }
 
 Result<RgbaImage> read_rgba(const val& js) {
-  if (js.isUndefined() || js.isNull()) return Error{ErrorCode::kInvalidArgument, "An image {width, height, rgba} is needed."};
+  if (js.isUndefined() || js.isNull())
+    return Error{ErrorCode::kInvalidArgument, "An image {width, height, rgba} is needed."};
   const val w = js["width"];
   const val h = js["height"];
   const val rgba = js["rgba"];
   if (w.typeOf().as<std::string>() != "number" || h.typeOf().as<std::string>() != "number" ||
-      !(rgba.instanceof(val::global("Uint8ClampedArray")) || rgba.instanceof(val::global("Uint8Array")))) {
+      !(rgba.instanceof (val::global("Uint8ClampedArray")) || rgba.instanceof (val::global("Uint8Array")))) {
     return Error{ErrorCode::kInvalidArgument, "An image must be {width, height, rgba: Uint8ClampedArray}."};
   }
   RgbaImage image;
@@ -640,7 +647,8 @@ Result<Rect> read_rect(const val& js, const char* name) {
   reader.number("x1", &r.x1);
   reader.number("y1", &r.y1);
   if (!reader.error().empty() || !(r.x1 > r.x0 && r.y1 > r.y0)) {
-    return Error{ErrorCode::kInvalidArgument, std::string("'") + name + "' must be {x0, y0, x1, y1} with x1 > x0, y1 > y0."};
+    return Error{ErrorCode::kInvalidArgument,
+                 std::string("'") + name + "' must be {x0, y0, x1, y1} with x1 > x0, y1 > y0."};
   }
   return r;
 }
@@ -739,20 +747,21 @@ val heat_layers_js(val js_options) {
   reader.number("threshold", &threshold);
   if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
   if (width < 1 || height < 1 || width > kMaxDisplaySide || height > kMaxDisplaySide) {
-    return make_js_error({ErrorCode::kInvalidArgument, "'displayWidth' and 'displayHeight' must be 1 to " +
-                                                           std::to_string(kMaxDisplaySide) + "."});
+    return make_js_error({ErrorCode::kInvalidArgument,
+                          "'displayWidth' and 'displayHeight' must be 1 to " + std::to_string(kMaxDisplaySide) + "."});
   }
   const val into = js_options["into"];
   const bool has_into = !into.isUndefined() && !into.isNull();
-  if (has_into && (!into.instanceof(val::global("Uint8Array")) ||
-                   into["length"].as<double>() != static_cast<double>(width) * height)) {
-    return make_js_error({ErrorCode::kInvalidArgument, "'into' must be a Uint8Array of displayWidth x displayHeight bytes."});
+  if (has_into && (!into.instanceof
+                   (val::global("Uint8Array")) || into["length"].as<double>() != static_cast<double>(width) * height)) {
+    return make_js_error(
+        {ErrorCode::kInvalidArgument, "'into' must be a Uint8Array of displayWidth x displayHeight bytes."});
   }
   auto source = read_heat_source(js_options, reader);
   if (!source) return make_js_error(source.error());
   const HeatSource& s = source.value();
-  auto layers = heat_layers(s.map.data(), s.width, s.height, s.content, s.mapping, width, height,
-                            static_cast<float>(threshold));
+  auto layers =
+      heat_layers(s.map.data(), s.width, s.height, s.content, s.mapping, width, height, static_cast<float>(threshold));
   if (!layers) return make_js_error(layers.error());
   const HeatLayers& l = layers.value();
   val out = val::object();

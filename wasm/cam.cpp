@@ -10,8 +10,8 @@
 namespace dermcam {
 namespace {
 
-constexpr double kScaleEps = 1e-7;       // pytorch-grad-cam's scale_cam_image
-constexpr double kFlatRelative = 1e-6;   // range below this fraction of the maximum: a flat map
+constexpr double kScaleEps = 1e-7;      // pytorch-grad-cam's scale_cam_image
+constexpr double kFlatRelative = 1e-6;  // range below this fraction of the maximum: a flat map
 
 Error invalid(const std::string& message) { return Error{ErrorCode::kInvalidArgument, message}; }
 
@@ -26,7 +26,8 @@ bool all_finite(const float* data, size_t n) {
 std::vector<float> to_channel_major(const float* data, int channels, int positions) {
   std::vector<float> out(static_cast<size_t>(channels) * positions);
   for (int i = 0; i < positions; ++i) {
-    for (int k = 0; k < channels; ++k) out[static_cast<size_t>(k) * positions + i] = data[static_cast<size_t>(i) * channels + k];
+    for (int k = 0; k < channels; ++k)
+      out[static_cast<size_t>(k) * positions + i] = data[static_cast<size_t>(i) * channels + k];
   }
   return out;
 }
@@ -99,17 +100,22 @@ Result<bool> validate(const std::vector<CamRun>& runs, const CamOptions& options
 
 const char* map_status_name(MapStatus status) {
   switch (status) {
-    case MapStatus::kOk: return "ok";
-    case MapStatus::kAllZero: return "all_zero";
-    case MapStatus::kConstant: return "constant";
-    case MapStatus::kNonFinite: return "non_finite";
+    case MapStatus::kOk:
+      return "ok";
+    case MapStatus::kAllZero:
+      return "all_zero";
+    case MapStatus::kConstant:
+      return "constant";
+    case MapStatus::kNonFinite:
+      return "non_finite";
   }
   return "ok";
 }
 
 const char* map_status_message(MapStatus status) {
   switch (status) {
-    case MapStatus::kOk: return "";
+    case MapStatus::kOk:
+      return "";
     case MapStatus::kAllZero:
       return "The explanation is empty: nothing in this layer speaks for the class (all evidence is negative).";
     case MapStatus::kConstant:
@@ -126,8 +132,8 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
   const CamMethodInfo& method = *found;
   auto valid = validate(runs, options, method);
   if (!valid) return valid.error();
-  const bool project = method.projection == Projection::kAlways ||
-                       (options.eigen_smooth && method.projection == Projection::kOnRequest);
+  const bool project =
+      method.projection == Projection::kAlways || (options.eigen_smooth && method.projection == Projection::kOnRequest);
   const int out_w = options.output_width;
   const int out_h = options.output_height;
   const size_t out_size = static_cast<size_t>(out_w) * out_h;
@@ -150,8 +156,9 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       if (!all_finite(layer.activations, n) || (layer.gradients != nullptr && !all_finite(layer.gradients, n)) ||
           (channel_valued && !all_finite(layer.channel_values, static_cast<size_t>(layer.channels)))) {
         non_finite = true;
-        if (r == 0) result.layers.push_back({layer.width, layer.height, std::vector<float>(z, 0.0f), 0, 0,
-                                             MapStatus::kNonFinite});
+        if (r == 0)
+          result.layers.push_back(
+              {layer.width, layer.height, std::vector<float>(z, 0.0f), 0, 0, MapStatus::kNonFinite});
         continue;
       }
       std::vector<float> a_copy;
@@ -182,8 +189,9 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       const auto representable = [](double v) { return std::isfinite(v) && std::fabs(v) <= 3.4e38; };
       if (!std::all_of(raw.begin(), raw.end(), representable)) {
         non_finite = true;  // finite inputs can still overflow, or leave float range
-        if (r == 0) result.layers.push_back({layer.width, layer.height, std::vector<float>(z, 0.0f), 0, 0,
-                                             MapStatus::kNonFinite});
+        if (r == 0)
+          result.layers.push_back(
+              {layer.width, layer.height, std::vector<float>(z, 0.0f), 0, 0, MapStatus::kNonFinite});
         continue;
       }
 
@@ -214,8 +222,9 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
     for (float& v : fused) v /= layer_count;
     scale_in_place(fused);
     if (run.flipped) {
-      for (int y = 0; y < out_h; ++y) std::reverse(fused.begin() + static_cast<ptrdiff_t>(y) * out_w,
-                                                   fused.begin() + static_cast<ptrdiff_t>(y + 1) * out_w);
+      for (int y = 0; y < out_h; ++y)
+        std::reverse(fused.begin() + static_cast<ptrdiff_t>(y) * out_w,
+                     fused.begin() + static_cast<ptrdiff_t>(y + 1) * out_w);
     }
     for (size_t i = 0; i < out_size; ++i) run_sum[i] += fused[i];
   }

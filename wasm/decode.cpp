@@ -35,11 +35,12 @@ Error stb_error(ImageFormat format) {
             named};
   }
   if (why == "outofmem") {
-    return {ErrorCode::kOutOfMemory, std::string("Not enough memory to decode this ") +
-                                         image_format_name(format) + " image."};
+    return {ErrorCode::kOutOfMemory,
+            std::string("Not enough memory to decode this ") + image_format_name(format) + " image."};
   }
   if (why == "too large") {
-    return {ErrorCode::kImageTooLarge, std::string("This ") + image_format_name(format) + " image is too large to decode.",
+    return {ErrorCode::kImageTooLarge,
+            std::string("This ") + image_format_name(format) + " image is too large to decode.",
             {{"pixels", 0.0}, {"limit", 0.0}}};
   }
   return {ErrorCode::kCorruptImage,
@@ -73,7 +74,9 @@ void convert_to_rgb8(const Sample* src, size_t pixel_count, int channels, uint32
   }
 }
 
-uint32_t be32(const uint8_t* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]; }
+uint32_t be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
 
 // Width and height as the file's header states them, read without stb so that an absurd size is reported as
 // too large (stb's own header check gives up with a generic message). False when the header is unreadable.
@@ -92,8 +95,10 @@ bool header_dimensions(ImageFormat format, const uint8_t* data, size_t size, uin
         *height = data[20] | (data[21] << 8);
         return true;
       }
-      const int32_t w = static_cast<int32_t>(data[18] | (data[19] << 8) | (data[20] << 16) | (uint32_t{data[21]} << 24));
-      const int32_t h = static_cast<int32_t>(data[22] | (data[23] << 8) | (data[24] << 16) | (uint32_t{data[25]} << 24));
+      const int32_t w =
+          static_cast<int32_t>(data[18] | (data[19] << 8) | (data[20] << 16) | (uint32_t{data[21]} << 24));
+      const int32_t h =
+          static_cast<int32_t>(data[22] | (data[23] << 8) | (data[24] << 16) | (uint32_t{data[25]} << 24));
       *width = static_cast<uint64_t>(w < 0 ? -static_cast<int64_t>(w) : w);
       *height = static_cast<uint64_t>(h < 0 ? -static_cast<int64_t>(h) : h);  // negative: top-down rows
       return true;
@@ -157,9 +162,10 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
                  "This file is not a JPEG, PNG or BMP image (its contents match no image format)."};
   }
   if (!is_decodable(out.format)) {
-    return Error{ErrorCode::kUnsupportedFormat,
-                 std::string(image_format_name(out.format)) + " images are not supported; please use a JPEG, PNG or BMP.",
-                 {{"format", std::string(image_format_name(out.format))}}};
+    return Error{
+        ErrorCode::kUnsupportedFormat,
+        std::string(image_format_name(out.format)) + " images are not supported; please use a JPEG, PNG or BMP.",
+        {{"format", std::string(image_format_name(out.format))}}};
   }
 
   uint64_t claimed_width = 0;
@@ -173,9 +179,11 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
     }
   }
   // Budget for stb's allocations: what the largest stated size can need, never more than the pixel limit's.
-  const uint64_t budget_pixels = claimed_width && claimed_height ? std::min(claimed_width * claimed_height, options.max_pixels)
-                                                                 : options.max_pixels;
-  const DecodeBudget budget(static_cast<size_t>(std::min<uint64_t>(budget_pixels * kBudgetPerPixel + kBudgetSlack, SIZE_MAX)));
+  const uint64_t budget_pixels = claimed_width && claimed_height
+                                     ? std::min(claimed_width * claimed_height, options.max_pixels)
+                                     : options.max_pixels;
+  const DecodeBudget budget(
+      static_cast<size_t>(std::min<uint64_t>(budget_pixels * kBudgetPerPixel + kBudgetSlack, SIZE_MAX)));
   const int length = static_cast<int>(size);
   int width = 0;
   int height = 0;
@@ -206,11 +214,9 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
   out.image.height = height;
   out.image.pixels.resize(static_cast<size_t>(pixel_count) * 3);
   if (sixteen_bit) {
-    convert_to_rgb8(static_cast<const uint16_t*>(pixels.get()), pixel_count, channels, 65535,
-                    out.image.pixels.data());
+    convert_to_rgb8(static_cast<const uint16_t*>(pixels.get()), pixel_count, channels, 65535, out.image.pixels.data());
   } else {
-    convert_to_rgb8(static_cast<const uint8_t*>(pixels.get()), pixel_count, channels, 255,
-                    out.image.pixels.data());
+    convert_to_rgb8(static_cast<const uint8_t*>(pixels.get()), pixel_count, channels, 255, out.image.pixels.data());
   }
   pixels.reset();
 
@@ -223,10 +229,10 @@ Result<DecodedImage> decode_image(const uint8_t* data, size_t size, const Decode
 
 Result<RgbImage> rgb_from_rgba(const uint8_t* rgba, size_t size, int width, int height, const DecodeOptions& options) {
   if (width < 1 || height < 1 || size != static_cast<size_t>(width) * static_cast<size_t>(height) * 4) {
-    return Error{ErrorCode::kInvalidArgument, "Decoded pixels must be width x height RGBA bytes (" +
-                                                  std::to_string(width) + " x " + std::to_string(height) + " x 4 = " +
-                                                  std::to_string(static_cast<long long>(width) * height * 4) +
-                                                  ", got " + std::to_string(size) + ")."};
+    return Error{ErrorCode::kInvalidArgument,
+                 "Decoded pixels must be width x height RGBA bytes (" + std::to_string(width) + " x " +
+                     std::to_string(height) + " x 4 = " + std::to_string(static_cast<long long>(width) * height * 4) +
+                     ", got " + std::to_string(size) + ")."};
   }
   if (static_cast<uint64_t>(width) * static_cast<uint64_t>(height) > options.max_pixels) {
     return too_large(static_cast<uint64_t>(width), static_cast<uint64_t>(height), options.max_pixels);

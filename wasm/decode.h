@@ -36,9 +36,9 @@ struct DecodeOptions {
 };
 
 struct DecodedImage {
-  RgbImage image;            // upright (after EXIF orientation when applied)
+  RgbImage image;  // upright (after EXIF orientation when applied)
   ImageFormat format = ImageFormat::kUnknown;
-  int stored_width = 0;      // as stored in the file, before orientation
+  int stored_width = 0;  // as stored in the file, before orientation
   int stored_height = 0;
   int exif_orientation = 1;  // 1..8 as found in the file (1 when absent); applied iff the option says so
   int bits_per_channel = 8;  // 8 or 16

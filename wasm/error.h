@@ -15,14 +15,14 @@
 namespace dermcam {
 
 enum class ErrorCode {
-  kEmptyInput,           // zero bytes were given
-  kUnsupportedFormat,    // a known image format dermcam does not decode (GIF, WebP, HEIC, ...); param format
-  kUnrecognizedFormat,   // bytes that are not an image format dermcam knows (text, PDF, random data)
-  kCorruptImage,         // a JPEG/PNG/BMP that is truncated or malformed; param format
-  kImageTooLarge,        // width x height above the configured pixel limit; params pixels, limit (0 = not known)
-  kRegionOutsidePhoto,   // the framing region is not whole pixels inside the photo; params photoWidth, photoHeight
-  kInvalidArgument,      // options out of their documented range
-  kOutOfMemory,          // an allocation failed
+  kEmptyInput,          // zero bytes were given
+  kUnsupportedFormat,   // a known image format dermcam does not decode (GIF, WebP, HEIC, ...); param format
+  kUnrecognizedFormat,  // bytes that are not an image format dermcam knows (text, PDF, random data)
+  kCorruptImage,        // a JPEG/PNG/BMP that is truncated or malformed; param format
+  kImageTooLarge,       // width x height above the configured pixel limit; params pixels, limit (0 = not known)
+  kRegionOutsidePhoto,  // the framing region is not whole pixels inside the photo; params photoWidth, photoHeight
+  kInvalidArgument,     // options out of their documented range
+  kOutOfMemory,         // an allocation failed
 };
 
 // Stable identifier, e.g. "unsupported_format"; JS code and tests match on it.
@@ -46,8 +46,8 @@ struct Error {
 template <typename T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
-  Result(Error error) : state_(std::move(error)) {}    // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   explicit operator bool() const { return ok(); }

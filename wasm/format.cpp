@@ -10,8 +10,7 @@ bool starts_with(const uint8_t* data, size_t size, const char* magic, size_t mag
 }
 
 bool is_heif_brand(const uint8_t* brand) {
-  static const char* const kBrands[] = {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1",
-                                        "avif", "avis"};
+  static const char* const kBrands[] = {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1", "avif", "avis"};
   for (const char* b : kBrands) {
     if (std::memcmp(brand, b, 4) == 0) return true;
   }
@@ -27,9 +26,9 @@ bool looks_like_tga(const uint8_t* data, size_t size) {
   const uint8_t colormap_type = data[1];
   const uint8_t image_type = data[2];
   if (colormap_type > 1) return false;
-  const bool type_ok = colormap_type == 1 ? (image_type == 1 || image_type == 9)
-                                          : (image_type == 2 || image_type == 3 || image_type == 10 ||
-                                             image_type == 11);
+  const bool type_ok = colormap_type == 1
+                           ? (image_type == 1 || image_type == 9)
+                           : (image_type == 2 || image_type == 3 || image_type == 10 || image_type == 11);
   if (!type_ok) return false;
   const int width = data[12] | (data[13] << 8);
   const int height = data[14] | (data[15] << 8);
@@ -51,8 +50,7 @@ ImageFormat detect_image_format(const uint8_t* data, size_t size) {
   if (starts_with(data, size, "II*\0", 4) || starts_with(data, size, "MM\0*", 4)) return ImageFormat::kTiff;
   if (starts_with(data, size, "8BPS", 4)) return ImageFormat::kPsd;
   if (starts_with(data, size, "#?RADIANCE", 10) || starts_with(data, size, "#?RGBE", 6)) return ImageFormat::kHdr;
-  if (starts_with(data, size, "\xFF\x0A", 2) ||
-      starts_with(data, size, "\0\0\0\x0CJXL \x0D\x0A\x87\x0A", 12)) {
+  if (starts_with(data, size, "\xFF\x0A", 2) || starts_with(data, size, "\0\0\0\x0CJXL \x0D\x0A\x87\x0A", 12)) {
     return ImageFormat::kJpegXl;
   }
   if (starts_with(data, size, "\0\0\1\0", 4) && size >= 6 && (data[4] | data[5]) != 0) return ImageFormat::kIco;
@@ -66,20 +64,34 @@ ImageFormat detect_image_format(const uint8_t* data, size_t size) {
 
 const char* image_format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kUnknown: return "unknown";
-    case ImageFormat::kJpeg: return "JPEG";
-    case ImageFormat::kPng: return "PNG";
-    case ImageFormat::kBmp: return "BMP";
-    case ImageFormat::kGif: return "GIF";
-    case ImageFormat::kWebp: return "WebP";
-    case ImageFormat::kHeif: return "HEIC/AVIF";
-    case ImageFormat::kTiff: return "TIFF";
-    case ImageFormat::kPsd: return "PSD";
-    case ImageFormat::kHdr: return "HDR";
-    case ImageFormat::kPnm: return "PNM";
-    case ImageFormat::kTga: return "TGA";
-    case ImageFormat::kJpegXl: return "JPEG XL";
-    case ImageFormat::kIco: return "ICO";
+    case ImageFormat::kUnknown:
+      return "unknown";
+    case ImageFormat::kJpeg:
+      return "JPEG";
+    case ImageFormat::kPng:
+      return "PNG";
+    case ImageFormat::kBmp:
+      return "BMP";
+    case ImageFormat::kGif:
+      return "GIF";
+    case ImageFormat::kWebp:
+      return "WebP";
+    case ImageFormat::kHeif:
+      return "HEIC/AVIF";
+    case ImageFormat::kTiff:
+      return "TIFF";
+    case ImageFormat::kPsd:
+      return "PSD";
+    case ImageFormat::kHdr:
+      return "HDR";
+    case ImageFormat::kPnm:
+      return "PNM";
+    case ImageFormat::kTga:
+      return "TGA";
+    case ImageFormat::kJpegXl:
+      return "JPEG XL";
+    case ImageFormat::kIco:
+      return "ICO";
   }
   return "unknown";
 }

@@ -19,7 +19,7 @@ enum class ImageFormat {
   // Recognised and refused.
   kGif,
   kWebp,
-  kHeif,   // HEIC/HEIF and AVIF (ISO-BMFF 'ftyp' with an image brand)
+  kHeif,  // HEIC/HEIF and AVIF (ISO-BMFF 'ftyp' with an image brand)
   kTiff,
   kPsd,
   kHdr,

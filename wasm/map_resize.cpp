@@ -16,8 +16,7 @@ BilinearTaps bilinear_taps(int src_size, int dst_size) {
   return taps;
 }
 
-std::vector<float> resize_map_bilinear(const float* src, int src_width, int src_height, int dst_width,
-                                       int dst_height) {
+std::vector<float> resize_map_bilinear(const float* src, int src_width, int src_height, int dst_width, int dst_height) {
   const BilinearTaps tx = bilinear_taps(src_width, dst_width);
   const BilinearTaps ty = bilinear_taps(src_height, dst_height);
   // Horizontal pass over every source row.

@@ -11,13 +11,12 @@
 
 namespace dermcam {
 
-std::vector<float> resize_map_bilinear(const float* src, int src_width, int src_height, int dst_width,
-                                       int dst_height);
+std::vector<float> resize_map_bilinear(const float* src, int src_width, int src_height, int dst_width, int dst_height);
 
 // The source index and weight of the right/lower neighbour for each destination index along one axis.
 struct BilinearTaps {
-  std::vector<int> index;      // left/upper source index; the right/lower one is min(index + 1, size - 1)
-  std::vector<float> weight;   // weight of the right/lower neighbour, in [0, 1)
+  std::vector<int> index;     // left/upper source index; the right/lower one is min(index + 1, size - 1)
+  std::vector<float> weight;  // weight of the right/lower neighbour, in [0, 1)
 };
 
 BilinearTaps bilinear_taps(int src_size, int dst_size);

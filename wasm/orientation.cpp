@@ -13,14 +13,43 @@ RgbImage apply_exif_orientation(RgbImage image, int orientation) {
   ptrdiff_t step_x = 1;
   ptrdiff_t step_y = w;
   switch (orientation) {
-    case 2: base = w - 1; step_x = -1; step_y = w; break;
-    case 3: base = (h - 1) * w + w - 1; step_x = -1; step_y = -w; break;
-    case 4: base = (h - 1) * w; step_x = 1; step_y = -w; break;
-    case 5: base = 0; step_x = w; step_y = 1; break;
-    case 6: base = (h - 1) * w; step_x = -w; step_y = 1; break;
-    case 7: base = (h - 1) * w + w - 1; step_x = -w; step_y = -1; break;
-    case 8: base = w - 1; step_x = w; step_y = -1; break;
-    default: break;
+    case 2:
+      base = w - 1;
+      step_x = -1;
+      step_y = w;
+      break;
+    case 3:
+      base = (h - 1) * w + w - 1;
+      step_x = -1;
+      step_y = -w;
+      break;
+    case 4:
+      base = (h - 1) * w;
+      step_x = 1;
+      step_y = -w;
+      break;
+    case 5:
+      base = 0;
+      step_x = w;
+      step_y = 1;
+      break;
+    case 6:
+      base = (h - 1) * w;
+      step_x = -w;
+      step_y = 1;
+      break;
+    case 7:
+      base = (h - 1) * w + w - 1;
+      step_x = -w;
+      step_y = -1;
+      break;
+    case 8:
+      base = w - 1;
+      step_x = w;
+      step_y = -1;
+      break;
+    default:
+      break;
   }
   RgbImage out;
   out.width = orientation >= 5 ? image.height : image.width;

@@ -1,7 +1,5 @@
 #include "overlay.h"
 
-#include "map_resize.h"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,6 +8,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "map_resize.h"
 
 namespace dermcam {
 namespace {
@@ -160,10 +160,10 @@ inline To bits_as(const From& from) {
 
 // The low byte of each 32-bit lane of a, b, c, d (values 0..255), in order.
 inline B16 low_bytes(I4 a, I4 b, I4 c, I4 d) {
-  const B16 ab = __builtin_shufflevector(bits_as<B16>(a), bits_as<B16>(b), 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12,
-                                         16, 20, 24, 28);
-  const B16 cd = __builtin_shufflevector(bits_as<B16>(c), bits_as<B16>(d), 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12,
-                                         16, 20, 24, 28);
+  const B16 ab = __builtin_shufflevector(bits_as<B16>(a), bits_as<B16>(b), 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16,
+                                         20, 24, 28);
+  const B16 cd = __builtin_shufflevector(bits_as<B16>(c), bits_as<B16>(d), 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16,
+                                         20, 24, 28);
   return __builtin_shufflevector(ab, cd, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
@@ -286,7 +286,10 @@ void collect_outline(const HotRuns& runs, int w, int h, int t, std::vector<uint3
           const int b = std::max(full[i].first, runs.begin[r] + t);
           const int e = std::min(full[i].second, runs.end[r] - t);
           if (b < e) next.push_back({b, e});
-          if (full[i].second < runs.end[r] - t) ++i; else ++r;
+          if (full[i].second < runs.end[r] - t)
+            ++i;
+          else
+            ++r;
         }
         full.swap(next);
       }
@@ -317,7 +320,8 @@ HotBox region_box(const HotRuns& runs, int h, int x, int y) {
   while (!stack.empty()) {
     const auto [r, ry] = stack.back();
     stack.pop_back();
-    box = {std::min(box.x0, runs.begin[r]), std::min(box.y0, ry), std::max(box.x1, runs.end[r]), std::max(box.y1, ry + 1)};
+    box = {std::min(box.x0, runs.begin[r]), std::min(box.y0, ry), std::max(box.x1, runs.end[r]),
+           std::max(box.y1, ry + 1)};
     for (const int ny : {ry - 1, ry + 1}) {
       if (ny < 0 || ny >= h) continue;
       // The first run of row ny ending after this run begins, then every one starting before it ends.
@@ -380,7 +384,8 @@ Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, 
       hottest_bits = row_best;
       hottest_y = y;
       hottest_x = begin;
-      while (!(hot[hottest_x] && bits_as<int32_t>(top[hottest_x] * (1.0f - wy) + bottom[hottest_x] * wy + 0.0f) == row_best)) {
+      while (!(hot[hottest_x] &&
+               bits_as<int32_t>(top[hottest_x] * (1.0f - wy) + bottom[hottest_x] * wy + 0.0f) == row_best)) {
         ++hottest_x;
       }
     }

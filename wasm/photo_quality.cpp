@@ -67,12 +67,18 @@ int sample(const uint8_t* p, ExposureCounts& counts) {
 
 const char* quality_code_name(QualityCode code) {
   switch (code) {
-    case QualityCode::kTooSmall: return "too_small";
-    case QualityCode::kTooDark: return "too_dark";
-    case QualityCode::kOverexposed: return "overexposed";
-    case QualityCode::kNoColour: return "no_colour";
-    case QualityCode::kNoisy: return "noisy";
-    case QualityCode::kBlurry: return "blurry";
+    case QualityCode::kTooSmall:
+      return "too_small";
+    case QualityCode::kTooDark:
+      return "too_dark";
+    case QualityCode::kOverexposed:
+      return "overexposed";
+    case QualityCode::kNoColour:
+      return "no_colour";
+    case QualityCode::kNoisy:
+      return "noisy";
+    case QualityCode::kBlurry:
+      return "blurry";
   }
   return "unknown";
 }
@@ -94,8 +100,10 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   q.photo_height = photo_height;
   const double aspect = region.width() / region.height();
   const double clamped = std::clamp(aspect, 1.0 / kMaxAspect, static_cast<double>(kMaxAspect));
-  q.analysis_width = clamped >= 1 ? static_cast<int>(std::lround(kQualityAnalysisSide * clamped)) : kQualityAnalysisSide;
-  q.analysis_height = clamped >= 1 ? kQualityAnalysisSide : static_cast<int>(std::lround(kQualityAnalysisSide / clamped));
+  q.analysis_width =
+      clamped >= 1 ? static_cast<int>(std::lround(kQualityAnalysisSide * clamped)) : kQualityAnalysisSide;
+  q.analysis_height =
+      clamped >= 1 ? kQualityAnalysisSide : static_cast<int>(std::lround(kQualityAnalysisSide / clamped));
   const int gw = q.analysis_width;
   const int gh = q.analysis_height;
   // The region is sampled on a lattice of one pixel every `stride` (the centre pixel of each stride x stride
@@ -135,7 +143,8 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
     double* out = &rows[static_cast<size_t>(j) * gw];
     for (int i = 0; i < gw; ++i) {
       double sum = 0;
-      for (size_t k = 0; k < xs[i].weights.size(); ++k) sum += xs[i].weights[k] * line[std::min(xs[i].first + static_cast<int>(k), lw - 1)];
+      for (size_t k = 0; k < xs[i].weights.size(); ++k)
+        sum += xs[i].weights[k] * line[std::min(xs[i].first + static_cast<int>(k), lw - 1)];
       out[i] = sum * kLumaScale;
     }
   }
@@ -194,7 +203,8 @@ Result<PhotoQuality> measure_region_on_display(const RgbaImage& display, int pho
   const double sx = static_cast<double>(display.width) / photo_width;
   const double sy = static_cast<double>(display.height) / photo_height;
   const Rect on_display{std::max(0.0, region.x0 * sx), std::max(0.0, region.y0 * sy),
-                        std::min<double>(display.width, region.x1 * sx), std::min<double>(display.height, region.y1 * sy)};
+                        std::min<double>(display.width, region.x1 * sx),
+                        std::min<double>(display.height, region.y1 * sy)};
   return measure_photo_quality(display.pixels.data(), display.width, display.height, 4, on_display,
                                std::max(1, static_cast<int>(std::lround(region.width()))),
                                std::max(1, static_cast<int>(std::lround(region.height()))));
@@ -203,7 +213,8 @@ Result<PhotoQuality> measure_region_on_display(const RgbaImage& display, int pho
 std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const PhotoQualityThresholds& t) {
   std::vector<QualityIssue> issues;
   const int side = std::min(q.photo_width, q.photo_height);
-  if (side < t.min_side) issues.push_back({QualityCode::kTooSmall, static_cast<double>(side), static_cast<double>(t.min_side)});
+  if (side < t.min_side)
+    issues.push_back({QualityCode::kTooSmall, static_cast<double>(side), static_cast<double>(t.min_side)});
   bool exposure_bad = false;
   if (q.bright_level < t.min_bright_level) {
     issues.push_back({QualityCode::kTooDark, q.bright_level, t.min_bright_level});

@@ -58,7 +58,7 @@ namespace dermcam {
 constexpr int kQualityAnalysisSide = 128;
 
 struct PhotoQuality {
-  int photo_width = 0;   // the judged region, in original photo pixels
+  int photo_width = 0;  // the judged region, in original photo pixels
   int photo_height = 0;
   int analysis_width = 0;
   int analysis_height = 0;

@@ -13,8 +13,8 @@ namespace dermcam {
 
 struct PreparedPhoto {
   ModelTensor tensor;
-  RgbaImage display;       // the region (options.region, or the whole photo), longest side <= max_display_side
-  Rect shown;              // that region, in photo pixels
+  RgbaImage display;        // the region (options.region, or the whole photo), longest side <= max_display_side
+  Rect shown;               // that region, in photo pixels
   TensorToDisplay mapping;  // tensor coordinates -> display pixels
   PhotoQuality quality;     // over tensor.placement.source_region
 };

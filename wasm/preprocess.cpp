@@ -37,10 +37,11 @@ Result<Rect> resolve_region(int photo_width, int photo_height, const Rect& regio
                      std::floor(region.x1) == region.x1 && std::floor(region.y1) == region.y1;
   if (!whole || !(region.x0 >= 0 && region.y0 >= 0 && region.x1 <= photo_width && region.y1 <= photo_height &&
                   region.width() >= 1 && region.height() >= 1)) {
-    return Error{ErrorCode::kRegionOutsidePhoto,
-                 "The region " + describe(region) + " must be whole pixels inside the " + std::to_string(photo_width) +
-                     " x " + std::to_string(photo_height) + " photo.",
-                 {{"photoWidth", static_cast<double>(photo_width)}, {"photoHeight", static_cast<double>(photo_height)}}};
+    return Error{
+        ErrorCode::kRegionOutsidePhoto,
+        "The region " + describe(region) + " must be whole pixels inside the " + std::to_string(photo_width) + " x " +
+            std::to_string(photo_height) + " photo.",
+        {{"photoWidth", static_cast<double>(photo_width)}, {"photoHeight", static_cast<double>(photo_height)}}};
   }
   return region;
 }
@@ -178,9 +179,10 @@ TensorToDisplay map_tensor_to_display(const Placement& placement, const Rect& sh
   return m;
 }
 
-TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height,
-                                      int display_width, int display_height) {
-  return map_tensor_to_display(placement, Rect{0, 0, static_cast<double>(photo_width), static_cast<double>(photo_height)},
+TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height, int display_width,
+                                      int display_height) {
+  return map_tensor_to_display(placement,
+                               Rect{0, 0, static_cast<double>(photo_width), static_cast<double>(photo_height)},
                                display_width, display_height);
 }
 

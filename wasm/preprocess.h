@@ -82,7 +82,8 @@ Result<ModelTensor> make_model_tensor(const RgbImage& photo, const PreprocessOpt
 
 // The photo (or its `region`, see above) downscaled (never enlarged, area-averaged) so its longest side is at
 // most max_side, as opaque RGBA.
-Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side = kDefaultDisplaySide, const Rect& region = {});
+Result<RgbaImage> make_display_image(const RgbImage& photo, int max_side = kDefaultDisplaySide,
+                                     const Rect& region = {});
 
 // The part of the photo a region option selects: the region itself, or the whole photo when it is empty.
 // Fails with kInvalidArgument when the region is not inside the photo or not on whole pixels.
@@ -91,7 +92,7 @@ Result<Rect> resolve_region(int photo_width, int photo_height, const Rect& regio
 // `shown` is the part of the photo the display copy shows (resolve_region of the options' region).
 TensorToDisplay map_tensor_to_display(const Placement& placement, const Rect& shown, int display_width,
                                       int display_height);
-TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height,
-                                      int display_width, int display_height);
+TensorToDisplay map_tensor_to_display(const Placement& placement, int photo_width, int photo_height, int display_width,
+                                      int display_height);
 
 }  // namespace dermcam

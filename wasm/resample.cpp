@@ -9,9 +9,12 @@ namespace {
 
 double filter_support(ResampleFilter filter) {
   switch (filter) {
-    case ResampleFilter::kBox: return 0.5;
-    case ResampleFilter::kTriangle: return 1.0;
-    case ResampleFilter::kCubic: return 2.0;
+    case ResampleFilter::kBox:
+      return 0.5;
+    case ResampleFilter::kTriangle:
+      return 1.0;
+    case ResampleFilter::kCubic:
+      return 2.0;
   }
   return 1.0;
 }
@@ -84,7 +87,8 @@ inline uint8_t round_to_byte(float v) {
 Result<RgbImage> resample(const RgbImage& source, const Rect& region, int out_width, int out_height,
                           ResampleFilter filter) {
   if (source.width < 1 || source.height < 1) return Error{ErrorCode::kInvalidArgument, "The source image is empty."};
-  if (out_width < 1 || out_height < 1) return Error{ErrorCode::kInvalidArgument, "The output size must be at least 1 x 1."};
+  if (out_width < 1 || out_height < 1)
+    return Error{ErrorCode::kInvalidArgument, "The output size must be at least 1 x 1."};
   if (!(region.x0 >= 0 && region.y0 >= 0 && region.x1 <= source.width && region.y1 <= source.height &&
         region.x1 > region.x0 && region.y1 > region.y0)) {
     return Error{ErrorCode::kInvalidArgument, "The resample region is empty or outside the image."};

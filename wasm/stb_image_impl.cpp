@@ -3,8 +3,8 @@
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
-#define STBI_NO_STDIO    // bytes come from memory only; no file access in the browser
-#define STBI_NO_LINEAR   // no float (HDR) output path
+#define STBI_NO_STDIO   // bytes come from memory only; no file access in the browser
+#define STBI_NO_LINEAR  // no float (HDR) output path
 #define STBI_NO_HDR
 // Every stb allocation counts against the decode's memory budget (decode_budget.h).
 #include "decode_budget.h"

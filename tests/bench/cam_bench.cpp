@@ -26,7 +26,8 @@ void BM_CamMethod(benchmark::State& state) {
   const CamMethodInfo& method = cam_method_registry()[state.range(0)];
   const bool eigen = state.range(1) != 0;
   static const LayerData data(1280, 7, 7);
-  const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, TensorLayout::kNCHW}}, false}};
+  const std::vector<CamRun> runs = {
+      {{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, TensorLayout::kNCHW}}, false}};
   CamOptions options;
   options.method = method.id;
   options.eigen_smooth = eigen;
@@ -51,12 +52,13 @@ void BM_CamToOverlay1024x768(benchmark::State& state) {
   p.policy = ResizePolicy::kStretch;
   const Placement placement = plan_placement(1024, 768, p).value();
   const TensorToDisplay m = map_tensor_to_display(placement, 1024, 768, 1024, 768);
-  const std::vector<CamRun> runs = {{{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, TensorLayout::kNCHW}}, false}};
+  const std::vector<CamRun> runs = {
+      {{LayerInput{data.a.data(), data.g.data(), 1280, 7, 7, TensorLayout::kNCHW}}, false}};
   OverlayOptions o;
   for (auto _ : state) {
     const CamResult cam = compute_cam(runs, CamOptions{}).value();
-    benchmark::DoNotOptimize(render_overlay(display, cam.map.data(), 224, 224, placement.tensor_content, m, o)
-                                 .value().image.pixels.data());
+    benchmark::DoNotOptimize(
+        render_overlay(display, cam.map.data(), 224, 224, placement.tensor_content, m, o).value().image.pixels.data());
   }
 }
 BENCHMARK(BM_CamToOverlay1024x768)->Unit(benchmark::kMillisecond);
@@ -86,8 +88,8 @@ void BM_Overlay1024x768(benchmark::State& state) {
   o.outline = state.range(0) != 0;
   o.box = state.range(0) != 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(render_overlay(display, map.data(), 224, 224, placement.tensor_content, m, o)
-                                 .value().image.pixels.data());
+    benchmark::DoNotOptimize(
+        render_overlay(display, map.data(), 224, 224, placement.tensor_content, m, o).value().image.pixels.data());
   }
   state.SetLabel(o.outline ? "with outline + box" : "blend only");
 }
@@ -97,8 +99,10 @@ BENCHMARK(BM_Overlay1024x768)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 void BM_HeatLayers1024x768(benchmark::State& state) {
   const StretchedRamp ramp;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(heat_layers(ramp.map.data(), 224, 224, ramp.placement.tensor_content, ramp.to_display,
-                                         1024, 768, 0.5f).value().index.data());
+    benchmark::DoNotOptimize(
+        heat_layers(ramp.map.data(), 224, 224, ramp.placement.tensor_content, ramp.to_display, 1024, 768, 0.5f)
+            .value()
+            .index.data());
   }
 }
 BENCHMARK(BM_HeatLayers1024x768)->Unit(benchmark::kMillisecond);

@@ -43,10 +43,12 @@ const std::vector<uint8_t>& jpeg12mp() {
   static const std::vector<uint8_t> bytes = [] {
     std::vector<uint8_t> out;
     const RgbImage& img = photo12mp();
-    stbi_write_jpg_to_func([](void* ctx, void* data, int size) {
-      auto* v = static_cast<std::vector<uint8_t>*>(ctx);
-      v->insert(v->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-    }, &out, img.width, img.height, 3, img.pixels.data(), 90);
+    stbi_write_jpg_to_func(
+        [](void* ctx, void* data, int size) {
+          auto* v = static_cast<std::vector<uint8_t>*>(ctx);
+          v->insert(v->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+        },
+        &out, img.width, img.height, 3, img.pixels.data(), 90);
     return out;
   }();
   return bytes;
@@ -101,7 +103,9 @@ void BM_PhotoQualityOnDisplayCopy(benchmark::State& state) {
   const Rect centre{128, 0, 896, 768};
   for (auto _ : state) {
     benchmark::DoNotOptimize(
-        measure_photo_quality(display.pixels.data(), display.width, display.height, 4, centre, 3000, 3000).value().sharpness);
+        measure_photo_quality(display.pixels.data(), display.width, display.height, 4, centre, 3000, 3000)
+            .value()
+            .sharpness);
   }
 }
 BENCHMARK(BM_PhotoQualityOnDisplayCopy)->Unit(benchmark::kMicrosecond);

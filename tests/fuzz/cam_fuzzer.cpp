@@ -28,9 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       storage.emplace_back(n);
       for (float& v : storage.back()) v = wild ? in.number() : in.tame();
       const float* g = in.flag() ? storage.back().data() : nullptr;
-      run.layers.push_back({a, g, channels, height, width,
-                            in.flag() ? dermcam::TensorLayout::kNHWC : dermcam::TensorLayout::kNCHW,
-                            g});  // the gradients' first C values double as Score-CAM's and Ablation-CAM's channel values
+      run.layers.push_back(
+          {a, g, channels, height, width, in.flag() ? dermcam::TensorLayout::kNHWC : dermcam::TensorLayout::kNCHW,
+           g});  // the gradients' first C values double as Score-CAM's and Ablation-CAM's channel values
     }
   }
   dermcam::CamOptions options;

@@ -48,8 +48,8 @@ TEST(BadFilesTest, EachFileGetsItsDocumentedOutcome) {
       if (!result.ok()) EXPECT_EQ(result.error().code, ErrorCode::kCorruptImage) << file.name;
     } else {
       ASSERT_FALSE(result.ok()) << file.name << " decoded but should fail with " << file.expect;
-      EXPECT_STREQ(error_code_name(result.error().code), file.expect.c_str()) << file.name << ": "
-                                                                             << result.error().message;
+      EXPECT_STREQ(error_code_name(result.error().code), file.expect.c_str())
+          << file.name << ": " << result.error().message;
       EXPECT_GT(result.error().message.size(), 10u) << file.name;
     }
     if (result.ok()) {  // whatever decodes also goes through preprocessing

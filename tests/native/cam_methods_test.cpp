@@ -152,7 +152,8 @@ TEST(CamMethodsTest, RegistryIsCompleteAndConsistent) {
   CamOptions unknown;
   unknown.method = "magic";
   const Tensors t = random_tensors(1);
-  const auto refused = compute_cam({{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, TensorLayout::kNCHW}}, false}}, unknown);
+  const auto refused =
+      compute_cam({{{LayerInput{t.a.data(), t.g.data(), kC, kH, kW, TensorLayout::kNCHW}}, false}}, unknown);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
   EXPECT_FALSE(find_cam_method("eigencam")->needs_gradients);

@@ -21,8 +21,8 @@ constexpr int kOutW = 40;
 constexpr int kOutH = 32;
 
 struct Fixture {
-  NpyArray a = read_cam_fixture("a.npy");    // (1, C, h, w)
-  NpyArray g = read_cam_fixture("g.npy");    // (2, C, h, w): two classes
+  NpyArray a = read_cam_fixture("a.npy");  // (1, C, h, w)
+  NpyArray g = read_cam_fixture("g.npy");  // (2, C, h, w): two classes
   NpyArray a2 = read_cam_fixture("a2.npy");
   NpyArray g2 = read_cam_fixture("g2.npy");
   int c() const { return static_cast<int>(a.shape[1]); }
@@ -33,7 +33,8 @@ struct Fixture {
     return {a.data.data(), g.data.data() + cls * class_stride(), c(), h(), w(), TensorLayout::kNCHW};
   }
   LayerInput layer2(int cls) const {
-    const int c2 = static_cast<int>(a2.shape[1]), h2 = static_cast<int>(a2.shape[2]), w2 = static_cast<int>(a2.shape[3]);
+    const int c2 = static_cast<int>(a2.shape[1]), h2 = static_cast<int>(a2.shape[2]),
+              w2 = static_cast<int>(a2.shape[3]);
     return {a2.data.data(), g2.data.data() + cls * static_cast<size_t>(c2) * h2 * w2, c2, h2, w2, TensorLayout::kNCHW};
   }
 };
@@ -60,7 +61,8 @@ std::vector<CamRun> with_channel_values(std::vector<CamRun> runs, std::vector<st
   return runs;
 }
 
-CamResult run(const std::vector<CamRun>& given, const std::string& method, bool eigen = false, int w = kOutW, int h = kOutH) {
+CamResult run(const std::vector<CamRun>& given, const std::string& method, bool eigen = false, int w = kOutW,
+              int h = kOutH) {
   std::vector<std::vector<float>> storage;
   storage.reserve(64);
   const std::vector<CamRun> runs = with_channel_values(given, storage);
@@ -77,7 +79,8 @@ CamResult run(const std::vector<CamRun>& given, const std::string& method, bool 
 double max_abs_diff(const std::vector<float>& got, const std::vector<float>& want) {
   EXPECT_EQ(got.size(), want.size());
   double worst = 0;
-  for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+  for (size_t i = 0; i < std::min(got.size(), want.size()); ++i)
+    worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
   return worst;
 }
 
@@ -89,7 +92,8 @@ TEST(CamGoldenTest, EveryMethodMatchesPytorchGradCam) {
   for (const CamMethodInfo& method : cam_method_registry()) {
     for (bool eigen : {false, true}) {
       for (int cls : {0, 1}) {
-        const std::string name = std::string("ref_") + method.id + (eigen ? "_eigen_" : "_plain_") + std::to_string(cls) + ".npy";
+        const std::string name =
+            std::string("ref_") + method.id + (eigen ? "_eigen_" : "_plain_") + std::to_string(cls) + ".npy";
         const NpyArray want = read_cam_fixture(name);
         const CamResult got = run({{{f.layer(cls)}, false}}, method.id, eigen);
         EXPECT_EQ(got.status, MapStatus::kOk) << name;
@@ -121,7 +125,8 @@ TEST(CamGoldenTest, AugSmoothUnflipsAndAverages) {
 std::vector<float> to_nhwc(const std::vector<float>& nchw, int c, int h, int w, size_t offset = 0) {
   std::vector<float> out(static_cast<size_t>(c) * h * w);
   for (int k = 0; k < c; ++k) {
-    for (int i = 0; i < h * w; ++i) out[static_cast<size_t>(i) * c + k] = nchw[offset + static_cast<size_t>(k) * h * w + i];
+    for (int i = 0; i < h * w; ++i)
+      out[static_cast<size_t>(i) * c + k] = nchw[offset + static_cast<size_t>(k) * h * w + i];
   }
   return out;
 }
@@ -202,8 +207,7 @@ TEST(CamPropertyTest, ReluDropsNegativeEvidence) {
   std::vector<float> g(f.g.data.begin(), f.g.data.begin() + f.class_stride());
   for (float& v : g) v = -std::fabs(v);  // every gradient says "less of this class"
   const LayerInput negative{f.a.data.data(), g.data(), f.c(), f.h(), f.w(), TensorLayout::kNCHW};
-  for (const char* method : {"gradcam", "hirescam", "gradcamelementwise",
-                           "layercam", "gradcam++"}) {
+  for (const char* method : {"gradcam", "hirescam", "gradcamelementwise", "layercam", "gradcam++"}) {
     const CamResult r = run({{{negative}, false}}, method);
     EXPECT_EQ(r.status, MapStatus::kAllZero) << method;
     EXPECT_TRUE(std::all_of(r.map.begin(), r.map.end(), [](float v) { return v == 0.0f; }));

@@ -134,18 +134,23 @@ TEST(DecodePngTest, Rgba8CompositedOverWhite) {
   expect_pixels(d, rgba8_expected());
 }
 
-TEST(DecodePngTest, Rgba16CompositedOverWhite) { expect_pixels(decode_ok(test::read_fixture("rgba16.png")), rgba16_expected()); }
+TEST(DecodePngTest, Rgba16CompositedOverWhite) {
+  expect_pixels(decode_ok(test::read_fixture("rgba16.png")), rgba16_expected());
+}
 
 PixelFn palette_expected() {
   return [](int x, int y) {
     const int i = (x + 3 * y) % 16;
     const uint32_t a = (i * 17) % 256;
-    return std::array<int, 3>{test::expected_over_white(i * 16, a, 255), test::expected_over_white(255 - i * 16, a, 255),
+    return std::array<int, 3>{test::expected_over_white(i * 16, a, 255),
+                              test::expected_over_white(255 - i * 16, a, 255),
                               test::expected_over_white((i * 97) % 256, a, 255)};
   };
 }
 
-TEST(DecodePngTest, PaletteWithTransparency) { expect_pixels(decode_ok(test::read_fixture("palette.png")), palette_expected()); }
+TEST(DecodePngTest, PaletteWithTransparency) {
+  expect_pixels(decode_ok(test::read_fixture("palette.png")), palette_expected());
+}
 
 TEST(DecodePngTest, Palette4Bit) { expect_pixels(decode_ok(test::read_fixture("palette4.png")), palette_expected()); }
 
@@ -238,9 +243,9 @@ TEST(DecodeErrorTest, EmptyInput) {
 
 TEST(DecodeErrorTest, RefusedFormatsNameThemselves) {
   const std::pair<const char*, const char*> cases[] = {
-      {"refused.gif", "GIF"},   {"refused.webp", "WebP"}, {"refused.heic", "HEIC"}, {"refused.tiff", "TIFF"},
-      {"refused.psd", "PSD"},   {"refused.hdr", "HDR"},   {"refused.ppm", "PNM"},   {"refused.tga", "TGA"},
-      {"refused.ico", "ICO"}};
+      {"refused.gif", "GIF"},   {"refused.webp", "WebP"}, {"refused.heic", "HEIC"},
+      {"refused.tiff", "TIFF"}, {"refused.psd", "PSD"},   {"refused.hdr", "HDR"},
+      {"refused.ppm", "PNM"},   {"refused.tga", "TGA"},   {"refused.ico", "ICO"}};
   for (const auto& [file, name] : cases) {
     const Error e = decode_error(test::read_fixture(file));
     EXPECT_EQ(e.code, ErrorCode::kUnsupportedFormat) << file;
@@ -258,7 +263,8 @@ TEST(DecodeErrorTest, NonImagesAreUnrecognized) {
 }
 
 TEST(DecodeErrorTest, TruncatedFilesFailCleanlyOrDecodePartially) {
-  for (const char* file : {"photo.jpg", "blocks_progressive.jpg", "rgba16_interlaced.png", "palette.png", "blocks24.bmp"}) {
+  for (const char* file :
+       {"photo.jpg", "blocks_progressive.jpg", "rgba16_interlaced.png", "palette.png", "blocks24.bmp"}) {
     const auto bytes = test::read_fixture(file);
     for (size_t n = 1; n < bytes.size(); n += std::max<size_t>(1, bytes.size() / 97)) {
       auto result = decode_image(bytes.data(), n);

@@ -34,8 +34,13 @@ TEST(ExifTest, OutOfRangeValuesAreIgnored) {
 TEST(ExifTest, MalformedTiffNeverReadsOutOfBounds) {
   const auto jpeg = small_jpeg();
   auto tiff_with = [](std::vector<uint8_t> ifd_and_after, uint32_t ifd_offset) {
-    std::vector<uint8_t> t = {'M', 'M', 0, 42, static_cast<uint8_t>(ifd_offset >> 24),
-                              static_cast<uint8_t>(ifd_offset >> 16), static_cast<uint8_t>(ifd_offset >> 8),
+    std::vector<uint8_t> t = {'M',
+                              'M',
+                              0,
+                              42,
+                              static_cast<uint8_t>(ifd_offset >> 24),
+                              static_cast<uint8_t>(ifd_offset >> 16),
+                              static_cast<uint8_t>(ifd_offset >> 8),
                               static_cast<uint8_t>(ifd_offset)};
     for (uint8_t b : ifd_and_after) t.push_back(b);
     return t;
@@ -49,12 +54,12 @@ TEST(ExifTest, MalformedTiffNeverReadsOutOfBounds) {
   // IFD0 pointing back at the header (a loop in a naive reader).
   EXPECT_EQ(orientation_of(test::with_app1_tiff(jpeg, tiff_with({0, 1, 1, 0x12, 0, 3, 0, 0, 0, 1, 0, 6}, 0))), 1);
   // Orientation stored as LONG (type 4) is not what browsers read.
-  EXPECT_EQ(orientation_of(test::with_app1_tiff(
-                jpeg, tiff_with({0, 1, 0x01, 0x12, 0, 4, 0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0}, 8))),
+  EXPECT_EQ(orientation_of(
+                test::with_app1_tiff(jpeg, tiff_with({0, 1, 0x01, 0x12, 0, 4, 0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0}, 8))),
             1);
   // A correct single entry, for contrast.
-  EXPECT_EQ(orientation_of(test::with_app1_tiff(
-                jpeg, tiff_with({0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0}, 8))),
+  EXPECT_EQ(orientation_of(
+                test::with_app1_tiff(jpeg, tiff_with({0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0}, 8))),
             6);
   // Bad byte order mark and bad magic.
   auto bad_order = tiff_with({0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0}, 8);

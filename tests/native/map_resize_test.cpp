@@ -14,7 +14,8 @@ namespace {
 TEST(MapResizeTest, MatchesOpenCvInterLinear) {
   const test::NpyArray src = test::read_cam_fixture("resize_src.npy");  // 5 x 7
   for (const auto& [w, h] : {std::pair{40, 32}, std::pair{224, 224}, std::pair{9, 5}}) {
-    const test::NpyArray want = test::read_cam_fixture("resize_" + std::to_string(w) + "x" + std::to_string(h) + ".npy");
+    const test::NpyArray want =
+        test::read_cam_fixture("resize_" + std::to_string(w) + "x" + std::to_string(h) + ".npy");
     const std::vector<float> got = resize_map_bilinear(src.data.data(), 7, 5, w, h);
     ASSERT_EQ(got.size(), want.data.size());
     double worst = 0;

@@ -13,7 +13,8 @@ NpyArray read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
   const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) throw std::runtime_error("not .npy: " + path);
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
+    throw std::runtime_error("not .npy: " + path);
   const int major = bytes[6];
   size_t header_len = 0;
   size_t offset = 0;
@@ -26,7 +27,8 @@ NpyArray read_npy(const std::string& path) {
     offset = 12;
   }
   const std::string header(bytes.data() + offset, header_len);
-  if (header.find("'descr': '<f4'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos) {
+  if (header.find("'descr': '<f4'") == std::string::npos ||
+      header.find("'fortran_order': False") == std::string::npos) {
     throw std::runtime_error("only little-endian float32 C-order arrays: " + path);
   }
   NpyArray array;

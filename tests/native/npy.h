@@ -12,7 +12,7 @@ struct NpyArray {
   std::vector<float> data;
 };
 
-NpyArray read_npy(const std::string& path);  // throws std::runtime_error on anything else
+NpyArray read_npy(const std::string& path);          // throws std::runtime_error on anything else
 NpyArray read_cam_fixture(const std::string& name);  // tests/fixtures/cam/<name>
 void write_npy(const std::string& path, const std::vector<long>& shape, const float* data);
 

@@ -28,9 +28,9 @@ struct Expected {
 };
 
 const Expected kCases[] = {
-    {1, kRed, kGreen, kBlue, kWhite},  {2, kGreen, kRed, kWhite, kBlue},  {3, kWhite, kBlue, kGreen, kRed},
-    {4, kBlue, kWhite, kRed, kGreen},  {5, kRed, kBlue, kGreen, kWhite},  {6, kBlue, kRed, kWhite, kGreen},
-    {7, kWhite, kGreen, kBlue, kRed},  {8, kGreen, kWhite, kRed, kBlue},
+    {1, kRed, kGreen, kBlue, kWhite}, {2, kGreen, kRed, kWhite, kBlue}, {3, kWhite, kBlue, kGreen, kRed},
+    {4, kBlue, kWhite, kRed, kGreen}, {5, kRed, kBlue, kGreen, kWhite}, {6, kBlue, kRed, kWhite, kGreen},
+    {7, kWhite, kGreen, kBlue, kRed}, {8, kGreen, kWhite, kRed, kBlue},
 };
 
 TEST(OrientationTest, EachOrientationMovesCornersAsExifDefines) {

@@ -42,7 +42,8 @@ TEST(OverlayTest, OpacityZeroIsThePhotoAndOneIsTheColormap) {
     OverlayOptions o;
     o.colormap = colormap;
     o.opacity = 0.0f;
-    EXPECT_EQ(render_overlay(photo, map.data(), 224, 224, kFullTensor, kIdentity, o).value().image.pixels, photo.pixels);
+    EXPECT_EQ(render_overlay(photo, map.data(), 224, 224, kFullTensor, kIdentity, o).value().image.pixels,
+              photo.pixels);
     o.opacity = 1.0f;
     const RgbaImage pure = render_overlay(photo, map.data(), 224, 224, kFullTensor, kIdentity, o).value().image;
     const ColormapTable& lut = colormap_table(colormap);
@@ -147,7 +148,7 @@ TEST(OverlayTest, OutlineAndBoxSurroundTheHottestRegion) {
   EXPECT_EQ(out.box.x1, 180);
   EXPECT_EQ(out.box.y1, 100);
   auto px = [&](int x, int y) { return &out.image.pixels[(static_cast<size_t>(y) * 224 + x) * 4]; };
-  EXPECT_EQ(px(120, 80)[0], 0);    // box edge: cyan (0, 255, 255)
+  EXPECT_EQ(px(120, 80)[0], 0);  // box edge: cyan (0, 255, 255)
   EXPECT_EQ(px(120, 80)[1], 255);
   EXPECT_EQ(px(20, 160)[0], 255);  // outline of the second region: white
   EXPECT_EQ(px(30, 160)[0], 0);    // inside the region: untouched
@@ -173,7 +174,8 @@ TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
     for (float& v : map) v = random();
     const int w = trial < 6 ? 300 + trial * 91 : 850 + (trial - 6) * 450;
     const int h = trial < 6 ? 200 + trial * 57 : 600 + (trial - 6) * 123;
-    const Rect content = trial % 2 ? Rect{0, 2, static_cast<double>(mw), mh - 2.0} : Rect{0, 0, static_cast<double>(mw), static_cast<double>(mh)};
+    const Rect content = trial % 2 ? Rect{0, 2, static_cast<double>(mw), mh - 2.0}
+                                   : Rect{0, 0, static_cast<double>(mw), static_cast<double>(mh)};
     const TensorToDisplay m{static_cast<double>(w) / mw * 0.9, static_cast<double>(h) / mh * 0.95, w * 0.03, -2.5};
     const float threshold = 0.3f + 0.1f * (trial % 6);
     const HeatLayers layers = heat_layers(map.data(), mw, mh, content, m, w, h, threshold).value();
@@ -225,7 +227,8 @@ TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
     }
     ASSERT_TRUE(layers.has_box) << "trial " << trial;
     EXPECT_EQ(std::vector<int>({layers.box.x0, layers.box.y0, layers.box.x1, layers.box.y1}),
-              std::vector<int>({box.x0, box.y0, box.x1, box.y1})) << "trial " << trial;
+              std::vector<int>({box.x0, box.y0, box.x1, box.y1}))
+        << "trial " << trial;
     int mismatches = 0;
     std::vector<uint32_t> outline;
     HotBox covered{w, h, 0, 0};
@@ -233,7 +236,9 @@ TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
       for (int x = 0; x < w; ++x) {
         const size_t i = static_cast<size_t>(y) * w + x;
         const bool is_covered = !std::isnan(heat[i]);
-        if (is_covered) covered = {std::min(covered.x0, x), std::min(covered.y0, y), std::max(covered.x1, x + 1), std::max(covered.y1, y + 1)};
+        if (is_covered)
+          covered = {std::min(covered.x0, x), std::min(covered.y0, y), std::max(covered.x1, x + 1),
+                     std::max(covered.y1, y + 1)};
         bool edge = false;
         for (int dy = -t; dy <= t && hot(x, y); ++dy) {
           for (int dx = -t; dx <= t; ++dx) edge = edge || !hot(x + dx, y + dy);
@@ -245,10 +250,12 @@ TEST(OverlayTest, HeatLayersMatchTheirDefinitionsComputedSlowly) {
     }
     int covered_pixels = 0;
     for (const float v : heat) covered_pixels += !std::isnan(v);
-    EXPECT_EQ(covered_pixels, (covered.x1 - covered.x0) * (covered.y1 - covered.y0)) << "the seen pixels form a rectangle";
+    EXPECT_EQ(covered_pixels, (covered.x1 - covered.x0) * (covered.y1 - covered.y0))
+        << "the seen pixels form a rectangle";
     EXPECT_EQ(layers.line_width, t);
     EXPECT_EQ(std::vector<int>({layers.covered.x0, layers.covered.y0, layers.covered.x1, layers.covered.y1}),
-              std::vector<int>({covered.x0, covered.y0, covered.x1, covered.y1})) << "trial " << trial;
+              std::vector<int>({covered.x0, covered.y0, covered.x1, covered.y1}))
+        << "trial " << trial;
     EXPECT_EQ(layers.outline, outline) << "trial " << trial;
 
     // The lines as render_overlay paints them over black at opacity 0: the box's edges cyan, else the outline white.
@@ -283,7 +290,8 @@ TEST(OverlayTest, InvalidArgumentsAreErrors) {
   const std::vector<float> map(4, 0.5f);
   OverlayOptions o;
   o.opacity = 1.5f;
-  EXPECT_EQ(render_overlay(photo, map.data(), 2, 2, kFullTensor, kIdentity, o).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(render_overlay(photo, map.data(), 2, 2, kFullTensor, kIdentity, o).error().code,
+            ErrorCode::kInvalidArgument);
   o = {};
   EXPECT_FALSE(render_overlay(photo, nullptr, 2, 2, kFullTensor, kIdentity, o).ok());
   EXPECT_FALSE(render_overlay(RgbaImage{}, map.data(), 2, 2, kFullTensor, kIdentity, o).ok());

@@ -123,7 +123,8 @@ TEST(PhotoQuality, DarkAndBlownOutPhotosGetTheExposureCodeNotBlurry) {
   const std::array<double, 3> dim = {kTypeI[0] * 0.08, kTypeI[1] * 0.08, kTypeI[2] * 0.08};
   EXPECT_EQ(codes(measure(textured(300, 300, dim, skin_texture))), std::vector<std::string>{"too_dark"});
 
-  const PhotoQuality white = measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
+  const PhotoQuality white =
+      measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
   EXPECT_NEAR(white.highlights, 0.8, 0.01);
   EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
 }
@@ -161,18 +162,19 @@ TEST(PhotoQuality, TooSmallUsesTheOriginalRegionSize) {
   EXPECT_EQ(issues[0].threshold, 64);
   PhotoQualityThresholds lenient;
   lenient.min_side = 32;
-  for (const QualityIssue& issue : judge_photo_quality(q.value(), lenient)) EXPECT_NE(issue.code, QualityCode::kTooSmall);
+  for (const QualityIssue& issue : judge_photo_quality(q.value(), lenient))
+    EXPECT_NE(issue.code, QualityCode::kTooSmall);
 }
 
 TEST(PhotoQuality, JudgesOnlyTheRegionTheModelSees) {
   // Left half black, right half textured skin: the right half alone is fine, the whole is too dark.
-  const RgbImage img = textured(400, 200, {200, 150, 120}, [](double u, double v) {
-    return u < 0.5 ? -1.0 : skin_texture(u, v);
-  });
+  const RgbImage img =
+      textured(400, 200, {200, 150, 120}, [](double u, double v) { return u < 0.5 ? -1.0 : skin_texture(u, v); });
   RgbaImage display;
   display.width = img.width;
   display.height = img.height;
-  for (size_t i = 0; i < img.pixels.size(); i += 3) display.pixels.insert(display.pixels.end(), {img.pixels[i], img.pixels[i + 1], img.pixels[i + 2], 255});
+  for (size_t i = 0; i < img.pixels.size(); i += 3)
+    display.pixels.insert(display.pixels.end(), {img.pixels[i], img.pixels[i + 1], img.pixels[i + 2], 255});
   auto right = measure_region_on_display(display, 4000, 2000, {2000, 0, 4000, 2000});
   ASSERT_TRUE(right.ok());
   EXPECT_EQ(right.value().photo_width, 2000);

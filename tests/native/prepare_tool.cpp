@@ -43,18 +43,30 @@ int main(int argc, char** argv) {
     const size_t eq = arg.find('=');
     const std::string key = arg.substr(0, eq);
     const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-    if (key == "width") o.width = std::atoi(value.c_str());
-    else if (key == "height") o.height = std::atoi(value.c_str());
-    else if (key == "maxDisplaySide") max_display_side = std::atoi(value.c_str());
-    else if (key == "resize") o.policy = value == "stretch" ? ResizePolicy::kStretch : value == "letterbox" ? ResizePolicy::kLetterbox : ResizePolicy::kCenterCrop;
-    else if (key == "layout") o.layout = value == "NHWC" ? TensorLayout::kNHWC : TensorLayout::kNCHW;
-    else if (key == "scale") o.scale = value == "0-255" ? PixelScale::kByte : PixelScale::kUnit;
-    else if (key == "filter") o.filter = value == "box" ? ResampleFilter::kBox : value == "cubic" ? ResampleFilter::kCubic : ResampleFilter::kTriangle;
+    if (key == "width")
+      o.width = std::atoi(value.c_str());
+    else if (key == "height")
+      o.height = std::atoi(value.c_str());
+    else if (key == "maxDisplaySide")
+      max_display_side = std::atoi(value.c_str());
+    else if (key == "resize")
+      o.policy = value == "stretch"     ? ResizePolicy::kStretch
+                 : value == "letterbox" ? ResizePolicy::kLetterbox
+                                        : ResizePolicy::kCenterCrop;
+    else if (key == "layout")
+      o.layout = value == "NHWC" ? TensorLayout::kNHWC : TensorLayout::kNCHW;
+    else if (key == "scale")
+      o.scale = value == "0-255" ? PixelScale::kByte : PixelScale::kUnit;
+    else if (key == "filter")
+      o.filter = value == "box"     ? ResampleFilter::kBox
+                 : value == "cubic" ? ResampleFilter::kCubic
+                                    : ResampleFilter::kTriangle;
     else if (key == "region") {
       double x = 0, y = 0, w = 0, h = 0;
       if (std::sscanf(value.c_str(), "%lf,%lf,%lf,%lf", &x, &y, &w, &h) != 4) return fail("region=X,Y,W,H");
       o.region = {x, y, x + w, y + h};
-    } else return fail("unknown option " + key);
+    } else
+      return fail("unknown option " + key);
   }
 
   auto decoded = decode_image(bytes.data(), bytes.size());

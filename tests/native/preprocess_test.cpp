@@ -39,8 +39,12 @@ ModelTensor tensor_ok(const RgbImage& img, const PreprocessOptions& o) {
   return t.ok() ? std::move(t).value() : ModelTensor{};
 }
 
-float nchw(const ModelTensor& t, int c, int y, int x) { return t.data[(static_cast<size_t>(c) * t.shape[2] + y) * t.shape[3] + x]; }
-float nhwc(const ModelTensor& t, int c, int y, int x) { return t.data[(static_cast<size_t>(y) * t.shape[2] + x) * 3 + c]; }
+float nchw(const ModelTensor& t, int c, int y, int x) {
+  return t.data[(static_cast<size_t>(c) * t.shape[2] + y) * t.shape[3] + x];
+}
+float nhwc(const ModelTensor& t, int c, int y, int x) {
+  return t.data[(static_cast<size_t>(y) * t.shape[2] + x) * 3 + c];
+}
 
 TEST(PreprocessTest, UnitScaleNormalisationIsTorchvisionStyle) {
   PreprocessOptions o;

@@ -38,7 +38,8 @@ void expect_projection(int channels, int positions) {
   const std::vector<double> p = first_principal_component_projection(m, channels, positions);
   ASSERT_EQ(p.size(), static_cast<size_t>(positions));
   // Sign convention: the largest-magnitude value is positive. b's largest magnitude is b[0] > 0.
-  for (int i = 0; i < positions; ++i) EXPECT_NEAR(p[i], 5.0 * b[i], 1e-9) << channels << "x" << positions << " at " << i;
+  for (int i = 0; i < positions; ++i)
+    EXPECT_NEAR(p[i], 5.0 * b[i], 1e-9) << channels << "x" << positions << " at " << i;
 }
 
 TEST(PrincipalComponentTest, FewerPositionsThanChannelsUsesThePositionGram) { expect_projection(16, 7); }

@@ -105,7 +105,8 @@ TEST(ResampleTest, MatchesPillow) {
                              : std::string(name) == "box"    ? ResampleFilter::kBox
                                                              : ResampleFilter::kCubic;
     for (auto [w, h] : {std::pair{40, 25}, std::pair{150, 100}}) {
-      const std::string file = std::string("resize_pil_") + name + "_" + std::to_string(w) + "x" + std::to_string(h) + ".png";
+      const std::string file =
+          std::string("resize_pil_") + name + "_" + std::to_string(w) + "x" + std::to_string(h) + ".png";
       const RgbImage want = decode_fixture(file.c_str());
       const RgbImage got = resample_ok(source, whole(source), w, h, f);
       ASSERT_EQ(got.pixels.size(), want.pixels.size());

@@ -135,8 +135,8 @@ std::vector<uint8_t> with_exif_orientation(const std::vector<uint8_t>& jpeg, int
   tiff.push_back(le ? 'I' : 'M');
   tiff.push_back(le ? 'I' : 'M');
   put16(tiff, 42, le);
-  put32(tiff, 8, le);  // IFD0 right after the header
-  put16(tiff, 2, le);  // two entries: a decoy tag first, then Orientation
+  put32(tiff, 8, le);       // IFD0 right after the header
+  put16(tiff, 2, le);       // two entries: a decoy tag first, then Orientation
   put16(tiff, 0x010F, le);  // Make, ASCII, count 4, inline "cam"
   put16(tiff, 2, le);
   put32(tiff, 4, le);

@@ -14,10 +14,16 @@ void ablation_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kAblationCam = {"ablationcam", "Ablation-CAM",
+extern const CamMethodInfo kAblationCam = {
+    "ablationcam",
+    "Ablation-CAM",
     "Channels weighted by how much the class score drops when each is removed; runs the model's last part once "
     "per channel.",
-    "Desai & Ramaswamy, WACV 2020", /*needs_gradients=*/false, Projection::kOnRequest, ablation_cam,
-    /*max_positions=*/0, Target::kAblationDrops};
+    "Desai & Ramaswamy, WACV 2020",
+    /*needs_gradients=*/false,
+    Projection::kOnRequest,
+    ablation_cam,
+    /*max_positions=*/0,
+    Target::kAblationDrops};
 
 }  // namespace dermcam::cam

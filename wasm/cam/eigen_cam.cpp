@@ -10,8 +10,13 @@ void eigen_cam(const LayerView& layer, std::vector<double>& contributions) {
   contributions.assign(layer.activations, layer.activations + n);
 }
 
-extern const CamMethodInfo kEigenCam = {"eigencam", "Eigen-CAM",
+extern const CamMethodInfo kEigenCam = {
+    "eigencam",
+    "Eigen-CAM",
     "First principal component of the activations; no gradients, so not specific to a class.",
-    "Muhammad & Yeasin, IJCNN 2020", /*needs_gradients=*/false, Projection::kAlways, eigen_cam};
+    "Muhammad & Yeasin, IJCNN 2020",
+    /*needs_gradients=*/false,
+    Projection::kAlways,
+    eigen_cam};
 
 }  // namespace dermcam::cam

@@ -7,8 +7,13 @@ namespace dermcam::cam {
 
 void eigen_grad_cam(const LayerView& layer, std::vector<double>& contributions) { hires_cam(layer, contributions); }
 
-extern const CamMethodInfo kEigenGradCam = {"eigengradcam", "Eigen-Grad-CAM",
+extern const CamMethodInfo kEigenGradCam = {
+    "eigengradcam",
+    "Eigen-Grad-CAM",
     "First principal component of gradient times activation: class-specific and less noisy.",
-    "pytorch-grad-cam variant of Eigen-CAM", /*needs_gradients=*/true, Projection::kAlways, eigen_grad_cam};
+    "pytorch-grad-cam variant of Eigen-CAM",
+    /*needs_gradients=*/true,
+    Projection::kAlways,
+    eigen_grad_cam};
 
 }  // namespace dermcam::cam

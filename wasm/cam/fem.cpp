@@ -26,8 +26,13 @@ void fem(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kFem = {"fem", "FEM",
+extern const CamMethodInfo kFem = {
+    "fem",
+    "FEM",
     "Channels weighted by how often they respond unusually strongly (above two standard deviations); no gradients.",
-    "Fuad et al., IPTA 2020", /*needs_gradients=*/false, Projection::kNever, fem};
+    "Fuad et al., IPTA 2020",
+    /*needs_gradients=*/false,
+    Projection::kNever,
+    fem};
 
 }  // namespace dermcam::cam

@@ -8,9 +8,15 @@
 
 namespace dermcam::cam {
 
-extern const CamMethodInfo kFinerCam = {"finercam", "FinerCAM",
+extern const CamMethodInfo kFinerCam = {
+    "finercam",
+    "FinerCAM",
     "Grad-CAM of the explained class against its three most similar classes: what tells them apart.",
-    "Zhang et al., CVPR 2025", /*needs_gradients=*/true, Projection::kOnRequest, grad_cam, /*max_positions=*/0,
+    "Zhang et al., CVPR 2025",
+    /*needs_gradients=*/true,
+    Projection::kOnRequest,
+    grad_cam,
+    /*max_positions=*/0,
     Target::kFinerComparison};
 
 }  // namespace dermcam::cam

@@ -12,8 +12,12 @@ void grad_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kGradCam = {"gradcam", "Grad-CAM",
-    "Channels weighted by their average gradient: the classic, smooth explanation.",
-    "Selvaraju et al., ICCV 2017", /*needs_gradients=*/true, Projection::kOnRequest, grad_cam};
+extern const CamMethodInfo kGradCam = {"gradcam",
+                                       "Grad-CAM",
+                                       "Channels weighted by their average gradient: the classic, smooth explanation.",
+                                       "Selvaraju et al., ICCV 2017",
+                                       /*needs_gradients=*/true,
+                                       Projection::kOnRequest,
+                                       grad_cam};
 
 }  // namespace dermcam::cam

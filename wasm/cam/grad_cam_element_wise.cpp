@@ -14,8 +14,12 @@ void grad_cam_element_wise(const LayerView& layer, std::vector<double>& contribu
   }
 }
 
-extern const CamMethodInfo kGradCamElementWise = {"gradcamelementwise", "Grad-CAM element-wise",
-    "Like HiResCAM, but only positive evidence is kept in each channel.",
-    "pytorch-grad-cam variant of HiResCAM", /*needs_gradients=*/true, Projection::kOnRequest, grad_cam_element_wise};
+extern const CamMethodInfo kGradCamElementWise = {"gradcamelementwise",
+                                                  "Grad-CAM element-wise",
+                                                  "Like HiResCAM, but only positive evidence is kept in each channel.",
+                                                  "pytorch-grad-cam variant of HiResCAM",
+                                                  /*needs_gradients=*/true,
+                                                  Projection::kOnRequest,
+                                                  grad_cam_element_wise};
 
 }  // namespace dermcam::cam

@@ -29,8 +29,13 @@ void grad_cam_plus_plus(const LayerView& layer, std::vector<double>& contributio
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kGradCamPlusPlus = {"gradcam++", "Grad-CAM++",
+extern const CamMethodInfo kGradCamPlusPlus = {
+    "gradcam++",
+    "Grad-CAM++",
     "Weights favour positive gradients: better when a class appears in several places.",
-    "Chattopadhay et al., WACV 2018", /*needs_gradients=*/true, Projection::kOnRequest, grad_cam_plus_plus};
+    "Chattopadhay et al., WACV 2018",
+    /*needs_gradients=*/true,
+    Projection::kOnRequest,
+    grad_cam_plus_plus};
 
 }  // namespace dermcam::cam

@@ -12,8 +12,13 @@ void hires_cam(const LayerView& layer, std::vector<double>& contributions) {
   }
 }
 
-extern const CamMethodInfo kHiResCam = {"hirescam", "HiResCAM",
+extern const CamMethodInfo kHiResCam = {
+    "hirescam",
+    "HiResCAM",
     "Gradient times activation at every position: faithful to what the model computed.",
-    "Draelos & Carin, 2020", /*needs_gradients=*/true, Projection::kOnRequest, hires_cam};
+    "Draelos & Carin, 2020",
+    /*needs_gradients=*/true,
+    Projection::kOnRequest,
+    hires_cam};
 
 }  // namespace dermcam::cam

@@ -71,9 +71,15 @@ void kpca_cam(const LayerView& layer, std::vector<double>& contributions) {
   }
 }
 
-extern const CamMethodInfo kKpcaCam = {"kpca_cam", "KPCA-CAM",
+extern const CamMethodInfo kKpcaCam = {
+    "kpca_cam",
+    "KPCA-CAM",
     "First kernel principal component of the activations (sigmoid kernel): Eigen-CAM's idea with non-linear "
     "structure; no gradients.",
-    "Karmani et al., MMSP 2024", /*needs_gradients=*/false, Projection::kNever, kpca_cam, /*max_positions=*/1024};
+    "Karmani et al., MMSP 2024",
+    /*needs_gradients=*/false,
+    Projection::kNever,
+    kpca_cam,
+    /*max_positions=*/1024};
 
 }  // namespace dermcam::cam

@@ -14,8 +14,12 @@ void layer_cam(const LayerView& layer, std::vector<double>& contributions) {
   }
 }
 
-extern const CamMethodInfo kLayerCam = {"layercam", "LayerCAM",
-    "Positive gradients weight each position separately: sharper, finer maps.",
-    "Jiang et al., IEEE TIP 2021", /*needs_gradients=*/true, Projection::kOnRequest, layer_cam};
+extern const CamMethodInfo kLayerCam = {"layercam",
+                                        "LayerCAM",
+                                        "Positive gradients weight each position separately: sharper, finer maps.",
+                                        "Jiang et al., IEEE TIP 2021",
+                                        /*needs_gradients=*/true,
+                                        Projection::kOnRequest,
+                                        layer_cam};
 
 }  // namespace dermcam::cam

@@ -46,14 +46,14 @@ constexpr bool reads_channel_values(Target target) {
 
 // What a method unit defines (as `extern const CamMethodInfo kName`): the registry (cam_methods.h) lists these.
 struct CamMethodInfo {
-  const char* id;              // stable, lowercase: pytorch-grad-cam's class name lower-cased, e.g. "gradcam++"
-  const char* label;           // the method's proper name, e.g. "Grad-CAM++"
-  const char* description;     // one sentence for developers (the app's plain line is in web/js/i18n.mjs)
-  const char* reference;       // the paper
+  const char* id;           // stable, lowercase: pytorch-grad-cam's class name lower-cased, e.g. "gradcam++"
+  const char* label;        // the method's proper name, e.g. "Grad-CAM++"
+  const char* description;  // one sentence for developers (the app's plain line is in web/js/i18n.mjs)
+  const char* reference;    // the paper
   bool needs_gradients;
   Projection projection;
   cam::ContributionFn contributions;
-  int max_positions = 0;       // the largest target layer (height x width) the method takes; 0: no limit of its own
+  int max_positions = 0;  // the largest target layer (height x width) the method takes; 0: no limit of its own
   Target target = Target::kClassScore;
 };
 

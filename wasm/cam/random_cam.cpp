@@ -23,8 +23,13 @@ void random_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kRandomCam = {"randomcam", "Random-CAM",
+extern const CamMethodInfo kRandomCam = {
+    "randomcam",
+    "Random-CAM",
     "A baseline: the activations weighted at random (a fixed seed); a useful map should beat it.",
-    "pytorch-grad-cam's RandomCAM", /*needs_gradients=*/false, Projection::kOnRequest, random_cam};
+    "pytorch-grad-cam's RandomCAM",
+    /*needs_gradients=*/false,
+    Projection::kOnRequest,
+    random_cam};
 
 }  // namespace dermcam::cam

@@ -21,10 +21,16 @@ void score_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kScoreCam = {"scorecam", "Score-CAM",
+extern const CamMethodInfo kScoreCam = {
+    "scorecam",
+    "Score-CAM",
     "Channels weighted by how much the class score keeps when only that channel's region of the photo is shown; "
     "one model run per channel.",
-    "Wang et al., CVPRW 2020", /*needs_gradients=*/false, Projection::kOnRequest, score_cam, /*max_positions=*/0,
+    "Wang et al., CVPRW 2020",
+    /*needs_gradients=*/false,
+    Projection::kOnRequest,
+    score_cam,
+    /*max_positions=*/0,
     Target::kChannelScores};
 
 }  // namespace dermcam::cam

@@ -19,8 +19,13 @@ void xgrad_cam(const LayerView& layer, std::vector<double>& contributions) {
   weight_channels(layer, weights, contributions);
 }
 
-extern const CamMethodInfo kXGradCam = {"xgradcam", "XGrad-CAM",
+extern const CamMethodInfo kXGradCam = {
+    "xgradcam",
+    "XGrad-CAM",
     "Gradients weighted by normalised activations, from sensitivity and conservation axioms.",
-    "Fu et al., BMVC 2020", /*needs_gradients=*/true, Projection::kOnRequest, xgrad_cam};
+    "Fu et al., BMVC 2020",
+    /*needs_gradients=*/true,
+    Projection::kOnRequest,
+    xgrad_cam};
 
 }  // namespace dermcam::cam
