@@ -92,7 +92,7 @@ test('the registry is the method units listed in wasm/cam/methods.inc, nothing e
   const { readdirSync } = await import('node:fs');
   const folder = join(ROOT, 'wasm/cam');
   const defined = readdirSync(folder).filter((f) => f.endsWith('.cpp'))
-    .flatMap((f) => [...readFileSync(join(folder, f), 'utf8').matchAll(/extern const CamMethodInfo (\w+) = \{"([^"]+)"/g)])
+    .flatMap((f) => [...readFileSync(join(folder, f), 'utf8').matchAll(/extern const CamMethodInfo (\w+) = \{\s*"([^"]+)"/g)])
     .map(([, name, id]) => [name, id]);
   const listed = [...readFileSync(join(folder, 'methods.inc'), 'utf8').matchAll(/^DERMCAM_CAM_METHOD\((\w+)\)$/gm)].map((m) => m[1]);
   assert.deepEqual(listed.slice().sort(), defined.map(([name]) => name).sort(), 'a unit is not listed, or a line names no unit');
