@@ -233,11 +233,12 @@ val decode_image_js(val input, val js_options) {
   return out;
 }
 
-// Option 'quality': thresholds overriding PhotoQualityThresholds' defaults (wasm/photo_quality.h).
+// Option 'quality': thresholds overriding PhotoQualityThresholds' defaults, within their ranges (photo_quality.h).
 Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   PhotoQualityThresholds t;
-  OptionReader reader(js, {"minSide", "minSharpness", "minBrightLevel", "maxShadows", "maxHighlights",
-                           "minColourfulness", "maxColourNoise"});
+  std::set<std::string> names;
+  for (const QualityThresholdRange& range : quality_threshold_ranges()) names.emplace(range.name);
+  OptionReader reader(js, names);
   reader.integer("minSide", &t.min_side);
   reader.number("minSharpness", &t.min_sharpness);
   reader.number("minBrightLevel", &t.min_bright_level);
@@ -246,18 +247,25 @@ Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   reader.number("minColourfulness", &t.min_colourfulness);
   reader.number("maxColourNoise", &t.max_colour_noise);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
-  if (t.min_side < 1 || t.min_side > 4096 || t.min_sharpness < 0 || t.min_bright_level < 0 || t.min_bright_level > 1 ||
-      t.max_shadows < 0 || t.max_shadows > 1 || t.max_highlights < 0 || t.max_highlights > 1 ||
-      t.min_colourfulness < 0 || t.min_colourfulness > 1 || t.max_colour_noise < 0 || t.max_colour_noise > 4) {
-    return Error{ErrorCode::kInvalidArgument,
-                 "Option 'quality' holds a threshold out of its range (wasm/photo_quality.h)."};
+  return check_quality_thresholds(t);
+}
+
+// qualityThresholdRanges() -> [{name, min, max, integer}]: what an override of each threshold may be.
+val quality_threshold_ranges_js() {
+  val out = val::array();
+  for (const QualityThresholdRange& range : quality_threshold_ranges()) {
+    val r = val::object();
+    r.set("name", val(range.name));
+    r.set("min", val(range.min));
+    r.set("max", val(range.max));
+    r.set("integer", val(range.integer));
+    out.call<void>("push", r);
   }
-  return t;
+  return out;
 }
 
 // {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows, colourfulness,
-// colourNoise,
-//  issues: [{code, value, threshold}]}
+//  colourNoise, issues: [{code, value, threshold}]}
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
   val o = val::object();
   o.set("photoWidth", q.photo_width);
@@ -542,8 +550,7 @@ Result<LayerInput> read_layer(const val& js, int class_index, const CamMethodInf
 }
 
 // computeCam({method, eigenSmooth, classIndex, outputWidth, outputHeight,
-//             runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, channelValues, shape,
-//             layout}]}]})
+//   runs: [{flipped, layers: [{activations, gradients, gradientsPerChannel, channelValues, shape, layout}]}]})
 //   -> {map: Float32Array, width, height, status, message, layers: [{raw, width, height, rawMin, rawMax, status}]}
 val compute_cam_js(val js_options) {
   OptionReader reader(js_options, {"method", "eigenSmooth", "classIndex", "outputWidth", "outputHeight", "runs"});
@@ -798,6 +805,7 @@ EMSCRIPTEN_BINDINGS(dermcam) {
   emscripten::function("decodeImage", &dermcam::decode_image_js);
   emscripten::function("prepareImage", &dermcam::prepare_image_js);
   emscripten::function("camMethods", &dermcam::cam_methods_js);
+  emscripten::function("qualityThresholdRanges", &dermcam::quality_threshold_ranges_js);
   emscripten::function("colormaps", &dermcam::colormaps_js);
   emscripten::function("computeCam", &dermcam::compute_cam_js);
   emscripten::function("renderOverlay", &dermcam::render_overlay_js);

@@ -65,6 +65,34 @@ int sample(const uint8_t* p, ExposureCounts& counts) {
 
 }  // namespace
 
+const std::vector<QualityThresholdRange>& quality_threshold_ranges() {
+  static const std::vector<QualityThresholdRange> ranges = {
+      {"minSide", 1, 4096, true},      {"minSharpness", 0, 10, false}, {"minBrightLevel", 0, 1, false},
+      {"maxShadows", 0, 1, false},     {"maxHighlights", 0, 1, false}, {"minColourfulness", 0, 1, false},
+      {"maxColourNoise", 0, 4, false},
+  };
+  return ranges;
+}
+
+Result<PhotoQualityThresholds> check_quality_thresholds(const PhotoQualityThresholds& t) {
+  const double values[] = {static_cast<double>(t.min_side),
+                           t.min_sharpness,
+                           t.min_bright_level,
+                           t.max_shadows,
+                           t.max_highlights,
+                           t.min_colourfulness,
+                           t.max_colour_noise};
+  const auto& ranges = quality_threshold_ranges();
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    // NaN fails both comparisons, so it is refused too.
+    if (!(values[i] >= ranges[i].min && values[i] <= ranges[i].max)) {
+      return Error{ErrorCode::kInvalidArgument, std::string("The quality threshold '") + ranges[i].name +
+                                                    "' is outside its range (wasm/photo_quality.h)."};
+    }
+  }
+  return t;
+}
+
 const char* quality_code_name(QualityCode code) {
   switch (code) {
     case QualityCode::kTooSmall:

@@ -5,12 +5,11 @@
 // it), plus that region's size in the ORIGINAL photo's pixels (for too_small).
 //
 // Analysis scale: the region is area-averaged to luma (Rec. 709 weights 54/183/19 of 256 on the 8-bit values,
-// 0-1) on a grid
-// whose shorter side is kQualityAnalysisSide (longer side in proportion, at most 4x), so a 12 MP photo and a
-// 128 px one are judged at the same scale: the scale of a typical classifier input, where blur finer than a
-// grid cell cannot change what the model sees. The region is read on a lattice of at least two samples per
-// grid cell along each axis (every pixel of a small photo, every 3rd of a 12 MP photo's display copy), and the
-// exposure and colour fractions are counted on the same samples.
+// 0-1) on a grid whose shorter side is kQualityAnalysisSide (longer side in proportion, at most 4x), so a 12 MP photo
+// and a 128 px one are judged at the same scale: the scale of a typical classifier input, where blur finer than a grid
+// cell cannot change what the model sees. The region is read on a lattice of at least two samples per grid cell along
+// each axis (every pixel of a small photo, every 3rd of a 12 MP photo's display copy), and the exposure and colour
+// fractions are counted on the same samples.
 //
 // Measures (all finite; a flat image has sharpness 0):
 //   sharpness        RMS of the 4-neighbour Laplacian of the luma grid divided by (mean luma + 0.05): fine
@@ -41,6 +40,10 @@
 //                crushed or clipped pixels carry no detail, so the exposure code is the useful one)
 // The defaults are calibrated on generated lesion photos of all six Fitzpatrick types against degraded ones
 // (models/demo/REPORT.md, "Photo gate"); model.json's gate.quality overrides any of them.
+//
+// Thresholds: each has a range (quality_threshold_ranges(): the one table of them; model.json's gate.quality is
+// checked against it in web/js/gate.mjs, tests/js/core.test.mjs compares the two); an override outside its range
+// is refused by check_quality_thresholds.
 //
 // Failures: kInvalidArgument for an empty image, a region outside it or of zero size, or a photo size < 1.
 // Native and WebAssembly builds give bit-identical measures (fixed summation order, no FMA contraction).
@@ -81,6 +84,22 @@ struct PhotoQualityThresholds {
   double min_colourfulness = 0.03;
   double max_colour_noise = 0.25;
 };
+
+// The range of one threshold, by its name in JS and model.json (gate.quality).
+struct QualityThresholdRange {
+  const char* name;  // "minSide", "minSharpness", ...
+  double min;
+  double max;
+  bool integer;
+};
+
+// Every threshold's range, in PhotoQualityThresholds' order:
+//   minSide 1-4096 (an integer), minSharpness 0-10, minBrightLevel, maxShadows, maxHighlights, minColourfulness
+//   0-1 (fractions and levels), maxColourNoise 0-4.
+const std::vector<QualityThresholdRange>& quality_threshold_ranges();
+
+// The thresholds when each is within its range; kInvalidArgument naming the first that is not.
+Result<PhotoQualityThresholds> check_quality_thresholds(const PhotoQualityThresholds& thresholds);
 
 enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kNoColour, kNoisy, kBlurry };
 

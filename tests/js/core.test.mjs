@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { coreMemoryBytes, decodeImage, loadCore, prepareImage } from '../../web/js/core.mjs';
+import { coreMemoryBytes, decodeImage, loadCore, prepareImage, qualityThresholdRanges } from '../../web/js/core.mjs';
+import { QUALITY_RANGES } from '../../web/js/gate.mjs';
 import { DermcamError } from '../../web/js/errors.mjs';
 import { FIXTURES, NATIVE_BUILD, fixture, withExifOrientation } from './helpers.mjs';
 
@@ -214,4 +215,15 @@ test('pixels a browser decoded go through the same preprocessing as decoded byte
     (e) => e.code === 'invalid_argument' && /3 x 2 x 4 = 24, got 16/.test(e.message));
   await assert.rejects(prepareImage({ width: 4000, height: 4000, rgba: new Uint8Array(64e6) }, { maxPixels: 1e6 }),
     (e) => e.code === 'image_too_large');
+});
+
+test("the quality thresholds' ranges: the core's table is the one model.json is checked against", async () => {
+  const ranges = await qualityThresholdRanges();
+  assert.deepEqual(Object.fromEntries(ranges.map(({ name, ...range }) => [name, range])), { ...QUALITY_RANGES });
+  // And the core refuses what gate.mjs refuses: a threshold just past its range.
+  const photo = fixture('photo.jpg');
+  for (const { name, max } of ranges) {
+    const result = await prepareImage(photo, { width: 224, height: 224, quality: { [name]: max + 1 } }).catch((error) => error);
+    assert.ok(result instanceof DermcamError && result.code === 'invalid_argument' && result.message.includes(name), name);
+  }
 });

@@ -115,6 +115,9 @@ test('malformed gate statistics get a clear error naming the field', () => {
   badGate({ schema: GATE_SCHEMA, quality: { minSharpness: -1 } }, /gate.quality.minSharpness is out of range/);
   badGate({ schema: GATE_SCHEMA, quality: { minSide: 6.5 } }, /gate.quality.minSide is out of range/);
   badGate({ schema: GATE_SCHEMA, quality: { sharpness: 1 } }, /gate.quality.sharpness is not a known threshold/);
+  badGate({ schema: GATE_SCHEMA, quality: { minSharpness: 10.5 } }, /gate.quality.minSharpness is out of range/);
+  // A name every object has is no threshold either (the table is looked up as data, not as an object's methods).
+  badGate({ schema: GATE_SCHEMA, quality: { constructor: 1 } }, /gate.quality.constructor is not a known threshold/);
   badGate([], /'gate' must be an object/);
   assert.throws(() => validateModelConfig(testConfig({ calibration: { temperature: 0 } })), /calibration.temperature must be/);
   assert.deepEqual(validateModelConfig(testConfig({ gate: { schema: GATE_SCHEMA, quality: { minSide: 32 } } })).gate.quality, { minSide: 32 });

@@ -202,5 +202,26 @@ TEST(PhotoQuality, BadArgumentsAreRefused) {
   EXPECT_TRUE(measure_photo_quality(img.pixels.data(), 10, 10, 3, {0, 0, 10, 10}, 10, 10).ok());
 }
 
+TEST(PhotoQuality, ThresholdsOutsideTheirRangesAreRefused) {
+  const PhotoQualityThresholds defaults;
+  EXPECT_TRUE(check_quality_thresholds(defaults).ok());
+  PhotoQualityThresholds t;
+  t.min_sharpness = 10;  // the top of its range
+  EXPECT_TRUE(check_quality_thresholds(t).ok());
+  t.min_sharpness = 10.5;
+  const auto refused = check_quality_thresholds(t);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("minSharpness"), std::string::npos);
+  t = defaults;
+  t.max_highlights = std::nan("");
+  EXPECT_FALSE(check_quality_thresholds(t).ok());
+  t = defaults;
+  t.min_side = 0;
+  EXPECT_FALSE(check_quality_thresholds(t).ok());
+  // The defaults lie inside the ranges the table states, one range per threshold.
+  EXPECT_EQ(quality_threshold_ranges().size(), 7u);
+}
+
 }  // namespace
 }  // namespace dermcam

@@ -80,6 +80,11 @@ export function camMethods() {
   return call('camMethods');
 }
 
+/** What each photo quality threshold may be: [{name, min, max, integer}] (wasm/photo_quality.h). */
+export function qualityThresholdRanges() {
+  return call('qualityThresholdRanges');
+}
+
 /** The overlay colormaps: [{id, label, perceptuallyUniform, table: Uint8Array(256 x RGB)}]. */
 export function colormaps() {
   return call('colormaps');

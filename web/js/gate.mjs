@@ -46,15 +46,21 @@ function known(object, path, fields) {
   if (why) fail(why);
 }
 
-const QUALITY_KEYS = {
-  minSide: (v) => Number.isInteger(v) && v >= 1 && v <= 4096,
-  minSharpness: (v) => v >= 0 && v <= 10,
-  minBrightLevel: (v) => v >= 0 && v <= 1,
-  maxShadows: (v) => v >= 0 && v <= 1,
-  maxHighlights: (v) => v >= 0 && v <= 1,
-  minColourfulness: (v) => v >= 0 && v <= 1,
-  maxColourNoise: (v) => v >= 0 && v <= 4,
-};
+/**
+ * What gate.quality may set: the core's own ranges (wasm/photo_quality.h, quality_threshold_ranges), which it
+ * checks again; written here too because a model.json is checked before the core is loaded, and
+ * tests/js/core.test.mjs keeps the two tables equal.
+ */
+export const QUALITY_RANGES = Object.freeze({
+  minSide: { min: 1, max: 4096, integer: true },
+  minSharpness: { min: 0, max: 10, integer: false },
+  minBrightLevel: { min: 0, max: 1, integer: false },
+  maxShadows: { min: 0, max: 1, integer: false },
+  maxHighlights: { min: 0, max: 1, integer: false },
+  minColourfulness: { min: 0, max: 1, integer: false },
+  maxColourNoise: { min: 0, max: 4, integer: false },
+});
+const withinRange = ({ min, max, integer }, v) => v >= min && v <= max && (!integer || Number.isInteger(v));
 
 export function encodeFloats(values) {
   const bytes = new Uint8Array(Float32Array.from(values).buffer);
@@ -126,8 +132,8 @@ export function validateGate(json, labels, layerChannels) {
   if (json.quality !== undefined) {
     if (!json.quality || typeof json.quality !== 'object' || Array.isArray(json.quality)) fail('gate.quality must be an object');
     for (const [key, value] of Object.entries(json.quality)) {
-      if (!QUALITY_KEYS[key]) fail(`gate.quality.${key} is not a known threshold (${Object.keys(QUALITY_KEYS).join(', ')})`);
-      if (typeof value !== 'number' || !Number.isFinite(value) || !QUALITY_KEYS[key](value)) {
+      if (!Object.hasOwn(QUALITY_RANGES, key)) fail(`gate.quality.${key} is not a known threshold (${Object.keys(QUALITY_RANGES).join(', ')})`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || !withinRange(QUALITY_RANGES[key], value)) {
         fail(`gate.quality.${key} is out of range (see models/README.md)`);
       }
       quality[key] = value;
