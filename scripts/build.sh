@@ -9,7 +9,8 @@ what="${1:-all}"
 
 if [[ "$what" == native || "$what" == all ]]; then
   log "native build"
-  cmake -S "$ROOT" -B "$BUILD_NATIVE" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  # compile_commands.json: what clang-tidy reads (scripts/test.sh)
+  cmake -S "$ROOT" -B "$BUILD_NATIVE" -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
   cmake --build "$BUILD_NATIVE" -j "$JOBS"
 fi
 if [[ "$what" == web || "$what" == all ]]; then

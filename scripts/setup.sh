@@ -8,7 +8,7 @@ APT_PACKAGES=(
   googletest libgtest-dev         # native unit tests
   libbenchmark-dev                # native benchmarks
   clang libclang-rt-14-dev        # libFuzzer harnesses (scripts/fuzz.sh)
-  clang-format                    # the C++ style check (.clang-format, scripts/test.sh)
+  clang-format clang-tidy         # the C++ style and lint checks (.clang-format, .clang-tidy; scripts/test.sh)
   emscripten                      # the WebAssembly build (Debian's 3.1.6)
   libstb-dev                      # stb_image / stb_image_write
   chromium                        # browser end-to-end tests

@@ -79,7 +79,7 @@ Kernel make_kernel(ResampleFilter filter, double in0, double in1, int in_size, i
 
 inline uint8_t round_to_byte(float v) {
   v = std::min(std::max(v, 0.0f), 255.0f);
-  return static_cast<uint8_t>(v + 0.5f);
+  return static_cast<uint8_t>(v + 0.5f);  // NOLINT(bugprone-incorrect-roundings): v >= 0 here, so this rounds
 }
 
 }  // namespace
