@@ -4,6 +4,7 @@
 // `node scripts/serve.mjs --root dist`, deploy it with render.yaml (Render) or to GitHub Pages (README).
 //   npm ci --ignore-scripts && node scripts/build-dist.mjs   (Node and npm only: the wasm core is committed)
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { extname, join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -58,11 +59,24 @@ const walk = (dir) => readdirSync(dir).flatMap((name) => {
   const path = join(dir, name);
   return statSync(path).isDirectory() ? walk(path) : [path];
 });
+// Brotli at its best (quality 11, the largest standard window) makes the runtime's wasm 13% smaller than quality 9
+// (2.3 against 2.7 MB: 0.3 s at 10 Mbit/s) but takes half a minute: results are kept by content in
+// node_modules/.cache, so only a changed file costs that again.
+const BROTLI_CACHE = join(ROOT, 'node_modules/.cache/dermcam-brotli');
+function bestBrotli(data) {
+  const cached = join(BROTLI_CACHE, `${createHash('sha256').update(data).digest('hex')}.br`);
+  if (existsSync(cached)) return readFileSync(cached);
+  const brotli = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11,
+    [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+  mkdirSync(BROTLI_CACHE, { recursive: true });
+  writeFileSync(cached, brotli);
+  return brotli;
+}
 let compressed = 0;
 for (const file of walk(DIST)) {
   if (!COMPRESSIBLE.has(extname(file))) continue;
   const data = readFileSync(file);
-  const brotli = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+  const brotli = bestBrotli(data);
   const gzip = gzipSync(data, { level: 9 });
   if (brotli.length <= 0.9 * data.length) writeFileSync(`${file}.br`, brotli);
   if (gzip.length <= 0.9 * data.length) writeFileSync(`${file}.gz`, gzip);

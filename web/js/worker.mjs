@@ -72,6 +72,14 @@ async function planDownloads(list, urls) {
   }
 }
 
+/** @type {Set<Promise<void>>} downloads still being written to the app's cache */
+const storing = new Set();
+async function stored() {
+  const writes = [...storing];
+  storing.clear();
+  await Promise.all(writes);
+}
+
 /**
  * The bytes at `url`, from the app's cache when they are there (a repeat visit downloads nothing), otherwise
  * from the network, reported as progress and then kept in the cache (the service worker does not fetch them
@@ -122,8 +130,12 @@ async function download(url, label, list, progress, { counted = true } = {}) {
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  await cache?.put(url.href, new Response(bytes, { headers: { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' } }))
-    .catch(() => {});  // storage full or refused: the app still works, online
+  // Written while the runtime starts (a 14 MB write takes about half a second on a slow phone); the load
+  // waits for it before it answers, so the service worker never downloads these files again.
+  if (cache) {
+    storing.add(cache.put(url.href, new Response(bytes, { headers: { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' } }))
+      .catch(() => {}));  // storage full or refused: the app still works, online
+  }
   return bytes;
 }
 
@@ -194,7 +206,9 @@ const handlers = {
     signal.throwIfAborted();
     // The last phase (the runtime compiles, the model is checked and prepared) has its own words on the page.
     progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total });
-    return describeModel(await explainer.load({ onnxBytes, config }));
+    const loaded = describeModel(await explainer.load({ onnxBytes, config }));
+    await stored();
+    return loaded;
   },
   async loadLocal({ onnxBytes, configBytes, precache }, { progress, signal }) {
     // The description comes as the file's bytes and is parsed here, as for the bundled model and in the CLI.
@@ -206,7 +220,9 @@ const handlers = {
     progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total });
     // Preparing a person's own model can take seconds: each step is said as it starts.
     const onStep = (step) => progress({ label: 'preparing', loaded: downloaded.loaded, total: downloaded.total, ...step });
-    return describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description', onStep }));
+    const loaded = describeModel(await explainer.load({ onnxBytes: new Uint8Array(onnxBytes), config, configName: 'the model description', onStep }));
+    await stored();
+    return loaded;
   },
   async analyse({ bytes, region, render }, { signal }) {
     return forPage(await explainer.analyse({ bytes: new Uint8Array(bytes), region }, { ...render, output: 'layers' }, { signal }));
