@@ -3,7 +3,7 @@
 // in, model text isolated from what surrounds it, probabilities in words and numbers as web/js/likelihood.mjs
 // says them. Every view takes its words from here.
 import { STRINGS } from '../i18n.mjs';
-import { likelihoodBand, shareOf } from '../likelihood.mjs';
+import { formatNumber, likelihoodBand, shareOf } from '../likelihood.mjs';
 
 /**
  * @param {() => string} language  the page's language now ('en' or 'vi')
@@ -26,5 +26,10 @@ export function wordsFor(language) {
   const likelihood = (p) => t(`likelihood_${likelihoodBand(p)}`);
   /** @param {any[]} labels */
   const classList = (labels) => new Intl.ListFormat(language(), { type: 'disjunction' }).format(labels.map(isolated));
-  return { t, localized, isolated, share, likelihood, classList };
+  // A preparation step's name is kept as its key, so a language switch during a long preparation re-translates it.
+  /** @param {Record<string, any> | undefined} values */
+  const withStepName = (values) => (values?.stepKey ? { ...values, step: t(values.stepKey) } : values);
+  const megabytes = (n) => new Intl.NumberFormat(language(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n / 1e6);
+  const number = (value, digits) => formatNumber(value, language(), digits);
+  return { t, localized, isolated, share, likelihood, classList, withStepName, megabytes, number };
 }

@@ -1,0 +1,120 @@
+// @ts-check
+// The result card: the finding in words (a forced result, from a photo that failed the checks, never in the
+// patient's words: no likelihood, no advice), the classes the model cannot tell apart, the predictions, the
+// explanation's controls and status, and the exports. Every control's value comes from the store; a change
+// goes to the actions (a new map from the worker, or only a repaint).
+import { cannotTellApart, likelihoodBand } from '../likelihood.mjs';
+import { drawImage, h } from './dom.mjs';
+
+/** @param {import('./store.mjs').ViewContext} view */
+export function resultView({ $, words, store, actions }) {
+  const { t, localized, isolated, share, likelihood, classList } = words;
+  const onInput = (id, event, control) => $(id).addEventListener(event, () => actions.setControls(control($(id))));
+  onInput('method', 'change', (select) => ({ method: select.value }));
+  onInput('class', 'change', (select) => ({ classIndex: Number(select.value) }));
+  onInput('eigen-smooth', 'change', (box) => ({ eigenSmooth: box.checked }));
+  onInput('aug-smooth', 'change', (box) => ({ augSmooth: box.checked }));
+  onInput('colormap', 'change', (select) => ({ colormap: select.value }));
+  onInput('outline', 'change', (box) => ({ outline: box.checked }));
+  onInput('opacity', 'input', (range) => ({ opacity: Number(range.value) }));
+  onInput('compare', 'input', (range) => ({ compare: Number(range.value) }));
+  $('method-cancel').addEventListener('click', () => actions.stopMethod());
+  $('download').addEventListener('click', () => actions.download());
+  $('report').addEventListener('click', () => actions.printReport());
+  $('new-photo').addEventListener('click', () => actions.startOver());
+
+  const barFill = (probability) => {
+    const fill = h('span');
+    fill.style.width = `${100 * probability}%`;
+    return fill;
+  };
+  let shownDisplay = null;
+  store.watch(['result', 'modelInfo', 'language'], ({ result, modelInfo }) => {
+    if (!result) return;
+    if (result.display !== shownDisplay) {
+      drawImage($('original'), result.display);
+      $('compare-view').style.aspectRatio = `${result.display.width} / ${result.display.height}`;
+      shownDisplay = result.display;
+    }
+    $('result').dataset.forced = String(Boolean(result.forced));
+    $('result').dataset.format = result.photo?.format ?? '';
+    const top = result.predictions[0];
+    const finding = $('finding');
+    finding.replaceChildren(
+      h('span', {}, t(result.forced ? 'findingForcedLead' : 'findingLead')),
+      h('strong', { dir: 'auto' }, localized(top.label)),  // isolates the label from the words and number around it
+      h('span', { dataset: { testid: 'finding-likelihood' } }, result.forced ? t('forcedShare', { share: share(top.probability) })
+        : t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })));
+    finding.dataset.label = top.label.id;
+    finding.dataset.band = result.forced ? 'forced' : likelihoodBand(top.probability);
+    /** @type {Array<{probability: number, label: object}>} */
+    const predictions = result.predictions;
+    const unsure = result.forced ? [] : cannotTellApart(predictions, result.predictionSet);
+    $('cannot-tell-apart').hidden = unsure.length === 0;
+    $('cannot-tell-apart').textContent = unsure.length ? t('cannotTellApart', { classes: classList(unsure.map((p) => p.label)) }) : '';
+    $('advice').hidden = Boolean(result.forced);
+    $('advice').textContent = top.label.advice ? localized(top.label.advice) : t('adviceGeneric');
+    $('low-confidence').hidden = !result.lowConfidence;
+    $('forced-banner').hidden = !result.forced;
+    const note = modelInfo?.config.card.resultNote;
+    $('result-note').textContent = note ? localized(note) : '';
+    $('result-note').hidden = !note;
+    $('no-ood-check').hidden = Boolean(result.gate?.outOfDistributionCheck);
+    $('predictions').replaceChildren(...result.predictions.map((p) => h('li',
+      { dataset: { label: p.label.id, probability: p.probability.toFixed(6) } },
+      h('span', {}, `${isolated(p.label)}: ${share(p.probability)}`),
+      // The text says the number; the bar only shows it.
+      h('span', { className: 'bar', 'aria-hidden': 'true' }, barFill(p.probability)))));
+  });
+
+  // What the shown map is: its status (a flat or failed map says so) and its name for screen readers.
+  const methodLabel = (methods, id) => methods?.methods.find((m) => m.id === id)?.label ?? id;
+  store.watch(['result', 'methods', 'language'], ({ result, methods }) => {
+    if (!result) return;
+    const box = $('cam-status');
+    box.hidden = result.status === 'ok';
+    box.textContent = result.status === 'ok' ? '' : t(`cam_${result.status}`);
+    box.dataset.status = result.status;
+    const label = isolated(result.explainedClass.label);
+    const method = methodLabel(methods, result.method);
+    const against = result.comparedWith
+      ? `, ${t('overlay_compared_with', { classes: result.comparedWith.map((c) => isolated(c.label)).join(', ') })}` : '';
+    $('overlay').setAttribute('aria-label', `${t('overlay')}: ${label}, ${method}${against}`);
+    $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method}${against})`;
+  });
+
+  // The choices (methods by their proper names, colour maps, the model's classes), then the chosen values.
+  store.watch(['methods', 'modelInfo', 'language'], ({ methods, modelInfo }) => {
+    if (!methods || !modelInfo) return;
+    $('method').replaceChildren(...methods.methods.map((m) => new Option(m.label, m.id)));
+    $('colormap').replaceChildren(...methods.colormaps.map((c) => new Option(t(`colormap_${c.id}`), c.id)));
+    $('class').replaceChildren(...modelInfo.config.labels.map((label, i) => new Option(isolated(label), String(i))));
+  });
+  const setValue = (element, property, value) => {
+    if (element[property] !== value) element[property] = value;  // a drag in progress is not disturbed
+  };
+  store.watch(['controls', 'methods', 'modelInfo', 'language'], ({ controls, methods }) => {
+    setValue($('method'), 'value', controls.method);
+    setValue($('class'), 'value', controls.classIndex === null ? '' : String(controls.classIndex));
+    setValue($('colormap'), 'value', controls.colormap);
+    setValue($('eigen-smooth'), 'checked', controls.eigenSmooth);
+    setValue($('aug-smooth'), 'checked', controls.augSmooth);
+    setValue($('outline'), 'checked', controls.outline);
+    setValue($('opacity'), 'value', String(controls.opacity));
+    setValue($('compare'), 'value', String(controls.compare));
+    $('compare-view').style.setProperty('--split', `${controls.compare}%`);
+    $('method-help').textContent = t(`method_help_${controls.method.replace(/[^a-z]/g, '_')}`);
+    // pytorch-grad-cam's FinerCAM, Score-CAM and Ablation-CAM have no aug_smooth, and neither have ours.
+    const target = methods?.methods.find((m) => m.id === controls.method)?.target ?? 'class';
+    $('aug-smooth').disabled = target !== 'class';
+  });
+
+  // Perturbation methods (Score-CAM) run the model many times: their progress, with a way to stop.
+  store.watch(['methodProgress', 'language'], ({ methodProgress }) => {
+    $('method-progress').hidden = !methodProgress;
+    if (!methodProgress) return;
+    const { loaded, total } = methodProgress;
+    $('method-progress-bar').value = total ? (100 * loaded) / total : 0;
+    $('method-progress-text').textContent = t('methodProgress', { done: loaded, total });
+  });
+}
