@@ -6,11 +6,11 @@
 import { WorkerClient } from './bridge.mjs';
 import { DermcamError } from './errors.mjs';
 import { pickLanguage } from './i18n.mjs';
-import { DiagnosticsView } from './page/diagnostics-view.mjs';
+import { diagnosticsView } from './page/diagnostics-view.mjs';
 import { byTestId as $ } from './page/dom.mjs';
 import { faithfulnessView } from './page/faithfulness-view.mjs';
 import { framingView } from './page/framing-view.mjs';
-import { HistoryView } from './page/history-view.mjs';
+import { historyView, historyWanted } from './page/history-view.mjs';
 import { messagesView } from './page/messages-view.mjs';
 import { modelView } from './page/model-view.mjs';
 import { overlayView } from './page/overlay-view.mjs';
@@ -55,6 +55,8 @@ const store = new Store({
     outline: false, compare: 100 },
   methodProgress: null,
   metrics: { phase: 'idle', loaded: 0, total: 0, values: null },
+  history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false },
+  diagnostics: null,
 });
 const state = () => store.get();
 
@@ -405,7 +407,7 @@ async function showResult(result) {
     { label: isolated(top.label), likelihood: likelihood(top.probability), share: share(top.probability) });
   $('result-heading').focus({ preventScroll: true });
   $('result').scrollIntoView({ block: 'start' });
-  if (historyView.enabled() && !result.forced) await historyView.keep(result, { config: state().modelInfo.config, region: state().region });
+  if (!result.forced) await savedChecks.keep(result, { config: state().modelInfo.config, region: state().region });
 }
 
 // ---- the explanation's controls ----------------------------------------------------------------------------------
@@ -532,12 +534,6 @@ async function download() {
   }
 }
 
-function printReport() {
-  const { result, modelInfo, methods, region } = state();
-  if (!result) return;
-  doctorsReport.print({ result, config: modelInfo.config, methods: methods.methods, region });
-}
-
 // ---- the views -------------------------------------------------------------------------------------------------------
 
 const actions = {
@@ -559,7 +555,9 @@ const actions = {
     else retryModel();
   },
   openPicker, choose, analyseFramed, analyseAnyway, startOver, useBundledModel, loadOwnModel, stopOwnModel,
-  setControls, stopMethod, measureMap, stopMeasuring, download, printReport,
+  setControls, stopMethod, measureMap, stopMeasuring, download, setStatus,
+  printReport: () => report.print(),
+  diagnostics: () => client.request('diagnostics'),
 };
 
 const view = { $, words, store, actions };
@@ -572,15 +570,9 @@ refusalView(view);
 resultView(view);
 const overlay = overlayView(view);  // after the result view: it composites over the photo that view draws
 faithfulnessView(view);
-const doctorsReport = reportView({ $, words, language: () => state().language });
-const historyView = new HistoryView({ $, words, language: () => state().language, setStatus: (key) => setStatus(key) });
-historyView.bind();
-store.watch(['language'], () => historyView.refresh());
-const diagnosticsView = new DiagnosticsView({ words, language: () => state().language,
-  diagnostics: () => client.request('diagnostics') });
-store.watch(['result', 'refused', 'language'], ({ result, refused }) => {
-  if (result || refused) diagnosticsView.refresh().catch(() => {});
-});
+const savedChecks = historyView(view);
+diagnosticsView(view);
+const report = reportView(view);
 document.documentElement.dataset.ready = 'true';  // app.css shows the page from here on
 history.replaceState({ dermcamStep: 'start' }, '');
 

@@ -1,9 +1,10 @@
 // @ts-check
 // The history card: checks kept on this device (opt-in, web/js/history.mjs), as a list with their photo, finding
-// and model, two of them picked for a side-by-side comparison, one or all deleted. The view holds what only it
-// reads (the entries shown, the two picked, the object URLs of their images); the page tells it when to keep a
-// result and when to draw itself again (a new check, a language switch).
+// and model, two of them picked for a side-by-side comparison, one or all deleted. What it shows is the store's
+// `history` (the entries read, the two picked, whether the comparison is open); its own actions read and write
+// the device's database and put what they read there. The page asks it to keep a new result.
 import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from '../history.mjs';
+import { h } from './dom.mjs';
 
 const HISTORY_KEY = 'dermcam.history';
 
@@ -16,71 +17,19 @@ function canvasBlob(source, maxSide, type) {
   return new Promise((resolve) => canvas.toBlob(resolve, type, 0.85));
 }
 
-export class HistoryView {
-  /**
-   * @param {{$: (id: string) => any, words: ReturnType<typeof import('./words.mjs').wordsFor>,
-   *   language: () => string, setStatus: (key: string) => void}} page
-   */
-  constructor({ $, words, language, setStatus }) {
-    this.$ = $;
-    this.words = words;
-    this.language = language;
-    this.setStatus = setStatus;
-    this.entries = [];
-    this.compared = [];  // ids of the two entries picked for comparison
-    this.urls = [];
-  }
+/** Whether the person asked for checks to be kept (remembered on this device). */
+export const historyWanted = () => localStorage.getItem(HISTORY_KEY) === '1';
 
-  /** Whether the person asked for checks to be kept (remembered on this device). */
-  enabled() {
-    return localStorage.getItem(HISTORY_KEY) === '1';
-  }
+/**
+ * @param {import('./store.mjs').ViewContext} view
+ * @returns {{keep: (result: any, shown: {config: any, region: number[] | null}) => Promise<void>}}
+ */
+export function historyView({ $, words: { t, isolated, share }, store, actions }) {
+  const history = () => store.get().history;
+  const setHistory = (patch) => store.set(({ history: old }) => ({ history: { ...old, ...patch } }));
 
-  bind() {
-    const { $ } = this;
-    $('history-enabled').addEventListener('change', () => {
-      localStorage.setItem(HISTORY_KEY, $('history-enabled').checked ? '1' : '0');
-      this.refresh();
-    });
-    $('history-compare-button').addEventListener('click', () => this.compare());
-    $('history-clear').addEventListener('click', async () => {
-      await deleteAllChecks();
-      $('history-compare').hidden = true;
-      this.refresh();
-    });
-  }
-
-  /** Keeps a result: the photo and overlay as shown (512 px JPEGs), the finding, the model, the framing. */
-  async keep(result, { config, region }) {
-    const { $ } = this;
-    try {
-      await saveCheck({
-        date: new Date().toISOString(),
-        model: { name: config.name, version: config.version ?? '' },
-        region,
-        method: result.method,
-        label: result.predictions[0].label,
-        predictions: result.predictions.map((p) => ({ id: p.label.id, probability: p.probability })),
-        photo: await canvasBlob($('original'), 512, 'image/jpeg'),
-        overlay: await canvasBlob($('overlay'), 512, 'image/jpeg'),
-      });
-      this.setStatus('savedHistory');
-    } catch {
-      this.setStatus('historyUnavailable');
-    }
-    await this.refresh();
-  }
-
-  url(blob) {
-    const url = URL.createObjectURL(blob);
-    this.urls.push(url);
-    return url;
-  }
-
-  async refresh() {
-    const { $ } = this;
-    const { t, isolated, share } = this.words;
-    $('history-enabled').checked = this.enabled();
+  // Entries this version cannot read safely (an older version's, a hostile model's) are left out, and counted.
+  async function read() {
     let entries = [];
     let skipped = 0;
     try {
@@ -88,78 +37,92 @@ export class HistoryView {
     } catch {
       entries = [];
     }
-    // Entries this version cannot read safely (an older version's, a hostile model's) are left out, and said so.
-    $('history-skipped').hidden = skipped === 0;
-    $('history-skipped').textContent = skipped ? t('historySkipped', { count: skipped }) : '';
-    for (const url of this.urls) URL.revokeObjectURL(url);
-    this.urls = [];
-    this.compared = this.compared.filter((id) => entries.some((e) => e.id === id));
-    $('history-empty').hidden = entries.length > 0;
-    $('history-clear').hidden = entries.length === 0;
-    $('history-list').replaceChildren(...entries.map((entry) => {
-      const item = document.createElement('li');
-      item.dataset.id = String(entry.id);
-      const image = document.createElement('img');
-      image.src = this.url(entry.photo);
-      image.alt = '';
-      const text = document.createElement('div');
-      const when = document.createElement('time');
-      when.dateTime = entry.date;
-      when.textContent = new Date(entry.date).toLocaleString(this.language());
-      const finding = document.createElement('p');
-      finding.textContent = `${isolated(entry.label)}: ${share(entry.predictions[0].probability)}`;
-      const model = document.createElement('p');
-      model.className = 'small';
-      model.textContent = `${isolated(entry.model.name)} ${isolated(entry.model.version)}`;
-      text.append(when, finding, model);
-      const actions = document.createElement('div');
-      actions.className = 'entry-actions';
-      const pick = document.createElement('label');
-      pick.className = 'check';
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.dataset.testid = 'history-select';
-      box.checked = this.compared.includes(entry.id);
-      box.addEventListener('change', () => {
-        this.compared = box.checked ? [...this.compared, entry.id].slice(-2) : this.compared.filter((id) => id !== entry.id);
-        this.refresh();
-      });
-      pick.append(box, ` ${t('historySelect')}`);
-      const remove = document.createElement('button');
-      remove.type = 'button';
-      remove.className = 'button danger';
-      remove.dataset.testid = 'history-delete';
-      remove.textContent = t('historyDelete');
-      remove.addEventListener('click', async () => {
-        await deleteCheck(entry.id);
-        $('history-compare').hidden = true;
-        this.refresh();
-      });
-      actions.append(pick, remove);
-      item.append(image, text, actions);
-      return item;
-    }));
-    $('history-compare-button').disabled = this.compared.length !== 2;
-    this.entries = entries;
+    const compared = history().compared.filter((id) => entries.some((e) => e.id === id));
+    setHistory({ entries, skipped, compared, comparing: history().comparing && compared.length === 2 });
   }
 
-  compare() {
-    const { $ } = this;
-    const { t, isolated, share } = this.words;
-    const picked = this.compared.map((id) => this.entries.find((e) => e.id === id)).filter(Boolean)
+  $('history-enabled').addEventListener('change', () => {
+    const enabled = $('history-enabled').checked;
+    localStorage.setItem(HISTORY_KEY, enabled ? '1' : '0');
+    setHistory({ enabled });
+  });
+  $('history-compare-button').addEventListener('click', () => setHistory({ comparing: true }));
+  $('history-clear').addEventListener('click', async () => {
+    await deleteAllChecks();
+    setHistory({ comparing: false });
+    await read();
+  });
+  const remove = async (id) => {
+    await deleteCheck(id);
+    setHistory({ comparing: false });
+    await read();
+  };
+  const pick = (id, picked) => {
+    const { compared } = history();
+    setHistory({ compared: picked ? [...compared, id].slice(-2) : compared.filter((other) => other !== id) });
+  };
+
+  // Object URLs of the images shown, revoked when they are drawn again.
+  let urls = [];
+  const url = (blob) => {
+    const made = URL.createObjectURL(blob);
+    urls.push(made);
+    return made;
+  };
+  const when = (entry) => new Date(entry.date).toLocaleString(store.get().language);
+
+  store.watch(['history', 'language'], ({ history: { enabled, entries, skipped, compared, comparing } }) => {
+    for (const made of urls) URL.revokeObjectURL(made);
+    urls = [];
+    $('history-enabled').checked = enabled;
+    $('history-skipped').hidden = skipped === 0;
+    $('history-skipped').textContent = skipped ? t('historySkipped', { count: skipped }) : '';
+    $('history-empty').hidden = entries.length > 0;
+    $('history-clear').hidden = entries.length === 0;
+    $('history-list').replaceChildren(...entries.map((entry) => h('li', { dataset: { id: String(entry.id) } },
+      h('img', { src: url(entry.photo), alt: '' }),
+      h('div', {},
+        h('time', { dateTime: entry.date }, when(entry)),
+        h('p', {}, `${isolated(entry.label)}: ${share(entry.predictions[0].probability)}`),
+        h('p', { className: 'small' }, `${isolated(entry.model.name)} ${isolated(entry.model.version)}`)),
+      h('div', { className: 'entry-actions' },
+        h('label', { className: 'check' },
+          h('input', { type: 'checkbox', checked: compared.includes(entry.id), dataset: { testid: 'history-select' },
+            onchange: (event) => pick(entry.id, event.target.checked) }),
+          ` ${t('historySelect')}`),
+        h('button', { type: 'button', className: 'button danger', dataset: { testid: 'history-delete' },
+          onclick: () => remove(entry.id) }, t('historyDelete'))))));
+    $('history-compare-button').disabled = compared.length !== 2;
+    // The two picked, oldest first.
+    const picked = compared.map((id) => entries.find((e) => e.id === id)).filter(Boolean)
       .sort((a, b) => a.date.localeCompare(b.date));
-    const view = $('history-compare');
-    view.replaceChildren(...picked.map((entry) => {
-      const figure = document.createElement('figure');
-      const image = document.createElement('img');
-      image.src = this.url(entry.overlay);
-      image.alt = `${t('overlay')}: ${isolated(entry.label)}`;
-      const caption = document.createElement('figcaption');
-      caption.textContent = `${new Date(entry.date).toLocaleString(this.language())}: ${isolated(entry.label)} ` +
-        `(${share(entry.predictions[0].probability)})`;
-      figure.append(image, caption);
-      return figure;
-    }));
-    view.hidden = false;
-  }
+    $('history-compare').hidden = !comparing;
+    $('history-compare').replaceChildren(...(comparing ? picked : []).map((entry) => h('figure', {},
+      h('img', { src: url(entry.overlay), alt: `${t('overlay')}: ${isolated(entry.label)}` }),
+      h('figcaption', {}, `${when(entry)}: ${isolated(entry.label)} (${share(entry.predictions[0].probability)})`))));
+  });
+  read();
+
+  return {
+    /** Keeps a result: the photo and overlay as shown (512 px JPEGs), the finding, the model, the framing. */
+    async keep(result, { config, region }) {
+      if (!history().enabled) return;
+      try {
+        await saveCheck({
+          date: new Date().toISOString(),
+          model: { name: config.name, version: config.version ?? '' },
+          region,
+          method: result.method,
+          label: result.predictions[0].label,
+          predictions: result.predictions.map((p) => ({ id: p.label.id, probability: p.probability })),
+          photo: await canvasBlob($('original'), 512, 'image/jpeg'),
+          overlay: await canvasBlob($('overlay'), 512, 'image/jpeg'),
+        });
+        actions.setStatus('savedHistory');
+      } catch {
+        actions.setStatus('historyUnavailable');
+      }
+      await read();
+    },
+  };
 }

@@ -30,6 +30,8 @@
  *   controls: Controls,
  *   methodProgress: {loaded: number, total: number} | null,
  *   metrics: Metrics,
+ *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean},
+ *   diagnostics: any,
  * }} PageState
  * @typedef {{$: (id: string) => any, words: ReturnType<typeof import('./words.mjs').wordsFor>, store: Store<PageState>,
  *   actions: Record<string, (...args: any[]) => any>}} ViewContext  what every view is built from
