@@ -2,18 +2,24 @@
 // Builds dist/: the self-contained static site. Immutable files live under assets/<content hash>/ (safe to
 // cache forever); index.html, sw.js, the manifest and the precache list stay at the root. Serve it with
 // `node scripts/serve.mjs --root dist`, deploy it with render.yaml (Render) or to GitHub Pages (README).
-//   npm ci --ignore-scripts && node scripts/build-dist.mjs   (Node and npm only: the wasm core is committed)
+// The models it serves: `--model DIR` (repeatable; the first is the default) or DERMCAM_MODELS, else the demo
+// (scripts/site-models.mjs checks each). `--out DIR` builds somewhere other than dist/.
+//   npm ci --ignore-scripts && node scripts/build-dist.mjs [--model models/NAME ...] [--out DIR]
+//   (Node and npm only: the wasm core is committed)
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { copyRuntime, precacheList, unusedModelFile } from './build-web-assets.mjs';
+import { requestedModelDirs, siteModels, siteModelsJson } from './site-models.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = join(ROOT, 'web');
-const DIST = join(ROOT, 'dist');
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const DIST = outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1]) : join(ROOT, 'dist');
 
 for (const required of ['prebuilt/dermcam-core.wasm', 'prebuilt/dermcam-core.mjs', 'prebuilt/onnx-proto.mjs']) {
   if (!existsSync(join(WEB, required))) {
@@ -21,27 +27,35 @@ for (const required of ['prebuilt/dermcam-core.wasm', 'prebuilt/dermcam-core.mjs
     process.exit(1);
   }
 }
-if (!existsSync(join(ROOT, 'models/demo/model.onnx'))) {
-  console.error('models/demo/model.onnx is missing.');
+let models;
+try {
+  models = siteModels(requestedModelDirs(args));
+} catch (error) {
+  console.error(error.message);
   process.exit(1);
 }
 
 copyRuntime();  // ONNX Runtime Web from node_modules (npm ci): nothing here needs a compiler
-const { version } = precacheList(WEB, [{ dir: join(ROOT, 'models/demo'), mount: 'models/demo' }]);
+const modelsJson = siteModelsJson(models);
+// The version covers the app, the models and their list (written into dist/ only: web/ keeps its own).
+const version = createHash('sha256').update(precacheList(WEB, models.map(({ id, dir }) => ({ dir, mount: `models/${id}` }))).version)
+  .update(modelsJson).digest('hex').slice(0, 16);
 const assets = `assets/${version}`;
 rmSync(DIST, { recursive: true, force: true });
 mkdirSync(join(DIST, assets), { recursive: true });
 for (const dir of ['js', 'css', 'prebuilt', 'generated']) {
   cpSync(join(WEB, dir), join(DIST, assets, dir), { recursive: true, filter: (src) => !src.endsWith('precache.json') });
 }
-cpSync(join(ROOT, 'models/demo'), join(DIST, assets, 'models/demo'), { recursive: true, filter: (src) => !unusedModelFile(src) });
+writeFileSync(join(DIST, assets, 'generated/models.json'), modelsJson);
+for (const { id, dir } of models) cpSync(dir, join(DIST, assets, 'models', id), { recursive: true, filter: (src) => !unusedModelFile(src) });
 for (const file of ['sw.js', 'manifest.webmanifest']) cpSync(join(WEB, file), join(DIST, file));
 cpSync(join(WEB, 'icons'), join(DIST, 'icons'), { recursive: true });  // beside the manifest, which names them
 // What the first result waits for is fetched from the start: ONNX Runtime's wasm (most of a first visit's bytes)
-// and the bundled model with its description, at low priority (after what the first paint needs). The worker's
-// own fetches of them then come from the HTTP cache; without this it would ask only once its scripts had loaded.
-const demoModel = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8')).model ?? 'model.onnx';
-const preloads = ['generated/ort/ort-wasm-simd-threaded.wasm', 'models/demo/model.json', `models/demo/${demoModel}`]
+// the list of models and the default one with its description, at low priority (after what the first paint needs).
+// The worker's own fetches of them then come from the HTTP cache; without this it would ask only once its scripts
+// had loaded.
+const [first] = models;
+const preloads = ['generated/ort/ort-wasm-simd-threaded.wasm', 'generated/models.json', `${first.path}model.json`, `${first.path}${first.file}`]
   .map((path) => `  <link rel="preload" href="${assets}/${path}" as="fetch" crossorigin fetchpriority="low">\n`).join('');
 const html = readFileSync(join(WEB, 'index.html'), 'utf8')
   .replace('href="css/app.css"', `href="${assets}/css/app.css"`)
@@ -82,4 +96,4 @@ for (const file of walk(DIST)) {
   if (gzip.length <= 0.9 * data.length) writeFileSync(`${file}.gz`, gzip);
   compressed += 1;
 }
-console.log(`dist/ built: ${list.files.length} files (${compressed} compressible, with .br/.gz beside them), assets under ${assets}/`);
+console.log(`${DIST} built with ${models.map((m) => m.id).join(', ')}: ${list.files.length} files (${compressed} compressible, with .br/.gz beside them), assets under ${assets}/`);

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Puts what the app serves besides its own sources into web/generated/: ONNX Runtime Web's wasm build (from
 // node_modules, so it is served from our origin, never a CDN) and precache.json, the list of files the
-// service worker caches for offline use, with a version hash of their contents.
-//   node scripts/build-web-assets.mjs
+// service worker caches for offline use, with a version hash of their contents, and models.json, the models the
+// page offers (scripts/site-models.mjs: the demo, or `--model DIR` ... / DERMCAM_MODELS).
+//   node scripts/build-web-assets.mjs [--model models/NAME ...]
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { requestedModelDirs, siteModels, siteModelsJson } from './site-models.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEB = join(ROOT, 'web');
@@ -64,11 +67,26 @@ export function copyRuntime() {
   for (const file of ORT_FILES) copyFileSync(join(ORT_DIST, file), join(out, file));
 }
 
+/** Writes web/generated/models.json for these models (site-models.mjs); returns their folders for precacheList. */
+export function writeSiteModels(models) {
+  mkdirSync(join(WEB, 'generated'), { recursive: true });
+  writeFileSync(join(WEB, 'generated/models.json'), siteModelsJson(models));
+  return models.map(({ id, dir }) => ({ dir, mount: `models/${id}` }));
+}
+
 function main() {
+  let models;
+  try {
+    models = siteModels(requestedModelDirs());
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
   copyRuntime();
-  const list = precacheList(WEB, [{ dir: join(ROOT, 'models/demo'), mount: 'models/demo' }]);
+  const list = precacheList(WEB, writeSiteModels(models));
   writeFileSync(join(WEB, 'generated/precache.json'), `${JSON.stringify(list, null, 1)}\n`);
-  console.log(`web/generated: ONNX Runtime Web copied; ${list.files.length} files to precache (version ${list.version})`);
+  console.log(`web/generated: ONNX Runtime Web copied; ${list.files.length} files to precache (version ${list.version}); ` +
+    `models: ${models.map((m) => m.id).join(', ')}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -18,7 +18,9 @@ export function renderSite(path = join(ROOT, 'render.yaml')) {
     name,
     value: String(value),
   }));
-  return { buildCommand: site.buildCommand, staticPublishPath: site.staticPublishPath, rules };
+  // The build's settings (DERMCAM_MODELS: the models the site serves), as Render sets them for the buildCommand.
+  const env = Object.fromEntries((site.envVars ?? []).map(({ key, value }) => [key, String(value)]));
+  return { buildCommand: site.buildCommand, staticPublishPath: site.staticPublishPath, env, rules };
 }
 
 /** The headers for one URL path, as Render sends them. */

@@ -3,7 +3,7 @@
 // deployed site sends (render.yaml, through scripts/host-headers.mjs): COOP/COEP (cross-origin isolation, so
 // ONNX Runtime may use threads), a Content-Security-Policy that allows only our own origin, application/wasm.
 // No request body is ever accepted.
-//   node scripts/serve.mjs [--port 8080] [--root web] [--base /dermcam/] [--plain]
+//   node scripts/serve.mjs [--port 8080] [--root web] [--base /dermcam/] [--plain] [--model models/NAME ...]
 // --base serves the site under a sub-path; --plain sends no headers but Content-Type, as GitHub Pages does.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -13,6 +13,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { headersFor, renderSite } from './host-headers.mjs';
+import { requestedModelDirs, siteModels } from './site-models.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -143,7 +144,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const port = Number(option('--port', process.env.PORT ?? 8080));
   const root = option('--root', join(ROOT, 'web'));
   const base = option('--base', '/');
-  const server = await startServer({ root, port, log: true, base, plain: args.includes('--plain') });
+  // The models web/generated/models.json lists (scripts/build-web-assets.mjs, given the same --model folders):
+  // each is served at models/<its folder's name>/, wherever its folder is.
+  const mounts = siteModels(requestedModelDirs(args)).map(({ id, dir }) => ({ prefix: `/models/${id}/`, dir }));
+  const server = await startServer({ root, port, log: true, base, mounts, plain: args.includes('--plain') });
   const { port: actual } = server.address();
   console.log(`dermcam is served at http://127.0.0.1:${actual}${base} (from ${resolve(root)}); Ctrl+C stops it.`);
 }

@@ -60,8 +60,8 @@ before(async () => {
 
   for (const tool of COMPILERS_AND_ROOT_TOOLS) assert.notEqual(run(`command -v ${tool}`).status, 0, `${tool} is on the host's PATH`);
   if (asRoot) assert.notEqual(run('id -u').stdout.trim(), '0', 'the build must not run as root');
-  const { buildCommand, staticPublishPath } = renderSite(join(clone, 'render.yaml'));
-  const build = run(buildCommand);
+  const { buildCommand, staticPublishPath, env: settings } = renderSite(join(clone, 'render.yaml'));
+  const build = run(`${Object.entries(settings).map(([key, value]) => `export ${key}='${value}'; `).join('')}${buildCommand}`);
   assert.equal(build.status, 0, `render.yaml's buildCommand failed as the host runs it:\n${build.stdout}\n${build.stderr}`);
   site = { root: join(clone, staticPublishPath), blueprint: join(clone, 'render.yaml') };
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
@@ -175,8 +175,11 @@ test('GitHub Pages: under /dermcam/ with no headers, the service worker makes th
 test('the GitHub Pages workflow builds exactly as render.yaml does and publishes dist/', () => {
   const workflow = parse(readFileSync(join(ROOT, '.github/workflows/pages.yml'), 'utf8'));
   const steps = workflow.jobs.build.steps;
-  const { buildCommand, staticPublishPath } = renderSite();
-  assert.ok(steps.some((s) => s.run === buildCommand), `no build step runs '${buildCommand}'`);
+  const { buildCommand, staticPublishPath, env } = renderSite();
+  const build = steps.find((s) => s.run === buildCommand);
+  assert.ok(build, `no build step runs '${buildCommand}'`);
+  assert.deepEqual(build.env, env, 'the workflow builds with the same settings (DERMCAM_MODELS) as render.yaml');
+  assert.ok(env.DERMCAM_MODELS, 'render.yaml names the models the site serves');
   const upload = steps.find((s) => s.uses?.startsWith('actions/upload-pages-artifact@'));
   assert.equal(upload?.with?.path, staticPublishPath);
   assert.ok(workflow.jobs.deploy.steps.some((s) => s.uses?.startsWith('actions/deploy-pages@')));

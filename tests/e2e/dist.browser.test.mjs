@@ -84,6 +84,7 @@ test('the built site analyses a photo', async () => {
   await page.click('[data-testid="analyse-region"]');  // the framing square's default: the centre
   await page.waitForSelector('[data-testid="finding"] strong', { timeout: 60_000 });
   assert.equal(await page.isHidden('[data-testid="error"]'), true);
+  assert.equal(await page.isHidden('[data-testid="model-picker-field"]'), true, 'a picker for a site with one model');
   await page.close();
 });
 

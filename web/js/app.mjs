@@ -6,6 +6,7 @@
 import { WorkerClient } from './bridge.mjs';
 import { DermcamError } from './errors.mjs';
 import { pickLanguage } from './i18n.mjs';
+import { readSiteModels } from './site-models.mjs';
 import { diagnosticsView } from './page/diagnostics-view.mjs';
 import { byTestId as $ } from './page/dom.mjs';
 import { faithfulnessView } from './page/faithfulness-view.mjs';
@@ -22,7 +23,10 @@ import { startView } from './page/start-view.mjs';
 import { Store } from './page/store.mjs';
 import { wordsFor } from './page/words.mjs';
 
-const DEFAULT_MODEL = new URL('../models/demo/', import.meta.url).href;
+// The models this site was built with (scripts/site-models.mjs), the first the default; the person's choice among
+// several is remembered on this device.
+const SITE_MODELS = new URL('../generated/models.json', import.meta.url).href;
+const SITE_MODEL_KEY = 'dermcam.siteModel';
 // The offline list names the cache the worker downloads into and the sizes behind the progress bar.
 const PRECACHE = new URL('generated/precache.json', document.baseURI).href;
 const LANGUAGE_KEY = 'dermcam.language';
@@ -37,6 +41,8 @@ const store = new Store({
   clinicianMode: localStorage.getItem(CLINICIAN_KEY) === '1',
   step: 'start',
   loading: { shown: false, phase: 'download', loaded: 0, total: 0 },
+  siteModels: [],
+  siteModel: null,
   modelInfo: null,
   methods: null,
   ownModel: false,
@@ -125,6 +131,35 @@ function showPreparing({ loaded, total, step, index, count }) {
   else if (state().status.key === 'loadingModel') setStatus('preparingRuntime');
 }
 
+// The site's list of models, read once (a failed read is tried again by the next load).
+let siteModelList = null;
+function readSiteModelList() {
+  siteModelList ??= (async () => {
+    let response;
+    try {
+      response = await fetch(SITE_MODELS);
+    } catch (error) {
+      throw new DermcamError('download_failed', `The site's list of models could not be downloaded (${error.message}).`);
+    }
+    if (!response.ok) throw new DermcamError('download_failed', `The site's list of models could not be downloaded (HTTP ${response.status}).`);
+    const models = readSiteModels(await response.json().catch(() => null));
+    const remembered = localStorage.getItem(SITE_MODEL_KEY);
+    store.set({ siteModels: models, siteModel: models.some((m) => m.id === remembered) ? remembered : models[0].id });
+    return models;
+  })();
+  siteModelList.catch(() => {
+    siteModelList = null;
+  });
+  return siteModelList;
+}
+
+// What the worker needs to load the site's chosen model.
+async function siteModelRequest() {
+  const models = await readSiteModelList();
+  const chosen = models.find((m) => m.id === state().siteModel) ?? models[0];
+  return { folder: new URL(`../${chosen.path}`, import.meta.url).href, precache: PRECACHE };
+}
+
 const showLoading = () => store.set({ loading: { shown: true, phase: 'download', loaded: 0, total: 0, step: null } });
 
 function ensureModel() {
@@ -132,17 +167,17 @@ function ensureModel() {
     showLoading();
     setStatus('loadingModel');
     client.onProgress = routeProgress;
-    work.model = loadModel({ folder: DEFAULT_MODEL, precache: PRECACHE });
+    work.model = loadModel(siteModelRequest());
   }
   return work.model;
 }
 
-// `previous` (a promise of the model in use, for a model the person brings): the worker keeps that model when
-// the new one fails, and so does the page, result included.
+// `previous` (a promise of the model in use, for a model the person brings or picks): the worker keeps that model
+// when the new one fails, and so does the page, result included. `request` may be a promise of it.
 async function loadModel(request, type = 'load', previous = null) {
   const own = type === 'loadLocal';
   try {
-    const [info, methods] = await Promise.all([client.request(type, request), client.request('methods')]);
+    const [info, methods] = await Promise.all([client.request(type, await request), client.request('methods')]);
     if (previous) hideAnswers();  // the shown result was the previous model's
     store.set({ modelInfo: info, methods, ownModel: own, offerBundled: own });
     if (!performance.getEntriesByName('dermcam:ready').length) performance.mark('dermcam:ready');  // for scripts/bench.mjs
@@ -167,10 +202,32 @@ async function useBundledModel() {
   const kept = (await previous) ? previous : null;
   if (!kept || state().ownModel) {
     showLoading();
-    work.model = loadModel({ folder: DEFAULT_MODEL, precache: PRECACHE }, 'load', kept);
+    work.model = loadModel(siteModelRequest(), 'load', kept);
     await work.model.catch(() => {});
   }
   if (!state().ownModel && state().modelInfo) setStatus('bundledModelBack');
+}
+
+// Another of the site's models (the picker, shown when the site was built with several). A result on screen was
+// the previous model's: it goes once the new model is ready; if that one fails, the previous stays in use.
+/** @param {string} id */
+async function chooseSiteModel(id) {
+  const { siteModels, siteModel: before, ownModel } = state();
+  if (!siteModels.some((m) => m.id === id) || (id === before && !ownModel)) return;
+  if (work.ownModelLoad) stopOwnModel('load_stopped');
+  cancelWork();
+  store.set({ siteModel: id });
+  const previous = work.model?.catch(() => null);
+  const kept = (await previous) ? previous : null;
+  showLoading();
+  setStatus('loadingModel');
+  work.model = loadModel(siteModelRequest(), 'load', kept);
+  try {
+    await work.model;
+    localStorage.setItem(SITE_MODEL_KEY, id);
+  } catch {
+    if (kept && !state().ownModel) store.set({ siteModel: before });  // the picker shows the model in use
+  }
 }
 
 // A download that failed (the connection dropped): start it again.
@@ -554,7 +611,7 @@ const actions = {
     else if (fix === 'bundledModel') useBundledModel();
     else retryModel();
   },
-  openPicker, choose, analyseFramed, analyseAnyway, startOver, useBundledModel, loadOwnModel, stopOwnModel,
+  chooseSiteModel, openPicker, choose, analyseFramed, analyseAnyway, startOver, useBundledModel, loadOwnModel, stopOwnModel,
   setControls, stopMethod, measureMap, stopMeasuring, download, setStatus,
   printReport: () => report.print(),
   diagnostics: () => client.request('diagnostics'),

@@ -10,6 +10,7 @@ export function modelView({ $, words, store, actions }) {
   $('use-bundled-model').addEventListener('click', () => actions.useBundledModel());
   $('own-model-load').addEventListener('click', () => actions.loadOwnModel($('own-model-onnx').files?.[0], $('own-model-json').files?.[0]));
   $('own-model-stop').addEventListener('click', () => actions.stopOwnModel('load_stopped'));
+  $('model-picker').addEventListener('change', () => actions.chooseSiteModel($('model-picker').value));
 
   // A model's metrics as a nested list; names the catalogue knows are translated, others are shown as given.
   const metricsList = (metrics) => h('ul', {}, ...Object.entries(metrics ?? {}).map(([key, value]) => {
@@ -51,6 +52,16 @@ export function modelView({ $, words, store, actions }) {
       text.textContent = loading.phase === 'download' ? ''
         : loading.step ? t('preparingStep', withStepName(loading.step)) : t('preparingRuntime');
     }
+  });
+  // The site's models, when it was built with several: each by its name and version; the one in use chosen. No
+  // second choice while a model loads.
+  store.watch(['siteModels', 'siteModel', 'ownModel', 'loading', 'language'], ({ siteModels, siteModel, ownModel, loading }) => {
+    $('model-picker-field').hidden = siteModels.length < 2;
+    if (siteModels.length < 2) return;
+    const picker = $('model-picker');
+    picker.replaceChildren(...siteModels.map((m) => new Option(`${isolated(m.name)}${m.version ? ` (${isolated(m.version)})` : ''}`, m.id)));
+    picker.value = ownModel ? '' : siteModel;  // the person's own model is none of them
+    picker.disabled = loading.shown;
   });
   store.watch(['offerBundled'], ({ offerBundled }) => {
     $('use-bundled-model').hidden = !offerBundled;

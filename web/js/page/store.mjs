@@ -14,6 +14,8 @@
  *   clinicianMode: boolean,
  *   step: 'start' | 'frame' | 'result',
  *   loading: Loading,
+ *   siteModels: import('../site-models.mjs').SiteModel[],
+ *   siteModel: string | null,
  *   modelInfo: any,
  *   methods: {methods: Array<{id: string, label: string, target: string}>, colormaps: Array<{id: string, table: number[]}>} | null,
  *   ownModel: boolean,
