@@ -6,11 +6,12 @@
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
-//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
+//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -32,7 +33,7 @@ const USAGE = `usage:
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
-  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--json]
+  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
 
 prepare: target layers are 4-D activations (NCHW or NHWC) or token layers [batch, tokens, channels] of
 transformers: P prefix tokens (class, distillation, register) then an H x W grid, recognised by themselves for
@@ -46,7 +47,9 @@ predictions unless --force. A refusal is not an error. --region takes only that 
 --metrics adds how faithful the map is (web/js/faithfulness.mjs, about 120 more model runs): deletion and
 insertion AUC, ROAD, average drop, increase in confidence, and a random map's deletion AUC to beat.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
-label id also fit the temperature that calibrates the probabilities) and writes both into DIR/model.json.
+label id also fit the temperature that calibrates the probabilities and, on the other half of them, the
+prediction sets: the classes a photo's answer cannot be told apart from, holding the true class for --coverage
+of photos like these (web/js/conformal.mjs); 40 labelled photos at least) and writes them into DIR/model.json.
 With --negatives (photos the model must refuse: other subjects, close-ups of fur, fabric, food, ...) it also
 fits a linear discriminator on the pooled activations of the layers the model was prepared with --gate-layer
 (or its target layer), which refuses close-ups the distance alone lets through.
@@ -311,6 +314,7 @@ async function explain(argv) {
         gate,
         ...(first.forced ? { forced: true } : {}),
         predictions: first.predictions.map((p) => ({ index: p.index, label: p.label.id, probability: p.probability })),
+        ...(first.predictionSet ? { prediction_set: first.predictionSet.map((p) => p.label.id), coverage: first.coverage } : {}),
         explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
         ...(result.comparedWith ? { compared_with: result.comparedWith.map((c) => ({ index: c.index, label: c.label.id })) } : {}),
         method,
@@ -398,23 +402,27 @@ async function photosIn(folder, labelIds) {
   return out;
 }
 
+const hashOf = (text) => createHash('sha256').update(text).digest('hex');
+
 async function fitGate(argv) {
   const { values, positionals } = parseCommand(argv,
     { model: { type: 'string' }, images: { type: 'string' }, negatives: { type: 'string' }, acceptance: { type: 'string' },
-      json: { type: 'boolean' } });
+      coverage: { type: 'string' }, json: { type: 'boolean' } });
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
+  const coverage = values.coverage === undefined ? 0.9 : Number(values.coverage);
+  if (!(coverage >= 0.5 && coverage < 1)) throw new UsageError(`--coverage must be a fraction from 0.5 to below 1 (got '${values.coverage}')`);
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
   if (!(acceptance > 0.5 && acceptance <= 1)) throw new UsageError(`--acceptance must be a fraction above 0.5 (got '${values.acceptance}')`);
   if (!existsSync(join(values.model, 'model.json'))) throw new DermcamError('read_failed', `${values.model} has no model.json.`);
-  const [{ Explainer }, core, gateTools, gateFit, calibration, ort] = await Promise.all([
+  const [{ Explainer }, core, gateTools, gateFit, calibration, conformal, ort] = await Promise.all([
     import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/gate.mjs'), import('./gate-fit.mjs'),
-    import('../web/js/calibration.mjs'), loadWebOrt()]);
+    import('../web/js/calibration.mjs'), import('../web/js/conformal.mjs'), loadWebOrt()]);
   const configPath = join(values.model, 'model.json');
   const raw = await readJson(configPath);
   validateModelConfig(raw, { gate: false });  // what is wrong with the description, before anything is fitted
   // Fitting must not depend on an earlier fit: the features and logits are the model's own.
   const { outOfDistribution: _old, discriminator: _oldDiscriminator, ...gateRest } = raw.gate ?? {};
-  const working = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest }, calibration: undefined };
+  const working = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest }, calibration: undefined, predictionSets: undefined };
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
   const model = await readModel(values.model);
   try {
@@ -427,7 +435,9 @@ async function fitGate(argv) {
   if (!photos.length) throw new DermcamError('read_failed', `${values.images} holds no photos.`);
   const samples = [];
   const logits = [];
+  const probabilities = [];
   const known = [];
+  const knownPaths = [];
   let skipped = 0;
   // Each readable photo's features and scores; one that cannot be read or decoded is skipped and counted.
   async function* inspectAll(list) {
@@ -446,7 +456,9 @@ async function fitGate(argv) {
       classIndex: photo.label ?? predicted });
     if (photo.label !== undefined) {
       logits.push(inspected.scores);
+      probabilities.push(inspected.probabilities);
       known.push(photo.label);
+      knownPaths.push(relative(values.images, photo.path));
     }
   }
   const layer = explainer.metadata.layers[0].name;
@@ -472,17 +484,35 @@ async function fitGate(argv) {
   }
   let temperature = null;
   const logitScores = explainer.metadata.score.kind === 'logit' && !explainer.metadata.score.seededBefore;
-  if (known.length >= 20 && logitScores) {
-    temperature = calibration.fitTemperature(logits, known);
-    const before = calibration.calibrationError(logits.map((row) => calibration.softmax(row)), known).ece;
-    const after = calibration.calibrationError(logits.map((row) => calibration.softmax(row, temperature)), known).ece;
+  // The temperature and the prediction sets are fitted on disjoint halves of the labelled photos (a set's
+  // coverage holds only for photos its floor was not fitted with, and the temperature shapes the probabilities it
+  // reads); the halves are chosen by a hash of each photo's path, so every class is in both and a rerun agrees.
+  const order = known.map((_, i) => i).sort((a, b) => hashOf(knownPaths[a]).localeCompare(hashOf(knownPaths[b])));
+  const splitForSets = logitScores ? known.length >= 40 : known.length >= 20;
+  const half = logitScores && splitForSets ? Math.ceil(order.length / 2) : logitScores ? order.length : 0;
+  const [forTemperature, forSets] = [order.slice(0, half), splitForSets ? order.slice(half) : []];
+  const pick = (rows, indices) => indices.map((i) => rows[i]);
+  if (forTemperature.length >= 20) {
+    const [rows, labelsOf] = [pick(logits, forTemperature), pick(known, forTemperature)];
+    temperature = calibration.fitTemperature(rows, labelsOf);
+    const before = calibration.calibrationError(rows.map((row) => calibration.softmax(row)), labelsOf).ece;
+    const after = calibration.calibrationError(rows.map((row) => calibration.softmax(row, temperature)), labelsOf).ece;
     out.calibration = { temperature: Number(temperature.toPrecision(5)),
-      fittedOn: { photos: known.length, eceBefore: Number(before.toFixed(5)), eceAfter: Number(after.toFixed(5)) } };
+      fittedOn: { photos: rows.length, eceBefore: Number(before.toFixed(5)), eceAfter: Number(after.toFixed(5)) } };
+  }
+  delete out.predictionSets;  // fitted for the old temperature, if any
+  if (forSets.length >= Math.max(20, conformal.minimumPhotos(coverage))) {
+    const calibrated = logitScores ? pick(logits, forSets).map((row) => calibration.softmax(row, out.calibration?.temperature ?? 1))
+      : pick(probabilities, forSets);
+    const fit = conformal.fitPredictionSets(calibrated, pick(known, forSets), coverage);
+    out.predictionSets = { method: 'lac', coverage, minProbability: Number(fit.minProbability.toFixed(6)),
+      fittedOn: { photos: fit.photos } };
   }
   await writeFile(configPath, `${JSON.stringify(out, null, 2)}\n`);
   await explainer.release();
   const summary = { model: configPath, photos: samples.length, skipped, labelled: known.length, layer, dims: ood.dims,
     classes: ood.classes, threshold: ood.threshold, acceptance, temperature: out.calibration?.temperature ?? null,
+    predictionSets: out.predictionSets ?? null,
     discriminator: out.gate.discriminator ? { layers: out.gate.discriminator.layers, dims: out.gate.discriminator.dims,
       threshold: out.gate.discriminator.threshold, ...out.gate.discriminator.fittedOn } : null };
   if (values.json) console.log(JSON.stringify(summary, null, 2));
@@ -495,7 +525,14 @@ async function fitGate(argv) {
         `(${d.layers.length} layers, ${d.dims} features); it refuses ${(100 * d.fittedOn.heldOutNegativesRefused).toFixed(1)}% ` +
         `of ${d.fittedOn.heldOutNegatives} held-out negatives at the same acceptance.`);
     }
-    if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${known.length} labelled photos.`);
+    if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${out.calibration.fittedOn.photos} labelled photos.`);
+    const sets = out.predictionSets;
+    if (sets) {
+      console.log(`Prediction sets: a class joins a photo's set from probability ${sets.minProbability} (fitted on ` +
+        `${sets.fittedOn.photos} other labelled photos for ${100 * sets.coverage}% coverage).`);
+    } else if (known.length) {
+      console.log(`No prediction sets: they need ${logitScores ? 40 : 20} labelled photos (${known.length} given).`);
+    }
     else if (!logitScores) console.log('Not calibrated: the model\'s scores are not logits.');
     else console.log('Not calibrated: put photos in subfolders named by label id to fit the temperature.');
   }

@@ -18,13 +18,16 @@ const CLINIC = { en: 'Clinic test model', vi: 'Mô hình thử của phòng khá
 let server;
 let browser;
 let base;
+let json;  // the demo model's description
 
 before(async () => {
   // The clinic's model: the demo's network under another name and version.
   const clinic = join(WORK, 'clinic');
   mkdirSync(clinic);
-  const json = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
-  writeFileSync(join(clinic, 'model.json'), JSON.stringify({ ...json, name: CLINIC, version: '9.9' }));
+  json = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
+  // Its prediction sets take every class from probability 0: a set of all five, whatever the photo.
+  writeFileSync(join(clinic, 'model.json'), JSON.stringify({ ...json, name: CLINIC, version: '9.9',
+    predictionSets: { method: 'lac', coverage: 0.9, minProbability: 0 } }));
   copyFileSync(join(ROOT, 'models/demo', json.model), join(clinic, json.model));
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-dist.mjs'), '--model', clinic, '--model', 'models/demo',
     '--out', SITE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,6 +68,12 @@ test('the first model is the default; the picker offers both; a choice loads tha
     [['clinic', 'Clinic test model (9.9)'], ['demo', 'dermcam demo model (trained on generated images) (3.1.0)']]);
   await analyse(page);
   assert.equal(await page.isVisible(sel('result')), true);
+  // The clinic model's prediction set: it cannot tell its five classes apart, and says how often such a set is right.
+  const unsure = await page.textContent(sel('cannot-tell-apart'));
+  assert.match(unsure, /cannot tell these apart for your photo: /);
+  for (const label of json.labels) assert.ok(unsure.includes(label.en), `${label.en} is missing from the set`);
+  assert.match(unsure, /for 90% of photos like those it was checked on the right answer is one of these/);
+  await page.locator(sel('cannot-tell-apart')).screenshot({ path: join(ARTIFACTS, 'prediction-set-phone-en.png') });
 
   // Another model: the result on screen was the clinic model's, so it goes; the demo's answers the next photo.
   await page.selectOption(sel('model-picker'), 'demo');
@@ -73,6 +82,7 @@ test('the first model is the default; the picker offers both; a choice loads tha
   await ready(page);
   assert.equal(await page.isVisible(sel('result')), false, 'the previous model\'s result is still shown');
   await analyse(page);
+  assert.equal(await page.isVisible(sel('cannot-tell-apart')), false, 'the demo model has no sets and is sure of this photo');
   await page.locator(sel('model-picker')).scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ARTIFACTS, 'two-models-phone-en.png') });
 

@@ -126,10 +126,30 @@ describe('the photo gate on the command line', () => {
     assert.notEqual(after.gate.outOfDistribution.means, before.gate.outOfDistribution.means);
     assert.equal(after.gate.outOfDistribution.fittedOn.photos, 48);
     assert.ok(after.calibration.temperature > 0.05 && after.calibration.temperature < 20);
+    // The temperature from one half of the labelled photos, the prediction sets from the other.
+    assert.equal(after.calibration.fittedOn.photos, 30);
+    assert.equal(after.predictionSets.method, 'lac');
+    assert.equal(after.predictionSets.coverage, 0.9);
+    assert.equal(after.predictionSets.fittedOn.photos, 30);
+    assert.ok(after.predictionSets.minProbability >= 0 && after.predictionSets.minProbability <= 1, JSON.stringify(after.predictionSets));
+    assert.deepEqual(summary.predictionSets, after.predictionSets);
     assert.deepEqual(after.card, before.card, 'the model card is kept');
     // The new statistics load and gate photos.
     const check = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'portrait.jpg'), '--json').stdout);
     assert.equal(check.gate.out_of_distribution_check, true);
+    // A photo the gate accepts gets its set: the classes whose probability reaches the floor, the top one always.
+    const lesion = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'lesion.jpg'), '--json').stdout);
+    if (lesion.gate.accepted) {
+      assert.equal(lesion.coverage, 0.9);
+      assert.equal(lesion.prediction_set[0], lesion.predictions[0].label);
+      const expected = lesion.predictions.filter((p, i) => i === 0 || p.probability >= after.predictionSets.minProbability).map((p) => p.label);
+      assert.deepEqual(lesion.prediction_set, expected);
+    } else {
+      assert.equal(lesion.prediction_set, undefined, 'a refused photo has no set');
+    }
+    const few = run('fit-gate', '--model', modelDir, '--images', photos, '--coverage', '1');
+    assert.equal(few.status, 2);
+    assert.match(few.stderr, /--coverage must be a fraction from 0.5 to below 1/);
     const empty = join(dir, 'empty');
     mkdirSync(empty);
     const none = run('fit-gate', '--model', modelDir, '--images', empty);

@@ -120,6 +120,16 @@ test('malformed gate statistics get a clear error naming the field', () => {
   badGate({ schema: GATE_SCHEMA, quality: { constructor: 1 } }, /gate.quality.constructor is not a known threshold/);
   badGate([], /'gate' must be an object/);
   assert.throws(() => validateModelConfig(testConfig({ calibration: { temperature: 0 } })), /calibration.temperature must be/);
+  const badSets = (predictionSets, pattern) => assert.throws(() => validateModelConfig(testConfig({ predictionSets })), pattern);
+  badSets({ method: 'aps', coverage: 0.9, minProbability: 0.1 }, /predictionSets.method must be "lac"/);
+  badSets({ method: 'lac', coverage: 1, minProbability: 0.1 }, /predictionSets.coverage must be/);
+  badSets({ method: 'lac', coverage: 0.9, minProbability: NaN }, /predictionSets.minProbability must be/);
+  badSets({ method: 'lac', coverage: 0.9, minProbability: 1.5 }, /predictionSets.minProbability must be/);
+  badSets({ method: 'lac', coverage: 0.9, minProbability: 0.1, extra: 1 }, /predictionSets has an unknown field 'extra'|predictionSets.extra/);
+  badSets([], /'predictionSets' must be an object/);
+  assert.deepEqual(validateModelConfig(testConfig({ predictionSets: { method: 'lac', coverage: 0.9, minProbability: 0.12 } })).predictionSets,
+    { method: 'lac', coverage: 0.9, minProbability: 0.12 });
+  assert.equal(validateModelConfig(testConfig({})).predictionSets, null);
   assert.deepEqual(validateModelConfig(testConfig({ gate: { schema: GATE_SCHEMA, quality: { minSide: 32 } } })).gate.quality, { minSide: 32 });
 });
 

@@ -342,3 +342,19 @@ test('loading names each step as it starts: the preparation of a raw model, then
   await fresh.load({ onnxBytes: fresh.model.modelBytes, config: testConfig(), onStep: (s) => steps.push(s) });
   assert.deepEqual(steps.map((s) => `${s.step} ${s.index}/${s.count}`), ['read 1/3', 'session 2/3', 'check 3/3']);
 });
+
+test('a model with prediction sets gives a photo the gate accepts its set, and a forced one none', async () => {
+  const withSets = new Explainer({ ort: await ortWeb(), core, sessionOptions: { executionProviders: ['wasm'] } });
+  await withSets.load({ onnxBytes: loadFixture('mlp_head').model,
+    config: testConfig({ predictionSets: { method: 'lac', coverage: 0.9, minProbability: 0.1 } }) });
+  const accepted = await withSets.analyse({ bytes: fixture('photo.jpg') });
+  assert.equal(accepted.gate.accepted, true);
+  assert.equal(accepted.coverage, 0.9);
+  assert.deepEqual(accepted.predictionSet.map((p) => p.index),
+    accepted.predictions.filter((p, i) => i === 0 || p.probability >= 0.1).map((p) => p.index));
+  const forced = await withSets.analyse({ bytes: fixture('blocks.png') }, {}, { force: true });
+  assert.equal(forced.forced, true);
+  assert.equal(forced.predictionSet, undefined);
+  assert.equal(forced.coverage, undefined);
+  await withSets.release();
+});

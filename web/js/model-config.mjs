@@ -94,7 +94,7 @@ function plainData(value, path) {
 }
 
 const TOP_FIELDS = ['schema', 'name', 'version', 'model', 'labels', 'input', 'explain', 'lowConfidence', 'calibration',
-  'gate', 'card'];
+  'predictionSets', 'gate', 'card'];
 const INPUT_FIELDS = ['width', 'height', 'layout', 'scale', 'mean', 'std', 'resize', 'padColor', 'filter'];
 const EXPLAIN_FIELDS = ['layers', 'classes', 'score', 'tokens'];
 const CARD_FIELDS = ['summary', 'data', 'intendedUse', 'limits', 'metrics', 'licence', 'provenance', 'resultNote'];
@@ -120,11 +120,14 @@ function triple(value, path, check) {
 /**
  * @typedef {{en: string, vi: string}} Localized
  * @typedef {{id: string, en: string, vi: string, advice?: Localized}} Label
+ * @typedef {{method: 'lac', coverage: number, minProbability: number, fittedOn?: object}} PredictionSets
+ *   conformal prediction sets (web/js/conformal.mjs), fitted by fit-gate
  * @typedef {{width: number, height: number, layout: import('./layout.mjs').Layout, scale: string, mean: number[],
  *   std: number[], resize: string, padColor?: number[], filter?: string}} InputDescription
  * @typedef {{schema: string, name: Localized, version: string, model: string, labels: Label[],
  *   input: InputDescription, explain: {layers?: string[], classes: number, score: 'logit'|'probability', tokens?: object},
  *   card: Record<string, any>, lowConfidence: number, calibration: {temperature: number},
+ *   predictionSets: PredictionSets | null,
  *   gate: {quality?: object, outOfDistribution?: any, discriminator?: any}}} ModelConfig
  *   a validated model.json, defaults filled in (models/README.md)
  */
@@ -203,6 +206,7 @@ export function validateModelConfig(json, { layerChannels, gate = true } = {}) {
     fail('calibration.temperature must be a number from 0.05 to 20');
   }
   const resultNote = card.resultNote === undefined ? null : prose(card.resultNote, 'card.resultNote');
+  const predictionSets = json.predictionSets === undefined ? null : validatePredictionSets(json.predictionSets);
   const lowConfidence = json.lowConfidence ?? 0.5;
   if (typeof lowConfidence !== 'number' || !(lowConfidence > 0 && lowConfidence < 1)) fail("'lowConfidence' must be between 0 and 1");
   return {
@@ -229,9 +233,23 @@ export function validateModelConfig(json, { layerChannels, gate = true } = {}) {
       resultNote,
     },
     calibration: { temperature, ...(calibration.fittedOn ? { fittedOn: plainData(calibration.fittedOn, 'calibration.fittedOn') } : {}) },
+    predictionSets,
     gate: gate ? validateGate(json.gate, labels, layerChannels) : validateGate(undefined),
     lowConfidence,
   };
+}
+
+/** @returns {PredictionSets} */
+function validatePredictionSets(sets) {
+  if (!sets || typeof sets !== 'object' || Array.isArray(sets)) fail("'predictionSets' must be an object");
+  known(sets, 'predictionSets', ['method', 'coverage', 'minProbability', 'fittedOn']);
+  if (sets.method !== 'lac') fail("predictionSets.method must be \"lac\" (web/js/conformal.mjs)");
+  if (typeof sets.coverage !== 'number' || !(sets.coverage >= 0.5 && sets.coverage < 1)) fail('predictionSets.coverage must be a number from 0.5 to below 1');
+  if (typeof sets.minProbability !== 'number' || !(sets.minProbability >= 0 && sets.minProbability <= 1)) {
+    fail('predictionSets.minProbability must be a number from 0 to 1');
+  }
+  return { method: 'lac', coverage: sets.coverage, minProbability: sets.minProbability,
+    ...(sets.fittedOn ? { fittedOn: plainData(sets.fittedOn, 'predictionSets.fittedOn') } : {}) };
 }
 
 /** The preprocessing options for prepareImage() (web/js/core.mjs) from a validated config. */

@@ -12,6 +12,7 @@ import { PROVIDERS } from './cam/providers.mjs';
 import { PERTURBATION_BUDGET_BYTES, perturbationBatchSize } from './cam/per-channel.mjs';
 import { firstItem } from './cam/provider.mjs';
 import { checkpoint } from './checkpoint.mjs';
+import { predictionSet } from './conformal.mjs';
 import { DermcamError } from './errors.mjs';
 import { faithfulness } from './faithfulness.mjs';
 import { judgePhoto } from './gate.mjs';
@@ -153,7 +154,13 @@ export class Explainer {
     const { predictions, gate } = analysis;
     const explanation = await this.explain(analysis, renderOptions, signal);
     analysis.revealed = true;
+    // The model's prediction set, for a photo the gate accepted only: its coverage holds for photos like the
+    // ones it was fitted on, which a refused photo is not.
+    const sets = this.config.predictionSets;
+    const set = sets && gate.accepted
+      ? predictionSet(predictions.map((p) => p.probability), sets.minProbability).map((i) => predictions[i]) : undefined;
     return { refused: false, gate, forced: !gate.accepted, predictions,
+      ...(set ? { predictionSet: set, coverage: sets.coverage } : {}),
       lowConfidence: gate.accepted && predictions[0].probability < this.config.lowConfidence, ...explanation };
   }
 

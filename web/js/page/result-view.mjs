@@ -51,7 +51,10 @@ export function resultView({ $, words, store, actions }) {
     const predictions = result.predictions;
     const unsure = result.forced ? [] : cannotTellApart(predictions, result.predictionSet);
     $('cannot-tell-apart').hidden = unsure.length === 0;
-    $('cannot-tell-apart').textContent = unsure.length ? t('cannotTellApart', { classes: classList(unsure.map((p) => p.label)) }) : '';
+    // A model's own prediction set says how often such a set holds the right answer (web/js/conformal.mjs).
+    const coverage = result.predictionSet && result.coverage
+      ? ` ${t('predictionSetCoverage', { share: new Intl.NumberFormat(store.get().language, { style: 'percent' }).format(result.coverage) })}` : '';
+    $('cannot-tell-apart').textContent = unsure.length ? `${t('cannotTellApart', { classes: classList(unsure.map((p) => p.label)) })}${coverage}` : '';
     $('advice').hidden = Boolean(result.forced);
     $('advice').textContent = top.label.advice ? localized(top.label.advice) : t('adviceGeneric');
     $('low-confidence').hidden = !result.lowConfidence;
