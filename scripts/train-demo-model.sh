@@ -67,7 +67,7 @@ if ((!gate_only)); then
   log "evaluation"
   node "$ROOT/scripts/demo/evaluate.mjs" "$work" "$out"
 fi
-log "photo gate and calibration"
+log "photo gate, calibration and prediction sets"
 rm -rf "$work/gate"
 /usr/bin/python3 "$ROOT/scripts/demo/gate_images.py" "$work/gate"
 node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --negatives "$work/gate/tune"

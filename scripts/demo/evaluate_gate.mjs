@@ -3,7 +3,8 @@
 // pipeline (web/js/pipeline.mjs: the wasm core's quality measures, the model in onnxruntime-node, the gate).
 //   node scripts/demo/evaluate_gate.mjs MODEL_DIR GATE_DIR
 // GATE_DIR is written by scripts/demo/gate_images.py. Replaces the "## Photo gate" section of MODEL_DIR/REPORT.md
-// and stores the headline numbers in MODEL_DIR/model.json (card.metrics.photoGate, card.metrics.calibration).
+// (and the calibration and prediction set sections after it) and stores the headline numbers in MODEL_DIR/model.json
+// (card.metrics.photoGate, card.metrics.calibration, card.metrics.predictionSets).
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -11,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 import * as core from '../../web/js/core.mjs';
 import { encodePng } from '../../web/js/core.mjs';
 import { calibrationError, softmax } from '../../web/js/calibration.mjs';
+import { evaluatePredictionSets } from '../../web/js/conformal.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
 
 const [modelDir, gateDir] = process.argv.slice(2);
@@ -78,6 +80,14 @@ const temperature = explainer.config.calibration.temperature;
 const before = calibrationError(lesions.map((r) => softmax(r.scores)), labels);
 const after = calibrationError(lesions.map((r) => softmax(r.scores, temperature)), labels);
 const accuracy = rate(lesions, (r) => r.predictions[0].index === trueLabel(r));
+
+// Prediction sets on the unseen lesions the gate accepted (the app gives a set to no other photo), overall and
+// per skin type: how often the set holds the true class, and how many classes it names.
+const sets = explainer.config.predictionSets;
+const setsOn = (rows) => evaluatePredictionSets(rows.map((r) => softmax(r.scores, temperature)), rows.map(trueLabel), sets.minProbability);
+const setRows = sets ? [{ name: 'all accepted', rows: lesions.filter(accepted) },
+  ...[1, 2, 3, 4, 5, 6].map((t) => ({ name: `Fitzpatrick type ${['I', 'II', 'III', 'IV', 'V', 'VI'][t - 1]}`,
+    rows: lesions.filter((r) => accepted(r) && type(r) === t) }))].map(({ name, rows }) => ({ name, ...setsOn(rows) })) : [];
 
 const summary = {
   lesionPhotos: lesions.length,
@@ -167,8 +177,8 @@ const lines = [
   '',
   '## Calibration',
   '',
-  `Temperature scaling (Guo et al. 2017): T = ${temperature}, fitted by \`fit-gate\` on the ${ood.fittedOn.photos + ood.fittedOn.heldOut}`,
-  `labelled fit photos. On the ${lesions.length} unseen lesion photos (accuracy ${pct(accuracy)}, unchanged by T):`,
+  `Temperature scaling (Guo et al. 2017): T = ${temperature}, fitted by \`fit-gate\` on ${explainer.config.calibration.fittedOn?.photos ?? 'the'}`,
+  `labelled fit photos (half of them; the prediction sets below are fitted on the other half). On the ${lesions.length} unseen lesion photos (accuracy ${pct(accuracy)}, unchanged by T):`,
   `expected calibration error (10 bins) **${before.ece.toFixed(4)} before, ${after.ece.toFixed(4)} after**.`,
   'The demo model was under-confident (its logits are small: the localisation loss keeps the class maps weak), so T < 1',
   'sharpens its probabilities. Reliability diagram (`reliability.png`: accuracy per top-1 confidence bin, grey before and',
@@ -183,6 +193,27 @@ const lines = [
     const cell = (x) => (x.count ? `${x.accuracy.toFixed(3)} / ${x.confidence.toFixed(3)}` : '-');
     return `| ${b.from.toFixed(1)}-${b.to.toFixed(1)} | ${b.count} | ${cell(b)} | ${a.count} | ${cell(a)} |`;
   }),
+  '',
+  '## Prediction sets',
+  '',
+  ...(sets ? [
+    'Split conformal prediction (`web/js/conformal.mjs`, least ambiguous set-valued classifier): a photo\'s set is every',
+    `class whose calibrated probability is at least ${sets.minProbability}, and the top class always; the floor was fitted by`,
+    `\`fit-gate\` on ${sets.fittedOn?.photos ?? 'the'} labelled fit photos the temperature was not fitted on, for ${pct(sets.coverage)} coverage.`,
+    'Measured on the unseen lesion photos the gate accepted (the app gives no set to a refused photo); the guarantee is',
+    'marginal (over photos like the fitted ones), so a skin type can fall below it:',
+    '',
+    `| photos | count | coverage (target ${pct(sets.coverage)}) | mean set size | sets of more than one class |`,
+    '|---|---|---|---|---|',
+    ...setRows.map((r) => `| ${r.name} | ${r.photos} | ${pct(r.coverage)} | ${r.meanSize.toFixed(2)} | ${pct(r.multiple)} |`),
+    '',
+    setRows[0].multiple === 0
+      ? `Every set here names one class: on generated photos the model's top class is right ${pct(accuracy)} of the time, ` +
+        'more often than the target, so the floor sits near certainty and a second class never reaches it. This says ' +
+        'nothing about real skin; a real model fitted on real photos gets sets of several classes where it cannot tell ' +
+        'them apart, and the page then says so ("this model cannot tell these apart").'
+      : `${pct(setRows[0].multiple)} of the accepted photos get a set of several classes: the page then says the model cannot tell them apart.`,
+  ] : ['This model has none (`fit-gate` fits them from 40 labelled photos or more).']),
   '',
 ];
 
@@ -219,5 +250,10 @@ const kept = report.split('\n## Photo gate\n')[0].trimEnd();
 writeFileSync(reportPath, `${kept}\n\n${lines.join('\n')}`);
 config.card.metrics.photoGate = round({ ...summary, gateMsMedian: undefined });
 config.card.metrics.calibration = round({ temperature, eceBefore: before.ece, eceAfter: after.ece });
+if (sets) {
+  const [all] = setRows;
+  config.card.metrics.predictionSets = round({ coverageTarget: sets.coverage, coverage: all.coverage, meanSize: all.meanSize,
+    photos: all.photos });
+}
 writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
 await explainer.release();

@@ -86,7 +86,10 @@ describe('the photo gate on the command line', () => {
     assert.deepEqual(json.region, region);
     assert.equal(json.gate.accepted, true);
     assert.deepEqual(json.predictions.map((p) => p.label), own.predictions.map((p) => p.label));
-    json.predictions.forEach((p, i) => assert.ok(Math.abs(p.probability - own.predictions[i].probability) < 1e-6));
+    // The same pixels, read through a crop: the resampling starts from another offset, so the model's input differs
+    // by rounding, and the probabilities by about 1e-6 (measured: 1.0e-6 with the demo's temperature 0.53).
+    json.predictions.forEach((p, i) => assert.ok(Math.abs(p.probability - own.predictions[i].probability) < 1e-5,
+      `${p.label}: ${p.probability} vs ${own.predictions[i].probability}`));
     const whole = JSON.parse(run('explain', '--model', modelDir, '--image', big, '--json', '--force').stdout);
     assert.notEqual(whole.predictions[0].probability.toFixed(6), json.predictions[0].probability.toFixed(6));
 

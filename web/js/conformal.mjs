@@ -47,16 +47,18 @@ export function predictionSet(probabilities, minProbability) {
 
 /**
  * How sets with this floor do on labelled photos (held out from the fit): the share whose set holds the true
- * class, and the mean set size.
+ * class, the mean set size, and the share of sets naming more than one class.
  */
 export function evaluatePredictionSets(probabilityRows, trueIndices, minProbability) {
   let covered = 0;
   let sizes = 0;
+  let several = 0;
   probabilityRows.forEach((row, i) => {
     const set = predictionSet(row, minProbability);
     if (set.includes(trueIndices[i])) covered += 1;
     sizes += set.length;
+    if (set.length > 1) several += 1;
   });
   const n = probabilityRows.length;
-  return { coverage: n ? covered / n : NaN, meanSize: n ? sizes / n : NaN, photos: n };
+  return { coverage: n ? covered / n : NaN, meanSize: n ? sizes / n : NaN, multiple: n ? several / n : NaN, photos: n };
 }
