@@ -74,6 +74,13 @@ test('the first model is the default; the picker offers both; a choice loads tha
   for (const label of json.labels) assert.ok(unsure.includes(label.en), `${label.en} is missing from the set`);
   assert.match(unsure, /for 90% of photos like those it was checked on the right answer is one of these/);
   await page.locator(sel('cannot-tell-apart')).screenshot({ path: join(ARTIFACTS, 'prediction-set-phone-en.png') });
+  // The doctor's report says it too.
+  await page.evaluate(() => {
+    window.print = () => {};
+  });
+  await page.click(sel('report'));
+  const report = await page.textContent('.report-facts');
+  assert.match(report, /Cannot tell apart.*Melanoma-like lesion.*\(By the model's own check, for 90% of photos/s);
 
   // Another model: the result on screen was the clinic model's, so it goes; the demo's answers the next photo.
   await page.selectOption(sel('model-picker'), 'demo');
