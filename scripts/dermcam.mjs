@@ -5,15 +5,18 @@
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
-//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
+//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
+//                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
 //   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 import { DermcamError } from '../web/js/errors.mjs';
 import { decodeModel } from '../web/js/onnx/model.mjs';
@@ -21,6 +24,7 @@ import { listLayers, prepareExplainModel } from '../web/js/onnx/explain.mjs';
 import { verifiedExplainMetadata } from '../web/js/onnx/metadata.mjs';
 import { parseModelJson, validateModelConfig } from '../web/js/model-config.mjs';
 import { STRINGS } from '../web/js/i18n.mjs';
+import { ResumeLog, inOrder, parseShard, shardOf } from './batch.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.heic', '.tif', '.tiff']);
@@ -32,7 +36,8 @@ const USAGE = `usage:
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
-                                   [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json]
+                                   [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
+                                   [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
 
 prepare: target layers are 4-D activations (NCHW or NHWC) or token layers [batch, tokens, channels] of
@@ -44,6 +49,12 @@ predictions unless --force. A refusal is not an error. --region takes only that 
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 --eigen-smooth and --aug-smooth are the app's smoothing choices (pytorch-grad-cam's eigen_smooth and aug_smooth);
 --colormap (jet, turbo, viridis, inferno), --opacity (default 0.5) and --outline are how --out draws the map.
+Many photos: --jobs N answers N at a time (one ONNX Runtime session each, in worker threads), in input order;
+--jsonl prints one JSON line per photo as it is answered; --shard I/N takes the I-th of N deterministic shares
+of the photos (by a hash of each file's name: a job runner's array index spreads a folder over machines, no
+coordinator);
+--resume FILE appends each result to FILE as a JSON line and skips the photos FILE already answered (errors are
+tried again), so a killed run continues where it stopped.
 --metrics adds how faithful the map is (web/js/faithfulness.mjs, about 120 more model runs): deletion and
 insertion AUC, ROAD, average drop, increase in confidence, and a random map's deletion AUC to beat.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
@@ -219,7 +230,8 @@ function outputPath(option, file, many, suffix) {
   return join(option, `${basename(file, extname(file))}${suffix}`);
 }
 
-async function explain(argv) {
+// The command line, checked: everything a run needs except the model, which each job loads itself.
+async function explainOptions(argv) {
   const { values, positionals } = parseCommand(argv, {
       model: { type: 'string' },
       image: { type: 'string', multiple: true },
@@ -238,6 +250,10 @@ async function explain(argv) {
       metrics: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
+      jsonl: { type: 'boolean' },
+      resume: { type: 'string' },
+      shard: { type: 'string' },
+      jobs: { type: 'string' },
   });
   if (positionals.length || !values.model || (!values.image && !values.tensor) || (values.image && values.tensor)) {
     throw new UsageError(USAGE);
@@ -255,8 +271,17 @@ async function explain(argv) {
     }
     if (values.tensor) throw new UsageError('--region picks part of a photo; it does not apply to --tensor');
   }
-  const [{ Explainer }, core, { decodeNpy, encodeNpy }, ort] = await Promise.all([
-    import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/npy.mjs'), loadWebOrt()]);
+  const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+  if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got '${values.jobs}')`);
+  let shard;
+  try {
+    shard = parseShard(values.shard);
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  if (values.tensor && (shard || values.resume || jobs > 1)) throw new UsageError('--shard, --resume and --jobs share out photos; --tensor is one input');
+  if (values.json && values.jsonl) throw new UsageError('--json prints one document at the end, --jsonl a line per photo: choose one');
+  const core = await import('../web/js/core.mjs');
   const methods = (await core.camMethods()).map((m) => m.id);
   const method = values.method ?? 'gradcam';
   if (!methods.includes(method)) throw new UsageError(`--method must be one of ${methods.join(', ')}`);
@@ -271,22 +296,21 @@ async function explain(argv) {
   // What the app's "smoothing" choices and looks do, the same options of the same pipeline.
   const renderOptions = { method, eigenSmooth: Boolean(values['eigen-smooth']), augSmooth: Boolean(values['aug-smooth']) };
   const looks = { colormap: values.colormap ?? 'jet', opacity, outline: Boolean(values.outline) };
+  return { values, classIndex, region, method, renderOptions, looks, jobs, shard };
+}
 
+// One job: the model loaded (its own ONNX Runtime session) and answer(file), one photo's (or the tensor's) result.
+async function explainJob({ values, classIndex, region, method, renderOptions, looks }, { many, announce }) {
+  const [{ Explainer }, core, { decodeNpy, encodeNpy }, ort] = await Promise.all([
+    import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/npy.mjs'), loadWebOrt()]);
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
   try {
     await explainer.load(await readModel(values.model, values.layer));
   } catch (error) {
     throw error instanceof DermcamError ? error : new DermcamError('model_load_failed', String(error?.message ?? error));
   }
-  const sources = values.tensor ? [values.tensor] : await imageFiles(values.image);
-  const many = sources.length > 1;
-  for (const option of ['out', 'heatmap-out']) {
-    if (many && values[option]) await mkdir(values[option], { recursive: true });
-  }
-  const results = [];
-  let failures = 0;
-  if (!explainer.config.gate.outOfDistribution) console.error(`dermcam: ${STRINGS.en.gateNoOodCheck}`);
-  for (const file of sources) {
+  if (announce && !explainer.config.gate.outOfDistribution) console.error(`dermcam: ${STRINGS.en.gateNoOodCheck}`);
+  async function answer(file) {
     try {
       let source;
       if (values.tensor) {
@@ -297,10 +321,7 @@ async function explain(argv) {
       }
       const first = await explainer.analyse(source, renderOptions, { force: Boolean(values.force) });
       const gate = gateJson(first.gate);
-      if (first.refused) {
-        results.push({ ...(many || values.image ? { file } : {}), gate });
-        continue;
-      }
+      if (first.refused) return { ...(many || values.image ? { file } : {}), gate };
       const result = classIndex === undefined || classIndex === first.explainedClass.index
         ? first : await explainer.render({ ...renderOptions, classIndex });
       const overlayPath = outputPath(values.out, file, many, '.overlay.png');
@@ -309,7 +330,7 @@ async function explain(argv) {
       const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
       if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
       const t = result.timings;
-      results.push({
+      return {
         ...(many || values.image ? { file } : {}),
         gate,
         ...(first.forced ? { forced: true } : {}),
@@ -332,18 +353,95 @@ async function explain(argv) {
         ...(overlayPath ? { overlay: overlayPath } : {}),
         ...(heatmapPath ? { heatmap: heatmapPath } : {}),
         ...(metrics ? { metrics } : {}),
-      });
+      };
     } catch (error) {
-      failures += 1;
-      const message = `${file}: ${error.message}`;
-      results.push({ file, error: { code: error.code ?? 'internal', message: error.message } });
-      console.error(`dermcam: ${message}`);
+      console.error(`dermcam: ${file}: ${error.message}`);
+      return { file, error: { code: error.code ?? 'internal', message: error.message } };
     }
   }
-  await explainer.release();
-  if (values.json) {
-    console.log(JSON.stringify(many ? results : results[0], null, 2));
+  return { answer, release: () => explainer.release() };
+}
+
+// A job in a worker thread (--jobs): this file again, answering one photo at a time (explainWorker below).
+function startExplainWorker(options, many, announce) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'explain', options, many, announce } });
+    let pending = null;
+    worker.on('message', (message) => {
+      if (message.failed) reject(new DermcamError(message.failed.code, message.failed.message));
+      else if (message.ready) {
+        resolve({
+          answer: (file) => new Promise((done, fail) => {
+            pending = { done, fail };
+            worker.postMessage({ file });
+          }),
+          stop: async () => {
+            worker.postMessage({ file: null });
+            await once(worker, 'exit');
+          },
+        });
+      } else pending?.done(message.result);
+    });
+    worker.on('error', (error) => (pending ? pending.fail(error) : reject(error)));
+  });
+}
+
+async function explainWorker() {
+  const { options, many, announce } = workerData;
+  let job;
+  try {
+    job = await explainJob(options, { many, announce });
+  } catch (error) {
+    parentPort.postMessage({ failed: { code: error.code ?? 'internal', message: error.message } });
+    return;
+  }
+  parentPort.postMessage({ ready: true });
+  parentPort.on('message', async ({ file }) => {
+    if (file === null) {
+      await job.release();
+      parentPort.close();
+      return;
+    }
+    parentPort.postMessage({ result: await job.answer(file) });
+  });
+}
+
+async function explain(argv) {
+  const options = await explainOptions(argv);
+  const { values, method } = options;
+  const all = values.tensor ? [values.tensor] : await imageFiles(values.image);
+  const many = all.length > 1;
+  for (const option of ['out', 'heatmap-out']) {
+    if (many && values[option]) await mkdir(values[option], { recursive: true });
+  }
+  // --resume: the results already in the file are kept and their photos skipped; each new one is appended.
+  const log = values.resume ? new ResumeLog(values.resume) : null;
+  const sources = shardOf(all, options.shard).filter((file) => !log?.done.has(file));
+  const results = [];
+  let failures = 0;
+  const emit = (result) => {
+    if (result.error) failures += 1;
+    log?.append(result);
+    if (values.jsonl) console.log(JSON.stringify(result));
+    else results.push(result);
+  };
+  const jobs = Math.min(options.jobs, Math.max(1, sources.length));
+  if (jobs === 1) {
+    const job = await explainJob(options, { many, announce: true });
+    await inOrder(sources, [job.answer], emit);
+    await job.release();
   } else {
+    const workers = await Promise.all(Array.from({ length: jobs }, (_, k) => startExplainWorker(options, many, k === 0)));
+    try {
+      await inOrder(sources, workers.map((w) => w.answer), emit);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }
+  if (log) console.error(`dermcam: ${sources.length} photo(s) answered into ${values.resume}; ${log.done.size} were there already.`);
+  if (values.json) {
+    if (many || results.length) console.log(JSON.stringify(many ? results : results[0], null, 2));
+  } else if (!values.jsonl) {  // (--jsonl printed each line as it came)
     for (const r of results) {
       if (r.error) continue;
       if (!r.predictions) {
@@ -561,4 +659,5 @@ async function main() {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else if (workerData?.role === 'explain') await explainWorker();

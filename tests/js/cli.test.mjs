@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { explainMetadata } from '../../web/js/onnx/prepared.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
@@ -474,4 +474,71 @@ test('a ViT without model.json: prepare, --list-layers and explain', (t) => {
   const wrong = run('prepare', join(vit, 'model.onnx'), join(dir, 'bad.onnx'), '--tokens', '2:6x6');
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, /token layout \(2 prefix \+ 6 x 6 = 38 tokens\) fits no 3-D layer/);
+});
+
+describe('explain over many photos: --jsonl, --jobs, --shard, --resume', () => {
+  let dir;
+  let photos;
+  const model = join(ROOT, 'models/demo');
+  const lines = (text) => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dermcam-batch-'));
+    photos = join(dir, 'photos');
+    mkdirSync(photos);
+    const names = { 'a.jpg': 'lesion.jpg', 'b.jpg': 'portrait.jpg', 'c.jpg': 'photo.jpg', 'd.jpg': 'not_image.txt.jpg', 'e.webp': 'lesion.webp',
+      'f.jpg': 'lesion_blurry.jpg' };
+    for (const [name, from] of Object.entries(names)) copyFileSync(join(FIXTURES, from), join(photos, name));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--jsonl gives a line per photo in input order, and two jobs answer exactly as one', () => {
+    const one = run('explain', '--model', model, '--image', photos, '--jsonl');
+    assert.equal(one.status, 1, 'd.jpg is not an image: the batch goes on and ends with 1');
+    const two = run('explain', '--model', model, '--image', photos, '--jsonl', '--jobs', '2');
+    assert.equal(two.status, 1, two.stderr);
+    const [a, b] = [lines(one.stdout), lines(two.stdout)];
+    assert.deepEqual(a.map((r) => basename(r.file)), ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.webp', 'f.jpg']);
+    const answers = (results) => results.map(({ timings_ms: _timings, ...rest }) => rest);
+    assert.deepEqual(answers(b), answers(a));
+    assert.equal(a[3].error.code, 'unrecognized_format');
+    assert.ok(a[0].predictions, 'the lesion is answered');
+  });
+
+  test('--shard I/N splits the photos into disjoint shares that cover them, the same on every run', () => {
+    const share = (i) => lines(run('explain', '--model', model, '--image', photos, '--jsonl', '--shard', `${i}/3`).stdout).map((r) => basename(r.file));
+    const shares = [1, 2, 3].map(share);
+    assert.deepEqual(shares.flat().sort(), ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.webp', 'f.jpg']);
+    assert.deepEqual(share(2), shares[1]);
+    // Another machine mounts the folder elsewhere: the same photos are in the same share.
+    const elsewhere = join(dir, 'mounted', 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    for (const name of shares.flat()) copyFileSync(join(photos, name), join(elsewhere, name));
+    const there = lines(run('explain', '--model', model, '--image', elsewhere, '--jsonl', '--shard', '2/3').stdout).map((r) => basename(r.file));
+    assert.deepEqual(there, shares[1]);
+    for (const bad of ['0/3', '4/3', '1/0', 'x', '1/2/3']) {
+      const usage = run('explain', '--model', model, '--image', photos, '--shard', bad);
+      assert.equal(usage.status, 2, bad);
+      assert.match(usage.stderr, /--shard must be I\/N/);
+    }
+    assert.match(run('explain', '--model', model, '--image', photos, '--jobs', '0').stderr, /--jobs must be a whole number from 1 to 64/);
+    assert.match(run('explain', '--model', model, '--image', photos, '--json', '--jsonl').stderr, /choose one/);
+  });
+
+  test('--resume keeps what a killed run wrote, drops its cut line and its errors, and answers only the rest', () => {
+    const results = join(dir, 'results.jsonl');
+    const full = lines(run('explain', '--model', model, '--image', photos, '--jsonl').stdout);
+    // A run killed while writing c.jpg's line: a, b complete, c cut short; d's error from an earlier try.
+    const cut = JSON.stringify(full[2]).slice(0, 40);
+    writeFileSync(results, `${JSON.stringify(full[0])}\n${JSON.stringify(full[3])}\n${JSON.stringify(full[1])}\n${cut}`);
+    const resumed = run('explain', '--model', model, '--image', photos, '--resume', results, '--jsonl');
+    assert.equal(resumed.status, 1, 'd.jpg still fails');
+    assert.deepEqual(lines(resumed.stdout).map((r) => basename(r.file)), ['c.jpg', 'd.jpg', 'e.webp', 'f.jpg']);
+    assert.match(resumed.stderr, /4 photo\(s\) answered into .*results\.jsonl; 2 were there already/);
+    const kept = lines(readFileSync(results, 'utf8'));
+    assert.deepEqual(kept.map((r) => basename(r.file)).sort(), ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.webp', 'f.jpg']);
+    const again = run('explain', '--model', model, '--image', photos, '--resume', results, '--jsonl');
+    const failed = full.filter((r) => r.error).map((r) => basename(r.file));
+    assert.ok(failed.includes('d.jpg'));
+    assert.deepEqual(lines(again.stdout).map((r) => basename(r.file)), failed, 'only the errors are tried again');
+  });
 });
