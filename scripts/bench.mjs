@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
+import { batchSection, batchThroughput } from './bench-batch.mjs';
 import { startServer } from './serve.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -389,7 +390,7 @@ function versions() {
   };
 }
 
-function report({ meta, nativeResults, node, browsers, sizes, visit, interactions }) {
+function report({ meta, nativeResults, node, batches, browsers, sizes, visit, interactions }) {
   const lines = [];
   const goal = (ratio) => (ratio <= 1.3 ? 'met' : 'missed');
   lines.push('# dermcam benchmarks', '',
@@ -526,6 +527,7 @@ function report({ meta, nativeResults, node, browsers, sizes, visit, interaction
     'graph\'s shapes are computed in JavaScript when its operators allow (web/js/onnx/shapes.mjs), else it is probed ' +
     'in ONNX Runtime at its end first. `session` is ONNX Runtime creating the session that runs the prepared graph; ' +
     'it grows faster than the graph. Graphs above 120,000 nodes are refused before any of this (models/README.md).');
+  lines.push('', ...batchSection(batches));
   lines.push('', '## 6. Native kernels (Google Benchmark, g++ -O3)', '', '| benchmark | time |', '|---|---:|');
   for (const b of nativeResults) lines.push(`| ${b.name}${b.label ? ` (${b.label})` : ''} | ${fmt(b.time)} ${b.unit} |`);
   lines.push('');
@@ -541,6 +543,7 @@ const photoUrls = photos();
 await generatedModels();
 const nativeResults = native();
 const node = await inNode(photoUrls);
+const batches = await batchThroughput({ count: args.quick ? 4 : 120, log });
 const server = await startServer({ port: 0, mounts: [
   { prefix: '/bench/', dir: join(ROOT, 'tests/bench/web') },
   { prefix: '/bench-models/', dir: join(ROOT, 'tests/fixtures/explain') },
@@ -555,7 +558,7 @@ try {
   for (const threads of [1, 2]) browsers.push(await inBrowser(browser, base, photoUrls, threads));
   const interactions = await appInteractions(browser, base, join(BUILD, '12mp.jpg'));
   const visit = await visits(browser);
-  results = { meta: versions(), nativeResults, node, browsers, sizes: transferSizes(), visit, interactions };
+  results = { meta: versions(), nativeResults, node, batches, browsers, sizes: transferSizes(), visit, interactions };
 } finally {
   await browser.close();
   await new Promise((done) => server.close(done));

@@ -16,7 +16,7 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
     join(dir, 'bench.json')], { encoding: 'utf8', stdin: 'ignore', maxBuffer: 64 << 20 });
   assert.equal(out.status, 0, out.stderr.slice(-2000));
   for (const heading of ['Explain vs plain', 'opacity drag', 'method switch', 'Explanation methods and faithfulness',
-    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Waiting on a slow link', 'Preparing a model nobody prepared', 'Native kernels']) {
+    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Waiting on a slow link', 'Preparing a model nobody prepared', 'Batches on the command line', 'Native kernels']) {
     assert.ok(out.stdout.includes(heading), heading);
   }
   const results = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
@@ -26,4 +26,6 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
   assert.ok(results.node.methods.rows.some((r) => r.method === 'Score-CAM' && r.runs === 256), 'Score-CAM: one run per channel');
   assert.deepEqual(results.node.prepare.map((r) => Object.keys(r.times)), [['read', 'probe', 'layer', 'graph', 'session', 'check']]);
   assert.ok(results.nativeResults.some((b) => b.name.startsWith('BM_CamMethod')));
+  assert.deepEqual(results.batches.map((r) => r.jobs), [1, 2, 1, 2]);
+  assert.ok(results.batches.every((r) => r.perSecond > 0));
 });
