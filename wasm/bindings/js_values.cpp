@@ -17,15 +17,6 @@ val copy_out_clamped(const std::vector<uint8_t>& data) {
   return val::global("Uint8ClampedArray").new_(copy_out(data)["buffer"]);
 }
 
-val rect_to_js(const Rect& r) {
-  val o = val::object();
-  o.set("x0", r.x0);
-  o.set("y0", r.y0);
-  o.set("x1", r.x1);
-  o.set("y1", r.y1);
-  return o;
-}
-
 Result<std::vector<uint8_t>> read_bytes(const val& input) {
   val bytes = input;
   if (input.instanceof (val::global("ArrayBuffer"))) bytes = val::global("Uint8Array").new_(input);

@@ -33,7 +33,10 @@ val copy_out(const std::vector<T>& data) {
 // a Uint8Array view would be several times slower for a 3 MB image).
 val copy_out_clamped(const std::vector<uint8_t>& data);
 
-val rect_to_js(const Rect& r);
+// Plain structs the core returns go out as Embind value objects (module.cpp registers Rect as {x0, y0, x1, y1} and
+// TensorToDisplay as {scaleX, scaleY, offsetX, offsetY}): `val(rect)`. Coming back in they are read by the option
+// reader below instead, because a value object cannot refuse an unknown name, and a missing or non-numeric field
+// would throw a TypeError in the glue rather than return our invalid_argument error.
 
 // Reads a JS options object field by field, rejecting unknown names and wrong types with a clear message.
 class OptionReader {

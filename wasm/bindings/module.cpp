@@ -6,10 +6,24 @@
 // from a binding would skip C++ destructors and leak; web/js/core.mjs turns a returned Error into a thrown one.
 #include <emscripten/bind.h>
 
+#include "../preprocess.h"
+#include "../resample.h"
 #include "calls.h"
 
 EMSCRIPTEN_BINDINGS(dermcam) {
   using namespace dermcam::js;
+  // Plain structs, as they go out (js_values.h says why they come back in through the option reader).
+  emscripten::value_object<dermcam::Rect>("Rect")
+      .field("x0", &dermcam::Rect::x0)
+      .field("y0", &dermcam::Rect::y0)
+      .field("x1", &dermcam::Rect::x1)
+      .field("y1", &dermcam::Rect::y1);
+  emscripten::value_object<dermcam::TensorToDisplay>("TensorToDisplay")
+      .field("scaleX", &dermcam::TensorToDisplay::scale_x)
+      .field("scaleY", &dermcam::TensorToDisplay::scale_y)
+      .field("offsetX", &dermcam::TensorToDisplay::offset_x)
+      .field("offsetY", &dermcam::TensorToDisplay::offset_y);
+
   emscripten::function("decodeImage", &decode_image_js);
   emscripten::function("prepareImage", &prepare_image_js);
   emscripten::function("qualityThresholdRanges", &quality_threshold_ranges_js);

@@ -50,8 +50,8 @@ Result<HeatSource> read_heat_source(const val& js_options, OptionReader& reader)
 
 val box_to_js(bool has_box, const HotBox& box) {
   if (!has_box) return val::null();
-  return rect_to_js({static_cast<double>(box.x0), static_cast<double>(box.y0), static_cast<double>(box.x1),
-                     static_cast<double>(box.y1)});
+  return val(Rect{static_cast<double>(box.x0), static_cast<double>(box.y0), static_cast<double>(box.x1),
+                  static_cast<double>(box.y1)});
 }
 
 }  // namespace

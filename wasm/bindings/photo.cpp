@@ -217,26 +217,19 @@ val prepare_image_js(val input, val js_options) {
   js_display.set("rgba", copy_out_clamped(d.pixels));
 
   val js_placement = val::object();
-  js_placement.set("sourceRegion", rect_to_js(t.placement.source_region));
-  js_placement.set("tensorContent", rect_to_js(t.placement.tensor_content));
-
-  const TensorToDisplay& m = result.mapping;
-  val js_mapping = val::object();
-  js_mapping.set("scaleX", m.scale_x);
-  js_mapping.set("scaleY", m.scale_y);
-  js_mapping.set("offsetX", m.offset_x);
-  js_mapping.set("offsetY", m.offset_y);
+  js_placement.set("sourceRegion", val(t.placement.source_region));
+  js_placement.set("tensorContent", val(t.placement.tensor_content));
 
   val photo = photo_info_to_js(decoded.value());
   if (input.hasOwnProperty("rgba")) photo.set("format", val("browser-decoded"));
   val out = val::object();
   out.set("quality", quality_to_js(result.quality, thresholds.value()));
   out.set("photo", photo);
-  out.set("shown", rect_to_js(result.shown));
+  out.set("shown", val(result.shown));
   out.set("tensor", js_tensor);
   out.set("display", js_display);
   out.set("placement", js_placement);
-  out.set("tensorToDisplay", js_mapping);
+  out.set("tensorToDisplay", val(result.mapping));
   return out;
 }
 
