@@ -72,6 +72,9 @@ test('the first model is the default; the picker offers both; a choice loads tha
   const unsure = await page.textContent(sel('cannot-tell-apart'));
   assert.match(unsure, /cannot tell these apart for your photo: /);
   for (const label of json.labels) assert.ok(unsure.includes(label.en), `${label.en} is missing from the set`);
+  // No likelihood words for a top class the model cannot tell from others.
+  assert.equal(await page.getAttribute(sel('finding'), 'data-band'), 'set');
+  assert.match(await page.textContent(sel('finding-likelihood')), /but for your photo this model cannot tell it apart from others/);
   assert.match(unsure, /for 90% of photos like those it was checked on the right answer is one of these/);
   await page.locator(sel('cannot-tell-apart')).screenshot({ path: join(ARTIFACTS, 'prediction-set-phone-en.png') });
   // The doctor's report says it too.

@@ -20,7 +20,8 @@ export function reportView({ $, words: { t, localized, isolated, share, likeliho
       ['reportDate', new Date().toLocaleString(language)],
       ['reportModel', `${isolated(config.name)}${config.version ? ` ${isolated(config.version)}` : ''}`],
       ['reportFinding', result.forced ? `${isolated(top.label)} (${t('forcedShare', { share: share(top.probability) })})`
-        : `${isolated(top.label)}: ${t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })}`],
+        : result.predictionSet?.length > 1 ? `${isolated(top.label)}: ${t('findingInSet', { share: share(top.probability) })}`
+          : `${isolated(top.label)}: ${t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })}`],
       // The classes the model cannot tell apart (its prediction set, with how often such a set is right).
       ...(unsure.length ? [['reportCannotTellApart', `${classList(unsure.map((p) => p.label))}${result.predictionSet && result.coverage
         ? ` (${t('predictionSetCoverage', { share: new Intl.NumberFormat(language, { style: 'percent' }).format(result.coverage) })})` : ''}`]] : []),

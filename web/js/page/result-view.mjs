@@ -39,14 +39,18 @@ export function resultView({ $, words, store, actions }) {
     $('result').dataset.forced = String(Boolean(result.forced));
     $('result').dataset.format = result.photo?.format ?? '';
     const top = result.predictions[0];
+    // The model's own prediction set names several classes: no likelihood words for the top one (they would say
+    // more than the model can), only its share and that it cannot tell.
+    const inSet = !result.forced && result.predictionSet?.length > 1;
     const finding = $('finding');
     finding.replaceChildren(
       h('span', {}, t(result.forced ? 'findingForcedLead' : 'findingLead')),
       h('strong', { dir: 'auto' }, localized(top.label)),  // isolates the label from the words and number around it
       h('span', { dataset: { testid: 'finding-likelihood' } }, result.forced ? t('forcedShare', { share: share(top.probability) })
-        : t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })));
+        : inSet ? t('findingInSet', { share: share(top.probability) })
+          : t('findingLikelihood', { likelihood: likelihood(top.probability), share: share(top.probability) })));
     finding.dataset.label = top.label.id;
-    finding.dataset.band = result.forced ? 'forced' : likelihoodBand(top.probability);
+    finding.dataset.band = result.forced ? 'forced' : inSet ? 'set' : likelihoodBand(top.probability);
     /** @type {Array<{probability: number, label: object}>} */
     const predictions = result.predictions;
     const unsure = result.forced ? [] : cannotTellApart(predictions, result.predictionSet);
