@@ -2,7 +2,7 @@
 // torchvision's VisionTransformer: patch Conv, class token, position embedding, 12 pre-norm blocks
 // (LayerNormalization, attention as MatMul/Softmax over 6 heads, exact GELU through Erf), final LayerNorm,
 // the class token's row, a linear head. The benchmark's transformer; built here so it needs no torch.
-import { DataType, encodeModel, int64Tensor, makeAttribute, valueInfo } from '../../web/js/onnx/model.mjs';
+import { graphBuilder } from './graph-builder.mjs';
 
 export const VIT_S16 = { imageSize: 224, patch: 16, depth: 12, heads: 6, dim: 384, mlp: 1536, classes: 6 };
 
@@ -12,35 +12,7 @@ export const VIT_S16 = { imageSize: 224, patch: 16, depth: 12, heads: 6, dim: 38
  * @returns {Uint8Array} the model's bytes (about 88 MB of float32 weights for VIT_S16)
  */
 export function vitModel({ imageSize, patch, depth, heads, dim, mlp, classes, extraNorms = 0 } = VIT_S16, seed = 1) {
-  let state = seed >>> 0;
-  const uniform = () => {  // mulberry32: deterministic weights, fast enough for 22 M values
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const nodes = [];
-  const initializers = [];
-  let counter = 0;
-  const weight = (dims, scale, offset = 0) => {
-    const name = `w${counter++}`;
-    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = offset + scale * (uniform() * 2 - 1);
-    initializers.push({ name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
-    return name;
-  };
-  const ints = (values) => {
-    const name = `i${counter++}`;
-    initializers.push(int64Tensor(name, values, [values.length]));
-    return name;
-  };
-  const op = (type, inputs, attrs = {}, outputs = 1) => {
-    const names = Array.from({ length: outputs }, () => `t${counter++}`);
-    nodes.push({ opType: type, input: inputs, output: names, name: `n${counter++}`,
-      attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v)) });
-    return outputs === 1 ? names[0] : names;
-  };
+  const { weight, ints, op, encode } = graphBuilder(seed);
   const linear = (x, inputs, outputs) => op('Add', [op('MatMul', [x, weight([inputs, outputs], 1 / Math.sqrt(inputs))]),
     weight([outputs], 0.02)]);
   const layerNorm = (x) => op('LayerNormalization', [x, weight([dim], 0.1, 1), weight([dim], 0.02)], { axis: -1, epsilon: 1e-6 });
@@ -72,17 +44,5 @@ export function vitModel({ imageSize, patch, depth, heads, dim, mlp, classes, ex
   for (let i = 0; i < extraNorms; i++) x = layerNorm(x);
   const classRow = op('Gather', [x, ints([0])], { axis: 1 });
   const logits = linear(op('Squeeze', [classRow, ints([1])]), dim, classes);
-  nodes.push({ opType: 'Identity', input: [logits], output: ['logits'], name: 'logits', attribute: [] });
-  return encodeModel({
-    irVersion: 8,
-    producerName: 'dermcam-bench',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'vit',
-      node: nodes,
-      initializer: initializers,
-      input: [valueInfo('input', DataType.FLOAT, ['N', 3, imageSize, imageSize])],
-      output: [valueInfo('logits', DataType.FLOAT, ['N', classes])],
-    },
-  });
+  return encode({ name: 'vit', opset: 17, irVersion: 8, inputDims: [3, imageSize, imageSize], logits, classes });
 }
