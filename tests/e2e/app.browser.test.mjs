@@ -287,6 +287,8 @@ describe('the app', () => {
       await analyse(page, join(FIXTURES, file));
       if (pattern) {
         assert.match(await page.textContent(sel('error')), pattern);
+        // Only sentences: no stray "undefined" or "false" from a part the box leaves out.
+        assert.doesNotMatch(await page.innerText(sel('error')), /undefined|false|null/);
         assert.equal(await page.textContent(sel('error-fix')), 'Choose another photo');  // the fix, as a button
         assert.equal(await page.isHidden(sel('result')), true, 'the previous photo\'s result is not shown under the error');
         await page.screenshot({ path: join(ARTIFACTS, `app-error-${basename(file)}.png`) });

@@ -18,8 +18,22 @@ export function h(tag, props = {}, ...children) {
     else if (name in element) element[name] = value;
     else element.setAttribute(name, String(value));
   }
-  element.append(...children.filter(/** @returns {child is Node | string} */ (child) => child !== null && child !== undefined && child !== false && child !== ''));
+  element.append(...present(children));
   return element;
+}
+
+/** @param {Array<Node | string | null | undefined | false>} children @returns {Array<Node | string>} */
+const present = (children) => children.filter(/** @returns {child is Node | string} */ (child) =>
+  child !== null && child !== undefined && child !== false && child !== '');
+
+/**
+ * Replaces an element's children, leaving out null, undefined, false and '' as h() does (replaceChildren alone
+ * would show them as the words "undefined" and "false").
+ * @param {Element} element
+ * @param {...(Node | string | null | undefined | false)} children
+ */
+export function fill(element, ...children) {
+  element.replaceChildren(...present(children));
 }
 
 /**

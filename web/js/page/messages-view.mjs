@@ -3,7 +3,7 @@
 // reads as a sentence from the catalogue for the person (web/js/errors.mjs picks it from the error's code and
 // params), the engine's own text (for a developer) folded under it, and the button that fixes it right there.
 import { PHOTO_CODES, fixFor, personSentence } from '../errors.mjs';
-import { h } from './dom.mjs';
+import { fill, h } from './dom.mjs';
 
 const FIX_WORDS = { retry: 'fixRetry', bundledModel: 'useBundledModel', choosePhoto: 'chooseAgain' };
 
@@ -24,7 +24,7 @@ export function messagesView({ $, words: { t, withStepName }, store, actions }) 
     }
     const { key, values } = personSentence(error, error.prefixKey);
     const fix = fixFor(error, error.prefixKey, { ownModel: error.ownModel });
-    box.replaceChildren(
+    fill(box,
       h('p', {}, t(key, values)),
       error.noteKey && h('p', { dataset: { testid: 'error-note' } }, t(error.noteKey)),
       // Whoever loads their own model needs to know why it failed: the details are open for a model's error.
