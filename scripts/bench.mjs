@@ -84,7 +84,8 @@ async function inNode(photoUrls) {
     ...(await import('../web/js/onnx/model.mjs')),
     ...(await import('../web/js/pipeline.mjs')) };
   // shared.mjs imports nothing itself; load it from its file.
-  const { freshMemoryCost, measureExplainVsPlain, measureStages } = await import('../tests/bench/web/shared.mjs');
+  const { freshMemoryCost, measureBoundaryTraffic, measureExplainVsPlain, measureStages } =
+    await import('../tests/bench/web/shared.mjs');
   const path = (url) => url.replace('/models/', `${ROOT}models/`).replace('/bench-models/', `${ROOT}tests/fixtures/explain/`)
     .replace('/bench-photos/', `${BUILD}/`).replace('/bench-generated/', `${BUILD}/`);
   const bytes = (url) => new Uint8Array(readFileSync(path(url)));
@@ -99,6 +100,8 @@ async function inNode(photoUrls) {
     out.stages.push({ photo: name, ...(await measureStages({ lib, ort, core, bytes: bytes(MODELS[0].url), config: demoConfig,
       photo: bytes(url), runs: RUNS, sessionOptions: { executionProviders: ['wasm'] } })) });
   }
+  out.traffic = await measureBoundaryTraffic({ lib, ort, core, bytes: bytes(MODELS[0].url), config: demoConfig,
+    photo: bytes(photoUrls['12mp']), sessionOptions: { executionProviders: ['wasm'] } });
   out.methods = await measureMethods(ort, core, lib.Explainer, bytes(MODELS[0].url), demoConfig);
   out.prepare = await measurePrepare(ort, core, lib.Explainer);
   return out;
@@ -452,6 +455,23 @@ function report({ meta, nativeResults, node, batches, browsers, sizes, visit, in
       `${fmt(interactions.methodSwitchMs)} ms, ${fmt(interactions.methodSwitchMaxMs)} ms | <= 10 ms: ` +
       `${interactions.methodSwitchMs <= 10 ? 'met' : 'missed'} |`);
   const { methods } = node;
+  // Measured the same way on c58a53d, before a photo's state stayed in the core (PhotoView): every render sent the
+  // runs and the map back in, and the PNG export sent the display copy in twice and took the blend out.
+  const trafficBefore = { analysis: [4, 1904072, 4207360], 'method switch': [2, 330752, 870028],
+    'class switch': [2, 330752, 866476], 'PNG export': [2, 6356992, 4685755] };
+  const bytesText = (n) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(2)} MiB` : kib(n));
+  lines.push('', '## 2d. Bytes crossing the JS/wasm boundary of the core (demo model, 12 MP photo, Node)', '',
+    'Typed-array bytes in the arguments and answers of every call into our core (`core.boundaryTraffic()`), as the ' +
+      'page uses it: the analysis (photo file in; model tensor, display copy, first map and its display layers out), a ' +
+      'method switch (Grad-CAM++), a class switch (the second class), the PNG export. "Before": the same measure on ' +
+      'c58a53d, when nothing stayed in the core between calls. ONNX Runtime\'s own copies are not counted. The heat ' +
+      'layers\' index (786 KB for a 1024 x 768 display) is written into the array the page no longer shows.', '',
+    '| step | calls before | in before | out before | calls now | in now | out now |', '|---|---:|---:|---:|---:|---:|---:|',
+    ...node.traffic.map((r) => {
+      const [calls, bytesIn, bytesOut] = trafficBefore[r.name] ?? [NaN, NaN, NaN];
+      return `| ${r.name} | ${calls} | ${bytesText(bytesIn)} | ${bytesText(bytesOut)} | ${r.calls} | ${bytesText(r.bytesIn)} | ` +
+        `${bytesText(r.bytesOut)} |`;
+    }));
   lines.push('', '## 2c. Explanation methods and faithfulness (Node, 1 thread, demo model, 128 x 128 input)', '',
     'A method switch after the photo\'s analysis (median of ' + (args.quick ? 1 : 3) + '; the perturbation methods ' +
       'run the model, or its head, once per channel of the 256-channel target layer, batched within a 48 MB budget; ' +

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  camMethods, colormaps, computeCam, decodeImage, encodePng, heatLayers, prepareImage, renderOverlay,
+  boundaryTraffic, camMethods, colormaps, computeCam, decodeImage, encodePng, heatLayers, photoView, prepareImage,
+  renderOverlay,
 } from '../../web/js/core.mjs';
 import { decodeNpy, encodeNpy } from '../../web/js/npy.mjs';
 import { NATIVE_BUILD, ROOT, fixture } from './helpers.mjs';
@@ -288,4 +289,56 @@ test('heatLayers composited as documented is exactly renderOverlay, for every co
   assert.deepEqual(written.outline, layers.outline);
   await assert.rejects(heatLayers({ ...placement, displayWidth: display.width, displayHeight: display.height,
     into: into.subarray(1) }), /'into' must be a Uint8Array of displayWidth x displayHeight bytes/);
+});
+
+// The photo's view keeps the display copy, the runs and the map in the core: the same answers as the stateless
+// calls, without sending any of it again.
+test('a PhotoView gives the stateless calls\' answers from what it keeps, and refuses what it lacks', async () => {
+  const prepared = await prepareImage(fixture('photo.jpg'), { resize: 'letterbox', view: true });
+  const { view } = prepared;
+  try {
+    const placement = { tensorContent: prepared.placement.tensorContent, tensorToDisplay: prepared.tensorToDisplay };
+    await assert.rejects(view.heatLayers(), /no map yet/);
+    await assert.rejects(view.computeCam({ method: 'gradcam', outputWidth: 224, outputHeight: 224 }), /no runs/);
+    const { runs } = singleRun();
+    await view.setRuns([{ layers: runs[0].layers.map(({ channelValues, ...layer }) => layer) }]);
+    for (const [method, classIndex] of [['gradcam', 0], ['gradcam', 1], ['layercam', 1], ['scorecam', 1], ['eigencam', 0]]) {
+      const options = { method, classIndex, outputWidth: 224, outputHeight: 224 };
+      boundaryTraffic({ reset: true });
+      const kept = await view.computeCam({ ...options, channelValues: method === 'scorecam' ? [channelMeans(1)] : undefined });
+      const sent = boundaryTraffic().bytesIn;
+      assert.ok(sent <= A.data.byteLength / 8, `${method}: ${sent} bytes sent for a switch, the runs are kept`);
+      const want = await computeCam(singleRun(options));
+      assert.deepEqual(kept.map, want.map, `${method} class ${classIndex}`);
+      assert.deepEqual(kept.layers.map((l) => l.raw), want.layers.map((l) => l.raw));
+      const looks = { colormap: 'viridis', opacity: 0.6, outline: true, box: true, threshold: 0.4 };
+      const base = { ...placement, map: want.map, mapWidth: 224, mapHeight: 224, threshold: 0.4 };
+      const overlay = await renderOverlay({ ...base, display: prepared.display, ...looks });
+      assert.deepEqual(await view.renderOverlay(looks), overlay);
+      assert.deepEqual(await view.overlayPng(looks), await encodePng(overlay));
+      assert.deepEqual(await view.heatLayers({ threshold: 0.4 }), await heatLayers({ ...base,
+        displayWidth: prepared.display.width, displayHeight: prepared.display.height }));
+    }
+    // An earlier map put back is the one drawn.
+    const first = await computeCam(singleRun({ outputWidth: 224, outputHeight: 224 }));
+    await view.setMap({ map: first.map, width: 224, height: 224 });
+    assert.deepEqual(await view.renderOverlay(), await renderOverlay({ ...placement, display: prepared.display,
+      map: first.map, mapWidth: 224, mapHeight: 224 }));
+    await assert.rejects(view.setMap({ map: first.map, width: 224, height: 223 }), /width x height values/);
+    await assert.rejects(view.computeCam({ method: 'scorecam', outputWidth: 8, outputHeight: 8 }), /needs a value per channel/);
+    await assert.rejects(view.computeCam({ method: 'scorecam', outputWidth: 8, outputHeight: 8,
+      channelValues: [channelMeans(0), channelMeans(0)] }), /one array per target layer/);
+    await assert.rejects(view.computeCam({ method: 'gradcam', outputWidth: 8, outputHeight: 8, classIndex: 5 }), /outside the 2/);
+    await assert.rejects(view.heatLayers({ into: new Uint8Array(3) }), /'into' must be a Uint8Array/);
+    await assert.rejects(view.renderOverlay({ colormap: 'rainbow' }), /colormap/);
+  } finally {
+    view.release();
+  }
+  await assert.rejects(view.renderOverlay(), (e) => e.code === 'released');
+  view.release();  // twice is harmless
+  const fromPixels = await photoView({ display: prepared.display, ...{ tensorContent: prepared.placement.tensorContent,
+    tensorToDisplay: prepared.tensorToDisplay } });
+  await assert.rejects(fromPixels.overlayPng(), /no map yet/);
+  fromPixels.release();
+  await assert.rejects(photoView({ display: prepared.display }), /tensorContent/);
 });

@@ -301,34 +301,52 @@ test('a cancelled analysis or render leaves the previous photo and map in place'
   const png = await explainer.overlayPng({ opacity: 0.6 });
   // A second photo, cancelled after its decode, after its model run, and during its first explanation.
   const other = fixture('portrait.jpg');
+  // The map is computed in the photo's view in the core (core.mjs PhotoView), which keeps it.
+  const { computeCam } = core.PhotoView.prototype;
+  const stopping = (original, controller) => async function (...args) {
+    const value = await original.apply(this, args);
+    controller.abort();
+    return value;
+  };
   for (const stopAfter of ['prepareImage', 'run', 'computeCam']) {
     const controller = new AbortController();
-    const stopping = (original, self) => async (...args) => {
-      const value = await original.apply(self, args);
-      controller.abort();
-      return value;
-    };
-    if (stopAfter === 'run') explainer.model.run = stopping(explainer.model.run, explainer.model);
-    else explainer.core = { ...core, [stopAfter]: stopping(core[stopAfter], core) };
+    if (stopAfter === 'run') explainer.model.run = stopping(explainer.model.run, controller).bind(explainer.model);
+    else if (stopAfter === 'computeCam') core.PhotoView.prototype.computeCam = stopping(computeCam, controller);
+    else explainer.core = { ...core, [stopAfter]: stopping(core[stopAfter], controller) };
     try {
       await assert.rejects(explainer.analyse({ bytes: other }, {}, { signal: controller.signal }),
         (e) => controller.signal.aborted && e?.name === 'AbortError', stopAfter);
     } finally {
       delete explainer.model.run;
       explainer.core = core;
+      core.PhotoView.prototype.computeCam = computeCam;
     }
     assert.deepEqual(await explainer.overlayPng({ opacity: 0.6 }), png, `the photo shown stays current (${stopAfter})`);
   }
   // A render cancelled after its CAM: the map stays the previous one, the PNG export draws what is shown.
   const controller = new AbortController();
-  explainer.core = { ...core, computeCam: async (options) => { const cam = await core.computeCam(options); controller.abort(); return cam; } };
+  core.PhotoView.prototype.computeCam = stopping(computeCam, controller);
   try {
     await assert.rejects(explainer.render({ method: 'eigencam' }, { signal: controller.signal }), (e) => e?.name === 'AbortError');
   } finally {
-    explainer.core = core;
+    core.PhotoView.prototype.computeCam = computeCam;
   }
   assert.deepEqual(await explainer.overlayPng({ opacity: 0.6 }), png);
   assert.equal(shown.method, 'gradcam');
+});
+
+// The photo's display copy, the model's runs and the map stay in the core between calls (core.mjs PhotoView).
+test('a method or class switch sends none of the runs again, and the PNG export sends nothing in', async () => {
+  const shown = await explainer.analyse({ bytes: fixture('photo.jpg') }, { method: 'gradcam', output: 'layers' });
+  core.boundaryTraffic({ reset: true });
+  const switched = await explainer.render({ method: 'gradcam++', output: 'layers' });
+  const other = await explainer.render({ method: 'gradcam', classIndex: shown.predictions[1].index, output: 'layers' });
+  assert.ok(!switched.ranModel && !other.ranModel, 'the switches come from the kept run');
+  const traffic = core.boundaryTraffic({ reset: true });
+  assert.equal(traffic.bytesIn, 0, 'nothing crosses into the core for a switch');
+  assert.ok(traffic.bytesOut > 0);
+  const png = await explainer.overlayPng({ opacity: 0.5 });
+  assert.deepEqual(core.boundaryTraffic(), { calls: 1, bytesIn: 0, bytesOut: png.byteLength });
 });
 
 test('loading names each step as it starts: the preparation of a raw model, then the session and a test run', async () => {

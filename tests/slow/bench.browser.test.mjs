@@ -16,7 +16,8 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
     join(dir, 'bench.json')], { encoding: 'utf8', stdin: 'ignore', maxBuffer: 64 << 20 });
   assert.equal(out.status, 0, out.stderr.slice(-2000));
   for (const heading of ['Explain vs plain', 'opacity drag', 'method switch', 'Explanation methods and faithfulness',
-    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Waiting on a slow link', 'Preparing a model nobody prepared', 'Batches on the command line', 'Native kernels']) {
+    'Stage breakdown', 'Decode + preprocess of a 12 MP JPEG', 'Memory', 'Transfer', 'Waiting on a slow link', 'Preparing a model nobody prepared', 'Batches on the command line', 'Bytes crossing the JS/wasm boundary',
+    'Native kernels']) {
     assert.ok(out.stdout.includes(heading), heading);
   }
   const results = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8'));
@@ -27,5 +28,7 @@ test('scripts/bench.mjs --quick produces every section', { timeout: 900_000 }, (
   assert.deepEqual(results.node.prepare.map((r) => Object.keys(r.times)), [['read', 'probe', 'layer', 'graph', 'session', 'check']]);
   assert.ok(results.nativeResults.some((b) => b.name.startsWith('BM_CamMethod')));
   assert.deepEqual(results.batches.map((r) => r.jobs), [1, 2, 1, 2]);
+  assert.deepEqual(results.node.traffic.map((r) => r.name), ['analysis', 'method switch', 'class switch', 'PNG export']);
+  assert.ok(results.node.traffic.every((r) => r.calls > 0 && r.bytesOut > 0));
   assert.ok(results.batches.every((r) => r.perSecond > 0));
 });

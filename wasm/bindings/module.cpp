@@ -1,6 +1,7 @@
 // The Embind module: JS <-> dermcam core. The one list of what JavaScript can call; each call lives in the binding
-// file of its concept (photo.cpp, cam.cpp, overlay.cpp) and converts through js_values.h. Coarse calls only: bytes
-// in, everything the caller needs out, copied into JS-owned typed arrays before returning.
+// file of its concept (photo.cpp, cam.cpp, overlay.cpp, photo_view.cpp: the one handle) and converts through
+// js_values.h. Coarse calls only: bytes in, everything the caller needs out, copied into JS-owned typed arrays before
+// returning.
 //
 // Failures are returned, not thrown: a JS Error with `code` (error_code_name), `params` and `message`. Throwing
 // from a binding would skip C++ destructors and leak; web/js/core.mjs turns a returned Error into a thrown one.
@@ -9,6 +10,7 @@
 #include "../preprocess.h"
 #include "../resample.h"
 #include "calls.h"
+#include "photo_view.h"
 
 EMSCRIPTEN_BINDINGS(dermcam) {
   using namespace dermcam::js;
@@ -33,4 +35,13 @@ EMSCRIPTEN_BINDINGS(dermcam) {
   emscripten::function("renderOverlay", &render_overlay_js);
   emscripten::function("heatLayers", &heat_layers_js);
   emscripten::function("encodePng", &encode_png_js);
+
+  emscripten::class_<PhotoView>("PhotoView")
+      .function("setRuns", &PhotoView::set_runs)
+      .function("computeCam", &PhotoView::compute_cam)
+      .function("setMap", &PhotoView::set_map)
+      .function("heatLayers", &PhotoView::heat_layers)
+      .function("renderOverlay", &PhotoView::render_overlay)
+      .function("overlayPng", &PhotoView::overlay_png);
+  emscripten::function("photoView", &photo_view_js);
 }

@@ -1,5 +1,6 @@
 // What a map looks like: colormaps, renderOverlay (the blended picture), heatLayers (what the page composites
-// itself) and encodePng.
+// itself) and encodePng, each from a map the caller gives. The PhotoView handle (photo_view.cpp) draws the map it
+// keeps with the same readers (overlay_inputs.h).
 #include "../overlay.h"
 
 #include <string>
@@ -9,11 +10,12 @@
 #include "../png_encode.h"
 #include "calls.h"
 #include "js_values.h"
+#include "overlay_inputs.h"
 
 namespace dermcam::js {
 namespace {
 
-struct HeatSource {
+struct MapSource {
   std::vector<float> map;
   int width = 0;
   int height = 0;
@@ -21,8 +23,8 @@ struct HeatSource {
   TensorToDisplay mapping;
 };
 
-Result<HeatSource> read_heat_source(const val& js_options, OptionReader& reader) {
-  HeatSource source;
+Result<MapSource> read_map_source(const val& js_options, OptionReader& reader) {
+  MapSource source;
   reader.integer("mapWidth", &source.width);
   reader.integer("mapHeight", &source.height);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
@@ -33,18 +35,12 @@ Result<HeatSource> read_heat_source(const val& js_options, OptionReader& reader)
     return Error{ErrorCode::kInvalidArgument, "'map' must hold mapWidth x mapHeight values."};
   }
   source.map = std::move(map.value());
-  auto content = read_rect(js_options["tensorContent"], "tensorContent");
+  auto content = read_content(js_options);
   if (!content) return content.error();
   source.content = content.value();
-  if (js_options["tensorToDisplay"].isUndefined()) {
-    return Error{ErrorCode::kInvalidArgument, "'tensorToDisplay' is needed (prepareImage returns it)."};
-  }
-  OptionReader mapping_reader(js_options["tensorToDisplay"], {"scaleX", "scaleY", "offsetX", "offsetY"});
-  mapping_reader.number("scaleX", &source.mapping.scale_x);
-  mapping_reader.number("scaleY", &source.mapping.scale_y);
-  mapping_reader.number("offsetX", &source.mapping.offset_x);
-  mapping_reader.number("offsetY", &source.mapping.offset_y);
-  if (!mapping_reader.error().empty()) return Error{ErrorCode::kInvalidArgument, mapping_reader.error()};
+  auto mapping = read_mapping(js_options);
+  if (!mapping) return mapping.error();
+  source.mapping = mapping.value();
   return source;
 }
 
@@ -55,6 +51,76 @@ val box_to_js(bool has_box, const HotBox& box) {
 }
 
 }  // namespace
+
+Result<OverlayOptions> read_looks(OptionReader& reader) {
+  OverlayOptions o;
+  double opacity = o.opacity;
+  double threshold = o.threshold;
+  reader.number("opacity", &opacity);
+  reader.number("threshold", &threshold);
+  reader.boolean("outline", &o.outline);
+  reader.boolean("box", &o.box);
+  std::vector<std::pair<const char*, Colormap>> colormaps;
+  for (const ColormapInfo& info : colormap_registry()) colormaps.push_back({info.id, info.colormap});
+  reader.choice<Colormap>("colormap", colormaps, &o.colormap);
+  if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
+  o.opacity = static_cast<float>(opacity);
+  o.threshold = static_cast<float>(threshold);
+  return o;
+}
+
+Result<Rect> read_content(const val& js_options) { return read_rect(js_options["tensorContent"], "tensorContent"); }
+
+Result<TensorToDisplay> read_mapping(const val& js_options) {
+  if (js_options["tensorToDisplay"].isUndefined()) {
+    return Error{ErrorCode::kInvalidArgument, "'tensorToDisplay' is needed (prepareImage returns it)."};
+  }
+  TensorToDisplay mapping;
+  OptionReader reader(js_options["tensorToDisplay"], {"scaleX", "scaleY", "offsetX", "offsetY"});
+  reader.number("scaleX", &mapping.scale_x);
+  reader.number("scaleY", &mapping.scale_y);
+  reader.number("offsetX", &mapping.offset_x);
+  reader.number("offsetY", &mapping.offset_y);
+  if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, reader.error()};
+  return mapping;
+}
+
+val overlay_to_js(const Overlay& overlay) {
+  val out = val::object();
+  out.set("width", overlay.image.width);
+  out.set("height", overlay.image.height);
+  out.set("rgba", copy_out_clamped(overlay.image.pixels));
+  out.set("box", box_to_js(overlay.has_box, overlay.box));
+  return out;
+}
+
+Result<val> checked_into(const val& into, int width, int height) {
+  if (into.isUndefined() || into.isNull()) return val::undefined();
+  if (!into.instanceof
+      (val::global("Uint8Array")) || into["length"].as<double>() != static_cast<double>(width) * height) {
+    return Error{ErrorCode::kInvalidArgument, "'into' must be a Uint8Array of displayWidth x displayHeight bytes."};
+  }
+  return into;
+}
+
+val heat_layers_to_js(const HeatLayers& l, const val& into) {
+  val out = val::object();
+  out.set("width", l.width);
+  out.set("height", l.height);
+  if (!into.isUndefined()) into.call<void>("set", val(typed_memory_view(l.index.size(), l.index.data())));
+  out.set("index", into.isUndefined() ? copy_out(l.index) : into);
+  out.set("covered", box_to_js(l.covered.x1 > l.covered.x0, l.covered));
+  out.set("outline", copy_out(l.outline));
+  out.set("lineWidth", l.line_width);
+  out.set("box", box_to_js(l.has_box, l.box));
+  val edges = val::null();
+  if (l.has_box) {
+    edges = val::array();
+    for (const HotBox& edge : box_edges(l.box, l.line_width)) edges.call<void>("push", box_to_js(true, edge));
+  }
+  out.set("boxEdges", edges);
+  return out;
+}
 
 // colormaps() -> [{id, label, perceptuallyUniform, table: Uint8Array(768)}]
 val colormaps_js() {
@@ -77,34 +143,16 @@ val colormaps_js() {
 val render_overlay_js(val js_options) {
   OptionReader reader(js_options, {"display", "map", "mapWidth", "mapHeight", "tensorContent", "tensorToDisplay",
                                    "colormap", "opacity", "outline", "box", "threshold"});
-  OverlayOptions o;
-  double opacity = o.opacity;
-  double threshold = o.threshold;
-  reader.number("opacity", &opacity);
-  reader.number("threshold", &threshold);
-  reader.boolean("outline", &o.outline);
-  reader.boolean("box", &o.box);
-  std::vector<std::pair<const char*, Colormap>> colormaps;
-  for (const ColormapInfo& info : colormap_registry()) colormaps.push_back({info.id, info.colormap});
-  reader.choice<Colormap>("colormap", colormaps, &o.colormap);
-  if (!reader.error().empty()) return make_js_error({ErrorCode::kInvalidArgument, reader.error()});
-  o.opacity = static_cast<float>(opacity);
-  o.threshold = static_cast<float>(threshold);
-
+  auto looks = read_looks(reader);
+  if (!looks) return make_js_error(looks.error());
   auto display = read_rgba(js_options["display"]);
   if (!display) return make_js_error(display.error());
-  auto source = read_heat_source(js_options, reader);
+  auto source = read_map_source(js_options, reader);
   if (!source) return make_js_error(source.error());
-  const HeatSource& s = source.value();
-  auto overlay = render_overlay(display.value(), s.map.data(), s.width, s.height, s.content, s.mapping, o);
+  const MapSource& s = source.value();
+  auto overlay = render_overlay(display.value(), s.map.data(), s.width, s.height, s.content, s.mapping, looks.value());
   if (!overlay) return make_js_error(overlay.error());
-  const Overlay& result = overlay.value();
-  val out = val::object();
-  out.set("width", result.image.width);
-  out.set("height", result.image.height);
-  out.set("rgba", copy_out_clamped(result.image.pixels));
-  out.set("box", box_to_js(result.has_box, result.box));
-  return out;
+  return overlay_to_js(overlay.value());
 }
 
 // heatLayers({displayWidth, displayHeight, map, mapWidth, mapHeight, tensorContent, tensorToDisplay, threshold, into})
@@ -127,36 +175,15 @@ val heat_layers_js(val js_options) {
     return make_js_error({ErrorCode::kInvalidArgument,
                           "'displayWidth' and 'displayHeight' must be 1 to " + std::to_string(kMaxDisplaySide) + "."});
   }
-  const val into = js_options["into"];
-  const bool has_into = !into.isUndefined() && !into.isNull();
-  if (has_into && (!into.instanceof
-                   (val::global("Uint8Array")) || into["length"].as<double>() != static_cast<double>(width) * height)) {
-    return make_js_error(
-        {ErrorCode::kInvalidArgument, "'into' must be a Uint8Array of displayWidth x displayHeight bytes."});
-  }
-  auto source = read_heat_source(js_options, reader);
+  auto into = checked_into(js_options["into"], width, height);
+  if (!into) return make_js_error(into.error());
+  auto source = read_map_source(js_options, reader);
   if (!source) return make_js_error(source.error());
-  const HeatSource& s = source.value();
+  const MapSource& s = source.value();
   auto layers =
       heat_layers(s.map.data(), s.width, s.height, s.content, s.mapping, width, height, static_cast<float>(threshold));
   if (!layers) return make_js_error(layers.error());
-  const HeatLayers& l = layers.value();
-  val out = val::object();
-  out.set("width", l.width);
-  out.set("height", l.height);
-  if (has_into) into.call<void>("set", val(typed_memory_view(l.index.size(), l.index.data())));
-  out.set("index", has_into ? into : copy_out(l.index));
-  out.set("covered", box_to_js(l.covered.x1 > l.covered.x0, l.covered));
-  out.set("outline", copy_out(l.outline));
-  out.set("lineWidth", l.line_width);
-  out.set("box", box_to_js(l.has_box, l.box));
-  val edges = val::null();
-  if (l.has_box) {
-    edges = val::array();
-    for (const HotBox& edge : box_edges(l.box, l.line_width)) edges.call<void>("push", box_to_js(true, edge));
-  }
-  out.set("boxEdges", edges);
-  return out;
+  return heat_layers_to_js(layers.value(), into.value());
 }
 
 // encodePng({width, height, rgba}) -> Uint8Array (PNG file bytes)

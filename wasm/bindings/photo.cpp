@@ -10,6 +10,7 @@
 #include "../preprocess.h"
 #include "calls.h"
 #include "js_values.h"
+#include "photo_view.h"
 
 namespace dermcam::js {
 namespace {
@@ -161,14 +162,17 @@ val quality_threshold_ranges_js() {
 // prepareImage(bytes | {width, height, rgba}, options) ->
 //   {photo, tensor: {data, shape, layout}, display: {width, height, rgba}, shown (the region the display shows),
 //    placement: {sourceRegion, tensorContent}, tensorToDisplay, quality (photo_quality.h, over the region the
-//    model sees)} | Error
+//    model sees), view (with option view: true, a PhotoView handle holding the display copy)} | Error
 val prepare_image_js(val input, val js_options) {
-  OptionReader reader(js_options, {"maxPixels", "applyExifOrientation", "width", "height", "resize", "padColor",
-                                   "scale", "mean", "std", "layout", "filter", "maxDisplaySide", "quality", "region"});
+  OptionReader reader(
+      js_options, {"maxPixels", "applyExifOrientation", "width", "height", "resize", "padColor", "scale", "mean", "std",
+                   "layout", "filter", "maxDisplaySide", "quality", "region", "view"});
   auto decode_options = read_decode_options(reader);
   if (!decode_options) return make_js_error(decode_options.error());
   PreprocessOptions p;
   int max_display_side = kDefaultDisplaySide;
+  bool keep_view = false;
+  reader.boolean("view", &keep_view);
   reader.integer("width", &p.width);
   reader.integer("height", &p.height);
   reader.integer("maxDisplaySide", &max_display_side);
@@ -200,7 +204,7 @@ val prepare_image_js(val input, val js_options) {
   if (!decoded) return make_js_error(decoded.error());
   auto prepared = prepare_photo(decoded.value().image, p, max_display_side);
   if (!prepared) return make_js_error(prepared.error());
-  const PreparedPhoto& result = prepared.value();
+  PreparedPhoto& result = prepared.value();
 
   const ModelTensor& t = result.tensor;
   val js_tensor = val::object();
@@ -230,6 +234,7 @@ val prepare_image_js(val input, val js_options) {
   out.set("display", js_display);
   out.set("placement", js_placement);
   out.set("tensorToDisplay", val(result.mapping));
+  if (keep_view) out.set("view", val(PhotoView(std::move(result.display), t.placement.tensor_content, result.mapping)));
   return out;
 }
 

@@ -441,7 +441,9 @@ async function analyseAnyway() {
   work.analysis = controller;
   store.set({ analysing: true });
   try {
-    await showResult(await client.request('analyseAnyway', { render: renderOptions({ first: true }) }, { signal: controller.signal }));
+    const { display } = state().refused;  // the worker sent it with the refusal, once
+    const result = await client.request('analyseAnyway', { render: renderOptions({ first: true }) }, { signal: controller.signal });
+    await showResult({ ...result, display });
   } catch (error) {
     fail(error);
   } finally {

@@ -2,7 +2,8 @@
 // dermcam's C++ image core (WebAssembly), shared by the page, the Web Worker and Node (tests, CLI).
 //
 // The module is created lazily, once: every call awaits the same promise. Calls are coarse (bytes in,
-// typed arrays out, all copied out of wasm memory). A failure the core reports comes back as a thrown
+// typed arrays out, all copied out of wasm memory); what a photo's later calls need again (its display copy, the
+// model's runs, the last map) stays in the core behind a PhotoView handle instead of crossing back. A failure the core reports comes back as a thrown
 // DermcamError with a stable `code` (see wasm/error.h). Anything else thrown from inside the module (it should
 // not happen; out-of-memory is the one known way) drops the instance so the next call starts a fresh one.
 import createDermcamCore from '../prebuilt/dermcam-core.mjs';
@@ -12,6 +13,32 @@ const WASM_URL = new URL('../prebuilt/dermcam-core.wasm', import.meta.url);
 const IS_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
 
 let instancePromise = null;
+
+// What crosses the boundary, for the benchmark (scripts/bench.mjs section 2d): the typed arrays' bytes in every
+// call's arguments and answer. Counting walks plain objects and arrays only; it is cheap next to any copy.
+const traffic = { calls: 0, bytesIn: 0, bytesOut: 0 };
+
+function typedBytes(value, depth = 0) {
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (value === null || typeof value !== 'object' || depth > 8) return 0;
+  let total = 0;
+  // `into` (heatLayers) is only written: its bytes come out, in the answer.
+  for (const [key, item] of Object.entries(value)) if (key !== 'into') total += typedBytes(item, depth + 1);
+  return total;
+}
+
+/** Calls and typed-array bytes that crossed into and out of the core since the last reset. */
+export function boundaryTraffic({ reset = false } = {}) {
+  const now = { ...traffic };
+  if (reset) Object.assign(traffic, { calls: 0, bytesIn: 0, bytesOut: 0 });
+  return now;
+}
+
+function count(args, result) {
+  traffic.calls += 1;
+  traffic.bytesIn += typedBytes(args);
+  traffic.bytesOut += typedBytes(result);
+}
 
 async function instantiate() {
   const options = {};
@@ -32,19 +59,86 @@ export function loadCore() {
 }
 
 async function call(name, ...args) {
-  const core = await loadCore();
+  return answer(await loadCore(), name, args);
+}
+
+// One synchronous call into the module (a function, or a PhotoView handle's method): the answer, or the core's
+// returned error thrown as a DermcamError.
+function answer(target, name, args) {
   let result;
   try {
-    result = core[name](...args);
+    result = target[name](...args);
   } catch (error) {
     instancePromise = null;
     throw new DermcamError('internal', `The image engine failed and was restarted: ${error?.message ?? error}`);
   }
+  count(args, result);
   if (result instanceof Error) {
     const failure = /** @type {Error & {code: string, params?: object}} */ (result);  // the bindings' error object
     throw new DermcamError(failure.code, failure.message, failure.params);
   }
   return result;
+}
+
+/**
+ * One photo's state kept in the core between calls (wasm/bindings/photo_view.h): its display copy and where the
+ * model's input lies on it, the target-layer outputs of the current model run(s), and the last map. A method or
+ * class switch then sends only what changed; the display layers and the PNG export are drawn from the kept map.
+ * release() frees it (the module also frees a handle the garbage collector takes, but late).
+ */
+export class PhotoView {
+  /** @param {any} handle  the module's PhotoView */
+  constructor(handle) {
+    this.handle = handle;
+  }
+
+  /**
+   * The runs computeCam reads from now on: [{flipped, layers: [{activations, gradients, gradientsPerChannel, shape,
+   * layout}]}] (as computeCam's `runs`).
+   */
+  async setRuns(runs) {
+    this.use('setRuns', runs);
+  }
+
+  /**
+   * computeCam() on the kept runs: {method, eigenSmooth, classIndex, outputWidth, outputHeight, channelValues} with
+   * `channelValues` one Float32Array per target layer for a method that reads them. The map is kept.
+   * @returns {Promise<{map: Float32Array, width, height, status, message, layers}>}
+   */
+  async computeCam(options) {
+    return this.use('computeCam', options);
+  }
+
+  /** Makes `map` ({map, width, height}: an earlier computeCam's) the one drawn from now on. */
+  async setMap(map) {
+    this.use('setMap', map);
+  }
+
+  /** heatLayers() of the kept map on this photo's display copy: {threshold, into}. */
+  async heatLayers(options = {}) {
+    return this.use('heatLayers', options);
+  }
+
+  /** renderOverlay() of the kept map: looks {colormap, opacity, outline, box, threshold} -> {width, height, rgba, box}. */
+  async renderOverlay(looks = {}) {
+    return this.use('renderOverlay', looks);
+  }
+
+  /** The PNG file of renderOverlay(looks): Uint8Array. */
+  async overlayPng(looks = {}) {
+    return this.use('overlayPng', looks);
+  }
+
+  /** Frees the kept state; the view cannot be used afterwards. */
+  release() {
+    if (this.handle && !this.handle.isDeleted()) this.handle.delete();
+    this.handle = null;
+  }
+
+  use(name, ...args) {
+    if (!this.handle) throw new DermcamError('released', 'This photo\'s view was released.');
+    return answer(this.handle, name, args);
+  }
 }
 
 /**
@@ -62,12 +156,22 @@ export function decodeImage(bytes, options = {}) {
  * Decodes and preprocesses a photo into the model tensor plus a display copy (see wasm/preprocess.h).
  * Options: width, height, resize ('stretch'|'center-crop'|'letterbox'), padColor [r,g,b], scale ('0-1'|'0-255'),
  * mean [3], std [3], layout ('NCHW'|'NHWC'), filter ('triangle'|'box'|'cubic'), maxDisplaySide, maxPixels,
- * applyExifOrientation.
+ * applyExifOrientation, view (true: also a PhotoView holding the display copy, which the caller must release()).
  * @returns {Promise<{photo, tensor: {data: Float32Array, shape: number[], layout: string},
- *   display: {width, height, rgba: Uint8ClampedArray}, placement, tensorToDisplay}>}
+ *   display: {width, height, rgba: Uint8ClampedArray}, placement, tensorToDisplay, view?: PhotoView}>}
  */
-export function prepareImage(bytes, options = {}) {
-  return call('prepareImage', bytes, options);
+export async function prepareImage(bytes, options = {}) {
+  const prepared = await call('prepareImage', bytes, options);
+  if (prepared.view) prepared.view = new PhotoView(prepared.view);
+  return prepared;
+}
+
+/**
+ * A PhotoView for an input that did not come through prepareImage (an exact tensor, shown as itself).
+ * @param {{display: {width, height, rgba}, tensorContent, tensorToDisplay}} options
+ */
+export async function photoView(options) {
+  return new PhotoView(await call('photoView', options));
 }
 
 /**

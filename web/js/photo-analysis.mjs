@@ -2,6 +2,8 @@
 // One photo's analysis: its input tensor and how it maps onto the display copy, the model's first run on it,
 // the gate's verdict and the predictions, and what explaining it has cost so far (runs kept per provider and
 // class, the last map). pipeline.mjs makes one per analyse() and renders from it without running the model again.
+// Its `photoView` keeps the display copy, the runs and the map in the core (core.mjs PhotoView): release() frees
+// them when the analysis is let go.
 import { DermcamError } from './errors.mjs';
 import { layerGeometry } from './layout.mjs';
 import { preprocessOptions } from './model-config.mjs';
@@ -10,20 +12,29 @@ export class PhotoAnalysis {
   /**
    * @param {{tensor: {data: Float32Array, shape: number[], layout: string}, view: object, run: object,
    *   predictions: {index: number, label: object, probability: number}[], gate: object, timings: object}} parts
-   *   view: {display, content, mapping, photo, quality?, shown?}
+   *   view: {display, content, mapping, photo, quality?, shown?, photoView}
    */
   constructor({ tensor, view, run, predictions, gate, timings }) {
     this.tensor = tensor;
     this.view = view;
+    /** @type {import('./core.mjs').PhotoView} */
+    this.photoView = view.photoView;
+    /** @type {unknown[] | null} what the photo view's runs were set from (see Explainer.explain) */
+    this.runsKey = null;
     this.run = run;
     this.predictions = predictions;
     this.gate = gate;
     this.timings = timings;
     this.revealed = false;  // true once its predictions were given (accepted, or analysed anyway)
-    this.map = null;  // the last map computed (what overlayPng() draws), its class and placement
+    this.map = null;  // the last map computed (what overlayPng() draws), its class and outline threshold
     this.mapClass = null;
-    this.placement = null;
+    this.threshold = 0.5;
     this.caches = new Map();
+  }
+
+  /** Frees what the core keeps for this photo. */
+  release() {
+    this.photoView?.release();
   }
 
   /** A provider's own store (e.g. its runs per class), made on first use. @returns {Map} */
@@ -37,8 +48,8 @@ export class PhotoAnalysis {
  * A photo's bytes (and the framing square `region`) as the model's input: the core's prepareImage, with
  * `decodeUnsupported` (the browser's decoder, in the worker) for the formats stb_image does not read.
  */
-export async function preparePhoto(core, config, bytes, region, decodeUnsupported) {
-  const options = { ...preprocessOptions(config), quality: config.gate.quality, region };
+export async function preparePhoto(core, config, bytes, region, decodeUnsupported, { view = false } = {}) {
+  const options = { ...preprocessOptions(config), quality: config.gate.quality, region, view };
   try {
     return await core.prepareImage(bytes, options);
   } catch (error) {
@@ -57,9 +68,10 @@ export async function preparePhoto(core, config, bytes, region, decodeUnsupporte
 /** The input tensor and view of what analyse() was given: photo bytes, or an exact tensor. */
 export async function sourceInput(core, config, metadata, source, decodeUnsupported) {
   if (source.bytes) {
-    const prepared = await preparePhoto(core, config, source.bytes, source.region, decodeUnsupported);
+    const prepared = await preparePhoto(core, config, source.bytes, source.region, decodeUnsupported, { view: true });
     return { tensor: prepared.tensor, view: { display: prepared.display, content: prepared.placement.tensorContent,
-      mapping: prepared.tensorToDisplay, photo: prepared.photo, quality: prepared.quality, shown: prepared.shown } };
+      mapping: prepared.tensorToDisplay, photo: prepared.photo, quality: prepared.quality, shown: prepared.shown,
+      photoView: prepared.view } };
   }
   if (source.tensor) {
     const expected = [1, ...metadata.input.shape];
@@ -68,7 +80,9 @@ export async function sourceInput(core, config, metadata, source, decodeUnsuppor
         ` (got ${source.tensor.data?.constructor?.name ?? typeof source.tensor.data} [${source.tensor.shape?.join(', ')}]).`);
     }
     const tensor = { data: source.tensor.data, shape: expected, layout: config.input.layout };
-    return { tensor, view: tensorView(config, tensor) };
+    const view = tensorView(config, tensor);
+    return { tensor, view: { ...view, photoView: await core.photoView({ display: view.display,
+      tensorContent: view.content, tensorToDisplay: view.mapping }) } };
   }
   throw new DermcamError('bad_source', 'Nothing to analyse: give image bytes or a tensor.');
 }

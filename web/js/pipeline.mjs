@@ -29,6 +29,12 @@ import { PhotoAnalysis, preparePhoto, sourceInput } from './photo-analysis.mjs';
  *   input tensor
  */
 
+const sameKey = (a, b) => a !== null && a.length === b.length && a.every((v, i) => v === b[i]);
+
+// The looks a blend takes, from render or export options.
+const looksOf = ({ colormap = 'jet', opacity = 0.5, outline = false, box = false, threshold = 0.5 }) =>
+  ({ colormap, opacity, outline: Boolean(outline), box: Boolean(box), threshold });
+
 export class Explainer {
   /**
    * @param {{ort: object, core: object, sessionOptions?: object, decodeUnsupported?: Function,
@@ -66,6 +72,7 @@ export class Explainer {
   /** Loads a model (ModelSession.load: the same options and steps); the current photo is let go. */
   async load(options) {
     const { config, metadata, timings } = await this.model.load(options);
+    this.current?.release();
     this.current = null;
     this.timings = timings;
     return { config, metadata };
@@ -94,30 +101,43 @@ export class Explainer {
     const decodeStarted = now();
     const { tensor, view } = await sourceInput(this.core, model.config, model.metadata, source, this.decodeUnsupported);
     if (source.bytes) timings.decodeAndPreprocess = now() - decodeStarted;
-    await checkpoint(signal);
-    const started = now();
-    const run = await model.run(tensor.data, 1);
-    timings.inference = now() - started;
-    await checkpoint(signal);
-    const gateStarted = now();
-    const features = model.features(run);
-    const discriminatorFeatures = model.discriminatorFeatures(run);
-    if (!allFinite(features) || (discriminatorFeatures && !allFinite(discriminatorFeatures))) throw invalidOutput('gate features');
-    const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: model.config.gate, features, discriminatorFeatures });
-    if (view.quality) gate.quality = view.quality;
-    timings.gate = now() - gateStarted;
-    const predictions = model.probabilities(run).map((probability, index) => ({ index, label: model.config.labels[index], probability }))
-      .sort((a, b) => b.probability - a.probability);
-    const analysis = new PhotoAnalysis({ tensor, view, run, predictions, timings, gate });
-    if (!gate.accepted && !force) {
-      this.current = analysis;
-      // Nothing that names a condition leaves this function for a photo the gate refused.
-      return { refused: true, gate, display: view.display, photo: view.photo, shown: view.shown, timings: { ...timings },
-        ranModel: true };
+    let analysis = null;
+    try {
+      await checkpoint(signal);
+      const started = now();
+      const run = await model.run(tensor.data, 1);
+      timings.inference = now() - started;
+      await checkpoint(signal);
+      const gateStarted = now();
+      const features = model.features(run);
+      const discriminatorFeatures = model.discriminatorFeatures(run);
+      if (!allFinite(features) || (discriminatorFeatures && !allFinite(discriminatorFeatures))) throw invalidOutput('gate features');
+      const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: model.config.gate, features, discriminatorFeatures });
+      if (view.quality) gate.quality = view.quality;
+      timings.gate = now() - gateStarted;
+      const predictions = model.probabilities(run).map((probability, index) => ({ index, label: model.config.labels[index], probability }))
+        .sort((a, b) => b.probability - a.probability);
+      analysis = new PhotoAnalysis({ tensor, view, run, predictions, timings, gate });
+      if (!gate.accepted && !force) {
+        this.makeCurrent(analysis);
+        // Nothing that names a condition leaves this function for a photo the gate refused.
+        return { refused: true, gate, display: view.display, photo: view.photo, shown: view.shown, timings: { ...timings },
+          ranModel: true };
+      }
+      const result = await this.fullResult(analysis, renderOptions, signal);
+      this.makeCurrent(analysis);
+      return { ...result, ranModel: true };
+    } catch (error) {
+      // A stopped or failed analysis leaves the previous photo current and keeps nothing of its own.
+      if (analysis !== this.current) view.photoView.release();
+      throw error;
     }
-    const result = await this.fullResult(analysis, renderOptions, signal);
+  }
+
+  // The photo explained from now on; the one before it is let go (with what the core kept for it).
+  makeCurrent(analysis) {
+    if (this.current && this.current !== analysis) this.current.release();
     this.current = analysis;
-    return { ...result, ranModel: true };
   }
 
   /**
@@ -197,30 +217,35 @@ export class Explainer {
       analysis, classIndex, { signal, progress, augSmooth: Boolean(options.augSmooth) });
     await checkpoint(signal);
     const camStarted = now();
-    const runs = flags.map((flipped, b) => ({
-      flipped,
-      layers: this.metadata.layers.map((layer, l) => {
-        const { activations, gradients, channelValues } = run.layers[l];
-        const per = activations.data.length / activations.dims[0];
-        // Batch item b's gradients of all K classes (the core picks the class: classIndex = its slot), or the
-        // channel values of a perturbation method.
-        return {
-          activations: activations.data.subarray(b * per, (b + 1) * per),
-          ...(channelValues ? { channelValues } : classGradients(gradients, b)),
-          shape: [1, ...layer.shape],
-          layout: layer.layout,
-        };
-      }),
+    const { photoView, view } = analysis;
+    // The runs go into the core only when they are not the ones it keeps (a class among the K, or a method that
+    // reads the same gradients, sends none of it again). They are known by their arrays: a model run's outputs
+    // are new arrays, never written afterwards.
+    const parts = flags.map((flipped, b) => this.metadata.layers.map((layer, l) => {
+      const { activations, gradients } = run.layers[l];
+      const per = activations.data.length / activations.dims[0];
+      // Batch item b's gradients of all K classes (the core picks the class: classIndex = its slot).
+      return { activations: activations.data.subarray(b * per, (b + 1) * per),
+        ...(gradients ? classGradients(gradients, b) : {}), shape: [1, ...layer.shape], layout: layer.layout };
     }));
-    const cam = await this.core.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: slot,
-      outputWidth: width, outputHeight: height, runs });
+    const runsKey = [flags.join(), ...parts.flat().flatMap((p) => [p.activations, p.gradients])
+      .flatMap((a) => (a ? [a.buffer, a.byteOffset, a.length] : [null]))];
+    if (!sameKey(analysis.runsKey, runsKey)) {
+      analysis.runsKey = null;
+      await photoView.setRuns(flags.map((flipped, b) => ({ flipped, layers: parts[b] })));
+      analysis.runsKey = runsKey;
+    }
+    const channelValues = run.layers[0].channelValues ? run.layers.map((l) => l.channelValues) : undefined;
+    const cam = await photoView.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: slot,
+      outputWidth: width, outputHeight: height, channelValues });
     // The core draws an all-zero map with status 'non_finite' from NaN or infinite activations or gradients.
-    if (cam.status === 'non_finite' || !allFinite(cam.map)) throw invalidOutput('explanation map');
+    if (cam.status === 'non_finite' || !allFinite(cam.map)) {
+      await this.restoreMap(analysis);
+      throw invalidOutput('explanation map');
+    }
     timings.cam = now() - camStarted;
     const overlayStarted = now();
-    const { view } = analysis;
-    const placement = { map: cam.map, mapWidth: width, mapHeight: height, tensorContent: view.content,
-      tensorToDisplay: view.mapping, threshold: options.threshold ?? 0.5 };
+    const threshold = options.threshold ?? 0.5;
     // The page composites the overlay itself from its layers (opacity and colours then cost no round trip);
     // the CLI and the PNG export get the core's blend.
     let drawn;
@@ -228,15 +253,20 @@ export class Explainer {
       const { width: displayWidth, height: displayHeight } = view.display;
       const into = this.spareIndex?.length === displayWidth * displayHeight ? this.spareIndex : undefined;
       this.spareIndex = null;
-      drawn = { layers: await this.core.heatLayers({ ...placement, displayWidth, displayHeight, into }) };
+      drawn = { layers: await photoView.heatLayers({ threshold, into }) };
     } else {
-      drawn = { overlay: await this.blend(placement, view.display, options) };
+      drawn = { overlay: await photoView.renderOverlay(looksOf({ ...options, threshold })) };
     }
     timings.overlay = now() - overlayStarted;
-    await checkpoint(signal);
+    try {
+      await checkpoint(signal);
+    } catch (error) {
+      await this.restoreMap(analysis);
+      throw error;
+    }
     analysis.map = cam;
     analysis.mapClass = classIndex;
-    analysis.placement = placement;
+    analysis.threshold = threshold;
     return {
       explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
       // FinerCAM: the classes the explained one is contrasted with
@@ -255,19 +285,21 @@ export class Explainer {
     };
   }
 
-  blend(placement, display, { colormap = 'jet', opacity = 0.5, outline = false, box = false } = {}) {
-    return this.core.renderOverlay({ ...placement, display, colormap, opacity, outline: Boolean(outline), box: Boolean(box) });
+  // A stopped or failed render leaves the analysis's map the one drawn (the core kept the new one).
+  async restoreMap(analysis) {
+    if (analysis.map) await analysis.photoView.setMap({ map: analysis.map.map, width: analysis.map.width, height: analysis.map.height });
   }
 
   /** The core's blend of the current map over the photo: {width, height, rgba, box}. */
   overlay(looks) {
-    if (!this.current?.placement) throw new DermcamError('no_photo', 'Analyse a photo first.');
-    return this.blend(this.current.placement, this.current.view.display, looks);
+    if (!this.current?.map) throw new DermcamError('no_photo', 'Analyse a photo first.');
+    return this.current.photoView.renderOverlay(looksOf({ ...looks, threshold: this.current.threshold }));
   }
 
   /** PNG file bytes of the current explanation drawn with these looks (colormap, opacity, outline, box). */
   async overlayPng(looks) {
-    return this.core.encodePng(await this.overlay(looks));
+    if (!this.current?.map) throw new DermcamError('no_photo', 'Analyse a photo first.');
+    return this.current.photoView.overlayPng(looksOf({ ...looks, threshold: this.current.threshold }));
   }
 
   /**
@@ -311,6 +343,7 @@ export class Explainer {
 
   async release() {
     await this.model.release();
+    this.current?.release();
     this.current = null;
   }
 }

@@ -167,11 +167,11 @@ function describeModel({ config, metadata }) {
   };
 }
 
-// What the page gets of a result: the pipeline keeps its own display copy and map (later renders use them), so
-// the page gets copies; the heat layers are new. Everything big is then transferred, not cloned (transferList).
+// What the page gets of a result. The display copy goes to the page as it is: the core keeps its own for later
+// drawing, and the worker reads only its size afterwards. The pipeline keeps its map (a stopped render puts it
+// back), so the page gets a copy; the heat layers are new. Everything big is then transferred (transferList).
 function forPage(result) {
   const out = { ...result, raw: undefined };
-  if (result.display) out.display = { ...result.display, rgba: result.display.rgba.slice() };
   if (result.map) out.map = { ...result.map, data: result.map.data.slice() };
   return out;
 }
@@ -228,7 +228,9 @@ const handlers = {
     return forPage(await explainer.analyse({ bytes: new Uint8Array(bytes), region }, { ...render, output: 'layers' }, { signal }));
   },
   async analyseAnyway({ render }, { signal }) {
-    return forPage(await explainer.analyseAnyway({ ...render, output: 'layers' }, { signal }));
+    // The page has the photo's display copy from the refusal (this one went to it then).
+    const { display, ...rest } = await explainer.analyseAnyway({ ...render, output: 'layers' }, { signal });
+    return forPage(rest);
   },
   async render({ render, spareIndex }, { signal, progress }) {
     explainer.recycle(spareIndex);  // the index of the map before the one the page shows

@@ -133,3 +133,30 @@ export async function measureStages({ lib, ort, core, bytes, config, photo, runs
     preprocessMs: Math.max(0, m.decodeAndPreprocess - m.decode), inferenceMs: m.inference, gateMs: m.gate, camMs: m.cam,
     overlayMs: m.overlay, totalMs: m.decodeAndPreprocess + m.inference + m.gate + m.cam + m.overlay };
 }
+
+/**
+ * Bytes crossing the JS/wasm boundary of our core (core.boundaryTraffic()) as the page uses it: a photo's
+ * analysis (photo bytes in, model tensor and display copy out, the first map's display layers), a method switch,
+ * a class switch, and the PNG export of the map shown. ONNX Runtime's own copies are not counted.
+ */
+export async function measureBoundaryTraffic({ lib, ort, core, bytes, config, photo, sessionOptions }) {
+  const explainer = new lib.Explainer({ ort, core, sessionOptions });
+  await explainer.load({ onnxBytes: bytes, config });
+  const rows = [];
+  const step = async (name, fn) => {
+    core.boundaryTraffic({ reset: true });
+    const result = await fn();
+    rows.push({ name, ...core.boundaryTraffic() });
+    return result;
+  };
+  let shown = await step('analysis', () => explainer.analyse({ bytes: photo }, { output: 'layers' }, { force: true }));
+  const second = shown.predictions[1].index;
+  for (const [name, options] of [['method switch', { method: 'gradcam++' }], ['class switch', { method: 'gradcam++', classIndex: second }]]) {
+    const rendered = await step(name, () => explainer.render({ ...options, output: 'layers' }));
+    explainer.recycle(shown.layers.index);
+    shown = rendered;
+  }
+  await step('PNG export', () => explainer.overlayPng({ colormap: 'jet', opacity: 0.5 }));
+  await explainer.release();
+  return rows;
+}
