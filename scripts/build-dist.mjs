@@ -21,7 +21,8 @@ const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');
 const DIST = outAt >= 0 && args[outAt + 1] ? resolve(args[outAt + 1]) : join(ROOT, 'dist');
 
-for (const required of ['prebuilt/dermcam-core.wasm', 'prebuilt/dermcam-core.mjs', 'prebuilt/onnx-proto.mjs']) {
+for (const required of ['prebuilt/dermcam-core.wasm', 'prebuilt/dermcam-core.mjs', 'prebuilt/onnx-proto.mjs',
+  'prebuilt/quality-ranges.mjs']) {
   if (!existsSync(join(WEB, required))) {
     console.error(`web/${required} is missing: it is committed; restore it with git, or rebuild it with scripts/build.sh web.`);
     process.exit(1);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds dermcam. Usage: scripts/build.sh [web|native|all]   (default: all)
-#   web:    build/wasm   -> web/prebuilt/dermcam-core.{mjs,wasm} and web/prebuilt/onnx-proto.mjs (committed:
+#   web:    build/wasm   -> web/prebuilt/dermcam-core.{mjs,wasm}, quality-ranges.mjs and onnx-proto.mjs (committed:
 #           a static host needs no compiler), then web/generated/ (ONNX Runtime Web from npm, precache list)
 #           (everything the app serves)
 #   native: build/native -> libdermcam_core.a, tests, benchmarks, tools
@@ -19,5 +19,6 @@ if [[ "$what" == web || "$what" == all ]]; then
   cmake --build "$BUILD_WASM" -j "$JOBS"
   log "ONNX protobuf module, ONNX Runtime Web, precache list"
   node "$ROOT/scripts/build-onnx-proto.mjs"
+  node "$ROOT/scripts/build-quality-ranges.mjs"
   node "$ROOT/scripts/build-web-assets.mjs"
 fi

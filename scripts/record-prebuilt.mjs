@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const PREBUILT_FILES = ['dermcam-core.mjs', 'dermcam-core.wasm', 'onnx-proto.mjs'];
+export const PREBUILT_FILES = ['dermcam-core.mjs', 'dermcam-core.wasm', 'onnx-proto.mjs', 'quality-ranges.mjs'];
 export const RECORD = join(ROOT, 'web/prebuilt.sha256');
 
 /** `sha256sum` lines for the files in web/prebuilt/ as they are now. */

@@ -35,6 +35,7 @@
 import { DermcamError } from './errors.mjs';
 import { unknownField } from './schema.mjs';
 import { layerGeometry } from './layout.mjs';
+import { QUALITY_RANGES } from '../prebuilt/quality-ranges.mjs';
 
 export const GATE_SCHEMA = 'dermcam-gate/1';
 
@@ -46,20 +47,9 @@ function known(object, path, fields) {
   if (why) fail(why);
 }
 
-/**
- * What gate.quality may set: the core's own ranges (wasm/photo_quality.h, quality_threshold_ranges), which it
- * checks again; written here too because a model.json is checked before the core is loaded, and
- * tests/js/core.test.mjs keeps the two tables equal.
- */
-export const QUALITY_RANGES = Object.freeze({
-  minSide: { min: 1, max: 4096, integer: true },
-  minSharpness: { min: 0, max: 10, integer: false },
-  minBrightLevel: { min: 0, max: 1, integer: false },
-  maxShadows: { min: 0, max: 1, integer: false },
-  maxHighlights: { min: 0, max: 1, integer: false },
-  minColourfulness: { min: 0, max: 1, integer: false },
-  maxColourNoise: { min: 0, max: 4, integer: false },
-});
+// What gate.quality may set: the core's own ranges (wasm/photo_quality.h), which it checks again, written out at
+// build time because a model.json is checked before the core is loaded.
+export { QUALITY_RANGES };
 const withinRange = ({ min, max, integer }, v) => v >= min && v <= max && (!integer || Number.isInteger(v));
 
 export function encodeFloats(values) {
