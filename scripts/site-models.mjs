@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { parseModelJson, validateModelConfig } from '../web/js/model-config.mjs';
+import { CARD_TO_WRITE, parseModelJson, unwrittenCardFields, validateModelConfig } from '../web/js/model-config.mjs';
 import { SITE_MODELS_SCHEMA, MAX_SITE_MODELS, SITE_MODEL_ID } from '../web/js/site-models.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +45,11 @@ export function siteModels(dirs) {
       throw new Error(`${where}: ${error.message}`, { cause: error });
     }
     if (!existsSync(join(dir, config.model))) throw new Error(`${where}: model.json names ${config.model}, which is not in the folder.`);
+    const unwritten = unwrittenCardFields(config.card);
+    if (unwritten.length) {
+      throw new Error(`${where}: the model card is not written yet (${unwritten.join(', ')} still say "${CARD_TO_WRITE.en}" or ` +
+        `"${CARD_TO_WRITE.vi}"); write them in model.json before serving the model to patients.`);
+    }
     return { id, dir, path: `models/${id}/`, name: config.name, version: config.version ?? '', file: config.model };
   });
 }

@@ -403,7 +403,7 @@ describe('explain', () => {
   });
 
   test('--help for every command, friendly messages for missing files, documented exit codes', () => {
-    for (const args of [['--help'], ['help'], ['explain', '--help'], ['prepare', '-h'], ['fit-gate', '--help']]) {
+    for (const args of [['--help'], ['help'], ['explain', '--help'], ['prepare', '-h'], ['fit-gate', '--help'], ['pack', '--help']]) {
       const help = run(...args);
       assert.equal(help.status, 0, args.join(' '));
       assert.match(help.stdout, /^usage:/);

@@ -97,6 +97,26 @@ const TOP_FIELDS = ['schema', 'name', 'version', 'model', 'labels', 'input', 'ex
   'predictionSets', 'gate', 'card'];
 const INPUT_FIELDS = ['width', 'height', 'layout', 'scale', 'mean', 'std', 'resize', 'padColor', 'filter'];
 const EXPLAIN_FIELDS = ['layers', 'classes', 'score', 'tokens'];
+/**
+ * What `dermcam pack` writes where a person must write the card's prose: a site refuses a model whose card still
+ * holds it (site-models.mjs), so a scaffold never reaches a patient.
+ */
+export const CARD_TO_WRITE = Object.freeze({ en: 'TO BE WRITTEN', vi: 'CẦN VIẾT' });
+
+/** The card fields (e.g. 'card.summary.vi') that still hold CARD_TO_WRITE. */
+export function unwrittenCardFields(card) {
+  const found = [];
+  const visit = (value, path) => {
+    if (typeof value === 'string') {
+      if (value.includes(CARD_TO_WRITE.en) || value.includes(CARD_TO_WRITE.vi)) found.push(path);
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) visit(item, `${path}.${key}`);
+    }
+  };
+  visit(card, 'card');
+  return found;
+}
+
 const CARD_FIELDS = ['summary', 'data', 'intendedUse', 'limits', 'metrics', 'licence', 'provenance', 'resultNote'];
 
 function integer(value, path, lo, hi) {
