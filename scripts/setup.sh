@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-onnx                    # onnx.proto, compiled into web/prebuilt/onnx-proto.mjs
   python3-numpy python3-pil python3-skimage python3-opencv python3-matplotlib  # fixture/colormap scripts
   python3-sklearn                 # KPCA-CAM reference maps (scripts/fixtures/make-cam-references.py)
+  python3-torch python3-torchvision  # a clinic's classifier, trained and exported (tests/e2e/torch-pack.browser.test.mjs)
 )
 
 missing=()
