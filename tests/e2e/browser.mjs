@@ -32,6 +32,21 @@ export async function openBrowser({ isolated = true } = {}) {
   };
 }
 
+/** Waits until the page says its model is ready (in English). */
+export const modelReady = (page) => page.waitForFunction(
+  () => document.querySelector('[data-testid="status"]').textContent === 'Model ready.', null, { timeout: 60_000 });
+
+/** A phone-sized page (390 x 844, touch) at `url` with its page errors collected, once its model is ready. */
+export async function openPhonePage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(url);
+  await modelReady(page);
+  return { context, page, errors };
+}
+
 async function wholeShortSide(page) {
   await page.$eval('[data-testid="frame-size"]', (input) => {
     input.value = '100';

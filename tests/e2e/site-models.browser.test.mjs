@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 
 import { startServer } from '../../scripts/serve.mjs';
 import { FIXTURES, ROOT } from '../js/helpers.mjs';
-import { ARTIFACTS, CHROMIUM_ARGS } from './browser.mjs';
+import { ARTIFACTS, CHROMIUM_ARGS, modelReady, openPhonePage } from './browser.mjs';
 
 const WORK = mkdtempSync(join(tmpdir(), 'dermcam-two-models-'));
 const SITE = join(WORK, 'dist');
@@ -45,8 +45,6 @@ after(async () => {
 });
 
 const sel = (id) => `[data-testid="${id}"]`;
-const ready = (page) => page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
-  null, { timeout: 60_000 });
 
 async function analyse(page) {
   await page.setInputFiles(sel('photo-input'), join(FIXTURES, 'lesion.jpg'));
@@ -55,12 +53,7 @@ async function analyse(page) {
 }
 
 test('the first model is the default; the picker offers both; a choice loads that model and is remembered', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  await page.goto(base);
-  await ready(page);
+  const { context, page, errors } = await openPhonePage(browser, base);
   assert.match(await page.textContent(sel('model-name')), /Clinic test model.*9\.9/);
   assert.equal(await page.isVisible(sel('model-picker')), true);
   const options = () => page.$$eval(`${sel('model-picker')} option`, (list) => list.map((o) => [o.value, o.textContent]));
@@ -89,7 +82,7 @@ test('the first model is the default; the picker offers both; a choice loads tha
   await page.selectOption(sel('model-picker'), 'demo');
   await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('dermcam demo model'),
     null, { timeout: 60_000 });
-  await ready(page);
+  await modelReady(page);
   assert.equal(await page.isVisible(sel('result')), false, 'the previous model\'s result is still shown');
   await analyse(page);
   assert.equal(await page.isVisible(sel('cannot-tell-apart')), false, 'the demo model has no sets and is sure of this photo');
@@ -98,7 +91,7 @@ test('the first model is the default; the picker offers both; a choice loads tha
 
   // Remembered on this device; named in the page's language.
   await page.reload();
-  await ready(page);
+  await modelReady(page);
   assert.equal(await page.inputValue(sel('model-picker')), 'demo');
   assert.match(await page.textContent(sel('model-name')), /dermcam demo model/);
   await page.click('[data-language="vi"]');

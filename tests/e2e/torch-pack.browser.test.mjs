@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 
 import { startServer } from '../../scripts/serve.mjs';
 import { ROOT } from '../js/helpers.mjs';
-import { ARTIFACTS, CHROMIUM_ARGS } from './browser.mjs';
+import { ARTIFACTS, CHROMIUM_ARGS, modelReady, openPhonePage } from './browser.mjs';
 
 const WORK = mkdtempSync(join(tmpdir(), 'dermcam-torch-pack-'));
 const SITE = join(WORK, 'dist');
@@ -69,8 +69,6 @@ after(async () => {
 });
 
 const sel = (id) => `[data-testid="${id}"]`;
-const ready = (page) => page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
-  null, { timeout: 60_000 });
 
 test('pack reads both torch exports: the input from the graph, its own target layer, a gate, a report', () => {
   for (const kind of ['fixed', 'dynamic']) {
@@ -88,12 +86,7 @@ test('pack reads both torch exports: the input from the graph, its own target la
 });
 
 test('the site built with both answers a photo with each, the card and the gate in place', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  await page.goto(base);
-  await ready(page);
+  const { context, page, errors } = await openPhonePage(browser, base);
   // Photos like the ones the model was trained on: the gate accepts nearly all of them (it is fitted to accept 99.5%
   // of such photos), so one of the first few gets an answer; a refused one gets the refusal card.
   const photos = readdirSync(join(PHOTOS, 'melanoma')).sort().slice(0, 4).map((name) => join(PHOTOS, 'melanoma', name));
@@ -102,7 +95,7 @@ test('the site built with both answers a photo with each, the card and the gate 
       await page.selectOption(sel('model-picker'), 'torch-dynamic');
       await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Torch dynamic'),
         null, { timeout: 60_000 });
-      await ready(page);
+      await modelReady(page);
     }
     assert.match(await page.textContent(sel('model-name')), new RegExp(`Torch ${kind} batch.*0\\.1`));
     assert.match(await page.textContent(sel('model-card')), /A test classifier trained on generated lesion photos/);
