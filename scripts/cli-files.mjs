@@ -5,11 +5,12 @@ import { readFile, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { PHOTO_EXTENSIONS } from '../web/js/audit.mjs';
 import { DermcamError } from '../web/js/errors.mjs';
 import { parseModelJson } from '../web/js/model-config.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.heic', '.tif', '.tiff']);
+export const IMAGE_EXTENSIONS = new Set(PHOTO_EXTENSIONS);
 
 // Reads a file the user named, with a message a person understands instead of a raw ENOENT.
 export async function readInput(path, what = `the file ${path}`) {

@@ -4,9 +4,11 @@
 // with a card whose measured parts are filled in and whose prose is marked to be written, and REPORT.md.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, extname, join, relative, sep } from 'node:path';
 
-import * as calibration from '../web/js/calibration.mjs';
+import { bySkinType, cardMetrics, confusionMatrix, readSkinTypes as skinTypesFrom, refusalCounts, summariseAudit,
+  wilsonInterval } from '../web/js/audit.mjs';
+import { csvRows as parseCsv } from '../web/js/csv.mjs';
 import { CARD_TO_WRITE, validateModelConfig } from '../web/js/model-config.mjs';
 import { DermcamError } from '../web/js/errors.mjs';
 import { decodeModel, toNumber } from '../web/js/onnx/model.mjs';
@@ -19,7 +21,6 @@ import { quantizeWeights } from './quantize.mjs';
 /** What the int8 variant must agree with float32 on, on the held-out photos, to be the one served. */
 export const INT8_LIMITS = Object.freeze({ top1Agreement: 0.98, meanAbsProbability: 0.01, camCorrelationP05: 0.9 });
 const HELD_OUT = 0.2;  // the share of each class's photos kept for the evaluation (chosen by a hash of the path)
-const SKIN_TYPES = ['I', 'II', 'III', 'IV', 'V', 'VI'];
 
 export class PackInputError extends DermcamError {
   constructor(message) {
@@ -31,39 +32,11 @@ const say = (text) => console.error(`pack: ${text}`);
 
 // ---- inputs --------------------------------------------------------------------------------------------------
 
-// A CSV line's fields (RFC 4180 quoting).
-function csvFields(line) {
-  const fields = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted && c === '"' && line[i + 1] === '"') {
-      field += c;
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (c === ',' && !quoted) {
-      fields.push(field);
-      field = '';
-    } else {
-      field += c;
-    }
-  }
-  fields.push(field);
-  return fields.map((f) => f.trim());
-}
-
 function csvRows(text, what, required) {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim());
-  if (!lines.length) throw new PackInputError(`${what} is empty.`);
-  const header = csvFields(lines[0]).map((h) => h.toLowerCase());
-  const missing = required.filter((name) => !header.includes(name));
+  const { rows, missing, empty } = parseCsv(text, required);
+  if (empty) throw new PackInputError(`${what} is empty.`);
   if (missing.length) throw new PackInputError(`${what} needs a header line with ${required.join(', ')} (missing: ${missing.join(', ')}).`);
-  return lines.slice(1).map((line, i) => {
-    const fields = csvFields(line);
-    return { line: i + 2, ...Object.fromEntries(header.map((name, k) => [name, fields[k] ?? ''])) };
-  });
+  return rows;
 }
 
 /**
@@ -120,17 +93,12 @@ export async function readPhotos(folder, labels) {
 
 /** Fitzpatrick skin types by photo: a CSV with columns photo (relative to the photos folder) and type (I-VI or 1-6). */
 export async function readSkinTypes(path, photos, folder) {
-  const rows = csvRows(new TextDecoder().decode(await readInput(path, `the skin types ${path}`)), path, ['photo', 'type']);
-  const known = new Set(photos.map((p) => relative(folder, p.path)));
-  const types = new Map();
-  const problems = [];
-  for (const row of rows) {
-    const type = /^[1-6]$/.test(row.type) ? SKIN_TYPES[Number(row.type) - 1] : row.type.toUpperCase();
-    if (!SKIN_TYPES.includes(type)) problems.push(`line ${row.line}: type '${row.type}' is not I-VI or 1-6`);
-    else if (!known.has(row.photo)) problems.push(`line ${row.line}: no photo ${row.photo} under ${folder}`);
-    else types.set(row.photo, type);
-  }
-  if (problems.length) throw new PackInputError(`${path}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}.`);
+  const text = new TextDecoder().decode(await readInput(path, `the skin types ${path}`));
+  csvRows(text, path, ['photo', 'type']);  // the same errors for an empty file or a missing column
+  const { types, problems } = skinTypesFrom(text, new Set(photos.map((p) => relative(folder, p.path).split(sep).join('/'))));
+  const said = problems.map(({ line, kind, value }) => (kind === 'type'
+    ? `line ${line}: type '${value}' is not I-VI or 1-6` : `line ${line}: no photo ${value} under ${folder}`));
+  if (said.length) throw new PackInputError(`${path}: ${said.slice(0, 5).join('; ')}${said.length > 5 ? `; and ${said.length - 5} more` : ''}.`);
   return types;
 }
 
@@ -246,42 +214,18 @@ async function int8Agreement(fp32, int8, photos, skipped) {
 
 /** The held-out evaluation, as a patient meets the model: the gate first, then the (calibrated) answer and its set. */
 async function evaluate(explainer, photos, folder, skinTypes, skipped) {
+  /** @type {import('../web/js/audit.mjs').AuditRow[]} */
   const rows = [];
   for (const photo of photos) {
     try {
-      const source = { bytes: await readInput(photo.path, 'the photo') };
-      const first = await explainer.analyse(source, { method: 'gradcam' });
-      const answer = first.refused ? await explainer.analyseAnyway({ method: 'gradcam' }) : first;
-      const probabilities = [...answer.predictions].sort((a, b) => a.index - b.index).map((p) => p.probability);
-      rows.push({ label: photo.label, predicted: answer.predictions[0].index, probabilities, accepted: !first.refused,
-        reasons: first.refused ? first.gate.reasons.map((r) => r.code) : [],
-        set: first.refused ? null : (answer.predictionSet ?? []).map((p) => p.index),
-        skinType: skinTypes?.get(relative(folder, photo.path)) ?? null });
+      const { accepted, reasons, probabilities, predicted, set } = await explainer.assess(await readInput(photo.path, 'the photo'));
+      rows.push({ label: photo.label, predicted, probabilities, accepted, reasons, set,
+        skinType: skinTypes?.get(relative(folder, photo.path).split(sep).join('/')) ?? null });
     } catch (error) {
       skipped.set(photo.path, error.message);
     }
   }
   return rows;
-}
-
-function summarise(rows, classes) {
-  const accepted = rows.filter((r) => r.accepted);
-  const correct = (list) => list.filter((r) => r.predicted === r.label).length;
-  const withSets = accepted.filter((r) => r.set && r.set.length);
-  return {
-    photos: rows.length,
-    accepted: accepted.length,
-    acceptance: rows.length ? accepted.length / rows.length : NaN,
-    accuracyAccepted: accepted.length ? correct(accepted) / accepted.length : NaN,
-    accuracyAll: rows.length ? correct(rows) / rows.length : NaN,
-    recall: Array.from({ length: classes }, (_, k) => {
-      const mine = rows.filter((r) => r.label === k);
-      return mine.length ? correct(mine) / mine.length : NaN;
-    }),
-    ece: accepted.length ? calibration.calibrationError(accepted.map((r) => r.probabilities), accepted.map((r) => r.label)).ece : NaN,
-    coverage: withSets.length ? withSets.filter((r) => r.set.includes(r.label)).length / withSets.length : NaN,
-    meanSetSize: withSets.length ? withSets.reduce((s, r) => s + r.set.length, 0) / withSets.length : NaN,
-  };
 }
 
 // ---- the report --------------------------------------------------------------------------------------------------
@@ -290,10 +234,8 @@ const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 // A share of n photos with its Wilson 95% interval: a small held-out split cannot claim more than that.
 function share(fraction, n) {
   if (!Number.isFinite(fraction) || !n) return 'n/a';
-  const z = 1.96;
-  const centre = (fraction + z * z / (2 * n)) / (1 + z * z / n);
-  const half = (z / (1 + z * z / n)) * Math.sqrt(fraction * (1 - fraction) / n + z * z / (4 * n * n));
-  return `${pct(fraction)} (95% CI ${(100 * Math.max(0, centre - half)).toFixed(0)}-${(100 * Math.min(1, centre + half)).toFixed(0)}%)`;
+  const { low, high } = wilsonInterval(fraction, n);
+  return `${pct(fraction)} (95% CI ${(100 * low).toFixed(0)}-${(100 * high).toFixed(0)}%)`;
 }
 const num = (x, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
@@ -329,7 +271,7 @@ function report({ name, onnxName, labels, counts, split, int8, served, fitted, e
     ...labels.map((l, k) => `| ${l.en} | ${pct(e.recall[k])} |`),
     '', '### Confusion matrix (rows: true class, columns: the model\'s answer; all held-out photos)', '',
     `| | ${labels.map((l) => l.id).join(' | ')} |`, `|---|${labels.map(() => '---:').join('|')}|`,
-    ...labels.map((l, k) => `| ${l.id} | ${labels.map((_, j) => rows.filter((r) => r.label === k && r.predicted === j).length).join(' | ')} |`));
+    ...confusionMatrix(rows, labels.length).map((counts, k) => `| ${labels[k].id} | ${counts.join(' | ')} |`));
   lines.push('', '## Calibration', '',
     fitted.calibration
       ? `Temperature ${fitted.calibration.temperature}, fitted on ${fitted.calibration.fittedOn.photos} photos (expected calibration ` +
@@ -343,8 +285,7 @@ function report({ name, onnxName, labels, counts, split, int8, served, fitted, e
     (d ? `; the discriminator refused ${pct(d.fittedOn.heldOutNegativesRefused)} of ${d.fittedOn.heldOutNegatives} held-out negatives` : '; ' +
       'no negatives were given, so there is no discriminator (pass --negatives with photos the model must refuse)') +
     `. On the held-out photos it accepted ${e.accepted} of ${e.photos}: ${share(e.acceptance, e.photos)}.`);
-  const reasons = {};
-  for (const r of rows) for (const code of r.reasons) reasons[code] = (reasons[code] ?? 0) + 1;
+  const reasons = refusalCounts(rows);
   if (Object.keys(reasons).length) lines.push('', `Refusal reasons: ${Object.entries(reasons).map(([c, n]) => `${c} ${n}`).join(', ')}.`);
   lines.push('', '## Prediction sets', '',
     fitted.predictionSets
@@ -353,13 +294,10 @@ function report({ name, onnxName, labels, counts, split, int8, served, fitted, e
         'classes on average.'
       : 'Not fitted: too few labelled photos in the fitting split.');
   if (skinTypes) {
-    const types = SKIN_TYPES.filter((t) => rows.some((r) => r.skinType === t));
     lines.push('', '## By skin type (Fitzpatrick; held-out photos with a type)', '',
       '| type | photos | gate acceptance | accuracy (accepted) | set coverage | mean set size |', '|---|---:|---:|---:|---:|---:|',
-      ...types.map((t) => {
-        const s = summarise(rows.filter((r) => r.skinType === t), labels.length);
-        return `| ${t} | ${s.photos} | ${pct(s.acceptance)} | ${pct(s.accuracyAccepted)} | ${pct(s.coverage)} | ${num(s.meanSetSize, 2)} |`;
-      }));
+      ...bySkinType(rows, labels.length).map(({ type, summary: s }) =>
+        `| ${type} | ${s.photos} | ${pct(s.acceptance)} | ${pct(s.accuracyAccepted)} | ${pct(s.coverage)} | ${num(s.meanSetSize, 2)} |`));
   }
   lines.push('', '## Still to do before serving it', '',
     `model.json's card holds prose marked "${CARD_TO_WRITE.en}" / "${CARD_TO_WRITE.vi}": write it in both languages ` +
@@ -456,17 +394,14 @@ export async function pack(values) {
   const evaluator = await explainerFor(served.bytes, fitted);
   const rows = await evaluate(evaluator, split.heldOut, values.photos, skinTypes, skipped);
   await evaluator.release();
-  const evaluation = summarise(rows, labels.length);
+  const evaluation = summariseAudit(rows, labels.length);
   say(`accuracy ${pct(evaluation.accuracyAccepted)} on the ${evaluation.accepted} accepted of ${evaluation.photos}; ` +
     `set coverage ${pct(evaluation.coverage)}`);
 
   step('writing model.json and its card');
-  const round = (x, d = 4) => (Number.isFinite(x) ? Number(x.toFixed(d)) : undefined);
-  const measured = (values) => Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-  fitted.card = cardScaffold(measured({ heldOutPhotos: evaluation.photos, gateAcceptance: round(evaluation.acceptance),
-    accuracyAccepted: round(evaluation.accuracyAccepted), accuracyAll: round(evaluation.accuracyAll), ece: round(evaluation.ece),
-    ...(fitted.predictionSets ? { setCoverage: round(evaluation.coverage), meanSetSize: round(evaluation.meanSetSize, 3) } : {}),
-    served: served.kind, ...(int8 ? { int8Top1Agreement: round(int8.top1Agreement) } : {}) }));
+  // The held-out figures, in the same shape as an audit's card section (the audit screen downloads one).
+  fitted.card = cardScaffold({ heldOut: cardMetrics(evaluation, labels, skinTypes ? bySkinType(rows, labels.length) : []),
+    served: served.kind, ...(int8 ? { int8Top1Agreement: Number(int8.top1Agreement.toFixed(4)) } : {}) });
   validateModelConfig(fitted, { layerChannels: undefined });
   await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, served.file), served.bytes);

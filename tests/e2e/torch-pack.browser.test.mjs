@@ -1,7 +1,7 @@
 // From a trained torchvision classifier to a patient's answer, as a clinic does it: a MobileNetV3-Small trained
 // for a short while on generated lesion photos, exported by torch.onnx with a fixed batch of 1 and with a dynamic
-// batch, packed (`dermcam pack`), its card written, the site built with both (build-dist --model), and a photo
-// analysed in Chromium with each.
+// batch, packed (`dermcam pack`), its card written, the site built with both (build-dist --model), a photo
+// analysed in Chromium with each, and the model audited on the page with a folder whose one class is mislabelled.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +17,9 @@ import { ARTIFACTS, CHROMIUM_ARGS, modelReady, openPhonePage } from './browser.m
 const WORK = mkdtempSync(join(tmpdir(), 'dermcam-torch-pack-'));
 const SITE = join(WORK, 'dist');
 const PHOTOS = join(WORK, 'photos');
+const AUDIT = join(WORK, 'audit', 'clinic-photos');
+// The audit folder's deliberate mistake: the vascular lesions are filed under nevus (and no nevus is there).
+const MISLABELLED = { photos: 'vascular', folder: 'nevus' };
 const demo = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
 const LABELS = demo.labels.map(({ id, en, vi }) => ({ id, en, vi }));
 const SUMMARY = { en: 'A test classifier trained on generated lesion photos for this test only.',
@@ -39,6 +42,20 @@ before(async () => {
     mkdirSync(join(PHOTOS, label), { recursive: true });
     renameSync(join(PHOTOS, name), join(PHOTOS, label, name));
   }
+  // Photos the model never saw, for the audit: one subfolder per label, a skin-type table at the top.
+  const auditRaw = join(WORK, 'audit-raw');
+  execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '8', '--seed', '9090', auditRaw]);
+  const types = ['photo,type'];
+  for (const name of readdirSync(auditRaw).sort()) {
+    const [, type, label] = /^t(\d)_(.+)_\d+\.png$/.exec(name);
+    if (label === MISLABELLED.folder) continue;
+    const folder = label === MISLABELLED.photos ? MISLABELLED.folder : label;
+    mkdirSync(join(AUDIT, folder), { recursive: true });
+    renameSync(join(auditRaw, name), join(AUDIT, folder, name));
+    types.push(`${folder}/${name},${type}`);
+  }
+  mkdirSync(join(AUDIT, MISLABELLED.photos));  // its photos are under the wrong label: an empty label, said so
+  writeFileSync(join(AUDIT, 'skin-types.csv'), `${types.join('\n')}\n`);
   const exported = join(WORK, 'exported');
   execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/fixtures/train-torchvision.py'), PHOTOS, exported,
     ...LABELS.map((l) => l.id)], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -125,6 +142,65 @@ test('the site built with both answers a photo with each, the card and the gate 
     }
     assert.ok(answered, `${kind}: the gate refused every photo like its training photos`);
   }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the audit on the page: a mislabelled class shows its low recall; printed, downloaded, and nothing is sent', async () => {
+  const { context, page, errors } = await openPhonePage(browser, base);
+  const methods = [];
+  page.on('request', (request) => methods.push(`${request.method()} ${request.url()}`));
+  await modelReady(page);
+  await page.click(`${sel('audit')} summary`);
+  await page.setInputFiles(sel('audit-folder'), AUDIT);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="audit-start"]').disabled, null, { timeout: 30_000 });
+  assert.match(await page.textContent(sel('audit-status')), /photos in 6 labels, ready to audit/);
+  const notes = await page.textContent(sel('audit-notes'));
+  assert.match(notes, new RegExp(`No photos for ${MISLABELLED.photos}`));
+  assert.match(notes, /Skin types from skin-types\.csv: \d+ photos/);
+  await page.click(sel('audit-start'));
+  await page.waitForFunction(() => /Audit finished/.test(document.querySelector('[data-testid="audit-status"]').textContent), null,
+    { timeout: 120_000 });
+  const recall = await page.getAttribute(sel(`audit-recall-${MISLABELLED.folder}`), 'data-recall');
+  assert.ok(Number(recall) < 0.5, `recall of the mislabelled folder: ${recall}`);
+  assert.match(await page.textContent(sel('audit-low-recall')), /Low recall for .*Nevus/i);
+  assert.match(await page.textContent(sel('audit-summary')), /95% interval/);
+  assert.equal(await page.locator(`${sel('audit-confusion')} tbody tr`).count(), 6);
+  assert.ok(await page.locator(`${sel('audit-skin-types-table')} tbody tr`).count() >= 1);
+  await page.screenshot({ path: join(ARTIFACTS, 'audit-phone-en.png'), fullPage: true });
+
+  // The card section, for model.json: the same figures.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(sel('audit-download-card'))]);
+  const section = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.ok(section.card.metrics.audit.recall[MISLABELLED.folder] < 0.5, JSON.stringify(section));
+  assert.ok(section.card.metrics.audit.photos >= 20);
+  assert.ok(Object.keys(section.card.metrics.audit.bySkinType).length >= 1);
+
+  // The printed report: the audit alone on the page.
+  await page.evaluate(() => { window.print = () => {}; });
+  await page.click(sel('audit-print'));
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible(sel('audit-report')), true);
+  assert.equal(await page.isVisible(sel('audit')), false);
+  assert.match(await page.textContent(sel('audit-report')), /dermcam audit/);
+  assert.equal(await page.locator(`${sel('audit-report')} .audit-confusion`).count(), 1);
+  await page.emulateMedia({ media: 'screen' });
+
+  // In Vietnamese, the same results.
+  await page.click(sel('language-vi'));
+  assert.match(await page.textContent(sel('audit-low-recall')), /Độ nhạy thấp/);
+  await page.screenshot({ path: join(ARTIFACTS, 'audit-phone-vi.png'), fullPage: true });
+
+  // The figures belong to the model they were measured on: another model clears them.
+  await page.selectOption(sel('model-picker'), 'torch-dynamic');
+  await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Torch dynamic'),
+    null, { timeout: 60_000 });
+  assert.equal(await page.isVisible(sel('audit-results')), false);
+  assert.equal(await page.isDisabled(sel('audit-start')), true);
+
+  // Nothing left the device: every request was a GET (files of the site), none carried a photo.
+  const sent = methods.filter((m) => !m.startsWith('GET '));
+  assert.deepEqual(sent, []);
   assert.deepEqual(errors, []);
   await context.close();
 });

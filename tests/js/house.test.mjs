@@ -18,3 +18,10 @@ test('every module under web/js starts with // @ts-check', () => {
   assert.ok(modules(join(ROOT, 'web/js')).length > 40);
   assert.deepEqual(unchecked, []);
 });
+
+test('index.html: every test id names one element (the views find their elements by it)', () => {
+  const html = readFileSync(join(ROOT, 'web/index.html'), 'utf8');
+  const ids = [...html.matchAll(/data-testid="([^"]+)"/g)].map((m) => m[1]);
+  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+  assert.deepEqual(twice, []);
+});

@@ -83,7 +83,7 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     validateModelConfig(config, { gate: true });
     assert.equal(config.gate.outOfDistribution.classes.length, 6);
     assert.ok(config.gate.discriminator.fittedOn.negatives >= 16, 'the discriminator is fitted on the negatives');
-    assert.equal(config.card.metrics.heldOutPhotos, summary.evaluation.photos);
+    assert.equal(config.card.metrics.heldOut.photos, summary.evaluation.photos);
     assert.match(config.card.summary.en, /^TO BE WRITTEN: /);
     assert.match(config.card.summary.vi, /^CẦN VIẾT: /);
     const report = readFileSync(join(out, 'REPORT.md'), 'utf8');

@@ -5,6 +5,8 @@
 // (or the photo gate's refusal) -> optionally kept on this device (page/history-view.mjs) or printed for a doctor.
 import { WorkerClient } from './bridge.mjs';
 import { DermcamError } from './errors.mjs';
+import { auditActions, emptyAudit } from './page/audit-actions.mjs';
+import { auditView } from './page/audit-view.mjs';
 import { pickLanguage } from './i18n.mjs';
 import { readSiteModels } from './site-models.mjs';
 import { diagnosticsView } from './page/diagnostics-view.mjs';
@@ -63,6 +65,7 @@ const store = new Store({
   metrics: { phase: 'idle', loaded: 0, total: 0, values: null },
   history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false },
   diagnostics: null,
+  audit: emptyAudit(),
 });
 const state = () => store.get();
 
@@ -617,6 +620,7 @@ const actions = {
   setControls, stopMethod, measureMap, stopMeasuring, download, setStatus,
   printReport: () => report.print(),
   diagnostics: () => client.request('diagnostics'),
+  ...auditActions({ store, client, ensureModel }),
 };
 
 const view = { $, words, store, actions };
@@ -631,6 +635,7 @@ const overlay = overlayView(view);  // after the result view: it composites over
 faithfulnessView(view);
 const savedChecks = historyView(view);
 diagnosticsView(view);
+auditView(view);
 const report = reportView(view);
 document.documentElement.dataset.ready = 'true';  // app.css shows the page from here on
 history.replaceState({ dermcamStep: 'start' }, '');
@@ -642,8 +647,8 @@ history.replaceState({ dermcamStep: 'start' }, '');
 // analysis (the patient's photo stays on screen), never twice in a session.
 const ISOLATION_RELOAD = 'dermcam.isolationReload';
 function reloadForIsolation() {
-  const { analysing, result, refused, photo } = state();
-  if (self.crossOriginIsolated || analysing || result || refused || photo || sessionStorage.getItem(ISOLATION_RELOAD)) return;
+  const { analysing, result, refused, photo, audit } = state();
+  if (self.crossOriginIsolated || analysing || result || refused || photo || audit.phase !== 'idle' || sessionStorage.getItem(ISOLATION_RELOAD)) return;
   sessionStorage.setItem(ISOLATION_RELOAD, '1');
   location.reload();
 }

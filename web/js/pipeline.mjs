@@ -109,11 +109,7 @@ export class Explainer {
       timings.inference = now() - started;
       await checkpoint(signal);
       const gateStarted = now();
-      const features = model.features(run);
-      const discriminatorFeatures = model.discriminatorFeatures(run);
-      if (!allFinite(features) || (discriminatorFeatures && !allFinite(discriminatorFeatures))) throw invalidOutput('gate features');
-      const gate = judgePhoto({ qualityIssues: view.quality?.issues, gate: model.config.gate, features, discriminatorFeatures });
-      if (view.quality) gate.quality = view.quality;
+      const gate = this.judge(run, view.quality);
       timings.gate = now() - gateStarted;
       const predictions = model.probabilities(run).map((probability, index) => ({ index, label: model.config.labels[index], probability }))
         .sort((a, b) => b.probability - a.probability);
@@ -132,6 +128,39 @@ export class Explainer {
       if (analysis !== this.current) view.photoView.release();
       throw error;
     }
+  }
+
+  // The photo gate's verdict on a model run (web/js/gate.mjs), with the photo's quality measures.
+  judge(run, quality) {
+    const { model } = this;
+    const features = model.features(run);
+    const discriminatorFeatures = model.discriminatorFeatures(run);
+    if (!allFinite(features) || (discriminatorFeatures && !allFinite(discriminatorFeatures))) throw invalidOutput('gate features');
+    const gate = judgePhoto({ qualityIssues: quality?.issues, gate: model.config.gate, features, discriminatorFeatures });
+    if (quality) gate.quality = quality;
+    return gate;
+  }
+
+  /**
+   * One labelled photo as an audit needs it (web/js/audit.mjs): the gate's verdict and refusal reasons, the
+   * calibrated probabilities by class index and the answer (the ones a refused photo would have got), and the
+   * prediction set (null when the gate refused it or the model has none). No explanation, no display copy, and
+   * the current photo stays current.
+   * @param {Uint8Array} bytes @param {Cancellable} [options]
+   * @returns {Promise<{accepted: boolean, reasons: string[], probabilities: number[], predicted: number, set: number[] | null}>}
+   */
+  async assess(bytes, { signal } = {}) {
+    const { model } = this;
+    if (!model.session) throw new DermcamError('no_model', 'No model is loaded.');
+    const prepared = await preparePhoto(this.core, model.config, bytes, undefined, this.decodeUnsupported);
+    await checkpoint(signal);
+    const run = await model.run(prepared.tensor.data, 1);
+    const gate = this.judge(run, prepared.quality);
+    const probabilities = Array.from(model.probabilities(run));
+    const predicted = probabilities.indexOf(Math.max(...probabilities));
+    const sets = this.config.predictionSets;
+    return { accepted: gate.accepted, reasons: gate.accepted ? [] : gate.reasons.map((r) => r.code), probabilities, predicted,
+      set: sets && gate.accepted ? predictionSet(probabilities, sets.minProbability) : null };
   }
 
   // The photo explained from now on; the one before it is let go (with what the core kept for it).

@@ -242,6 +242,9 @@ const handlers = {
   async metrics(_, { signal, progress }) {
     return explainer.metrics({ signal, progress });
   },
+  async assess({ bytes }, { signal }) {
+    return explainer.assess(new Uint8Array(bytes), { signal });
+  },
   async png({ looks }) {
     return explainer.overlayPng(looks);
   },

@@ -34,6 +34,7 @@
  *   metrics: Metrics,
  *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean},
  *   diagnostics: any,
+ *   audit: import('./audit-actions.mjs').AuditState,
  * }} PageState
  * @typedef {{$: (id: string) => any, words: ReturnType<typeof import('./words.mjs').wordsFor>, store: Store<PageState>,
  *   actions: Record<string, (...args: any[]) => any>}} ViewContext  what every view is built from
