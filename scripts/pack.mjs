@@ -8,6 +8,7 @@ import { basename, extname, join, relative, sep } from 'node:path';
 
 import { bySkinType, cardMetrics, confusionMatrix, readSkinTypes as skinTypesFrom, refusalCounts, summariseAudit,
   wilsonInterval } from '../web/js/audit.mjs';
+import { pearson } from '../web/js/correlation.mjs';
 import { csvRows as parseCsv } from '../web/js/csv.mjs';
 import { CARD_TO_WRITE, validateModelConfig } from '../web/js/model-config.mjs';
 import { DermcamError } from '../web/js/errors.mjs';
@@ -163,20 +164,6 @@ function cardScaffold(measured) {
 }
 
 // ---- measuring -------------------------------------------------------------------------------------------------
-
-function pearson(a, b) {
-  let [ma, mb] = [0, 0];
-  for (let i = 0; i < a.length; i++) ma += a[i], mb += b[i];
-  ma /= a.length;
-  mb /= b.length;
-  let [sab, saa, sbb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa && sbb ? sab / Math.sqrt(saa * sbb) : (saa === sbb ? 1 : 0);
-}
 
 const quantile = (values, q) => {
   const s = [...values].sort((x, y) => x - y);

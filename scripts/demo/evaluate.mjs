@@ -13,6 +13,7 @@ import { computeCam, encodePng, renderOverlay } from '../../web/js/core.mjs';
 import { prepareExplainModel } from '../../web/js/onnx/explain.mjs';
 import { classGradients } from '../../web/js/onnx/prepared.mjs';
 import { decodeNpy } from '../../web/js/npy.mjs';
+import { pearson } from '../../web/js/correlation.mjs';
 
 const [buildDir, modelDir] = process.argv.slice(2);
 if (!buildDir || !modelDir) {
@@ -106,23 +107,6 @@ function localisation(maps) {
   return { pointing: hits / maps.length, energy: energy / maps.length, perClass: perClass.map((c) => c.hits / c.n) };
 }
 
-function correlation(a, b) {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 1;
-}
 
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const fp32Bytes = new Uint8Array(readFileSync(join(buildDir, 'model-fp32.onnx')));
@@ -216,7 +200,7 @@ fp32.predictions.forEach((p, i) => { confusion[labels[i]][p] += 1; });
 const loc = localisation(fp32.maps);
 const locInt8 = localisation(int8.maps);
 const agreement = int8.predictions.filter((p, i) => p === fp32.predictions[i]).length / count;
-const camCorrelation = fp32.maps.reduce((s, m, i) => s + correlation(m, int8.maps[i]), 0) / count;
+const camCorrelation = fp32.maps.reduce((s, m, i) => s + pearson(m, int8.maps[i]), 0) / count;
 const sizes = {
   fp32: statSync(join(modelDir, 'model.onnx')).size,
   int8: statSync(join(modelDir, 'model-int8.onnx')).size,

@@ -1,7 +1,8 @@
 // From a trained torchvision classifier to a patient's answer, as a clinic does it: a MobileNetV3-Small trained
-// for a short while on generated lesion photos, exported by torch.onnx with a fixed batch of 1 and with a dynamic
-// batch, packed (`dermcam pack`), its card written, the site built with both (build-dist --model), a photo
-// analysed in Chromium with each, and the model audited on the page with a folder whose one class is mislabelled.
+// for a short while on generated lesion photos, exported by torch.onnx with a fixed batch of 1, with a dynamic
+// batch, and as tf2onnx exports a Keras classifier (NHWC, 0-255 pixels, softmax out), packed (`dermcam pack`), its
+// card written, the site built with all three (build-dist --model), a photo analysed in Chromium with each, and the
+// model audited on the page with a folder whose one class is mislabelled.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const LABELS = demo.labels.map(({ id, en, vi }) => ({ id, en, vi }));
 const SUMMARY = { en: 'A test classifier trained on generated lesion photos for this test only.',
   vi: 'Bộ phân loại thử nghiệm, chỉ huấn luyện trên ảnh tổn thương tổng hợp cho bài kiểm tra này.' };
 const packed = {};
+const KINDS = ['fixed', 'dynamic', 'keras'];
 let server;
 let browser;
 let base;
@@ -36,7 +38,7 @@ function cli(...args) {
 }
 
 before(async () => {
-  execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '16', '--seed', '4242', PHOTOS]);
+  execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '40', '--seed', '4242', PHOTOS]);
   for (const name of readdirSync(PHOTOS)) {
     const label = /^t\d_(.+)_\d+\.png$/.exec(name)[1];
     mkdirSync(join(PHOTOS, label), { recursive: true });
@@ -60,10 +62,13 @@ before(async () => {
   execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/fixtures/train-torchvision.py'), PHOTOS, exported,
     ...LABELS.map((l) => l.id)], { stdio: ['ignore', 'inherit', 'inherit'] });
   writeFileSync(join(WORK, 'labels.json'), JSON.stringify(LABELS));
-  for (const kind of ['fixed', 'dynamic']) {
+  // The Keras-style export normalises inside its graph: the site feeds it 0-255 pixels as they are.
+  const keras = ['--scale', '0-255', '--mean', '0,0,0', '--std', '1,1,1'];
+  for (const kind of KINDS) {
     const out = join(WORK, `torch-${kind}`);
-    const run = cli('pack', '--onnx', join(exported, `${kind}.onnx`), '--labels', join(WORK, 'labels.json'), '--photos', PHOTOS,
-      '--out', out, '--name', `Torch ${kind} batch`, '--version', '0.1', '--json');
+    const run = cli('pack', '--onnx', join(exported, `${kind === 'keras' ? 'keras-nhwc' : kind}.onnx`), '--labels',
+      join(WORK, 'labels.json'), '--photos', PHOTOS, '--out', out, '--name', `Torch ${kind} batch`, '--version', '0.1', '--json',
+      ...(kind === 'keras' ? keras : []));
     packed[kind] = JSON.parse(run.stdout);
     // The clinic writes the card's prose (a site refuses it until then).
     const config = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
@@ -72,7 +77,7 @@ before(async () => {
     writeFileSync(join(out, 'model.json'), JSON.stringify(config, null, 2));
   }
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-dist.mjs'), '--model', join(WORK, 'torch-fixed'),
-    '--model', join(WORK, 'torch-dynamic'), '--out', SITE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    '--model', join(WORK, 'torch-dynamic'), '--model', join(WORK, 'torch-keras'), '--out', SITE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.equal(build.status, 0, build.stderr);
   server = await startServer({ root: SITE, port: 0 });
   base = `http://127.0.0.1:${server.address().port}/`;
@@ -87,31 +92,36 @@ after(async () => {
 
 const sel = (id) => `[data-testid="${id}"]`;
 
-test('pack reads both torch exports: the input from the graph, its own target layer, a gate, a report', () => {
-  for (const kind of ['fixed', 'dynamic']) {
+test('pack reads the three exports: the input from the graph, its own target layer, a gate, a report', () => {
+  for (const kind of KINDS) {
     const summary = packed[kind];
     assert.equal(summary.classes, 6, kind);
     assert.ok(summary.layer, kind);
     assert.ok(summary.evaluation.photos >= 6 && summary.evaluation.accepted >= 1, JSON.stringify(summary.evaluation));
     const config = JSON.parse(readFileSync(join(WORK, `torch-${kind}`, 'model.json'), 'utf8'));
-    assert.deepEqual([config.input.width, config.input.height, config.input.layout], [96, 96, 'NCHW']);
+    assert.deepEqual([config.input.width, config.input.height, config.input.layout], [96, 96, kind === 'keras' ? 'NHWC' : 'NCHW']);
     assert.ok(config.gate.outOfDistribution, kind);
     assert.match(readFileSync(join(WORK, `torch-${kind}`, 'REPORT.md'), 'utf8'), /## Confusion matrix|### Confusion matrix/);
   }
   // The same network and weights: both exports give the same evaluation.
   assert.deepEqual(packed.fixed.evaluation, packed.dynamic.evaluation);
+  // The Keras-style graph differs only in where the normalisation and the softmax are: the same answers, up to
+  // float rounding on a photo at a tie.
+  assert.equal(packed.keras.evaluation.photos, packed.dynamic.evaluation.photos);
+  assert.ok(Math.abs(packed.keras.evaluation.accuracyAll - packed.dynamic.evaluation.accuracyAll) <= 1 / packed.dynamic.evaluation.photos,
+    `${packed.keras.evaluation.accuracyAll} vs ${packed.dynamic.evaluation.accuracyAll}`);
 });
 
-test('the site built with both answers a photo with each, the card and the gate in place', async () => {
+test('the site built with all three answers a photo with each, the card and the gate in place', async () => {
   const { context, page, errors } = await openPhonePage(browser, base);
   // Photos like the ones the model was trained on: the gate accepts nearly all of them (it is fitted to accept 99.5%
   // of such photos), so one of the first few gets an answer; a refused one gets the refusal card.
   const photos = readdirSync(join(PHOTOS, 'melanoma')).sort().slice(0, 4).map((name) => join(PHOTOS, 'melanoma', name));
-  for (const kind of ['fixed', 'dynamic']) {
-    if (kind === 'dynamic') {
-      await page.selectOption(sel('model-picker'), 'torch-dynamic');
-      await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]').textContent.includes('Torch dynamic'),
-        null, { timeout: 60_000 });
+  for (const kind of KINDS) {
+    if (kind !== 'fixed') {
+      await page.selectOption(sel('model-picker'), `torch-${kind}`);
+      await page.waitForFunction((name) => document.querySelector('[data-testid="model-name"]').textContent.includes(name),
+        `Torch ${kind}`, { timeout: 60_000 });
       await modelReady(page);
     }
     assert.match(await page.textContent(sel('model-name')), new RegExp(`Torch ${kind} batch.*0\\.1`));
@@ -161,10 +171,14 @@ test('the audit on the page: a mislabelled class shows its low recall; printed, 
   await page.click(sel('audit-start'));
   await page.waitForFunction(() => /Audit finished/.test(document.querySelector('[data-testid="audit-status"]').textContent), null,
     { timeout: 120_000 });
-  const recall = await page.getAttribute(sel(`audit-recall-${MISLABELLED.folder}`), 'data-recall');
-  assert.ok(Number(recall) < 0.5, `recall of the mislabelled folder: ${recall}`);
-  assert.match(await page.textContent(sel('audit-low-recall')), /Low recall for .*Nevus/i);
-  assert.match(await page.textContent(sel('audit-summary')), /95% interval/);
+  const recall = async (id) => Number(await page.getAttribute(sel(`audit-recall-${id}`), 'data-recall'));
+  assert.ok(await recall(MISLABELLED.folder) < 0.5, `recall of the mislabelled folder: ${await recall(MISLABELLED.folder)}`);
+  assert.match(await page.textContent(sel('audit-low-recall')), /Low recall for .*mole/i);
+  // The model itself is fair on the correctly filed labels: the low recall is the folder's, not the model's.
+  const others = LABELS.map((l) => l.id).filter((id) => id !== MISLABELLED.folder && id !== MISLABELLED.photos);
+  const recalls = await Promise.all(others.map(recall));
+  assert.ok(recalls.filter((r) => r >= 0.5).length >= 3, `recall of the others: ${others.map((id, i) => `${id} ${recalls[i]}`)}`);
+  assert.match(await page.textContent(sel('audit-summary')), /95% CI .*, n = \d+/);
   assert.equal(await page.locator(`${sel('audit-confusion')} tbody tr`).count(), 6);
   assert.ok(await page.locator(`${sel('audit-skin-types-table')} tbody tr`).count() >= 1);
   await page.screenshot({ path: join(ARTIFACTS, 'audit-phone-en.png'), fullPage: true });

@@ -94,14 +94,4 @@ export function maxAbsDiff(a, b) {
 }
 
 /** Pearson correlation of two equally long arrays (maps are compared with pytorch-grad-cam's this way). */
-export function correlation(x, y) {
-  const mean = (v) => v.reduce((p, q) => p + q, 0) / v.length;
-  const [mx, my] = [mean(x), mean(y)];
-  let [sxy, sxx, syy] = [0, 0, 0];
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
+export { pearson as correlation } from '../../web/js/correlation.mjs';
