@@ -37,8 +37,8 @@ const USAGE = `usage:
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR
-                                [--negatives FOLDER] [--skin-types TYPES.csv] [--name NAME] [--version V] [--layer NAME]
-                                [--score logit|probability] [--input-size WxH] [--mean R,G,B] [--std R,G,B]
+                                [--negatives FOLDER] [--skin-types TYPES.csv] [--masks FOLDER] [--name NAME] [--version V]
+                                [--layer NAME] [--score logit|probability] [--input-size WxH] [--mean R,G,B] [--std R,G,B]
                                 [--scale 0-1|0-255] [--resize center-crop|stretch|letterbox] [--coverage 0.9]
                                 [--acceptance 0.995] [--force] [--json]
 
@@ -71,7 +71,8 @@ classes in the model's output order (JSON [{"id", "en", "vi", "advice"?}] or CSV
 FOLDER holds one subfolder of photos per label id. Each class's photos are split by a hash of their path: 80% fit
 the gate, the temperature and the prediction sets, 20% are held out for REPORT.md (accuracy, confusion matrix,
 calibration, gate, prediction sets, and per Fitzpatrick type with --skin-types: a CSV photo,type with paths
-relative to FOLDER). The weight-int8 variant is served only if it agrees with float32 on the held-out photos
+relative to FOLDER; the pointing game of the true class's Grad-CAM map with --masks: a folder of lesion masks,
+white on the lesion, <label>/<name>.png for each photo <label>/<name>.jpg). The weight-int8 variant is served only if it agrees with float32 on the held-out photos
 (top-1 98%, mean probability difference 0.01, Grad-CAM correlation 0.9 at the 5th percentile). The card's prose
 in model.json is marked to be written; build-dist refuses the model until it is.
 --help (-h) after any command prints this.

@@ -6,8 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 
-import { bySkinType, cardMetrics, confusionMatrix, readSkinTypes as skinTypesFrom, refusalCounts, summariseAudit,
-  wilsonInterval } from '../web/js/audit.mjs';
+import { bySkinType, cardMetrics, confusionMatrix, pointingGame, readSkinTypes as skinTypesFrom, refusalCounts, summariseAudit,
+  summarisePointing, wilsonInterval } from '../web/js/audit.mjs';
 import { pearson } from '../web/js/correlation.mjs';
 import { csvRows as parseCsv } from '../web/js/csv.mjs';
 import { CARD_TO_WRITE, validateModelConfig } from '../web/js/model-config.mjs';
@@ -15,6 +15,7 @@ import { DermcamError } from '../web/js/errors.mjs';
 import { decodeModel, toNumber } from '../web/js/onnx/model.mjs';
 import { verifiedExplainMetadata } from '../web/js/onnx/metadata.mjs';
 import { GATE_SCHEMA } from '../web/js/gate.mjs';
+import { preparePhoto } from '../web/js/photo-analysis.mjs';
 import { IMAGE_EXTENSIONS, hashOf, loadWebOrt, photosIn, readInput } from './cli-files.mjs';
 import { fitDescription } from './fit-model.mjs';
 import { quantizeWeights } from './quantize.mjs';
@@ -101,6 +102,35 @@ export async function readSkinTypes(path, photos, folder) {
     ? `line ${line}: type '${value}' is not I-VI or 1-6` : `line ${line}: no photo ${value} under ${folder}`));
   if (said.length) throw new PackInputError(`${path}: ${said.slice(0, 5).join('; ')}${said.length > 5 ? `; and ${said.length - 5} more` : ''}.`);
   return types;
+}
+
+/**
+ * Lesion masks by photo path: for a photo <label>/<name>.<ext> under the photos folder, <label>/<name>.png (or the
+ * same file name) under `folder`, white on the lesion. Photos without a mask are not scored; no mask at all is an error.
+ */
+export async function readMasks(folder, photos, photosFolder) {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new PackInputError(`${folder} is not a folder.`);
+  const masks = new Map();
+  for (const photo of photos) {
+    const path = relative(photosFolder, photo.path);
+    const stem = path.slice(0, path.length - extname(path).length);
+    const found = [`${stem}.png`, path].map((p) => join(folder, p)).find((p) => existsSync(p));
+    if (found) masks.set(photo.path, found);
+  }
+  if (!masks.size) {
+    throw new PackInputError(`${folder} holds no mask for any photo: a photo <label>/<name>.jpg needs <label>/<name>.png there.`);
+  }
+  return masks;
+}
+
+// A mask as the model sees its photo: the same crop and resize (the core's preprocessing), then 1 where it is light.
+async function maskAtInput(core, config, bytes) {
+  const { tensor } = await preparePhoto(core, config, bytes);
+  const { width, height, layout, mean, std, scale } = config.input;
+  const half = scale === '0-255' ? 127.5 : 0.5;
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = tensor.data[layout === 'NHWC' ? i * 3 : i] * std[0] + mean[0] > half ? 1 : 0;
+  return { data, width, height };
 }
 
 /** The model's image input as model.json describes it, from the graph (size and layout) and the options. */
@@ -200,19 +230,28 @@ async function int8Agreement(fp32, int8, photos, skipped) {
 }
 
 /** The held-out evaluation, as a patient meets the model: the gate first, then the (calibrated) answer and its set. */
-async function evaluate(explainer, photos, folder, skinTypes, skipped) {
+// With lesion masks, the pointing game of the true class's Grad-CAM map on each masked photo (gate or not: it
+// measures where the model looks, not what a patient is shown).
+async function evaluate(explainer, photos, folder, skinTypes, masks, core, skipped) {
   /** @type {import('../web/js/audit.mjs').AuditRow[]} */
   const rows = [];
+  const pointing = [];
   for (const photo of photos) {
     try {
-      const { accepted, reasons, probabilities, predicted, set } = await explainer.assess(await readInput(photo.path, 'the photo'));
+      const bytes = await readInput(photo.path, 'the photo');
+      const { accepted, reasons, probabilities, predicted, set } = await explainer.assess(bytes);
       rows.push({ label: photo.label, predicted, probabilities, accepted, reasons, set,
         skinType: skinTypes?.get(relative(folder, photo.path).split(sep).join('/')) ?? null });
+      const mask = masks?.get(photo.path);
+      if (mask) {
+        const { map } = await explainer.analyse({ bytes }, { method: 'gradcam', classIndex: photo.label }, { force: true });
+        pointing.push(pointingGame(map, await maskAtInput(core, explainer.config, await readInput(mask, 'the mask'))));
+      }
     } catch (error) {
       skipped.set(photo.path, error.message);
     }
   }
-  return rows;
+  return { rows, pointing: masks ? summarisePointing(pointing) : null };
 }
 
 // ---- the report --------------------------------------------------------------------------------------------------
@@ -226,7 +265,7 @@ function share(fraction, n) {
 }
 const num = (x, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
-function report({ name, onnxName, labels, counts, split, int8, served, fitted, evaluation, rows, skipped, skinTypes, limits }) {
+function report({ name, onnxName, labels, counts, split, int8, served, fitted, evaluation, rows, pointing, skipped, skinTypes, limits }) {
   const lines = [`# ${name}: evaluation report`, '',
     `Written by \`dermcam pack\` from \`${onnxName}\` on ${new Date().toISOString().slice(0, 10)}. Every number below comes from ` +
     'photos the model\'s gate, temperature and prediction sets were not fitted on (the held-out split), unless it says otherwise.', '',
@@ -286,9 +325,15 @@ function report({ name, onnxName, labels, counts, split, int8, served, fitted, e
       ...bySkinType(rows, labels.length).map(({ type, summary: s }) =>
         `| ${type} | ${s.photos} | ${pct(s.acceptance)} | ${pct(s.accuracyAccepted)} | ${pct(s.coverage)} | ${num(s.meanSetSize, 2)} |`));
   }
+  if (pointing) {
+    lines.push('', '## Where the map looks (pointing game)', '',
+      `On the ${pointing.photos} held-out photos with a lesion mask, the Grad-CAM map of the true class peaked on the lesion ` +
+      `for ${share(pointing.pointing, pointing.photos)} of them, with ${pct(pointing.energy)} of its energy on the lesion ` +
+      `(the lesions cover ${pct(pointing.area)} of the photo on average: a map that knew nothing would score about that).`);
+  }
   lines.push('', '## Still to do before serving it', '',
     `model.json's card holds prose marked "${CARD_TO_WRITE.en}" / "${CARD_TO_WRITE.vi}": write it in both languages ` +
-    '(build-dist refuses a model whose card is not written). Pointing-game figures need lesion masks, which pack does not read yet.', '');
+    '(build-dist refuses a model whose card is not written).' + (pointing ? '' : ' Pointing-game figures need lesion masks (--masks).'), '');
   return lines.join('\n');
 }
 
@@ -296,7 +341,7 @@ function report({ name, onnxName, labels, counts, split, int8, served, fitted, e
 
 export const PACK_OPTIONS = {
   onnx: { type: 'string' }, labels: { type: 'string' }, photos: { type: 'string' }, negatives: { type: 'string' },
-  'skin-types': { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
+  'skin-types': { type: 'string' }, masks: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
   layer: { type: 'string' }, score: { type: 'string' }, 'input-size': { type: 'string' }, mean: { type: 'string' },
   std: { type: 'string' }, scale: { type: 'string' }, resize: { type: 'string' }, coverage: { type: 'string' },
   acceptance: { type: 'string' }, force: { type: 'boolean' },
@@ -319,6 +364,7 @@ export async function pack(values) {
   const labels = await readLabels(values.labels);
   const { photos, counts } = await readPhotos(values.photos, labels);
   const skinTypes = values['skin-types'] ? await readSkinTypes(values['skin-types'], photos, values.photos) : null;
+  const masks = values.masks ? await readMasks(values.masks, photos, values.photos) : null;
   const rawBytes = await readInput(values.onnx, `the model ${values.onnx}`);
   const input = inputDescription(decodeModel(rawBytes), values);
   const split = splitPhotos(photos, values.photos, labels.length);
@@ -379,15 +425,15 @@ export async function pack(values) {
 
   step('evaluating on the held-out split');
   const evaluator = await explainerFor(served.bytes, fitted);
-  const rows = await evaluate(evaluator, split.heldOut, values.photos, skinTypes, skipped);
+  const { rows, pointing } = await evaluate(evaluator, split.heldOut, values.photos, skinTypes, masks, core, skipped);
   await evaluator.release();
   const evaluation = summariseAudit(rows, labels.length);
   say(`accuracy ${pct(evaluation.accuracyAccepted)} on the ${evaluation.accepted} accepted of ${evaluation.photos}; ` +
-    `set coverage ${pct(evaluation.coverage)}`);
+    `set coverage ${pct(evaluation.coverage)}${pointing ? `; pointing game ${pct(pointing.pointing)} on ${pointing.photos} masked photos` : ''}`);
 
   step('writing model.json and its card');
   // The held-out figures, in the same shape as an audit's card section (the audit screen downloads one).
-  fitted.card = cardScaffold({ heldOut: cardMetrics(evaluation, labels, skinTypes ? bySkinType(rows, labels.length) : []),
+  fitted.card = cardScaffold({ heldOut: cardMetrics(evaluation, labels, skinTypes ? bySkinType(rows, labels.length) : [], pointing),
     served: served.kind, ...(int8 ? { int8Top1Agreement: Number(int8.top1Agreement.toFixed(4)) } : {}) });
   validateModelConfig(fitted, { layerChannels: undefined });
   await mkdir(values.out, { recursive: true });
@@ -396,9 +442,9 @@ export async function pack(values) {
 
   step('writing REPORT.md');
   await writeFile(join(values.out, 'REPORT.md'), report({ name, onnxName: basename(values.onnx), labels, counts, split, int8,
-    served: served.kind, fitted, evaluation, rows, skipped, skinTypes, limits: INT8_LIMITS }));
+    served: served.kind, fitted, evaluation, rows, pointing, skipped, skinTypes, limits: INT8_LIMITS }));
   for (const [path, why] of skipped) say(`skipped ${path}: ${why}`);
   return { out: values.out, model: served.file, served: served.kind, layer, classes: labels.length, photos: photos.length,
     fit: split.fit.length, heldOut: split.heldOut.length, skipped: [...skipped.keys()], int8, evaluation,
-    temperature: fitted.calibration?.temperature ?? null, predictionSets: fitted.predictionSets ?? null };
+    temperature: fitted.calibration?.temperature ?? null, predictionSets: fitted.predictionSets ?? null, pointing };
 }

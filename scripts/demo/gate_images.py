@@ -72,13 +72,13 @@ def write_delivered(stem, image, rng):
     cv2.imwrite(stem + extension, bgr, [cv2.IMWRITE_JPEG_QUALITY, quality] if quality else [])
 
 
-def in_distribution(seed, n):
+def in_distribution(seed, n, with_masks=False):
     order = np.random.default_rng(seed).permutation(n)
     for i in range(n):
         label = int(order[i] % len(lesions.CLASSES))
         s = seed * 1_000_003 + i
-        image, _, _ = lesions.sample(s, label)
-        yield i, image, label, tone_of(s, label)
+        image, _, mask = lesions.sample(s, label)
+        yield (i, image, label, tone_of(s, label)) + ((mask,) if with_masks else ())
 
 
 def overexpose(image):
@@ -192,18 +192,22 @@ def main(out):
                 write(f"{out}/{split}/{kind}_{k}.png", synthetic(rng, kind))
 
 
-def per_type(out, n, seed):
+def per_type(out, n, seed, masks=None):
+    """n lesion photos per skin type; with `masks`, each photo's lesion mask (white on black) under the same name."""
     counts = [0] * 6
-    for i, image, label, tone in in_distribution(seed, 40 * n):
+    for i, image, label, tone, mask in in_distribution(seed, 40 * n, with_masks=True):
         if counts[tone] < n:
             counts[tone] += 1
-            write(f"{out}/t{tone + 1}_{lesions.CLASSES[label]}_{i:05d}.png", image)
+            name = f"t{tone + 1}_{lesions.CLASSES[label]}_{i:05d}.png"
+            write(f"{out}/{name}", image)
+            if masks:
+                write(f"{masks}/{name}", np.repeat(mask[..., None].astype(np.uint8) * 255, 3, axis=2))
         if min(counts) == n:
             return
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--per-type":
-        per_type(sys.argv[5], int(sys.argv[2]), int(sys.argv[4]))
+    if sys.argv[1] == "--per-type":  # --per-type N --seed S OUT [MASKS_OUT]
+        per_type(sys.argv[5], int(sys.argv[2]), int(sys.argv[4]), sys.argv[6] if len(sys.argv) > 6 else None)
     else:
         main(sys.argv[1])

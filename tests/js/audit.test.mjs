@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { bySkinType, cardMetrics, confusionMatrix, readSkinTypes, refusalCounts, sortLabelledPaths, summariseAudit,
-  underChosenFolder, wilsonInterval } from '../../web/js/audit.mjs';
+import { bySkinType, cardMetrics, confusionMatrix, pointingGame, readSkinTypes, refusalCounts, sortLabelledPaths, summariseAudit,
+  summarisePointing, underChosenFolder, wilsonInterval } from '../../web/js/audit.mjs';
 import { csvFields, csvRows } from '../../web/js/csv.mjs';
 
 const row = (label, predicted, { accepted = true, set = [predicted], skinType = null, reasons = [] } = {}) => ({
@@ -102,4 +102,20 @@ test('underChosenFolder: the chosen folder is taken off, label folders dropped t
   assert.deepEqual(underChosenFolder(['/nevus/a.jpg', '/melanoma/b.jpg'], ids), ['nevus/a.jpg', 'melanoma/b.jpg']);
   assert.deepEqual(underChosenFolder(['/nevus/a.jpg', '/nevus/b.jpg'], ids), ['nevus/a.jpg', 'nevus/b.jpg']);
   assert.deepEqual(underChosenFolder(['a.jpg', 'b.jpg'], ids), ['a.jpg', 'b.jpg']);
+});
+
+test('pointingGame: the map\'s peak on the mask, its energy there, the mask sampled at the map\'s pixels', () => {
+  // A 4 x 4 map peaking at (2, 1); a 2 x 2 mask whose top-right quarter is the lesion.
+  const map = { width: 4, height: 4, data: [0, 0, 1, 0, 0, 0, 5, 1, 0, 0, 0, 0, 1, 0, 0, 0] };
+  const mask = { width: 2, height: 2, data: [0, 1, 0, 0] };
+  assert.deepEqual(pointingGame(map, mask), { hit: true, energy: 7 / 8, area: 0.25 });
+  assert.deepEqual(pointingGame(map, { width: 2, height: 2, data: [0, 0, 1, 0] }), { hit: false, energy: 1 / 8, area: 0.25 });
+  // Negative values (a signed map) add no energy.
+  assert.equal(pointingGame({ width: 2, height: 1, data: [-3, 1] }, { width: 2, height: 1, data: [1, 0] }).energy, 0);
+  assert.deepEqual(summarisePointing([{ hit: true, energy: 0.5, area: 0.1 }, { hit: false, energy: 0.1, area: 0.3 }]),
+    { photos: 2, pointing: 0.5, energy: 0.3, area: 0.2 });
+  assert.ok(Number.isNaN(summarisePointing([]).pointing));
+  const card = cardMetrics(summariseAudit([row(0, 0)], 1), [{ id: 'a' }], [], { photos: 3, pointing: 2 / 3, energy: 0.5, area: 0.2 });
+  assert.equal(card.pointingGame, 0.6667);
+  assert.equal(card.maskPhotos, 3);
 });

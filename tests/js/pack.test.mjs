@@ -25,6 +25,7 @@ describe('dermcam pack', () => {
   let photos;
   let types;
   let negatives;
+  let masks;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'dermcam-pack-'));
     classifier = join(dir, 'classifier.onnx');
@@ -34,12 +35,16 @@ describe('dermcam pack', () => {
     writeFileSync(labels, ['id,en,vi', ...demo.labels.map((l) => [l.id, quote(l.en), quote(l.vi)].join(','))].join('\n'));
     // 10 generated lesion photos per class and skin type pair (gate_images.py), sorted into folders by label id.
     photos = join(dir, 'photos');
-    execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '10', '--seed', '9011', photos]);
+    // Their lesion masks, named as the photos, for the pointing game.
+    masks = join(dir, 'masks');
+    execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/demo/gate_images.py'), '--per-type', '10', '--seed', '9011', photos, masks]);
     const rows = ['photo,type'];
     for (const name of readdirSync(photos)) {
       const [, type, label] = /^t(\d)_(.+)_\d+\.png$/.exec(name);
-      mkdirSync(join(photos, label), { recursive: true });
-      renameSync(join(photos, name), join(photos, label, name));
+      for (const root of [photos, masks]) {
+        mkdirSync(join(root, label), { recursive: true });
+        renameSync(join(root, name), join(root, label, name));
+      }
       rows.push(`${label}/${name},${type}`);
     }
     types = join(dir, 'types.csv');
@@ -63,7 +68,7 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     copyFileSync(join(FIXTURES, 'not_image.pdf.jpg'), join(photos, 'acne', 'broken.jpg'));
     const out = join(dir, 'models', 'clinic');
     const result = run('pack', '--onnx', classifier, '--labels', labels, '--photos', photos, '--skin-types', types,
-      '--negatives', negatives, '--out', out, '--name', 'Clinic model', '--json');
+      '--negatives', negatives, '--masks', masks, '--out', out, '--name', 'Clinic model', '--json');
     rmSync(join(photos, 'acne', 'broken.jpg'));
     assert.equal(result.status, 0, result.stderr);
     for (let stage = 1; stage <= 7; stage++) assert.match(result.stderr, new RegExp(`pack: \\[${stage}/7\\]`));
@@ -92,6 +97,12 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     assert.match(report, /broken\.jpg/);
     assert.match(report, /the discriminator refused [\d.]+% of \d+ held-out negatives/);
     assert.match(report, /\*\*Served: int8 \(weights\)\.\*\*/);
+    // The demo model was trained to look at the lesion: its maps peak there on nearly every masked photo, far above
+    // what the lesions' area alone would give.
+    assert.equal(summary.pointing.photos, summary.evaluation.photos);
+    assert.ok(summary.pointing.pointing >= 0.8 && summary.pointing.pointing > 2 * summary.pointing.area, JSON.stringify(summary.pointing));
+    assert.match(report, /## Where the map looks \(pointing game\)/);
+    assert.equal(config.card.metrics.heldOut.pointingGame, Number(summary.pointing.pointing.toFixed(4)));
     // A site refuses the folder until its card is written, then serves it.
     assert.throws(() => siteModels([out]), /the model card is not written yet \(card\.summary\.en, card\.summary\.vi/);
     const written = JSON.parse(JSON.stringify(config), (key, value) => (typeof value === 'string'
@@ -124,6 +135,8 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     const noVi = join(dir, 'novi.csv');
     writeFileSync(noVi, readFileSync(labels, 'utf8').replace(/,"Nốt ruồi thông thường"/, ','));
     refuses(['--labels', noVi, '--photos', photos], /line 2: no 'vi' name/);
+    // A masks folder that holds no mask for any photo.
+    refuses(['--labels', labels, '--photos', photos, '--masks', negatives], /holds no mask for any photo: a photo <label>\/<name>\.jpg needs/);
     // An empty class folder and a folder that is no label.
     const odd = join(dir, 'odd');
     for (const l of demo.labels) mkdirSync(join(odd, l.id), { recursive: true });

@@ -82,11 +82,53 @@ export function bySkinType(rows, classes) {
 }
 
 /**
+ * The pointing game (Zhang et al. 2018) and the map's energy inside a lesion mask, for one photo: whether the map's
+ * highest point falls on the lesion, and the share of the map's sum there. The mask (1 on the lesion) is sampled
+ * at the map's pixels (nearest), so it may have the model's input size while the map has another.
+ * @param {{data: ArrayLike<number>, width: number, height: number}} map
+ * @param {{data: ArrayLike<number>, width: number, height: number}} mask
+ * @returns {{hit: boolean, energy: number, area: number}} area: the share of the map's pixels on the lesion
+ */
+export function pointingGame(map, mask) {
+  let best = -Infinity;
+  let hit = false;
+  let inside = 0;
+  let total = 0;
+  let area = 0;
+  for (let y = 0; y < map.height; y++) {
+    const my = Math.min(mask.height - 1, Math.floor(((y + 0.5) * mask.height) / map.height));
+    for (let x = 0; x < map.width; x++) {
+      const mx = Math.min(mask.width - 1, Math.floor(((x + 0.5) * mask.width) / map.width));
+      const value = map.data[y * map.width + x];
+      const onLesion = mask.data[my * mask.width + mx] > 0;
+      if (value > best) {
+        best = value;
+        hit = onLesion;
+      }
+      total += Math.max(0, value);
+      if (onLesion) {
+        inside += Math.max(0, value);
+        area += 1;
+      }
+    }
+  }
+  return { hit, energy: total > 0 ? inside / total : 0, area: area / (map.width * map.height) };
+}
+
+/** The pointing game over photos: the share of hits, the mean energy inside and the mean lesion area (the baseline). */
+export function summarisePointing(results) {
+  const n = results.length;
+  const mean = (f) => (n ? results.reduce((s, r) => s + f(r), 0) / n : NaN);
+  return { photos: n, pointing: mean((r) => (r.hit ? 1 : 0)), energy: mean((r) => r.energy), area: mean((r) => r.area) };
+}
+
+/**
  * The measured section of a model card (model.json's card.metrics) from an audit: rounded, and only what was
  * measured (no set figures for a model without prediction sets).
  * @param {AuditSummary} summary @param {{id: string}[]} labels @param {ReturnType<typeof bySkinType>} [types]
+ * @param {ReturnType<typeof summarisePointing> | null} [pointing]
  */
-export function cardMetrics(summary, labels, types = []) {
+export function cardMetrics(summary, labels, types = [], pointing = null) {
   const round = (x, digits = 4) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : undefined);
   /** @param {AuditSummary} s */
   const figures = (s) => Object.fromEntries(Object.entries({ photos: s.photos, gateAcceptance: round(s.acceptance),
@@ -96,6 +138,7 @@ export function cardMetrics(summary, labels, types = []) {
   return {
     ...figures(summary),
     recall: Object.fromEntries(labels.map((l, k) => [l.id, round(summary.recall[k])]).filter(([, v]) => v !== undefined)),
+    ...(pointing?.photos ? { pointingGame: round(pointing.pointing), energyInsideMask: round(pointing.energy), maskPhotos: pointing.photos } : {}),
     ...(types.length ? { bySkinType: Object.fromEntries(types.map(({ type, summary: s }) => [type, figures(s)])) } : {}),
   };
 }
