@@ -38,6 +38,8 @@ std::vector<Tap> area_taps(double start, double length, int out) {
 struct ExposureCounts {
   int64_t samples = 0;
   int64_t highlights = 0;
+  int64_t spot_samples = 0;
+  int64_t spot_highlights = 0;
   int64_t shadows = 0;
   int64_t chroma = 0;     // sum of max - min channel over samples that are not black
   int64_t brightest = 0;  // sum of max channel over the same samples
@@ -45,8 +47,9 @@ struct ExposureCounts {
   std::array<int64_t, 1021> chroma_steps{};
 };
 
-// Luma (x 255 x 256) of one pixel, and its share of the exposure and colour counts.
-int sample(const uint8_t* p, ExposureCounts& counts) {
+// Luma (x 255 x 256) of one pixel, and its share of the exposure and colour counts; `in_spot`: it lies in the
+// spot (the middle half of the region along each axis).
+int sample(const uint8_t* p, bool in_spot, ExposureCounts& counts) {
   const int r = p[0];
   const int g = p[1];
   const int b = p[2];
@@ -55,6 +58,8 @@ int sample(const uint8_t* p, ExposureCounts& counts) {
   const bool dark = hi <= kShadowLevel;
   counts.samples += 1;
   counts.highlights += lo >= kHighlightLevel;
+  counts.spot_samples += in_spot;
+  counts.spot_highlights += in_spot && lo >= kHighlightLevel;
   counts.shadows += dark;
   if (!dark) {
     counts.chroma += hi - lo;
@@ -67,21 +72,17 @@ int sample(const uint8_t* p, ExposureCounts& counts) {
 
 const std::vector<QualityThresholdRange>& quality_threshold_ranges() {
   static const std::vector<QualityThresholdRange> ranges = {
-      {"minSide", 1, 4096, true},      {"minSharpness", 0, 10, false}, {"minBrightLevel", 0, 1, false},
-      {"maxShadows", 0, 1, false},     {"maxHighlights", 0, 1, false}, {"minColourfulness", 0, 1, false},
-      {"maxColourNoise", 0, 4, false},
+      {"minSide", 1, 4096, true},        {"minSharpness", 0, 10, false},  {"minBrightLevel", 0, 1, false},
+      {"maxShadows", 0, 1, false},       {"maxHighlights", 0, 1, false},  {"maxSpotHighlights", 0, 1, false},
+      {"minColourfulness", 0, 1, false}, {"maxColourNoise", 0, 4, false},
   };
   return ranges;
 }
 
 Result<PhotoQualityThresholds> check_quality_thresholds(const PhotoQualityThresholds& t) {
-  const double values[] = {static_cast<double>(t.min_side),
-                           t.min_sharpness,
-                           t.min_bright_level,
-                           t.max_shadows,
-                           t.max_highlights,
-                           t.min_colourfulness,
-                           t.max_colour_noise};
+  const double values[] = {
+      static_cast<double>(t.min_side), t.min_sharpness,     t.min_bright_level, t.max_shadows, t.max_highlights,
+      t.max_spot_highlights,           t.min_colourfulness, t.max_colour_noise};
   const auto& ranges = quality_threshold_ranges();
   for (size_t i = 0; i < ranges.size(); ++i) {
     // NaN fails both comparisons, so it is refused too.
@@ -101,6 +102,8 @@ const char* quality_code_name(QualityCode code) {
       return "too_dark";
     case QualityCode::kOverexposed:
       return "overexposed";
+    case QualityCode::kGlare:
+      return "glare";
     case QualityCode::kNoColour:
       return "no_colour";
     case QualityCode::kNoisy:
@@ -153,15 +156,20 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   std::vector<double> rows(static_cast<size_t>(lh) * gw, 0.0);
   std::vector<int> line(lw, 0);
   ExposureCounts counts;
+  const double spot_x0 = region.x0 + region.width() / 4;
+  const double spot_x1 = region.x1 - region.width() / 4;
+  const double spot_y0 = region.y0 + region.height() / 4;
+  const double spot_y1 = region.y1 - region.height() / 4;
   for (int j = 0; j < lh; ++j) {
     const int y = std::min(y_begin + j * stride + stride / 2, y_end - 1);
+    const bool spot_row = y + 0.5 >= spot_y0 && y + 0.5 < spot_y1;
     const uint8_t* row = pixels + static_cast<size_t>(y) * width * channels;
     int previous_rg = 0;
     int previous_bg = 0;
     for (int i = 0; i < lw; ++i) {
       const int x = std::min(x_begin + i * stride + stride / 2, x_end - 1);
       const uint8_t* p = row + static_cast<size_t>(x) * channels;
-      line[i] = sample(p, counts);
+      line[i] = sample(p, spot_row && x + 0.5 >= spot_x0 && x + 0.5 < spot_x1, counts);
       const int rg = p[0] - p[1];
       const int bg = p[2] - p[1];
       if (i > 0) counts.chroma_steps[std::abs(rg - previous_rg) + std::abs(bg - previous_bg)] += 1;
@@ -177,6 +185,7 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
     }
   }
   q.highlights = static_cast<double>(counts.highlights) / counts.samples;
+  q.spot_highlights = counts.spot_samples > 0 ? static_cast<double>(counts.spot_highlights) / counts.spot_samples : 0.0;
   q.shadows = static_cast<double>(counts.shadows) / counts.samples;
   q.colourfulness = counts.brightest > 0 ? static_cast<double>(counts.chroma) / counts.brightest : 0.0;
   int64_t steps = 0;
@@ -253,6 +262,9 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
   }
   if (q.highlights > t.max_highlights) {
     issues.push_back({QualityCode::kOverexposed, q.highlights, t.max_highlights});
+    exposure_bad = true;
+  } else if (q.spot_highlights > t.max_spot_highlights) {
+    issues.push_back({QualityCode::kGlare, q.spot_highlights, t.max_spot_highlights});
     exposure_bad = true;
   }
   if (!exposure_bad && q.colourfulness < t.min_colourfulness) {

@@ -22,6 +22,10 @@
 //   bright_level     the 95th percentile of the luma grid: how bright the brightest part is. A correctly
 //                    exposed photo of the darkest skin keeps it above ~0.13; an underexposed one falls below.
 //   highlights       fraction of samples whose three channels are all >= 235 (blown to white).
+//   spot_highlights  the same fraction over the spot: the middle half of the region along each axis (a quarter
+//                    of its area), where the framing square puts the lesion. A flash or lamp reflected off the
+//                    lesion blows out its centre and little else: a glare ellipse over 2% of the frame is 7% of
+//                    the spot (generated lesion photos of every type: 0 clipped in the spot, 120 of 120).
 //   shadows          fraction of samples whose three channels are all <= 16 (crushed to black).
 //   colourfulness    sum of (max - min channel) over sum of max channel, over the pixels that are not crushed
 //                    black: 0 for a black-and-white photo. Skin of every tone has colour (generated photos:
@@ -34,9 +38,10 @@
 //   too_small    min(original region width, height) < min_side
 //   too_dark     bright_level < min_bright_level, or shadows > max_shadows
 //   overexposed  highlights > max_highlights
+//   glare        spot_highlights > max_spot_highlights (and not overexposed: the whole frame's code says more)
 //   no_colour    colourfulness < min_colourfulness (a black-and-white photo or scan)
 //   noisy        colour_noise > max_colour_noise (grainy: far too little light, or not a photo)
-//   blurry       sharpness < min_sharpness (only judged when the photo is not too dark or overexposed:
+//   blurry       sharpness < min_sharpness (only judged when the photo is not too dark, overexposed or glaring:
 //                crushed or clipped pixels carry no detail, so the exposure code is the useful one)
 // The defaults are calibrated on generated lesion photos of all six Fitzpatrick types against degraded ones
 // (models/demo/REPORT.md, "Photo gate"); model.json's gate.quality overrides any of them.
@@ -70,6 +75,7 @@ struct PhotoQuality {
   double mean_luminance = 0;
   double bright_level = 0;
   double highlights = 0;
+  double spot_highlights = 0;
   double shadows = 0;
   double colourfulness = 0;
   double colour_noise = 0;
@@ -81,6 +87,7 @@ struct PhotoQualityThresholds {
   double min_bright_level = 0.10;
   double max_shadows = 0.75;
   double max_highlights = 0.40;
+  double max_spot_highlights = 0.03;
   double min_colourfulness = 0.03;
   double max_colour_noise = 0.25;
 };
@@ -94,16 +101,16 @@ struct QualityThresholdRange {
 };
 
 // Every threshold's range, in PhotoQualityThresholds' order:
-//   minSide 1-4096 (an integer), minSharpness 0-10, minBrightLevel, maxShadows, maxHighlights, minColourfulness
-//   0-1 (fractions and levels), maxColourNoise 0-4.
+//   minSide 1-4096 (an integer), minSharpness 0-10, minBrightLevel, maxShadows, maxHighlights, maxSpotHighlights,
+//   minColourfulness 0-1 (fractions and levels), maxColourNoise 0-4.
 const std::vector<QualityThresholdRange>& quality_threshold_ranges();
 
 // The thresholds when each is within its range; kInvalidArgument naming the first that is not.
 Result<PhotoQualityThresholds> check_quality_thresholds(const PhotoQualityThresholds& thresholds);
 
-enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kNoColour, kNoisy, kBlurry };
+enum class QualityCode { kTooSmall, kTooDark, kOverexposed, kGlare, kNoColour, kNoisy, kBlurry };
 
-// "too_small", "too_dark", "overexposed", "no_colour", "noisy", "blurry"
+// "too_small", "too_dark", "overexposed", "glare", "no_colour", "noisy", "blurry"
 const char* quality_code_name(QualityCode code);
 
 struct QualityIssue {

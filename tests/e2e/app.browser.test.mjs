@@ -13,6 +13,7 @@ import { EXPLAIN_FIXTURES } from '../js/explain-helpers.mjs';
 const PHOTO = join(FIXTURES, 'lesion.jpg');       // a generated lesion photo the demo model's gate accepts
 const PORTRAIT = join(FIXTURES, 'portrait.jpg');  // a face: the gate must refuse it (not_skin)
 const BLURRY = join(FIXTURES, 'lesion_blurry.jpg');
+const GLARE = join(FIXTURES, 'lesion_glare.jpg');   // the lesion with a flash's reflection on it
 const sel = (id) => `[data-testid="${id}"]`;
 
 const env = browserForThisFile();
@@ -424,6 +425,19 @@ describe('the photo gate', () => {
       assert.deepEqual(errors, []);
       await context.close();
     });
+
+  test('a flash reflected off the spot is refused as glare, with the flash advice, in both languages', async () => {
+    const { context, page } = await newPage({ locale: 'en-GB' });
+    await analyse(page, GLARE);
+    assert.deepEqual(await page.$$eval(`${sel('refusal-reasons')} li`, (lis) => lis.map((li) => li.dataset.code)), ['glare']);
+    assert.match(await page.textContent(sel('refusal')), /Light shines off the spot.*Turn off the flash/);
+    assert.deepEqual(await conditionTextOnScreen(page), []);
+    await page.screenshot({ path: join(ARTIFACTS, 'gate-glare-en.png'), fullPage: true });
+    await page.click(sel('language-vi'));
+    assert.match(await page.textContent(sel('refusal')), /Ánh sáng phản chiếu.*tắt đèn flash/);
+    await page.screenshot({ path: join(ARTIFACTS, 'gate-glare-vi.png'), fullPage: true });
+    await context.close();
+  });
 
   test('a blurry photo is refused as blurry, with how to focus, in both languages; "analyse anyway" asks first', async () => {
     const { context, page } = await newPage({ locale: 'vi-VN' });

@@ -129,6 +129,54 @@ TEST(PhotoQuality, DarkAndBlownOutPhotosGetTheExposureCodeNotBlurry) {
   EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
 }
 
+// A lesion (a darker disc at the centre) on skin of each tone, with a flash's reflection: a white ellipse over
+// `glare` of the frame's area at its centre (0: none).
+RgbImage lesion_with_glare(std::array<double, 3> skin, double glare) {
+  RgbImage img = textured(400, 300, skin, [](double u, double v) {
+    const double r = std::hypot((u - 0.5) * 4, (v - 0.5) * 3);
+    return skin_texture(u, v) + (r < 0.45 ? -0.45 : 0.0);
+  });
+  const double a = std::sqrt(glare * 400 * 300 / M_PI * 1.5);
+  const double b = a / 1.5;
+  for (int y = 0; y < 300 && glare > 0; ++y) {
+    for (int x = 0; x < 400; ++x) {
+      if (std::pow((x + 0.5 - 200) / a, 2) + std::pow((y + 0.5 - 150) / b, 2) <= 1) {
+        for (int c = 0; c < 3; ++c) img.pixels[(static_cast<size_t>(y) * 400 + x) * 3 + c] = 255;
+      }
+    }
+  }
+  return img;
+}
+
+TEST(PhotoQuality, GlareOnTheSpotIsItsOwnCodeWhateverTheSkin) {
+  for (const auto& skin : {kTypeI, kTypeVI}) {
+    const PhotoQuality clean = measure(lesion_with_glare(skin, 0));
+    EXPECT_LT(clean.spot_highlights, 0.01);  // the palest skin's texture peaks touch white here and there
+    EXPECT_TRUE(codes(clean).empty());
+    // 2% of the frame blown at the centre is 8% of the spot (a quarter of the frame), and only 2% of the frame:
+    // glare, not overexposed, and not blurry (the clipped centre carries no detail).
+    const PhotoQuality flash = measure(lesion_with_glare(skin, 0.02));
+    EXPECT_NEAR(flash.spot_highlights, 0.08, 0.01);
+    EXPECT_NEAR(flash.highlights, 0.02, 0.006);
+    EXPECT_EQ(codes(flash), std::vector<std::string>{"glare"});
+    // The same reflection off the skin at a corner leaves the spot alone.
+    RgbImage corner = lesion_with_glare(skin, 0);
+    for (int y = 0; y < 40; ++y)
+      for (int x = 0; x < 60; ++x)
+        for (int c = 0; c < 3; ++c) corner.pixels[(static_cast<size_t>(y) * 400 + x) * 3 + c] = 255;
+    EXPECT_EQ(measure(corner).spot_highlights, clean.spot_highlights);
+    EXPECT_TRUE(codes(measure(corner)).empty());
+  }
+  // A frame blown out everywhere is overexposed, which says more than glare.
+  const PhotoQuality white = measure(textured(300, 300, {255, 255, 255}, [](double, double) { return 0.0; }));
+  EXPECT_EQ(white.spot_highlights, 1.0);
+  EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
+  // The threshold is model.json's to set.
+  PhotoQualityThresholds lenient;
+  lenient.max_spot_highlights = 0.2;
+  EXPECT_TRUE(codes(measure(lesion_with_glare(kTypeI, 0.02)), lenient).empty());
+}
+
 TEST(PhotoQuality, RandomColourNoiseIsNoisySkinWithSensorNoiseIsNot) {
   std::mt19937 rng(3);
   RgbImage noise;
@@ -217,10 +265,13 @@ TEST(PhotoQuality, ThresholdsOutsideTheirRangesAreRefused) {
   t.max_highlights = std::nan("");
   EXPECT_FALSE(check_quality_thresholds(t).ok());
   t = defaults;
+  t.max_spot_highlights = 1.5;
+  EXPECT_FALSE(check_quality_thresholds(t).ok());
+  t = defaults;
   t.min_side = 0;
   EXPECT_FALSE(check_quality_thresholds(t).ok());
   // The defaults lie inside the ranges the table states, one range per threshold.
-  EXPECT_EQ(quality_threshold_ranges().size(), 7u);
+  EXPECT_EQ(quality_threshold_ranges().size(), 8u);
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   reader.number("minBrightLevel", &t.min_bright_level);
   reader.number("maxShadows", &t.max_shadows);
   reader.number("maxHighlights", &t.max_highlights);
+  reader.number("maxSpotHighlights", &t.max_spot_highlights);
   reader.number("minColourfulness", &t.min_colourfulness);
   reader.number("maxColourNoise", &t.max_colour_noise);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
@@ -101,8 +102,8 @@ val photo_info_to_js(const DecodedImage& d) {
   return o;
 }
 
-// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, shadows, colourfulness,
-//  colourNoise, issues: [{code, value, threshold}]}
+// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, spotHighlights, shadows,
+//  colourfulness, colourNoise, issues: [{code, value, threshold}]}
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
   val o = val::object();
   o.set("photoWidth", q.photo_width);
@@ -112,6 +113,7 @@ val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& threshold
   o.set("meanLuminance", q.mean_luminance);
   o.set("brightLevel", q.bright_level);
   o.set("highlights", q.highlights);
+  o.set("spotHighlights", q.spot_highlights);
   o.set("shadows", q.shadows);
   o.set("colourfulness", q.colourfulness);
   o.set("colourNoise", q.colour_noise);

@@ -7,6 +7,7 @@ export const QUALITY_RANGES = Object.freeze({
   minBrightLevel: { min: 0, max: 1, integer: false },
   maxShadows: { min: 0, max: 1, integer: false },
   maxHighlights: { min: 0, max: 1, integer: false },
+  maxSpotHighlights: { min: 0, max: 1, integer: false },
   minColourfulness: { min: 0, max: 1, integer: false },
   maxColourNoise: { min: 0, max: 4, integer: false },
 });
