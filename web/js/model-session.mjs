@@ -5,7 +5,7 @@
 import { checkRunShapes, verifiedExplainMetadata } from './onnx/metadata.mjs';
 import { probeInput } from './onnx/probe.mjs';
 import { headGraph } from './onnx/head.mjs';
-import { decodeModel } from './onnx/model.mjs';
+import { decodeModel, toNumber } from './onnx/model.mjs';
 import { DermcamError } from './errors.mjs';
 import { softmax } from './calibration.mjs';
 import { pooledFeatures, signedRoots } from './gate.mjs';
@@ -78,6 +78,10 @@ export class ModelSession {
     this.heads = [];
     this.modelRuns = 0;  // session runs
     this.modelItems = 0;  // inputs those runs took (a batch counts each of its items)
+    // A model exported with a batch of 1 (torch.onnx.export's default, or a traced Reshape that bakes it in) takes
+    // one input a run: a batch (Score-CAM's masked copies, Ablation-CAM's head, the metrics) is run item by item
+    // and put together as one run, the same numbers. Set from the graph's input, or by a batch the model refused.
+    this.oneAtATime = false;
   }
 
   /**
@@ -96,7 +100,8 @@ export class ModelSession {
     const described = rawConfig !== undefined;
     const started = now();
     let bytes = onnxBytes;
-    let metadata = verifiedExplainMetadata(decodeModel(bytes));
+    let graph = decodeModel(bytes);
+    let metadata = verifiedExplainMetadata(graph);
     // The explain-graph builder and its gradient rules load only for a model that needs preparing (a prepared one,
     // like the bundled model, starts without them).
     const builder = metadata ? null : await import('./onnx/explain.mjs');
@@ -111,7 +116,8 @@ export class ModelSession {
         inputShape: input && inputShape(input), tokens: explain?.tokens, onStep: step,
       });
       bytes = prepared.bytes;
-      metadata = verifiedExplainMetadata(decodeModel(bytes));
+      graph = decodeModel(bytes);
+      metadata = verifiedExplainMetadata(graph);
     }
     const config = agreedConfig(metadata, described ? rawConfig : defaultConfig(metadata), configName);
     const prepareMs = now() - started;
@@ -142,6 +148,7 @@ export class ModelSession {
     this.config = config;
     this.metadata = metadata;
     this.modelBytes = bytes;  // AblationCAM cuts the head from it when first asked
+    this.oneAtATime = batchFixedAtOne(graph, metadata.input.name);
     const oodLayer = config.gate.outOfDistribution?.layer;
     this.featureLayer = oodLayer === undefined ? -1 : metadata.layers.findIndex((l) => l.name === oodLayer);
     return { config, metadata, timings: { prepareModel: prepareMs, createSession: now() - sessionStarted } };
@@ -166,14 +173,20 @@ export class ModelSession {
       [input.name]: new this.ort.Tensor('float32', tensorData, [batch, ...input.shape]),
       [metadata.classes.input]: new this.ort.Tensor('int64', classFeed, [k]),
     };
-    this.modelRuns += 1;
-    this.modelItems += batch;
+    if (batch > 1 && this.oneAtATime) return this.runEach(tensorData, batch, classes, { session, metadata });
     let results;
     try {
       results = await session.run(feeds);
     } catch (error) {
+      // A batch the model cannot take though its input says it can (a batch of 1 baked in by tracing): one at a time.
+      if (batch > 1 && session === this.session) {
+        this.oneAtATime = true;
+        return this.runEach(tensorData, batch, classes, { session, metadata });
+      }
       throw new DermcamError('inference_failed', `The model failed on this input: ${error?.message ?? error}`);
     }
+    this.modelRuns += 1;
+    this.modelItems += batch;
     checkRunShapes(metadata, results, batch);
     const take = (name) => ({ data: results[name].data, dims: results[name].dims.map(Number) });
     const run = {
@@ -190,6 +203,30 @@ export class ModelSession {
     return run;
   }
 
+  /** A batch run item by item, as one run (every output's first axis is the batch). */
+  async runEach(tensorData, batch, classes, options) {
+    const per = tensorData.length / batch;
+    const runs = [];
+    for (let b = 0; b < batch; b++) runs.push(await this.run(tensorData.subarray(b * per, (b + 1) * per), 1, classes, options));
+    const joined = (tensors) => {
+      const data = new /** @type {any} */ (tensors[0].data.constructor)(tensors.reduce((n, t) => n + t.data.length, 0));
+      let at = 0;
+      for (const t of tensors) {
+        data.set(t.data, at);
+        at += t.data.length;
+      }
+      return { data, dims: [batch, ...tensors[0].dims.slice(1)] };
+    };
+    return {
+      scores: joined(runs.map((r) => r.scores)),
+      modelOutput: joined(runs.map((r) => r.modelOutput)),
+      classes: runs.flatMap((r) => r.classes),
+      layers: runs[0].layers.map((_, l) => ({ activations: joined(runs.map((r) => r.layers[l].activations)),
+        gradients: joined(runs.map((r) => r.layers[l].gradients)) })),
+      pooled: runs[0].pooled.map((_, f) => joined(runs.map((r) => r.pooled[f]))),
+    };
+  }
+
   /**
    * The run's head after target layer `l` on `count` copies of that layer's activations (AblationCAM): the class
    * scores, [count, classes]. The head's session (onnx/head.mjs) is made on first use.
@@ -200,12 +237,31 @@ export class ModelSession {
       this.heads[l] = { ...cut, session: await this.ort.InferenceSession.create(cut.bytes, this.sessionOptions) };
     }
     const head = this.heads[l];
-    const out = await head.session.run({ [head.input]: new this.ort.Tensor('float32', activations,
-      [count, ...this.metadata.layers[l].shape]) });
-    this.modelRuns += 1;
-    this.modelItems += count;
-    if (!allFinite(out[head.output].data)) throw invalidOutput('scores');
-    return out[head.output].data;
+    const shape = this.metadata.layers[l].shape;
+    const runOnce = async (data, n) => {
+      const out = await head.session.run({ [head.input]: new this.ort.Tensor('float32', data, [n, ...shape]) });
+      this.modelRuns += 1;
+      this.modelItems += n;
+      return out[head.output].data;
+    };
+    let scores;
+    if (count === 1 || !this.oneAtATime) {
+      try {
+        scores = await runOnce(activations, count);
+      } catch (error) {
+        if (count === 1) throw new DermcamError('inference_failed', `The model's head failed: ${error?.message ?? error}`);
+        this.oneAtATime = true;  // the head keeps the model's batch of 1
+      }
+    }
+    if (!scores) {
+      const per = activations.length / count;
+      const parts = [];
+      for (let b = 0; b < count; b++) parts.push(await runOnce(activations.subarray(b * per, (b + 1) * per), 1));
+      scores = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (scores.set(p, at), at + p.length), 0);
+    }
+    if (!allFinite(scores)) throw invalidOutput('scores');
+    return scores;
   }
 
   /** The calibrated probabilities of batch item 0 (see calibratedProbabilities). */
@@ -316,6 +372,13 @@ function agreedConfig(metadata, rawConfig, configName) {
     }
   }
   return config;
+}
+
+/** Whether the graph's image input declares a batch of exactly 1 (not a symbolic or free dimension). */
+function batchFixedAtOne(graph, inputName) {
+  const input = graph.graph.input.find((i) => i.name === inputName);
+  const first = input?.type?.tensorType?.shape?.dim?.[0];
+  return first?.dimValue !== undefined && first?.dimValue !== null && toNumber(first.dimValue) === 1;
 }
 
 /**
