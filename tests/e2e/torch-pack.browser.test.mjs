@@ -141,6 +141,13 @@ test('the site built with all three answers a photo with each, the card and the 
           assert.match(await page.textContent(sel('cannot-tell-apart')), /cannot tell these apart for your photo/);
         }
         await page.screenshot({ path: join(ARTIFACTS, `torch-${kind}-phone-en.png`) });
+        // Score-CAM runs the model on a batch of masked copies: a fixed batch of 1 takes them one at a time.
+        if (!(await page.getAttribute(sel('advanced'), 'open'))) await page.click(`${sel('advanced')} > summary`);
+        await page.selectOption(sel('method'), 'scorecam');
+        await page.waitForFunction(() => document.querySelector('[data-testid="overlay"]').dataset.method === 'scorecam' ||
+          !document.querySelector('[data-testid="error"]').hidden, null, { timeout: 120_000 });
+        assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+        await page.selectOption(sel('method'), 'gradcam');
         answered = true;
       } else {
         assert.equal(await page.isVisible(sel('refusal')), true);

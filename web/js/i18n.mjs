@@ -277,7 +277,7 @@ export const STRINGS = {
     metric_accuracyAccepted: 'accuracy (accepted photos)', metric_accuracyAll: 'accuracy (all photos)', metric_ece: 'calibration error',
     metric_setCoverage: 'prediction-set coverage', metric_meanSetSize: 'mean labels per set', metric_recall: 'recall by label',
     metric_bySkinType: 'by skin type', metric_served: 'model served', metric_int8Top1Agreement: '8-bit model: same top class',
-    metric_date: 'date', metric_model: 'model', metric_complete: 'complete', metric_maskPhotos: 'photos with a lesion mask',
+    metric_date: 'date of the audit', metric_model: 'model audited', metric_complete: 'every photo measured', metric_maskPhotos: 'photos with a lesion mask',
   },
   vi: {
     title: 'dermcam: kiểm tra ảnh da riêng tư',
@@ -553,7 +553,7 @@ export const STRINGS = {
     metric_accuracyAccepted: 'độ chính xác (ảnh được chấp nhận)', metric_accuracyAll: 'độ chính xác (mọi ảnh)', metric_ece: 'sai số hiệu chuẩn',
     metric_setCoverage: 'độ bao phủ của tập dự đoán', metric_meanSetSize: 'số nhãn trung bình mỗi tập', metric_recall: 'độ nhạy theo nhãn',
     metric_bySkinType: 'theo loại da', metric_served: 'mô hình được dùng', metric_int8Top1Agreement: 'mô hình 8 bit: cùng nhóm cao nhất',
-    metric_date: 'ngày', metric_model: 'mô hình', metric_complete: 'đầy đủ', metric_maskPhotos: 'ảnh có mặt nạ tổn thương',
+    metric_date: 'ngày đánh giá', metric_model: 'mô hình được đánh giá', metric_complete: 'đã đo mọi ảnh', metric_maskPhotos: 'ảnh có mặt nạ tổn thương',
   },
 };
 
