@@ -54,6 +54,15 @@ test('an unsupported format is named; an error without its own sentence gets the
   assert.equal(DermcamError.from(new TypeError('boom')).code, 'internal');
 });
 
+test('ONNX Runtime\'s failures reach a person as a sentence naming the model, its raw text kept for developers', () => {
+  const failed = new DermcamError('inference_failed', 'The model failed on this input: Got invalid dimensions for input');
+  assert.equal(fill('en', personSentence(failed, 'errorGeneric', { model: 'Clinic model' })),
+    'The model Clinic model failed on this photo, so there is no answer for it. Try another photo; if it happens again, ' +
+    'tell whoever runs this site (the technical details below say why).');
+  assert.match(fill('vi', personSentence(failed, 'errorGeneric', { model: 'Clinic model' })), /^Mô hình Clinic model gặp lỗi/);
+  assert.equal(personSentence(new DermcamError('model_load_failed', 'protobuf parsing failed'), 'errorModel').key, 'errorModelLoadFailed');
+});
+
 test('the app\'s modules have one error class', () => {
   const files = [];
   const walk = (dir) => {

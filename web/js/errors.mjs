@@ -46,6 +46,9 @@ export const PERSON_SENTENCES = {
   model_too_large: 'errorModelTooLarge',
   load_stopped: 'errorLoadStopped',
   load_timeout: 'errorLoadTimeout',
+  // ONNX Runtime's own text is for developers (under "Technical details"): the person reads which model failed.
+  inference_failed: 'errorInference',
+  model_load_failed: 'errorModelLoadFailed',
 };
 
 // Codes about the photo itself: the person can fix them by choosing another photo; no technical details.
@@ -54,9 +57,10 @@ export const PHOTO_CODES = new Set(['unrecognized_format', 'unsupported_format',
 
 /**
  * The catalogue key and values of the sentence a person reads for `error` ({code, params}); `context` is the
- * key for errors without a sentence of their own ('errorModel' while loading a model, else 'errorGeneric').
+ * key for errors without a sentence of their own ('errorModel' while loading a model, else 'errorGeneric');
+ * `model`: the name of the model in use, for the sentences that name it.
  */
-export function personSentence(error, context = 'errorGeneric') {
+export function personSentence(error, context = 'errorGeneric', { model = '' } = {}) {
   const key = PERSON_SENTENCES[error?.code] ?? context;
   const params = error?.params ?? {};
   if (key === 'errorTooLarge' && params.pixels > 0 && params.limit > 0) {
@@ -65,6 +69,7 @@ export function personSentence(error, context = 'errorGeneric') {
   if (key === 'errorUnsupported' && typeof params.format === 'string') {
     return { key: 'errorUnsupportedNamed', values: { format: params.format } };
   }
+  if (key === 'errorInference') return { key, values: { model } };
   return { key, values: {} };
 }
 

@@ -8,7 +8,7 @@ import { fill, h } from './dom.mjs';
 const FIX_WORDS = { retry: 'fixRetry', bundledModel: 'useBundledModel', choosePhoto: 'chooseAgain' };
 
 /** @param {import('./store.mjs').ViewContext} view */
-export function messagesView({ $, words: { t, withStepName }, store, actions }) {
+export function messagesView({ $, words: { t, withStepName, isolated }, store, actions }) {
   store.watch(['status', 'language'], ({ status }) => {
     $('status').textContent = status.key ? t(status.key, withStepName(status.values)) : '';
   });
@@ -22,7 +22,8 @@ export function messagesView({ $, words: { t, withStepName }, store, actions }) 
       shown = null;
       return;
     }
-    const { key, values } = personSentence(error, error.prefixKey);
+    const name = store.get().modelInfo?.config.name;
+    const { key, values } = personSentence(error, error.prefixKey, { model: name ? isolated(name) : '' });
     const fix = fixFor(error, error.prefixKey, { ownModel: error.ownModel });
     fill(box,
       h('p', {}, t(key, values)),
