@@ -142,7 +142,7 @@ test('the site built with all three answers a photo with each, the card and the 
         }
         await page.screenshot({ path: join(ARTIFACTS, `torch-${kind}-phone-en.png`) });
         // Score-CAM runs the model on a batch of masked copies: a fixed batch of 1 takes them one at a time.
-        if (!(await page.getAttribute(sel('advanced'), 'open'))) await page.click(`${sel('advanced')} > summary`);
+        if ((await page.getAttribute(sel('advanced'), 'open')) === null) await page.click(`${sel('advanced')} > summary`);
         await page.selectOption(sel('method'), 'scorecam');
         await page.waitForFunction(() => document.querySelector('[data-testid="overlay"]').dataset.method === 'scorecam' ||
           !document.querySelector('[data-testid="error"]').hidden, null, { timeout: 120_000 });
