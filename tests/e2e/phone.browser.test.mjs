@@ -235,9 +235,22 @@ describe('history on this device and the report for the doctor', () => {
     });
     await analysePhoto(page, LESION);
     assert.equal(await page.$$eval(`${sel('history-list')} li`, (lis) => lis.length), 0, 'saved without opting in');
+    // Turned on after a result: the page offers to keep that result, once.
+    assert.equal(await page.isVisible(sel('history-offer')), false);
     await page.check(sel('history-enabled'));
+    assert.equal(await page.isVisible(sel('history-offer')), true);
+    await page.click(sel('history-save-current'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    assert.equal(await page.isVisible(sel('history-offer')), false);
+    // The space the checks take, and what the browser said when asked to keep them.
+    assert.match(await page.textContent(sel('history-storage')),
+      /^1 check\(s\) kept, about \d+[.,]\d MB of this device's storage\. The browser (has agreed to keep them|may delete them)/);
+    await page.click(sel('history-delete'));
+    await page.click(sel('history-confirm-delete'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 0);
     await analysePhoto(page, LESION);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    assert.equal(await page.isVisible(sel('history-offer')), false, 'a result kept as it came is not offered again');
     await analysePhoto(page, SPOT, async () => {
       await page.fill(sel('frame-size'), '16');
       const box = await page.locator(sel('preview')).boundingBox();
@@ -252,11 +265,33 @@ describe('history on this device and the report for the doctor', () => {
     assert.equal(await page.$$eval(`${sel('history-compare')} figure`, (f) => f.length), 2);
     assert.match(await page.textContent(sel('history-compare')), /Melanoma-like lesion/);
     await page.locator(sel('history-compare')).screenshot({ path: join(ARTIFACTS, 'phone-en-history-compare.png') });
+    // Deleting asks first; Keep (the default, focused) keeps it.
     await page.click(`${sel('history-list')} li:first-child ${sel('history-delete')}`);
+    assert.equal(await page.isVisible(sel('history-confirm')), true);
+    assert.match(await page.textContent(sel('history-confirm-title')), /^Delete this check from /);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'history-confirm-cancel');
+    await page.click(sel('history-confirm-cancel'));
+    assert.equal(await page.$$eval(`${sel('history-list')} li`, (lis) => lis.length), 2);
+    await page.click(`${sel('history-list')} li:first-child ${sel('history-delete')}`);
+    await page.click(sel('history-confirm-delete'));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    assert.match(await page.textContent(sel('history-undo')), /1 check\(s\) deleted\./);
+    // All of them, asked, deleted, then undone: both come back, photos and all, and stay after a reload.
     await page.click(sel('history-clear'));
+    assert.match(await page.textContent(sel('history-confirm-title')), /^Delete all 1 checks\?/);
+    await page.click(sel('history-confirm-delete'));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 0);
     assert.equal(await page.isVisible(sel('history-empty')), true);
+    await page.click(sel('history-undo-button'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+    assert.ok(await page.$eval(`${sel('history-list')} li img`, (img) => img.complete && img.naturalWidth > 0));
+    // The undo runs out: deleted for good.
+    await page.click(sel('history-clear'));
+    await page.click(sel('history-confirm-delete'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 0);
+    await page.waitForSelector(`${sel('history-undo')}[hidden]`, { state: 'attached', timeout: 15_000 });
     await page.reload();
     await page.waitForFunction(() => document.querySelector('[data-testid="history-empty"]').hidden === false);
     assert.equal(await page.$$eval(`${sel('history-list')} li`, (lis) => lis.length), 0);

@@ -63,7 +63,8 @@ const store = new Store({
     outline: false, compare: 100 },
   methodProgress: null,
   metrics: { phase: 'idle', loaded: 0, total: 0, values: null },
-  history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false },
+  history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false, undo: null, bytes: 0,
+    persisted: null, kept: null },
   diagnostics: null,
   audit: emptyAudit(),
 });

@@ -74,6 +74,12 @@ export async function deleteCheck(id) {
   await request((await store('readwrite')).delete(id));
 }
 
+/** Puts deleted entries back as they were, ids included (the undo after a deletion). */
+export async function restoreChecks(entries) {
+  const checks = await store('readwrite');
+  await Promise.all(entries.map((entry) => request(checks.put(entry))));
+}
+
 export async function deleteAllChecks() {
   await request((await store('readwrite')).clear());
 }

@@ -2,11 +2,15 @@
 // The history card: checks kept on this device (opt-in, web/js/history.mjs), as a list with their photo, finding
 // and model, two of them picked for a side-by-side comparison, one or all deleted. What it shows is the store's
 // `history` (the entries read, the two picked, whether the comparison is open); its own actions read and write
-// the device's database and put what they read there. The page asks it to keep a new result.
-import { deleteAllChecks, deleteCheck, listChecks, saveCheck } from '../history.mjs';
+// the device's database and put what they read there. The page asks it to keep a new result. Nothing is lost by
+// one tap: deleting asks first and can be undone for a few seconds; turning keeping on after a result offers to
+// keep that result; the space the checks take and whether the browser promised to keep them are shown.
+import { deleteAllChecks, deleteCheck, listChecks, restoreChecks, saveCheck } from '../history.mjs';
 import { h } from './dom.mjs';
 
 const HISTORY_KEY = 'dermcam.history';
+// How long a deletion can be undone.
+export const UNDO_MS = 8000;
 
 function canvasBlob(source, maxSide, type) {
   const scale = Math.min(1, maxSide / Math.max(source.width, source.height));
@@ -24,9 +28,19 @@ export const historyWanted = () => localStorage.getItem(HISTORY_KEY) === '1';
  * @param {import('./store.mjs').ViewContext} view
  * @returns {{keep: (result: any, shown: {config: any, region: number[] | null}) => Promise<void>}}
  */
-export function historyView({ $, words: { t, isolated, share }, store, actions }) {
+export function historyView({ $, words: { t, isolated, share, megabytes }, store, actions }) {
   const history = () => store.get().history;
   const setHistory = (patch) => store.set(({ history: old }) => ({ history: { ...old, ...patch } }));
+
+  // The browser's promise to keep this site's storage when space runs short (asked when keeping is turned on).
+  async function persistence(ask) {
+    try {
+      const persisted = ask ? await navigator.storage.persist() : await navigator.storage.persisted();
+      setHistory({ persisted });
+    } catch {
+      setHistory({ persisted: null });  // a browser without the Storage API: nothing to say
+    }
+  }
 
   // Entries this version cannot read safely (an older version's, a hostile model's) are left out, and counted.
   async function read() {
@@ -38,25 +52,63 @@ export function historyView({ $, words: { t, isolated, share }, store, actions }
       entries = [];
     }
     const compared = history().compared.filter((id) => entries.some((e) => e.id === id));
-    setHistory({ entries, skipped, compared, comparing: history().comparing && compared.length === 2 });
+    // The space the checks themselves take (the photos and maps; the model's cache is not theirs).
+    const bytes = entries.reduce((sum, e) => sum + (e.photo?.size ?? 0) + (e.overlay?.size ?? 0) + 1024, 0);
+    setHistory({ entries, skipped, compared, comparing: history().comparing && compared.length === 2, bytes });
   }
+
+  // Deleting: asked first (Keep is the default), then undoable for UNDO_MS.
+  let asked = null;  // what the dialog asks about: 'all' or an entry
+  let undone = null;  // the entries last deleted, until the undo runs out
+  let undoTimer = 0;
+  function askDelete(what) {
+    asked = what;
+    $('history-confirm-title').textContent = what === 'all' ? t('historyConfirmAll', { count: history().entries.length + history().skipped })
+      : t('historyConfirmOne', { date: when(what) });
+    $('history-confirm').showModal();
+    $('history-confirm-cancel').focus();
+  }
+  async function deleteAsked() {
+    const what = asked;
+    asked = null;
+    $('history-confirm').close();
+    if (!what) return;
+    const removed = what === 'all' ? history().entries : [what];
+    if (what === 'all') await deleteAllChecks();
+    else await deleteCheck(what.id);
+    undone = removed;
+    clearTimeout(undoTimer);
+    undoTimer = window.setTimeout(() => {
+      undone = null;
+      setHistory({ undo: null });
+    }, UNDO_MS);
+    setHistory({ comparing: false, undo: { count: removed.length + (what === 'all' ? history().skipped : 0) } });
+    await read();
+    $('history-undo-button').focus();
+  }
+  $('history-confirm-cancel').addEventListener('click', () => {
+    asked = null;
+    $('history-confirm').close();
+  });
+  $('history-confirm-delete').addEventListener('click', () => deleteAsked());
+  $('history-undo-button').addEventListener('click', async () => {
+    clearTimeout(undoTimer);
+    const entries = undone;
+    undone = null;
+    setHistory({ undo: null });
+    if (entries?.length) await restoreChecks(entries);
+    await read();
+  });
 
   $('history-enabled').addEventListener('change', () => {
     const enabled = $('history-enabled').checked;
     localStorage.setItem(HISTORY_KEY, enabled ? '1' : '0');
     setHistory({ enabled });
+    if (enabled) persistence(true);
   });
+  $('history-save-current').addEventListener('click', () => keepShown());
   $('history-compare-button').addEventListener('click', () => setHistory({ comparing: true }));
-  $('history-clear').addEventListener('click', async () => {
-    await deleteAllChecks();
-    setHistory({ comparing: false });
-    await read();
-  });
-  const remove = async (id) => {
-    await deleteCheck(id);
-    setHistory({ comparing: false });
-    await read();
-  };
+  $('history-clear').addEventListener('click', () => askDelete('all'));
   const pick = (id, picked) => {
     const { compared } = history();
     setHistory({ compared: picked ? [...compared, id].slice(-2) : compared.filter((other) => other !== id) });
@@ -70,6 +122,16 @@ export function historyView({ $, words: { t, isolated, share }, store, actions }
     return made;
   };
   const when = (entry) => new Date(entry.date).toLocaleString(store.get().language);
+
+  // What the history says besides its list: the offer to keep the result on screen, the undo, the space used.
+  store.watch(['history', 'result', 'language'], ({ history: { enabled, entries, undo, bytes, persisted, kept }, result }) => {
+    $('history-offer').hidden = !(enabled && result && !result.forced && kept !== result);
+    $('history-undo').hidden = !undo;
+    $('history-undo-text').textContent = undo ? t('historyDeleted', { count: undo.count }) : '';
+    $('history-storage').hidden = !enabled || !entries.length;
+    $('history-storage').textContent = [t('historyStorage', { count: entries.length, megabytes: megabytes(bytes ?? 0) }),
+      persisted === true ? t('historyPersisted') : persisted === false ? t('historyNotPersisted') : ''].filter(Boolean).join(' ');
+  });
 
   store.watch(['history', 'language'], ({ history: { enabled, entries, skipped, compared, comparing } }) => {
     for (const made of urls) URL.revokeObjectURL(made);
@@ -91,7 +153,7 @@ export function historyView({ $, words: { t, isolated, share }, store, actions }
             onchange: (event) => pick(entry.id, event.target.checked) }),
           ` ${t('historySelect')}`),
         h('button', { type: 'button', className: 'button danger', dataset: { testid: 'history-delete' },
-          onclick: () => remove(entry.id) }, t('historyDelete'))))));
+          onclick: () => askDelete(entry) }, t('historyDelete'))))));
     $('history-compare-button').disabled = compared.length !== 2;
     // The two picked, oldest first.
     const picked = compared.map((id) => entries.find((e) => e.id === id)).filter(Boolean)
@@ -102,27 +164,35 @@ export function historyView({ $, words: { t, isolated, share }, store, actions }
       h('figcaption', {}, `${when(entry)}: ${isolated(entry.label)} (${share(entry.predictions[0].probability)})`))));
   });
   read();
+  if (history().enabled) persistence(false);
 
-  return {
-    /** Keeps a result: the photo and overlay as shown (512 px JPEGs), the finding, the model, the framing. */
-    async keep(result, { config, region }) {
-      if (!history().enabled) return;
-      try {
-        await saveCheck({
-          date: new Date().toISOString(),
-          model: { name: config.name, version: config.version ?? '' },
-          region,
-          method: result.method,
-          label: result.predictions[0].label,
-          predictions: result.predictions.map((p) => ({ id: p.label.id, probability: p.probability })),
-          photo: await canvasBlob($('original'), 512, 'image/jpeg'),
-          overlay: await canvasBlob($('overlay'), 512, 'image/jpeg'),
-        });
-        actions.setStatus('savedHistory');
-      } catch {
-        actions.setStatus('historyUnavailable');
-      }
-      await read();
-    },
-  };
+  // The result on screen, kept when the person asks after turning keeping on.
+  function keepShown() {
+    const { result, modelInfo, region } = store.get();
+    if (result && !result.forced && modelInfo) keep(result, { config: modelInfo.config, region });
+  }
+
+  /** Keeps a result: the photo and overlay as shown (512 px JPEGs), the finding, the model, the framing. */
+  async function keep(result, { config, region }) {
+    if (!history().enabled || history().kept === result) return;
+    try {
+      await saveCheck({
+        date: new Date().toISOString(),
+        model: { name: config.name, version: config.version ?? '' },
+        region,
+        method: result.method,
+        label: result.predictions[0].label,
+        predictions: result.predictions.map((p) => ({ id: p.label.id, probability: p.probability })),
+        photo: await canvasBlob($('original'), 512, 'image/jpeg'),
+        overlay: await canvasBlob($('overlay'), 512, 'image/jpeg'),
+      });
+      setHistory({ kept: result });
+      actions.setStatus('savedHistory');
+    } catch {
+      actions.setStatus('historyUnavailable');
+    }
+    await read();
+  }
+
+  return { keep };
 }

@@ -32,7 +32,8 @@
  *   controls: Controls,
  *   methodProgress: {loaded: number, total: number} | null,
  *   metrics: Metrics,
- *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean},
+ *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean,
+ *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any},
  *   diagnostics: any,
  *   audit: import('./audit-actions.mjs').AuditState,
  * }} PageState
