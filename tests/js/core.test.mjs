@@ -142,6 +142,7 @@ const CASES = [
   ['palette.png', { width: 7, height: 9, resize: 'center-crop' }],
   ['blocks8.bmp', { width: 100, height: 100, resize: 'letterbox', filter: 'box' }],
   ['lesion_blurry.jpg', { width: 128, height: 128, resize: 'center-crop' }],
+  ['lesion_glare.jpg', { width: 96, height: 96, resize: 'center-crop' }],  // glare: spotHighlights above 0
   ['portrait.jpg', { width: 96, height: 160, resize: 'stretch', maxDisplaySide: 100 }],
   ['photo.jpg', { width: 128, height: 128, resize: 'center-crop', region: [100, 40, 150, 150] }],
   ['photo.jpg', { width: 64, height: 48, resize: 'letterbox', region: [0, 0, 31, 200], maxDisplaySide: 64 }],
