@@ -463,7 +463,8 @@ function gateJson(gate) {
       ...(check ? { check } : {}) })),
     ...(gate.quality ? { quality: {
       sharpness: gate.quality.sharpness, bright_level: gate.quality.brightLevel, shadows: gate.quality.shadows,
-      highlights: gate.quality.highlights, width: gate.quality.photoWidth, height: gate.quality.photoHeight,
+      highlights: gate.quality.highlights, spot_highlights: gate.quality.spotHighlights, width: gate.quality.photoWidth,
+      height: gate.quality.photoHeight,
     } } : {}),
     ...(gate.distance !== undefined ? { distance: gate.distance } : {}),
     ...(gate.discriminatorScore !== undefined ? { discriminator_score: gate.discriminatorScore } : {}),
