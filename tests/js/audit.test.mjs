@@ -119,3 +119,27 @@ test('pointingGame: the map\'s peak on the mask, its energy there, the mask samp
   assert.equal(card.pointingGame, 0.6667);
   assert.equal(card.maskPhotos, 3);
 });
+
+test('a dropped folder is read to its end: every file under it with its path, a folder reader emptied batch by batch', async () => {
+  const { filesUnder } = await import('../../web/js/page/audit-actions.mjs');
+  // FileSystemEntry as a browser gives it: a directory's reader hands out entries in batches, then an empty one.
+  const file = (fullPath) => ({ isFile: true, fullPath, file: (done) => done({ name: fullPath.split('/').pop() }) });
+  const folder = (fullPath, children, batch = 2) => ({ isFile: false, fullPath, createReader: () => {
+    let at = 0;
+    return { readEntries: (done) => {
+      const next = children.slice(at, at + batch);
+      at += batch;
+      setTimeout(() => done(next));
+    } };
+  } });
+  const dropped = folder('/clinic', [folder('/clinic/nevus', [file('/clinic/nevus/a.jpg'), file('/clinic/nevus/b.jpg'),
+    file('/clinic/nevus/c.jpg')]), folder('/clinic/melanoma', [file('/clinic/melanoma/d.png')]), file('/clinic/types.csv')]);
+  const files = await filesUnder(dropped);
+  assert.deepEqual(files.map((f) => f.path).sort(), ['/clinic/melanoma/d.png', '/clinic/nevus/a.jpg', '/clinic/nevus/b.jpg',
+    '/clinic/nevus/c.jpg', '/clinic/types.csv']);
+  assert.equal(files.find((f) => f.path.endsWith('c.jpg')).file.name, 'c.jpg');
+  // As the audit reads them: the chosen folder taken off, the photos by label, the table found.
+  const sorted = sortLabelledPaths(underChosenFolder(files.map((f) => f.path), ['nevus', 'melanoma']), ['nevus', 'melanoma']);
+  assert.deepEqual(sorted.counts, [3, 1]);
+  assert.deepEqual(sorted.tables, ['types.csv']);
+});

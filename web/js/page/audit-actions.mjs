@@ -27,7 +27,7 @@ export const emptyAudit = () => ({ phase: 'idle', photos: [], skinTypes: null, p
  * @param {any} entry a FileSystemEntry
  * @returns {Promise<ChosenFile[]>}
  */
-async function filesUnder(entry) {
+export async function filesUnder(entry) {
   if (entry.isFile) return [{ path: entry.fullPath, file: await new Promise((resolve, reject) => entry.file(resolve, reject)) }];
   const reader = entry.createReader();
   const entries = [];
