@@ -7,7 +7,7 @@
 //                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
-//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
+//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality] [--json]
 //   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR [...] (pack.mjs)
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { once } from 'node:events';
@@ -35,12 +35,12 @@ const USAGE = `usage:
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
-  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--json]
+  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality] [--json]
   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR
                                 [--negatives FOLDER] [--skin-types TYPES.csv] [--masks FOLDER] [--name NAME] [--version V]
                                 [--layer NAME] [--score logit|probability] [--input-size WxH] [--mean R,G,B] [--std R,G,B]
                                 [--scale 0-1|0-255] [--resize center-crop|stretch|letterbox] [--coverage 0.9]
-                                [--acceptance 0.995] [--force] [--json]
+                                [--acceptance 0.995] [--fit-quality] [--force] [--json]
 
 prepare: target layers are 4-D activations (NCHW or NHWC) or token layers [batch, tokens, channels] of
 transformers: P prefix tokens (class, distillation, register) then an H x W grid, recognised by themselves for
@@ -65,7 +65,11 @@ prediction sets: the classes a photo's answer cannot be told apart from, holding
 of photos like these (web/js/conformal.mjs); 40 labelled photos at least) and writes them into DIR/model.json.
 With --negatives (photos the model must refuse: other subjects, close-ups of fur, fabric, food, ...) it also
 fits a linear discriminator on the pooled activations of the layers the model was prepared with --gate-layer
-(or its target layer), which refuses close-ups the distance alone lets through.
+(or its target layer), which refuses close-ups the distance alone lets through. With --fit-quality it also fits the
+photo quality thresholds (gate.quality) from the model itself: up to 60 labelled photos are blurred, darkened,
+brightened, given glare on the lesion, noise and fewer pixels at growing strengths, and each threshold goes where the
+model's accuracy or map stops being reliable (scripts/quality-fit.mjs states the criterion); about 37 model runs
+per photo.
 pack: from a trained classifier to a model folder a site serves (build-dist --model DIR). LABELS lists the
 classes in the model's output order (JSON [{"id", "en", "vi", "advice"?}] or CSV id,en,vi[,advice_en,advice_vi]);
 FOLDER holds one subfolder of photos per label id. Each class's photos are split by a hash of their path: 80% fit
@@ -74,7 +78,9 @@ calibration, gate, prediction sets, and per Fitzpatrick type with --skin-types: 
 relative to FOLDER; the pointing game of the true class's Grad-CAM map with --masks: a folder of lesion masks,
 white on the lesion, <label>/<name>.png for each photo <label>/<name>.jpg). The weight-int8 variant is served only if it agrees with float32 on the held-out photos
 (top-1 98%, mean probability difference 0.01, Grad-CAM correlation 0.9 at the 5th percentile). The card's prose
-in model.json is marked to be written; build-dist refuses the model until it is.
+in model.json is marked to be written; build-dist refuses the model until it is. --fit-quality fits the photo
+quality thresholds on the fitting split as fit-gate does (with the masks and skin types), and REPORT.md gets the
+curves (quality-curves.svg) and a table: the held-out figures are then measured with those thresholds.
 --help (-h) after any command prints this.
 
 exit codes: 0 done (a photo the gate refused counts as done); 1 something could not be done (a file that
@@ -476,7 +482,7 @@ function gateJson(gate) {
 async function fitGate(argv) {
   const { values, positionals } = parseCommand(argv,
     { model: { type: 'string' }, images: { type: 'string' }, negatives: { type: 'string' }, acceptance: { type: 'string' },
-      coverage: { type: 'string' }, json: { type: 'boolean' } });
+      coverage: { type: 'string' }, 'fit-quality': { type: 'boolean' }, json: { type: 'boolean' } });
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
   const coverage = values.coverage === undefined ? 0.9 : Number(values.coverage);
   if (!(coverage >= 0.5 && coverage < 1)) throw new UsageError(`--coverage must be a fraction from 0.5 to below 1 (got '${values.coverage}')`);
@@ -489,7 +495,7 @@ async function fitGate(argv) {
   const { config: out, summary, ood, known, logitScores } = await fitDescription({ raw, model: await readModel(values.model),
     photos: await photosIn(values.images, validateModelConfig(raw, { gate: false }).labels.map((l) => l.id)), base: values.images,
     negatives: values.negatives ? await photosIn(values.negatives, []) : null, negativesFolder: values.negatives,
-    acceptance, coverage });
+    acceptance, coverage, fitQuality: values['fit-quality'] ? {} : null });
   await writeFile(configPath, `${JSON.stringify(out, null, 2)}\n`);
   summary.model = configPath;
   const samples = { length: summary.photos };
@@ -502,6 +508,10 @@ async function fitGate(argv) {
       console.log(`Fitted the discriminator on ${d.fittedOn.photos} photos against ${d.fittedOn.negatives} negatives ` +
         `(${d.layers.length} layers, ${d.dims} features); it refuses ${(100 * d.fittedOn.heldOutNegativesRefused).toFixed(1)}% ` +
         `of ${d.fittedOn.heldOutNegatives} held-out negatives at the same acceptance.`);
+    }
+    for (const f of summary.quality?.fits ?? []) {
+      console.log(`Quality, ${f.degradation}: ${f.onset === null ? 'the model stayed reliable at every strength tried' : `unreliable from ${f.onset}`}; ` +
+        `${f.threshold} ${f.value}${f.limitedBy && f.limitedBy !== 'no onset' ? ` (the model's ${f.model}, limited by ${f.limitedBy})` : ''}.`);
     }
     if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${out.calibration.fittedOn.photos} labelled photos.`);
     const sets = out.predictionSets;

@@ -1,7 +1,7 @@
 // Fits what model.json says about a model's answers from photos: the gate's out-of-distribution check (and,
 // with negatives, its discriminator), the temperature that calibrates the probabilities and the prediction sets.
 // Shared by `dermcam fit-gate` (a whole folder) and `dermcam pack` (its fitting split).
-import { relative } from 'node:path';
+import { relative, sep } from 'node:path';
 
 import { DermcamError } from '../web/js/errors.mjs';
 import * as calibration from '../web/js/calibration.mjs';
@@ -14,12 +14,16 @@ import * as gateFit from './gate-fit.mjs';
 /**
  * @param {{raw: object, model: {onnxBytes: Uint8Array, config?: object, configName?: string}, photos: {path: string,
  *   label?: number}[], base: string, negatives?: {path: string}[] | null, negativesFolder?: string,
- *   acceptance: number, coverage: number}} options  raw: the model.json as read; photos: in-distribution photos
- *   (label: the index of their subfolder's label id, if any); base: the folder their paths are relative to
+ *   acceptance: number, coverage: number, fitQuality?: {masks?: Map<string, string>, skinTypes?: Map<string, string>,
+ *   maxPhotos?: number} | null}} options  raw: the model.json as read; photos: in-distribution photos (label: the
+ *   index of their subfolder's label id, if any); base: the folder their paths are relative to; fitQuality: also fit
+ *   the gate's quality thresholds from what degradations do to the model (quality-fit.mjs) on up to maxPhotos (60)
+ *   labelled photos, with lesion masks by photo path and skin types by relative path where known
  * @returns {Promise<{config: object, summary: object, ood: object, known: number[], logitScores: boolean}>} config:
  *   raw with the fitted parts
  */
-export async function fitDescription({ raw, model, photos, base, negatives = null, negativesFolder = '', acceptance, coverage }) {
+export async function fitDescription({ raw, model, photos, base, negatives = null, negativesFolder = '', acceptance, coverage,
+  fitQuality = null }) {
   const [{ Explainer }, core, ort] = await Promise.all([import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'),
     loadWebOrt()]);
   validateModelConfig(raw, { gate: false });  // what is wrong with the description, before anything is fitted
@@ -111,11 +115,39 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
     out.predictionSets = { method: 'lac', coverage, minProbability: Number(fit.minProbability.toFixed(6)),
       fittedOn: { photos: fit.photos } };
   }
+  let quality = null;
+  if (fitQuality) {
+    const readable = photos.filter((p) => p.label !== undefined && !skippedPaths.includes(p.path));
+    quality = await fitQualityFromPhotos(explainer, readable, base, fitQuality);
+    out.gate.quality = { ...(out.gate.quality ?? {}), ...quality.quality };
+  }
   await explainer.release();
   const summary = { photos: samples.length, skipped, skippedPaths, labelled: known.length, layer, dims: ood.dims,
     classes: ood.classes, threshold: ood.threshold, acceptance, temperature: out.calibration?.temperature ?? null,
     predictionSets: out.predictionSets ?? null,
     discriminator: out.gate.discriminator ? { layers: out.gate.discriminator.layers, dims: out.gate.discriminator.dims,
-      threshold: out.gate.discriminator.threshold, ...out.gate.discriminator.fittedOn } : null };
+      threshold: out.gate.discriminator.threshold, ...out.gate.discriminator.fittedOn } : null,
+    quality: quality ? { photos: quality.photos, fits: quality.fits, curves: quality.curves } : null };
   return { config: out, summary, ood, known, logitScores };
+}
+
+// The quality thresholds from labelled photos, spread over the classes (by a hash of their path, so a rerun agrees).
+async function fitQualityFromPhotos(explainer, labelled, base, { masks = null, skinTypes = null, maxPhotos = 60 }) {
+  const { lesionMask, measureDegradations, fitQualityThresholds } = await import('./quality-fit.mjs');
+  const core = explainer.core;
+  if (labelled.length < 20) {
+    throw new DermcamError('too_few_photos', `Fitting the quality thresholds needs at least 20 labelled photos (found ${labelled.length}).`);
+  }
+  const chosen = [...labelled].sort((a, b) => hashOf(relative(base, a.path)).localeCompare(hashOf(relative(base, b.path))))
+    .slice(0, maxPhotos);
+  const photos = [];
+  for (const photo of chosen) {
+    const maskPath = masks?.get(photo.path);
+    photos.push({ name: relative(base, photo.path), label: photo.label, bytes: await readInput(photo.path, 'the photo'),
+      skinType: skinTypes?.get(relative(base, photo.path).split(sep).join('/')) ?? null,
+      mask: maskPath ? await lesionMask(core, explainer.config, await readInput(maskPath, 'the mask')) : null });
+  }
+  const rows = await measureDegradations(explainer, core, photos,
+    { progress: (i, n) => { if (i % 10 === 0 && i < n) console.error(`dermcam: degrading photos for the quality fit: ${i} of ${n}`); } });
+  return { photos: photos.length, ...fitQualityThresholds(rows) };
 }

@@ -18,6 +18,7 @@ import { GATE_SCHEMA } from '../web/js/gate.mjs';
 import { preparePhoto } from '../web/js/photo-analysis.mjs';
 import { IMAGE_EXTENSIONS, hashOf, loadWebOrt, photosIn, readInput } from './cli-files.mjs';
 import { fitDescription } from './fit-model.mjs';
+import { curvesSvg, qualityReport } from './quality-fit.mjs';
 import { quantizeWeights } from './quantize.mjs';
 
 /** What the int8 variant must agree with float32 on, on the held-out photos, to be the one served. */
@@ -344,7 +345,7 @@ export const PACK_OPTIONS = {
   'skin-types': { type: 'string' }, masks: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
   layer: { type: 'string' }, score: { type: 'string' }, 'input-size': { type: 'string' }, mean: { type: 'string' },
   std: { type: 'string' }, scale: { type: 'string' }, resize: { type: 'string' }, coverage: { type: 'string' },
-  acceptance: { type: 'string' }, force: { type: 'boolean' },
+  acceptance: { type: 'string' }, force: { type: 'boolean' }, 'fit-quality': { type: 'boolean' },
 };
 
 /** Runs `pack` with parsed option values; progress goes to stderr, the summary is returned. */
@@ -417,9 +418,10 @@ export async function pack(values) {
   }
   description.model = served.file;
 
-  step('fitting the gate, the temperature and the prediction sets on the fitting split');
+  step(`fitting the gate${values['fit-quality'] ? ' (with its quality thresholds)' : ''}, the temperature and the prediction sets on the fitting split`);
   const { config: fitted, summary: fitSummary } = await fitDescription({ raw: description, model: { onnxBytes: served.bytes, config: description },
-    photos: split.fit, base: values.photos, negatives, negativesFolder: values.negatives, acceptance, coverage });
+    photos: split.fit, base: values.photos, negatives, negativesFolder: values.negatives, acceptance, coverage,
+    fitQuality: values['fit-quality'] ? { masks, skinTypes } : null });
 
   for (const path of fitSummary.skippedPaths) skipped.set(path, 'could not be read or decoded (see above)');
 
@@ -441,10 +443,18 @@ export async function pack(values) {
   await writeFile(join(values.out, 'model.json'), `${JSON.stringify(fitted, null, 2)}\n`);
 
   step('writing REPORT.md');
-  await writeFile(join(values.out, 'REPORT.md'), report({ name, onnxName: basename(values.onnx), labels, counts, split, int8,
-    served: served.kind, fitted, evaluation, rows, pointing, skipped, skinTypes, limits: INT8_LIMITS }));
+  let text = report({ name, onnxName: basename(values.onnx), labels, counts, split, int8, served: served.kind, fitted,
+    evaluation, rows, pointing, skipped, skinTypes, limits: INT8_LIMITS });
+  if (fitSummary.quality) {
+    await writeFile(join(values.out, 'quality-curves.svg'), curvesSvg(fitSummary.quality));
+    // Before the closing to-do section: the thresholds are part of what was measured.
+    const at = text.indexOf('\n## Still to do before serving it');
+    text = `${text.slice(0, at)}\n${qualityReport(fitSummary.quality, { figure: 'quality-curves.svg' })}${text.slice(at)}`;
+  }
+  await writeFile(join(values.out, 'REPORT.md'), text);
   for (const [path, why] of skipped) say(`skipped ${path}: ${why}`);
   return { out: values.out, model: served.file, served: served.kind, layer, classes: labels.length, photos: photos.length,
     fit: split.fit.length, heldOut: split.heldOut.length, skipped: [...skipped.keys()], int8, evaluation,
-    temperature: fitted.calibration?.temperature ?? null, predictionSets: fitted.predictionSets ?? null, pointing };
+    temperature: fitted.calibration?.temperature ?? null, predictionSets: fitted.predictionSets ?? null, pointing,
+    quality: fitSummary.quality ? { thresholds: fitted.gate.quality, fits: fitSummary.quality.fits } : null };
 }

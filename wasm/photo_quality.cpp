@@ -71,10 +71,16 @@ int sample(const uint8_t* p, bool in_spot, ExposureCounts& counts) {
 }  // namespace
 
 const std::vector<QualityThresholdRange>& quality_threshold_ranges() {
+  static const PhotoQualityThresholds d;
   static const std::vector<QualityThresholdRange> ranges = {
-      {"minSide", 1, 4096, true},        {"minSharpness", 0, 10, false},  {"minBrightLevel", 0, 1, false},
-      {"maxShadows", 0, 1, false},       {"maxHighlights", 0, 1, false},  {"maxSpotHighlights", 0, 1, false},
-      {"minColourfulness", 0, 1, false}, {"maxColourNoise", 0, 4, false},
+      {"minSide", 1, 4096, true, static_cast<double>(d.min_side)},
+      {"minSharpness", 0, 10, false, d.min_sharpness},
+      {"minBrightLevel", 0, 1, false, d.min_bright_level},
+      {"maxShadows", 0, 1, false, d.max_shadows},
+      {"maxHighlights", 0, 1, false, d.max_highlights},
+      {"maxSpotHighlights", 0, 1, false, d.max_spot_highlights},
+      {"minColourfulness", 0, 1, false, d.min_colourfulness},
+      {"maxColourNoise", 0, 4, false, d.max_colour_noise},
   };
   return ranges;
 }

@@ -98,9 +98,10 @@ struct QualityThresholdRange {
   double min;
   double max;
   bool integer;
+  double default_value;  // PhotoQualityThresholds' default
 };
 
-// Every threshold's range, in PhotoQualityThresholds' order:
+// Every threshold's range and default, in PhotoQualityThresholds' order:
 //   minSide 1-4096 (an integer), minSharpness 0-10, minBrightLevel, maxShadows, maxHighlights, maxSpotHighlights,
 //   minColourfulness 0-1 (fractions and levels), maxColourNoise 0-4.
 const std::vector<QualityThresholdRange>& quality_threshold_ranges();

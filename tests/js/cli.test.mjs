@@ -184,8 +184,12 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     assert.deepEqual(fur.gate.reasons.map((r) => r.code), ['not_skin']);
     assert.equal(typeof fur.gate.discriminator_score, 'number', 'the discriminator is applied');
     // Refitting without --negatives removes the discriminator, and says so.
-    const refit = run('fit-gate', '--model', modelDir, '--images', photos);
+    // ... and --fit-quality fits the quality thresholds from what degradations do to this model.
+    const refit = run('fit-gate', '--model', modelDir, '--images', photos, '--fit-quality');
     assert.equal(refit.status, 0, refit.stderr);
+    for (const id of ['blur', 'darker', 'brighter', 'glare', 'noise', 'smaller']) assert.match(refit.stdout, new RegExp(`Quality, ${id}: `));
+    const quality = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.quality;
+    assert.ok(Object.keys(quality).length >= 2, JSON.stringify(quality));
     assert.match(refit.stderr, /discriminator .* is removed: pass --negatives to fit it again/);
     assert.equal(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.discriminator, undefined);
   });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { stripExplainGraph, explainMetadata } from '../../web/js/onnx/prepared.mjs';
 import { decodeModel } from '../../web/js/onnx/model.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
+import { QUALITY_RANGES } from '../../web/js/gate.mjs';
 import { siteModels } from '../../scripts/site-models.mjs';
 import { quantizeWeights } from '../../scripts/quantize.mjs';
 import { FIXTURES, ROOT } from './helpers.mjs';
@@ -68,7 +69,7 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     copyFileSync(join(FIXTURES, 'not_image.pdf.jpg'), join(photos, 'acne', 'broken.jpg'));
     const out = join(dir, 'models', 'clinic');
     const result = run('pack', '--onnx', classifier, '--labels', labels, '--photos', photos, '--skin-types', types,
-      '--negatives', negatives, '--masks', masks, '--out', out, '--name', 'Clinic model', '--json');
+      '--negatives', negatives, '--masks', masks, '--out', out, '--name', 'Clinic model', '--fit-quality', '--json');
     rmSync(join(photos, 'acne', 'broken.jpg'));
     assert.equal(result.status, 0, result.stderr);
     for (let stage = 1; stage <= 7; stage++) assert.match(result.stderr, new RegExp(`pack: \\[${stage}/7\\]`));
@@ -81,7 +82,7 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     assert.equal(summary.model, 'model-int8.onnx');
     assert.ok(summary.int8.top1Agreement >= 0.98 && summary.int8.camCorrelationP05 >= 0.9, JSON.stringify(summary.int8));
     assert.ok(summary.predictionSets && summary.temperature > 0);
-    assert.deepEqual(readdirSync(out).sort(), ['REPORT.md', 'model-int8.onnx', 'model.json']);
+    assert.deepEqual(readdirSync(out).sort(), ['REPORT.md', 'model-int8.onnx', 'model.json', 'quality-curves.svg']);
     const prepared = explainMetadata(decodeModel(new Uint8Array(readFileSync(join(out, 'model-int8.onnx')))));
     assert.equal(prepared.layers[0].name, summary.layer);
     const config = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
@@ -103,6 +104,17 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     assert.ok(summary.pointing.pointing >= 0.8 && summary.pointing.pointing > 2 * summary.pointing.area, JSON.stringify(summary.pointing));
     assert.match(report, /## Where the map looks \(pointing game\)/);
     assert.equal(config.card.metrics.heldOut.pointingGame, Number(summary.pointing.pointing.toFixed(4)));
+    // --fit-quality: the thresholds come from what each degradation did to this model on the fitting split, with
+    // the curves in the report; the held-out photos were judged with them and most clean ones still pass.
+    assert.deepEqual(summary.quality.fits.map((f) => f.degradation), ['blur', 'darker', 'brighter', 'glare', 'noise', 'smaller']);
+    for (const f of summary.quality.fits) {
+      if (f.value !== QUALITY_RANGES[f.threshold].default) assert.equal(config.gate.quality[f.threshold], f.value, f.threshold);
+      assert.equal(f.cleanAccepted >= 0.99, true, JSON.stringify(f));
+    }
+    assert.ok(Object.keys(config.gate.quality).length >= 2, JSON.stringify(config.gate.quality));
+    assert.ok(summary.evaluation.acceptance >= 0.9, `held-out acceptance ${summary.evaluation.acceptance}`);
+    assert.match(report, /## Photo quality the model can read[^]*!\[[^\]]+\]\(quality-curves\.svg\)[^]*### glare/);
+    assert.match(readFileSync(join(out, 'quality-curves.svg'), 'utf8'), /^<svg[^]*<\/svg>\n$/);
     // A site refuses the folder until its card is written, then serves it.
     assert.throws(() => siteModels([out]), /the model card is not written yet \(card\.summary\.en, card\.summary\.vi/);
     const written = JSON.parse(JSON.stringify(config), (key, value) => (typeof value === 'string'

@@ -147,7 +147,7 @@ val decode_image_js(val input, val js_options) {
   return out;
 }
 
-// qualityThresholdRanges() -> [{name, min, max, integer}]: what an override of each threshold may be.
+// qualityThresholdRanges() -> [{name, min, max, integer, default}]: what an override of each threshold may be.
 val quality_threshold_ranges_js() {
   val out = val::array();
   for (const QualityThresholdRange& range : quality_threshold_ranges()) {
@@ -156,6 +156,7 @@ val quality_threshold_ranges_js() {
     r.set("min", val(range.min));
     r.set("max", val(range.max));
     r.set("integer", val(range.integer));
+    r.set("default", val(range.default_value));
     out.call<void>("push", r);
   }
   return out;

@@ -184,7 +184,7 @@ export function camMethods() {
   return call('camMethods');
 }
 
-/** What each photo quality threshold may be: [{name, min, max, integer}] (wasm/photo_quality.h). */
+/** What each photo quality threshold may be, and is by default: [{name, min, max, integer, default}] (wasm/photo_quality.h). */
 export function qualityThresholdRanges() {
   return call('qualityThresholdRanges');
 }
