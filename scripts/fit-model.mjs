@@ -29,6 +29,7 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
   validateModelConfig(raw, { gate: false });  // what is wrong with the description, before anything is fitted
   // Fitting must not depend on an earlier fit: the features and logits are the model's own.
   const { outOfDistribution: _old, discriminator: _oldDiscriminator, ...gateRest } = raw.gate ?? {};
+  // A refit without --fit-quality keeps the fitted quality thresholds and where they came from.
   const working = { ...raw, gate: { schema: gateTools.GATE_SCHEMA, ...gateRest }, calibration: undefined, predictionSets: undefined };
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
   try {
@@ -120,6 +121,9 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
     const readable = photos.filter((p) => p.label !== undefined && !skippedPaths.includes(p.path));
     quality = await fitQualityFromPhotos(explainer, readable, base, fitQuality);
     out.gate.quality = { ...(out.gate.quality ?? {}), ...quality.quality };
+    out.gate.qualityFittedOn = { photos: quality.photos, criterion: quality.criterion,
+      degradations: quality.fits.map((f) => ({ id: f.degradation, threshold: f.threshold, onset: f.onset, model: f.model,
+        value: f.value, limitedBy: f.limitedBy })) };
   }
   await explainer.release();
   const summary = { photos: samples.length, skipped, skippedPaths, labelled: known.length, layer, dims: ood.dims,
@@ -133,7 +137,7 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
 
 // The quality thresholds from labelled photos, spread over the classes (by a hash of their path, so a rerun agrees).
 async function fitQualityFromPhotos(explainer, labelled, base, { masks = null, skinTypes = null, maxPhotos = 60 }) {
-  const { lesionMask, measureDegradations, fitQualityThresholds } = await import('./quality-fit.mjs');
+  const { RELIABILITY, lesionMask, measureDegradations, fitQualityThresholds } = await import('./quality-fit.mjs');
   const core = explainer.core;
   if (labelled.length < 20) {
     throw new DermcamError('too_few_photos', `Fitting the quality thresholds needs at least 20 labelled photos (found ${labelled.length}).`);
@@ -149,5 +153,5 @@ async function fitQualityFromPhotos(explainer, labelled, base, { masks = null, s
   }
   const rows = await measureDegradations(explainer, core, photos,
     { progress: (i, n) => { if (i % 10 === 0 && i < n) console.error(`dermcam: degrading photos for the quality fit: ${i} of ${n}`); } });
-  return { photos: photos.length, ...fitQualityThresholds(rows) };
+  return { photos: photos.length, criterion: { ...RELIABILITY }, ...fitQualityThresholds(rows) };
 }

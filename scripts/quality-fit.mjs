@@ -360,8 +360,6 @@ export function curvesSvg({ curves, fits }) {
 
 /** REPORT.md's section: the criterion, each degradation's curve as a table, and the thresholds chosen. */
 export function qualityReport({ photos, curves, fits }, { figure = null } = {}) {
-  const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)}%` : 'n/a');
-  const num = (v) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : 'n/a');
   const lines = ['## Photo quality the model can read', '',
     `Each degradation was applied at growing strengths to ${photos} labelled photos and the model asked again ` +
     '(`dermcam fit-gate --fit-quality`, scripts/quality-fit.mjs). A strength is **reliable** while accuracy stays within ' +
@@ -376,14 +374,23 @@ export function qualityReport({ photos, curves, fits }, { figure = null } = {}) 
     '|---|---|---:|---:|---:|---|---:|---:|',
     ...fits.map((f) => `| ${f.degradation} | ${f.threshold} (${f.code}) | ${f.onset ?? 'none'} | ${num(f.model)} | ${num(f.value)} | ` +
       `${f.limitedBy ?? 'model'} | ${pct(f.acceptedBelow)} | ${pct(f.refusedBeyond)} |`), '',
-    `Clean photos: accuracy ${pct(curves.clean.accuracy)}, calibrated confidence ${num(curves.clean.confidence)}` +
-    (curves.clean.pointing !== null ? `, pointing game ${pct(curves.clean.pointing)}` : '') + '.', '');
+    ...curveTables(curves));
+  return lines.join('\n');
+}
+
+const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)}%` : 'n/a');
+const num = (v) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : 'n/a');
+
+/** The curves as Markdown lines: the clean figures, then one table per degradation (a ### heading each). */
+export function curveTables(curves) {
+  const lines = [`Clean photos: accuracy ${pct(curves.clean.accuracy)}, calibrated confidence ${num(curves.clean.confidence)}` +
+    (curves.clean.pointing !== null ? `, pointing game ${pct(curves.clean.pointing)}` : '') + '.', ''];
   for (const c of curves.degradations) {
     lines.push(`### ${c.id} (${c.unit})`, '',
-      '| Strength | Accuracy | Confidence | Map correlation | Pointing | Measure (median) | Refused | Refused as ' + c.code + ' |',
+      '| Strength | Accuracy | Confidence | Map correlation | Pointing | Measure (median) | Refused | Refused as ' + c.code + ' first |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...c.points.map((p) => `| ${p.strength} | ${pct(p.accuracy)} | ${num(p.confidence)} | ${num(p.mapCorrelation)} | ` +
         `${p.pointing === null ? 'n/a' : pct(p.pointing)} | ${num(p.measure)} | ${pct(p.refused)} | ${pct(p.refusedForCode)} |`), '');
   }
-  return lines.join('\n');
+  return lines;
 }

@@ -266,7 +266,11 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
     issues.push_back({QualityCode::kTooDark, q.shadows, t.max_shadows});
     exposure_bad = true;
   }
-  if (q.highlights > t.max_highlights) {
+  // Clipping concentrated on the spot (at least half of the clipped samples, the spot being a quarter of the
+  // region) is a reflection off the lesion whatever the frame's share: the fix is the flash, not the light. A model
+  // whose fitted max_highlights is small would otherwise call every glare overexposed.
+  const bool glare_on_spot = q.spot_highlights > t.max_spot_highlights && q.spot_highlights >= 2 * q.highlights;
+  if (!glare_on_spot && q.highlights > t.max_highlights) {
     issues.push_back({QualityCode::kOverexposed, q.highlights, t.max_highlights});
     exposure_bad = true;
   } else if (q.spot_highlights > t.max_spot_highlights) {

@@ -37,8 +37,10 @@
 // Refusal codes (judge_photo_quality), in this order, each with the measured value and the threshold:
 //   too_small    min(original region width, height) < min_side
 //   too_dark     bright_level < min_bright_level, or shadows > max_shadows
-//   overexposed  highlights > max_highlights
-//   glare        spot_highlights > max_spot_highlights (and not overexposed: the whole frame's code says more)
+//   overexposed  highlights > max_highlights, unless the clipping is glare on the spot (below)
+//   glare        spot_highlights > max_spot_highlights, when the clipping is concentrated there (spot_highlights >=
+//                2 x highlights: at least half of the clipped samples in the spot) or the frame is not overexposed;
+//                a frame blown out everywhere is overexposed, which says more
 //   no_colour    colourfulness < min_colourfulness (a black-and-white photo or scan)
 //   noisy        colour_noise > max_colour_noise (grainy: far too little light, or not a photo)
 //   blurry       sharpness < min_sharpness (only judged when the photo is not too dark, overexposed or glaring:

@@ -119,6 +119,17 @@ test('malformed gate statistics get a clear error naming the field', () => {
   // A name every object has is no threshold either (the table is looked up as data, not as an object's methods).
   badGate({ schema: GATE_SCHEMA, quality: { constructor: 1 } }, /gate.quality.constructor is not a known threshold/);
   badGate([], /'gate' must be an object/);
+  // Where fit-gate --fit-quality's thresholds came from: checked as data like the rest.
+  const fitted = { photos: 60, criterion: { accuracyDrop: 0.05 },
+    degradations: [{ id: 'blur', threshold: 'minSharpness', onset: 3, model: 0.013, value: 0.018, limitedBy: 'default' }] };
+  assert.equal(validateModelConfig(testConfig({ gate: { schema: GATE_SCHEMA, qualityFittedOn: fitted } })).gate.qualityFittedOn.photos, 60);
+  const fittedWith = (change) => ({ schema: GATE_SCHEMA, qualityFittedOn: { ...fitted, ...change } });
+  badGate(fittedWith({ photos: 0 }), /gate.qualityFittedOn.photos must be a positive integer/);
+  badGate(fittedWith({ degradations: {} }), /gate.qualityFittedOn.degradations must be a list/);
+  badGate(fittedWith({ degradations: [{ ...fitted.degradations[0], threshold: 'sharpness' }] }), /degradations\[0\] must be \{id, threshold/);
+  badGate(fittedWith({ degradations: [{ ...fitted.degradations[0], onset: '3' }] }), /degradations\[0\] must be/);
+  badGate(fittedWith({ degradations: [{ ...fitted.degradations[0], script: '<b>' }] }), /qualityFittedOn.degradations\[0\].*script/);
+  badGate(fittedWith({ extra: 1 }), /gate.qualityFittedOn.*extra/);
   assert.throws(() => validateModelConfig(testConfig({ calibration: { temperature: 0 } })), /calibration.temperature must be/);
   const badSets = (predictionSets, pattern) => assert.throws(() => validateModelConfig(testConfig({ predictionSets })), pattern);
   badSets({ method: 'aps', coverage: 0.9, minProbability: 0.1 }, /predictionSets.method must be "lac"/);

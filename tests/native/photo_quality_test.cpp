@@ -171,6 +171,15 @@ TEST(PhotoQuality, GlareOnTheSpotIsItsOwnCodeWhateverTheSkin) {
   const PhotoQuality white = measure(textured(300, 300, {255, 255, 255}, [](double, double) { return 0.0; }));
   EXPECT_EQ(white.spot_highlights, 1.0);
   EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
+  // A model that tolerates few clipped pixels anywhere (fit-gate --fit-quality gives the demo max_highlights 0.006)
+  // still hears about the flash for glare on the lesion, and about the light for a frame clipped all over.
+  PhotoQualityThresholds strict;
+  strict.max_highlights = 0.006;
+  EXPECT_EQ(codes(measure(lesion_with_glare(kTypeVI, 0.02)), strict), std::vector<std::string>{"glare"});
+  RgbImage bright_all_over = lesion_with_glare(kTypeI, 0);
+  for (size_t i = 0; i < bright_all_over.pixels.size(); i += 3 * 37)
+    for (int c = 0; c < 3; ++c) bright_all_over.pixels[i + c] = 255;
+  EXPECT_EQ(codes(measure(bright_all_over), strict).front(), "overexposed");
   // The threshold is model.json's to set.
   PhotoQualityThresholds lenient;
   lenient.max_spot_highlights = 0.2;

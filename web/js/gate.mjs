@@ -111,13 +111,14 @@ function unpackLower(packed, n) {
 
 /**
  * Validates model.json's "gate" against the model's labels.
- * @returns {{quality: object, outOfDistribution: object|null, discriminator: object|null, raw: object}} with the
+ * @returns {{quality: object, qualityFittedOn?: object|null, outOfDistribution: object|null, discriminator: object|null,
+ *   raw: object}} with the
  *   covariance factorised.
  */
 export function validateGate(json, labels, layerChannels) {
-  if (json === undefined) return { quality: {}, outOfDistribution: null, discriminator: null, raw: undefined };
+  if (json === undefined) return { quality: {}, qualityFittedOn: null, outOfDistribution: null, discriminator: null, raw: undefined };
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail("'gate' must be an object");
-  known(json, 'gate', ['schema', 'quality', 'outOfDistribution', 'discriminator']);
+  known(json, 'gate', ['schema', 'quality', 'qualityFittedOn', 'outOfDistribution', 'discriminator']);
   if (json.schema !== GATE_SCHEMA) fail(`gate.schema must be "${GATE_SCHEMA}" (found ${JSON.stringify(json.schema)})`);
   const quality = {};
   if (json.quality !== undefined) {
@@ -130,6 +131,7 @@ export function validateGate(json, labels, layerChannels) {
       quality[key] = value;
     }
   }
+  const qualityFittedOn = json.qualityFittedOn === undefined ? null : validateQualityFittedOn(json.qualityFittedOn);
   let outOfDistribution = null;
   const ood = json.outOfDistribution;
   if (ood !== undefined) {
@@ -168,7 +170,28 @@ export function validateGate(json, labels, layerChannels) {
     outOfDistribution = { layer: ood.layer, pooling: ood.pooling, dims, classes, means, factor, threshold: ood.threshold, acceptance: ood.acceptance };
   }
   const discriminator = json.discriminator === undefined ? null : validateDiscriminator(json.discriminator);
-  return { quality, outOfDistribution, discriminator, raw: json };
+  return { quality, qualityFittedOn, outOfDistribution, discriminator, raw: json };
+}
+
+// Where gate.quality came from when `fit-gate --fit-quality` fitted it: the photos, and per degradation the
+// strength from which the model stopped being reliable (null: it never did), its own threshold and what limited the
+// applied one. Read by the reports; the app judges by gate.quality alone.
+function validateQualityFittedOn(q) {
+  const path = 'gate.qualityFittedOn';
+  if (!q || typeof q !== 'object' || Array.isArray(q)) fail(`${path} must be an object`);
+  known(q, path, ['photos', 'criterion', 'degradations']);
+  if (!Number.isInteger(q.photos) || q.photos < 1) fail(`${path}.photos must be a positive integer`);
+  if (!Array.isArray(q.degradations)) fail(`${path}.degradations must be a list`);
+  const finiteOrNull = (v) => v === null || (typeof v === 'number' && Number.isFinite(v));
+  return { photos: q.photos, criterion: q.criterion, degradations: q.degradations.map((d, i) => {
+    if (!d || typeof d !== 'object' || Array.isArray(d)) fail(`${path}.degradations[${i}] must be an object`);
+    known(d, `${path}.degradations[${i}]`, ['id', 'threshold', 'onset', 'model', 'value', 'limitedBy']);
+    if (typeof d.id !== 'string' || !Object.hasOwn(QUALITY_RANGES, d.threshold) || !finiteOrNull(d.onset) ||
+      !finiteOrNull(d.model) || !finiteOrNull(d.value) || !(d.limitedBy === null || typeof d.limitedBy === 'string')) {
+      fail(`${path}.degradations[${i}] must be {id, threshold (a gate.quality key), onset, model, value, limitedBy}`);
+    }
+    return d;
+  }) };
 }
 
 function validateDiscriminator(d) {
