@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import * as core from '../../web/js/core.mjs';
 import { calibrationError, fitTemperature, softmax } from '../../web/js/calibration.mjs';
-import { GATE_SCHEMA, discriminatorScore, encodeFloats, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
+import { GATE_SCHEMA, discriminatorScore, distanceGradient, encodeFloats, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
   from '../../web/js/gate.mjs';
 import { fitDiscriminator, fitOutOfDistribution } from '../../scripts/gate-fit.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
@@ -332,4 +332,81 @@ for i, box in enumerate([(150, 45, 255, 150), (60, 150, 165, 255), (280, 170, 38
     assert.deepEqual(result.gate.reasons.map((r) => r.code), ['not_skin'], name);
     assert.equal(result.predictions, undefined);
   }
+});
+
+test("the distance's gradient with respect to the channel means equals finite differences", () => {
+  const rand = random(11);
+  const dims = 5;
+  // A random positive definite covariance (A A' + I) and two class means.
+  const a = Array.from({ length: dims * dims }, () => gaussian(rand));
+  const packed = [];
+  for (let i = 0; i < dims; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = i === j ? 1 : 0;
+      for (let k = 0; k < dims; k++) sum += a[i * dims + k] * a[j * dims + k];
+      packed.push(sum);
+    }
+  }
+  for (const pooling of ['mean-sqrt', 'mean']) {
+    const ood = validateGate({ schema: GATE_SCHEMA, outOfDistribution: { layer: 'L', pooling, dims, classes: ['a', 'b'],
+      means: encodeFloats(Array.from({ length: 2 * dims }, () => gaussian(rand))), covariance: encodeFloats(packed), threshold: 3 } },
+    [{ id: 'a' }, { id: 'b' }]).outOfDistribution;
+    const channelMeans = Array.from({ length: dims }, () => 0.2 + rand() * 2);
+    const pool = (m) => Float64Array.from(m, (v) => (pooling === 'mean' ? v : Math.sign(v) * Math.sqrt(Math.abs(v))));
+    const gradient = distanceGradient(ood, pool(channelMeans));
+    for (let i = 0; i < dims; i++) {
+      const h = 1e-6;
+      const up = [...channelMeans];
+      const down = [...channelMeans];
+      up[i] += h;
+      down[i] -= h;
+      const numeric = (mahalanobisDistance(ood, pool(up)) - mahalanobisDistance(ood, pool(down))) / (2 * h);
+      assert.ok(Math.abs(numeric - gradient[i]) < 1e-5 * Math.max(1, Math.abs(numeric)), `${pooling} ${i}: ${numeric} vs ${gradient[i]}`);
+    }
+  }
+});
+
+test('why was my photo refused: on a lesion photo with another photo pasted in, the map points at the pasted patch', async () => {
+  const toRgba = (d) => {
+    const rgba = new Uint8ClampedArray(d.width * d.height * 4);
+    for (let i = 0; i < d.width * d.height; i++) {
+      for (let c = 0; c < 3; c++) rgba[i * 4 + c] = d.rgb[i * d.channels + c];
+      rgba[i * 4 + 3] = 255;
+    }
+    return { width: d.width, height: d.height, rgba };
+  };
+  const lesion = toRgba(await core.decodeImage(fixture('lesion.jpg')));
+  const other = toRgba(await core.decodeImage(new Uint8Array(readFileSync('/usr/lib/python3/dist-packages/skimage/data/astronaut.png'))));
+  // A 180 px square of the astronaut's face, pasted near the top left corner of the 512 px lesion photo.
+  const [x0, y0, side] = [51, 51, 180];
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      for (let c = 0; c < 3; c++) lesion.rgba[((y0 + y) * lesion.width + x0 + x) * 4 + c] = other.rgba[((y + 100) * other.width + x + 100) * 4 + c];
+    }
+  }
+  const result = await demo.analyse({ bytes: await core.encodePng(lesion) });
+  assert.equal(result.refused, true);
+  assert.ok(result.gate.reasons.some((r) => r.code === 'not_skin'), JSON.stringify(result.gate.reasons));
+  const why = await demo.whyRefused({});
+  for (const key of ['predictions', 'explainedClass', 'probability', 'method']) assert.equal(why[key], undefined, key);
+  const { data, width, height } = why.map;
+  // The patch at the map's resolution (the model sees the whole square photo), grown by one cell of the 16 x 16
+  // target layer: a map at that layer's resolution cannot place an edge more finely.
+  const cell = width / 16;
+  const scale = width / lesion.width;
+  const inPatch = (x, y) => x >= x0 * scale - cell && x < (x0 + side) * scale + cell && y >= y0 * scale - cell && y < (y0 + side) * scale + cell;
+  let [inside, total, area, peak, peakInPatch] = [0, 0, 0, -Infinity, false];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = data[y * width + x];
+      total += v;
+      if (inPatch(x, y)) [inside, area] = [inside + v, area + 1];
+      if (v > peak) [peak, peakInPatch] = [v, inPatch(x, y)];
+    }
+  }
+  assert.ok(peakInPatch, 'the map peaks on the pasted patch');
+  assert.ok(inside / total > 2 * (area / (width * height)), `energy ${inside / total} against area ${area / (width * height)}`);
+  // Asked of a photo that is not refused as not skin, it says there is nothing to map.
+  await demo.analyse({ bytes: fixture('lesion_blurry.jpg') });
+  await assert.rejects(demo.whyRefused({}), (e) => e instanceof DermcamError && e.code === 'no_gate_map');
 });

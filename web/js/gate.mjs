@@ -274,6 +274,46 @@ export function mahalanobisDistance(ood, features) {
 }
 
 /**
+ * The gradient of mahalanobisDistance with respect to each channel's spatial MEAN (before the pooling's signed
+ * root): d = sqrt(q), q = (f - mu)' S^-1 (f - mu) for the nearest class, so dd/df = S^-1 (f - mu) / d, and for
+ * "mean-sqrt" df/dm = 1 / (2 sqrt|m|) = 1 / (2 |f|) (|f| floored at 1e-3: a channel that is silent everywhere
+ * would otherwise weigh without limit). Divided by the layer's positions it is the exact gradient at every
+ * position of the layer, which is what Grad-CAM weighs the activations by: a map of where the photo pushed the
+ * distance up ("why was my photo refused?").
+ * @returns {Float64Array} one value per channel
+ */
+export function distanceGradient(ood, features) {
+  const { dims, means, factor, pooling } = ood;
+  const diff = new Float64Array(dims);
+  let [best, nearest] = [Infinity, 0];
+  for (let c = 0; c < means.length / dims; c++) {
+    for (let i = 0; i < dims; i++) diff[i] = features[i] - means[c * dims + i];
+    const q = forwardSolveNorm(factor, dims, diff);
+    if (q < best) [best, nearest] = [q, c];
+  }
+  for (let i = 0; i < dims; i++) diff[i] = features[i] - means[nearest * dims + i];
+  // S^-1 diff = L^-T (L^-1 diff): a forward then a backward substitution with the Cholesky factor.
+  const y = new Float64Array(dims);
+  for (let i = 0; i < dims; i++) {
+    let sum = diff[i];
+    for (let k = 0; k < i; k++) sum -= factor[i * dims + k] * y[k];
+    y[i] = sum / factor[i * dims + i];
+  }
+  const gradient = new Float64Array(dims);
+  for (let i = dims - 1; i >= 0; i--) {
+    let sum = y[i];
+    for (let k = i + 1; k < dims; k++) sum -= factor[k * dims + i] * gradient[k];
+    gradient[i] = sum / factor[i * dims + i];
+  }
+  const distance = Math.sqrt(best) || 1;
+  for (let i = 0; i < dims; i++) {
+    gradient[i] /= distance;
+    if (pooling !== 'mean') gradient[i] /= 2 * Math.max(Math.abs(features[i]), 1e-3);
+  }
+  return gradient;
+}
+
+/**
  * @typedef {{code: string, value?: number, threshold?: number, check?: string}} GateReason
  * @typedef {{accepted: boolean, reasons: GateReason[], outOfDistributionCheck: boolean, distance?: number,
  *   discriminatorScore?: number, quality?: object}} GateVerdict  quality: the core's measures, added by pipeline.mjs

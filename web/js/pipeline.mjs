@@ -19,6 +19,7 @@ import { judgePhoto } from './gate.mjs';
 import { ModelSession, allFinite, invalidOutput, now } from './model-session.mjs';
 import { classGradients } from './onnx/prepared.mjs';
 import { PhotoAnalysis, preparePhoto, sourceInput } from './photo-analysis.mjs';
+import { distanceGradients } from './cam/distance-gradients.mjs';
 
 /**
  * @typedef {{signal?: AbortSignal, progress?: import('./cam/provider.mjs').ProviderOptions['progress']}} Cancellable
@@ -229,7 +230,7 @@ export class Explainer {
 
   // render() for `analysis` (the current photo's, or one analyse() has not made current yet). The map becomes the
   // analysis's (what overlayPng() draws) only if `signal` was not aborted meanwhile.
-  async explain(analysis, options, signal, progress) {
+  async explain(analysis, options, signal, progress, provider = null) {
     const method = options.method ?? 'gradcam';
     const classIndex = options.classIndex ?? analysis.predictions[0].index;
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.config.labels.length) {
@@ -240,7 +241,7 @@ export class Explainer {
     const runsBefore = this.modelRuns;
     this.methodList ??= await this.core.camMethods();
     const target = this.methodList.find((m) => m.id === method)?.target;
-    const provider = PROVIDERS.get(target ?? 'class');
+    provider ??= PROVIDERS.get(target ?? 'class');
     if (!provider) throw new DermcamError('bad_method', `No explanation method '${method}' (or no provider for its '${target}').`);
     const { run, flags, slot, comparisons } = await provider.inputs({ model: this.model, budgetBytes: this.budgetBytes },
       analysis, classIndex, { signal, progress, augSmooth: Boolean(options.augSmooth) });
@@ -312,6 +313,28 @@ export class Explainer {
       timings: { ...timings },
       ranModel: this.modelRuns > runsBefore,
     };
+  }
+
+  /**
+   * For the current photo, refused as not skin: the Grad-CAM map of the gate's out-of-distribution distance
+   * (cam/distance-gradients.mjs), drawn over the photo as a class map would be. It names no class and no
+   * probability: the map, the display copy and the timings only.
+   * @param {RenderOptions} [renderOptions]
+   */
+  async whyRefused(renderOptions = {}) {
+    const analysis = this.current;
+    if (!analysis) throw new DermcamError('no_photo', 'Analyse a photo first.');
+    if (!analysis.gate.reasons.some((r) => r.code === 'not_skin')) {
+      throw new DermcamError('no_gate_map', 'Only a photo refused as not skin has a map of why.');
+    }
+    /** @type {Record<string, any>} */
+    const drawn = await this.explain(analysis, { ...renderOptions, method: 'gradcam', eigenSmooth: false, augSmooth: false },
+      undefined, undefined, distanceGradients);
+    // Not a class's map: nothing later (the faithfulness metrics) may take it for one.
+    analysis.map = null;
+    analysis.mapClass = null;
+    const { map, layers, overlay, display, timings } = drawn;
+    return { map, ...(layers ? { layers } : {}), ...(overlay ? { overlay } : {}), display, timings };
   }
 
   // A stopped or failed render leaves the analysis's map the one drawn (the core kept the new one).
