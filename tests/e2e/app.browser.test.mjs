@@ -14,6 +14,7 @@ const PHOTO = join(FIXTURES, 'lesion.jpg');       // a generated lesion photo th
 const PORTRAIT = join(FIXTURES, 'portrait.jpg');  // a face: the gate must refuse it (not_skin)
 const BLURRY = join(FIXTURES, 'lesion_blurry.jpg');
 const GLARE = join(FIXTURES, 'lesion_glare.jpg');   // the lesion with a flash's reflection on it
+const PASTED = join(FIXTURES, 'lesion_pasted.png'); // the lesion with a face pasted in its top left: not_skin
 const sel = (id) => `[data-testid="${id}"]`;
 
 const env = browserForThisFile();
@@ -436,6 +437,58 @@ describe('the photo gate', () => {
     await page.click(sel('language-vi'));
     assert.match(await page.textContent(sel('refusal')), /Ánh sáng phản chiếu.*tắt đèn flash/);
     await page.screenshot({ path: join(ARTIFACTS, 'gate-glare-vi.png'), fullPage: true });
+    await context.close();
+  });
+
+  test('a photo refused as not skin shows, on request, what did not look like skin (phone, both languages)', async () => {
+    const { context, page, errors } = await newPage({ locale: 'en-GB', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await analyse(page, PASTED);
+    assert.ok((await page.$$eval(`${sel('refusal-reasons')} li`, (lis) => lis.map((li) => li.dataset.code))).includes('not_skin'));
+    assert.equal(await page.isVisible(sel('why-refused-show')), true);
+    assert.equal(await page.isHidden(sel('why-refused-caption')), true);
+    // How red each pixel of the canvas is (red minus blue), kept in the page to compare the map with the photo.
+    const keepRedness = (key) => page.$eval(sel('refused-photo'), (canvas, name) => {
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      window[name] = Float32Array.from({ length: data.length / 4 }, (_, i) => data[i * 4] - data[i * 4 + 2]);
+      return { width: canvas.width, height: canvas.height };
+    }, key);
+    const size = await keepRedness('photoRedness');
+    await page.click(sel('why-refused-show'));
+    await page.waitForSelector(`${sel('why-refused-caption')}:not([hidden])`);
+    await keepRedness('mapRedness');
+    // Where the map made the picture reddest: the centre of the 2% of pixels whose redness grew most.
+    const hottest = await page.evaluate(({ width }) => {
+      const gain = window.mapRedness.map((v, i) => v - window.photoRedness[i]);
+      const cut = [...gain].sort((a, b) => b - a)[Math.floor(gain.length * 0.02)];
+      let [x, y, n] = [0, 0, 0];
+      gain.forEach((g, i) => {
+        if (g < cut) return;
+        [x, y, n] = [x + (i % width), y + Math.floor(i / width), n + 1];
+      });
+      return [x / n / width, y / n / width];
+    }, size);
+    // The face covers 51-231 of the 512 px photo (0.10-0.45 of each side); the map's 16 x 16 cells blur its edge.
+    assert.ok(hottest.every((v) => v > 0.04 && v < 0.52), `the map's hottest part is at ${hottest} of the photo`);
+    assert.match(await page.textContent(sel('why-refused-caption')), /least like the skin close-ups/);
+    assert.equal(await page.textContent(sel('why-refused-show')), 'Show the photo again');
+    assert.deepEqual(await conditionTextOnScreen(page), [], 'no condition and no percentage with the map');
+    await page.screenshot({ path: join(ARTIFACTS, 'gate-why-not-skin-phone-en.png'), fullPage: true });
+    await page.click(sel('language-vi'));
+    assert.match(await page.textContent(sel('why-refused-caption')), /ít giống nhất với ảnh chụp cận da/);
+    assert.equal(await page.textContent(sel('why-refused-show')), 'Xem lại ảnh');
+    await page.screenshot({ path: join(ARTIFACTS, 'gate-why-not-skin-phone-vi.png'), fullPage: true });
+    // Back to the photo and to the map again: the map was computed once for this refusal.
+    await page.click(sel('why-refused-show'));
+    assert.equal(await page.isHidden(sel('why-refused-caption')), true);
+    await keepRedness('againRedness');
+    assert.equal(await page.evaluate(() => window.againRedness.every((v, i) => v === window.photoRedness[i])), true, 'the photo again');
+    await page.click(sel('why-refused-show'));
+    assert.equal(await page.isVisible(sel('why-refused-caption')), true);
+    assert.equal((await page.evaluate(() => window.workerRequests)).filter((type) => type === 'whyRefused').length, 1);
+    // A photo refused for its quality alone has no such map to offer.
+    await analyse(page, BLURRY);
+    assert.equal(await page.isHidden(sel('why-refused')), true);
+    assert.deepEqual(errors, []);
     await context.close();
   });
 

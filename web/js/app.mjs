@@ -55,6 +55,7 @@ const store = new Store({
   analysing: false,
   result: null,
   refused: null,
+  refusalMap: null,
   region: null,
   error: null,
   status: { key: null },
@@ -458,6 +459,24 @@ async function analyseAnyway() {
   }
 }
 
+// The refusal card's "what did not look like skin": the map is computed once per refusal, then shown or hidden.
+async function whyRefused() {
+  const { refused, refusalMap, analysing } = state();
+  if (!refused || analysing) return;
+  if (refusalMap?.of === refused && refusalMap.overlay) {
+    store.set({ refusalMap: { ...refusalMap, shown: !refusalMap.shown } });
+    return;
+  }
+  store.set({ refusalMap: { of: refused, overlay: null, shown: false, loading: true } });
+  try {
+    const { overlay } = await client.request('whyRefused', {});
+    if (state().refused === refused) store.set({ refusalMap: { of: refused, overlay, shown: true, loading: false } });
+  } catch (error) {
+    store.set({ refusalMap: null });
+    fail(error);
+  }
+}
+
 async function showResult(result) {
   store.set(({ controls }) => ({ result, refused: null,
     controls: { ...controls, method: result.method, classIndex: result.explainedClass.index } }));
@@ -617,7 +636,7 @@ const actions = {
     else if (fix === 'bundledModel') useBundledModel();
     else retryModel();
   },
-  chooseSiteModel, openPicker, choose, analyseFramed, analyseAnyway, startOver, useBundledModel, loadOwnModel, stopOwnModel,
+  chooseSiteModel, openPicker, choose, analyseFramed, analyseAnyway, whyRefused, startOver, useBundledModel, loadOwnModel, stopOwnModel,
   setControls, stopMethod, measureMap, stopMeasuring, download, setStatus,
   printReport: () => report.print(),
   diagnostics: () => client.request('diagnostics'),

@@ -20,6 +20,8 @@ export const REQUESTS = {
   loadLocal: 'load {onnxBytes, configBytes?} (the .onnx and model.json files the person chose): the model description',
   analyse: 'photo {bytes, region} -> the gate verdict, predictions and the first explanation (needs a model)',
   analyseAnyway: 'the predictions and explanation of the photo the gate refused (needs analyse)',
+  whyRefused: 'for the photo refused as not skin: {overlay}, the map of what looked unlike the photos the model knows ' +
+    'over its display copy; no class, no probability (needs analyse)',
   render: 'another explanation of the current photo: method, class, smoothing (needs analyse; progress); ' +
     '{spareIndex} hands back the heat index before the shown one, to be written over',
   metrics: 'how faithful the current map is: the faithfulness metrics (needs analyse; progress)',

@@ -232,6 +232,10 @@ const handlers = {
     const { display, ...rest } = await explainer.analyseAnyway({ ...render, output: 'layers' }, { signal });
     return forPage(rest);
   },
+  async whyRefused() {
+    const { overlay } = await explainer.whyRefused();
+    return { overlay };
+  },
   async render({ render, spareIndex }, { signal, progress }) {
     explainer.recycle(spareIndex);  // the index of the map before the one the page shows
     // A new map for the photo the page already shows: no display copy again (not even copied to be dropped: a

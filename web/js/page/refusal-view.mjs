@@ -1,6 +1,7 @@
 // @ts-check
 // The refusal card: a photo the gate refused, what is wrong with it and how to take a better one. No condition
-// name, no percentage, no heatmap. "Analyse anyway" asks first (a dialog with the reasons and what such a result
+// name, no percentage, no class heatmap; for a photo refused as not skin, on request, the map of what looked unlike
+// the skin photos the model knows (Explainer.whyRefused). "Analyse anyway" asks first (a dialog with the reasons and what such a result
 // is worth; Cancel is the default), and for a photo that is not skin it is offered in clinician mode only.
 import { drawImage, h } from './dom.mjs';
 
@@ -10,6 +11,7 @@ export function refusalView({ $, words: { t }, store, actions }) {
   const offered = ({ refused, clinicianMode }) => !codes(refused).includes('not_skin') || clinicianMode;
 
   $('choose-again').addEventListener('click', () => actions.openPicker('photo-input'));
+  $('why-refused-show').addEventListener('click', () => actions.whyRefused());
   $('analyse-anyway').addEventListener('click', () => {
     const state = store.get();
     if (!state.refused || state.analysing || !offered(state)) return;
@@ -25,16 +27,24 @@ export function refusalView({ $, words: { t }, store, actions }) {
     $('analyse-anyway').focus();
   });
 
-  let shown = null;
-  store.watch(['refused', 'clinicianMode', 'language'], (state) => {
+  let drawn = null;  // what the canvas holds: the refused photo's display copy or the map over it
+  store.watch(['refused', 'refusalMap', 'clinicianMode', 'language'], (state) => {
     const { refused } = state;
     if (!refused) {
       $('refusal-reasons').replaceChildren();
-      shown = null;
+      drawn = null;
       return;
     }
-    if (refused !== shown) drawImage($('refused-photo'), refused.display);
-    shown = refused;
+    const map = state.refusalMap?.of === refused ? state.refusalMap : null;
+    const picture = map?.shown && map.overlay ? map.overlay : refused.display;
+    if (picture !== drawn) drawImage($('refused-photo'), picture);
+    drawn = picture;
+    // Only the distance check has a gradient to map; a model without one has nothing to show.
+    $('why-refused').hidden = !(codes(refused).includes('not_skin') && typeof refused.gate.distance === 'number');
+    $('why-refused-show').disabled = Boolean(map?.loading);
+    $('why-refused-show').textContent = t(map?.loading ? 'whyRefusedLoading' : map?.shown ? 'whyRefusedHide' : 'whyRefusedShow');
+    $('why-refused-caption').hidden = !map?.shown;
+    $('refused-photo').setAttribute('aria-label', t(map?.shown ? 'whyRefusedMapLabel' : 'original'));
     $('refusal-reasons').replaceChildren(...codes(refused).map((code) => h('li', { dataset: { code } }, t(`gate_${code}`))));
     $('anyway-reasons').replaceChildren(...codes(refused).map((code) => h('li', {}, t(`gate_${code}`))));
     const allowed = offered(state);

@@ -26,6 +26,8 @@
  *   analysing: boolean,
  *   result: any,
  *   refused: any,
+ *   refusalMap: {of: any, overlay: {width: number, height: number, rgba: Uint8Array} | null, shown: boolean,
+ *     loading: boolean} | null,
  *   region: number[] | null,
  *   error: any,
  *   status: {key: string | null, values?: Record<string, any>},
@@ -36,7 +38,7 @@
  *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any},
  *   diagnostics: any,
  *   audit: import('./audit-actions.mjs').AuditState,
- * }} PageState
+ * }} PageState  refusalMap.of: the refusal it maps (a newer refusal makes it stale)
  * @typedef {{$: (id: string) => any, words: ReturnType<typeof import('./words.mjs').wordsFor>, store: Store<PageState>,
  *   actions: Record<string, (...args: any[]) => any>}} ViewContext  what every view is built from
  */
