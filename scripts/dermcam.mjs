@@ -67,9 +67,9 @@ With --negatives (photos the model must refuse: other subjects, close-ups of fur
 fits a linear discriminator on the pooled activations of the layers the model was prepared with --gate-layer
 (or its target layer), which refuses close-ups the distance alone lets through. With --fit-quality it also fits the
 photo quality thresholds (gate.quality) from the model itself: up to 60 labelled photos are blurred, darkened,
-brightened, given glare on the lesion, noise and fewer pixels at growing strengths, and each threshold goes where the
-model's accuracy or map stops being reliable (scripts/quality-fit.mjs states the criterion); about 37 model runs
-per photo.
+brightened, given glare on the lesion, noise, JPEG compression and fewer pixels at growing strengths, and each
+threshold goes where the model's accuracy or map stops being reliable (scripts/quality-fit.mjs states the criterion;
+JPEG has no gate measure and is only reported); about 44 model runs per photo.
 pack: from a trained classifier to a model folder a site serves (build-dist --model DIR). LABELS lists the
 classes in the model's output order (JSON [{"id", "en", "vi", "advice"?}] or CSV id,en,vi[,advice_en,advice_vi]);
 FOLDER holds one subfolder of photos per label id. Each class's photos are split by a hash of their path: 80% fit
@@ -510,8 +510,10 @@ async function fitGate(argv) {
         `of ${d.fittedOn.heldOutNegatives} held-out negatives at the same acceptance.`);
     }
     for (const f of summary.quality?.fits ?? []) {
-      console.log(`Quality, ${f.degradation}: ${f.onset === null ? 'the model stayed reliable at every strength tried' : `unreliable from ${f.onset}`}; ` +
-        `${f.threshold} ${f.value}${f.limitedBy && f.limitedBy !== 'no onset' ? ` (the model's ${f.model}, limited by ${f.limitedBy})` : ''}.`);
+      const when = f.onset === null ? 'the model stayed reliable at every strength tried' : `unreliable from ${f.onset}`;
+      const threshold = !f.threshold ? 'no gate measure follows it (reported only)'
+        : `${f.threshold} ${f.value}${f.limitedBy && f.limitedBy !== 'no onset' ? ` (the model's ${f.model}, limited by ${f.limitedBy})` : ''}`;
+      console.log(`Quality, ${f.degradation}: ${when}; ${threshold}.`);
     }
     if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${out.calibration.fittedOn.photos} labelled photos.`);
     const sets = out.predictionSets;

@@ -58,7 +58,12 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
       }
     }
   }
+  const cleanPhotos = [];  // every photo's quality measures: what the fitted quality thresholds must keep
   for await (const [photo, inspected] of inspectAll(photos)) {
+    if (fitQuality) {
+      const q = inspected.quality;
+      cleanPhotos.push({ measures: { ...q, photoSide: Math.min(q.photoWidth, q.photoHeight) }, skinType: fitQuality.skinTypes?.get(relative(base, photo.path).split(sep).join('/')) ?? null });
+    }
     const predicted = inspected.probabilities.indexOf(Math.max(...inspected.probabilities));
     samples.push({ features: inspected.features, discriminatorFeatures: inspected.discriminatorFeatures,
       classIndex: photo.label ?? predicted });
@@ -119,7 +124,7 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
   let quality = null;
   if (fitQuality) {
     const readable = photos.filter((p) => p.label !== undefined && !skippedPaths.includes(p.path));
-    quality = await fitQualityFromPhotos(explainer, readable, base, fitQuality);
+    quality = await fitQualityFromPhotos(explainer, readable, base, fitQuality, cleanPhotos);
     out.gate.quality = { ...(out.gate.quality ?? {}), ...quality.quality };
     out.gate.qualityFittedOn = { photos: quality.photos, criterion: quality.criterion,
       degradations: quality.fits.map((f) => ({ id: f.degradation, threshold: f.threshold, onset: f.onset, model: f.model,
@@ -136,7 +141,7 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
 }
 
 // The quality thresholds from labelled photos, spread over the classes (by a hash of their path, so a rerun agrees).
-async function fitQualityFromPhotos(explainer, labelled, base, { masks = null, skinTypes = null, maxPhotos = 60 }) {
+async function fitQualityFromPhotos(explainer, labelled, base, { masks = null, skinTypes = null, maxPhotos = 60 }, cleanPhotos) {
   const { RELIABILITY, lesionMask, measureDegradations, fitQualityThresholds } = await import('./quality-fit.mjs');
   const core = explainer.core;
   if (labelled.length < 20) {
@@ -153,5 +158,5 @@ async function fitQualityFromPhotos(explainer, labelled, base, { masks = null, s
   }
   const rows = await measureDegradations(explainer, core, photos,
     { progress: (i, n) => { if (i % 10 === 0 && i < n) console.error(`dermcam: degrading photos for the quality fit: ${i} of ${n}`); } });
-  return { photos: photos.length, criterion: { ...RELIABILITY }, ...fitQualityThresholds(rows) };
+  return { photos: photos.length, criterion: { ...RELIABILITY }, ...fitQualityThresholds(rows, { cleanPhotos }) };
 }

@@ -133,6 +133,10 @@ export const DEGRADATIONS = Object.freeze([
       // Box-Muller from the seeded generator: each channel its own noise, as a sensor's is.
       return mapPixels(image, (v) => Math.round(v + s * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())));
     } },
+  // No gate measure follows compression (blocks add edges as they remove detail): its curve is reported and its
+  // onset stated, and no threshold is fitted.
+  { id: 'jpeg', unit: 'JPEG quality', strengths: [80, 60, 40, 25, 15, 8, 4], measure: 'sharpness', threshold: null,
+    accept: 'above', code: null, encode: (image, s, { core }) => core.encodeJpeg(image, s) },
   { id: 'smaller', unit: 'shorter side, model input sides', strengths: [1, 0.75, 0.5, 0.375, 0.25, 0.125],
     measure: 'photoSide', threshold: 'minSide', accept: 'above', code: 'too_small',
     apply: (image, s, { inputSide }) => (Math.round(s * inputSide) < Math.min(image.width, image.height)
@@ -162,6 +166,8 @@ export async function lesionMask(core, config, bytes) {
   }
   return { atInput: { data, width, height }, centre: n ? [sx / n, sy / n] : null };
 }
+
+const encodeIfAny = async (core, image) => (image ? core.encodePng(image) : null);
 
 const measureOf = (quality, name) => (name === 'photoSide' ? Math.min(quality.photoWidth, quality.photoHeight) : quality[name]);
 
@@ -199,9 +205,11 @@ export async function measureDegradations(explainer, core, photos, { degradation
     rows.push({ ...row('clean', 0, clean), measures: Object.fromEntries(degradations.map((d) => [d.measure, measureOf(clean.quality, d.measure)])) });
     for (const degradation of degradations) {
       for (const strength of degradation.strengths) {
-        const spoiled = degradation.apply(image, strength, { inputSide, centre: photo.mask?.centre, seed: 7919 * (n + 1) });
-        if (!spoiled) continue;
-        const r = await run(await core.encodePng(spoiled), photo.label);
+        const context = { inputSide, centre: photo.mask?.centre, seed: 7919 * (n + 1), core };
+        const bytes = degradation.encode ? await degradation.encode(image, strength, context)
+          : await encodeIfAny(core, degradation.apply(image, strength, context));
+        if (!bytes) continue;
+        const r = await run(bytes, photo.label);
         rows.push({ ...row(degradation.id, strength, r), measure: measureOf(r.quality, degradation.measure) });
       }
     }
@@ -248,21 +256,33 @@ export function reliable(point, clean, criterion = RELIABILITY) {
  * 2. the model's threshold: the measure's value that best separates the photos the model still reads (the clean
  *    ones and those at strengths below the onset) from those at the onset and beyond: the highest balanced accuracy
  *    of accepting the first and refusing the second, the middle of the gap among equals;
- * 3. the applied threshold: the model's, moved towards leniency until it accepts at least `cleanAcceptance` of the
- *    clean photos and `typeAcceptance` of each skin type's (a measure that cannot tell a dimmed photo of fair skin
+ * 3. the applied threshold: the model's, moved towards leniency until it accepts at least `cleanAcceptance` (99.8%)
+ *    of the clean photos (those measured here and `cleanPhotos`: [{measures, skinType}]) and `typeAcceptance` (99%) of
+ *    each skin type's (a measure that cannot tell a dimmed photo of fair skin
  *    from a correctly exposed one of dark skin must not refuse dark skin), and never more lenient than the core's
  *    default (the defaults are the least a clinician would accept of any photo; a model may only ask for more).
  * No onset within the strengths tried: the default stays, since nothing showed where the model fails.
  * @returns {{quality: Record<string, number>, fits: object[], curves: object}} quality: the gate.quality values
  */
-export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criterion = RELIABILITY, cleanAcceptance = 0.99,
-  typeAcceptance = 0.97 } = {}) {
-  const cleanRows = rows.filter((r) => r.degradation === 'clean');
-  if (!cleanRows.length) throw new DermcamError('too_few_photos', 'No clean photo was measured.');
+export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criterion = RELIABILITY, cleanAcceptance = 0.998,
+  typeAcceptance = 0.99, cleanPhotos = [] } = {}) {
+  if (!rows.some((r) => r.degradation === 'clean')) throw new DermcamError('too_few_photos', 'No clean photo was measured.');
+  // The clean photos that guard acceptance: the degraded ones' and any others measured (fit-gate passes every photo
+  // it read: a quantile of 60 photos cannot promise 99.8% of thousands).
+  const sweptClean = rows.filter((r) => r.degradation === 'clean');
+  const cleanRows = [...sweptClean, ...cleanPhotos];
   const { clean, degradations: curves } = degradationCurves(rows, degradations);
   const quality = {};
   const fits = [];
   for (const d of degradations) {
+    if (!d.threshold) {
+      const points = curves.find((c) => c.id === d.id).points;
+      const failing = points.map((p) => !reliable(p, clean, criterion));
+      const first = failing.findIndex((_, i) => failing.slice(i).every(Boolean));
+      fits.push({ degradation: d.id, threshold: null, code: null, onset: first >= 0 ? points[first].strength : null, model: null,
+        value: null, acceptedBelow: null, refusedBeyond: null, cleanAccepted: null, limitedBy: 'no gate measure' });
+      continue;
+    }
     const range = QUALITY_RANGES[d.threshold];
     const passes = (v, t) => (d.accept === 'above' ? v >= t : v <= t);
     const lenient = (a, b) => (d.accept === 'above' ? Math.min(a, b) : Math.max(a, b));
@@ -276,7 +296,8 @@ export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criter
     const mine = rows.filter((r) => r.degradation === d.id && Number.isFinite(r.measure));
     const index = onset === null ? Infinity : d.strengths.indexOf(onset);
     const cleanValues = cleanRows.map((r) => r.measures[d.measure]).filter(Number.isFinite);
-    const good = [...cleanValues, ...mine.filter((r) => d.strengths.indexOf(r.strength) < index).map((r) => r.measure)];
+    // The separation weighs the swept photos only, clean and degraded alike; every clean photo guards acceptance.
+    const good = [...sweptClean.map((r) => r.measures[d.measure]).filter(Number.isFinite), ...mine.filter((r) => d.strengths.indexOf(r.strength) < index).map((r) => r.measure)];
     const bad = mine.filter((r) => d.strengths.indexOf(r.strength) >= index).map((r) => r.measure);
     if (onset !== null && bad.length) {
       const values = [...new Set([...good, ...bad])].sort((a, b) => a - b);
@@ -297,7 +318,9 @@ export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criter
       };
       // Clean photos first: overall, then each skin type.
       const byType = new Map();
-      for (const r of cleanRows) if (r.skinType) byType.set(r.skinType, [...(byType.get(r.skinType) ?? []), r.measures[d.measure]]);
+      for (const r of cleanRows) {
+        if (r.skinType && Number.isFinite(r.measures[d.measure])) byType.set(r.skinType, [...(byType.get(r.skinType) ?? []), r.measures[d.measure]]);
+      }
       const groups = [[cleanValues, cleanAcceptance], ...[...byType.values()].map((v) => [v, typeAcceptance])];
       for (const [values, share] of groups) {
         const sorted = [...values].sort((a, b) => (d.accept === 'above' ? a - b : b - a));
@@ -316,6 +339,7 @@ export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criter
       fit.value = Math.min(range.max, Math.max(range.min, Number(round(value).toPrecision(3))));
     }
     fit.cleanAccepted = cleanValues.filter((v) => passes(v, fit.value)).length / Math.max(1, cleanValues.length);
+    fit.cleanPhotos = cleanValues.length;
     fit.acceptedBelow = good.length ? good.filter((v) => passes(v, fit.value)).length / good.length : null;
     fit.refusedBeyond = bad.length ? bad.filter((v) => !passes(v, fit.value)).length / bad.length : null;
     if (fit.value !== range.default) quality[d.threshold] = fit.value;
@@ -367,13 +391,13 @@ export function qualityReport({ photos, curves, fits }, { figure = null } = {}) 
     `with the clean photo's stays at least ${RELIABILITY.mapCorrelation}, and (with lesion masks) the pointing game stays ` +
     `within ${100 * RELIABILITY.pointingDrop} points. The **onset** is the first strength from which no stronger one is ` +
     'reliable. The model\'s threshold best separates the photos it reads (clean and below the onset) from those at the ' +
-    'onset and beyond; the applied one then keeps 99% of the clean photos (97% of each skin type) and is never more ' +
+    'onset and beyond; the applied one then keeps 99.8% of the clean photos (99% of each skin type) and is never more ' +
     'lenient than the core\'s default.', ''];
   if (figure) lines.push(`![How the model's answers and maps fall as each degradation grows](${figure})`, '');
   lines.push('| Degradation | Gate threshold | Onset | Model\'s value | Applied | Why | Photos below accepted | At or beyond refused |',
     '|---|---|---:|---:|---:|---|---:|---:|',
-    ...fits.map((f) => `| ${f.degradation} | ${f.threshold} (${f.code}) | ${f.onset ?? 'none'} | ${num(f.model)} | ${num(f.value)} | ` +
-      `${f.limitedBy ?? 'model'} | ${pct(f.acceptedBelow)} | ${pct(f.refusedBeyond)} |`), '',
+    ...fits.map((f) => `| ${f.degradation} | ${f.threshold ? `${f.threshold} (${f.code})` : 'none'} | ${f.onset ?? 'none'} | ` +
+      `${num(f.model)} | ${num(f.value)} | ${f.limitedBy ?? 'model'} | ${pct(f.acceptedBelow)} | ${pct(f.refusedBeyond)} |`), '',
     ...curveTables(curves));
   return lines.join('\n');
 }
@@ -387,7 +411,7 @@ export function curveTables(curves) {
     (curves.clean.pointing !== null ? `, pointing game ${pct(curves.clean.pointing)}` : '') + '.', ''];
   for (const c of curves.degradations) {
     lines.push(`### ${c.id} (${c.unit})`, '',
-      '| Strength | Accuracy | Confidence | Map correlation | Pointing | Measure (median) | Refused | Refused as ' + c.code + ' first |',
+      `| Strength | Accuracy | Confidence | Map correlation | Pointing | Measure (median) | Refused | ${c.code ? `Refused as ${c.code} first` : 'Refused (no code of its own)'} |`,
       '|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...c.points.map((p) => `| ${p.strength} | ${pct(p.accuracy)} | ${num(p.confidence)} | ${num(p.mapCorrelation)} | ` +
         `${p.pointing === null ? 'n/a' : pct(p.pointing)} | ${num(p.measure)} | ${pct(p.refused)} | ${pct(p.refusedForCode)} |`), '');

@@ -14,6 +14,7 @@ import { encodePng } from '../../web/js/core.mjs';
 import { calibrationError, softmax } from '../../web/js/calibration.mjs';
 import { evaluatePredictionSets } from '../../web/js/conformal.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
+import { DEGRADATIONS, curveTables, curvesSvg, degradationCurves, measureDegradations } from '../quality-fit.mjs';
 
 const [modelDir, gateDir] = process.argv.slice(2);
 if (!modelDir || !gateDir) {
@@ -216,6 +217,61 @@ const lines = [
   ] : ['This model has none (`fit-gate` fits them from 40 labelled photos or more).']),
   '',
 ];
+
+// The quality thresholds fit-gate --fit-quality chose, measured on unseen lesion photos (10 of each skin type): the
+// degradations at every strength, judged by the gate with those thresholds.
+const fittedOn = explainer.config.gate.qualityFittedOn;
+if (fittedOn) {
+  const chosen = [1, 2, 3, 4, 5, 6].flatMap((t) => lesions.filter((r) => type(r) === t).slice(0, 10));
+  const rows = await measureDegradations(explainer, core, chosen.map((r) => ({ name: r.name, label: trueLabel(r),
+    bytes: new Uint8Array(readFileSync(r.path)), skinType: String(type(r)) })));
+  const curves = degradationCurves(rows);
+  const fits = fittedOn.degradations.map((f) => ({ ...f, degradation: f.id }));
+  writeFileSync(join(modelDir, 'quality-curves.svg'), curvesSvg({ curves, fits }));
+  const roman = (t) => ['I', 'II', 'III', 'IV', 'V', 'VI'][t - 1];
+  const share = (subset, f) => (subset.length ? rate(subset, f) : NaN);
+  const held = DEGRADATIONS.filter((d) => d.code).map((d) => {
+    const onset = fits.find((f) => f.id === d.id)?.onset ?? null;
+    const index = onset === null ? Infinity : d.strengths.indexOf(onset);
+    const below = rows.filter((r) => r.degradation === 'clean' || (r.degradation === d.id && d.strengths.indexOf(r.strength) < index));
+    const beyond = rows.filter((r) => r.degradation === d.id && d.strengths.indexOf(r.strength) >= index);
+    const perType = (subset, f) => [1, 2, 3, 4, 5, 6].map((t) => share(subset.filter((r) => r.skinType === String(t)), f));
+    const accepted = (r) => !r.codes.length;
+    const rightCode = (r) => r.codes[0] === d.code;
+    return { d, onset, below: share(below, accepted), belowByType: perType(below, accepted),
+      beyond: share(beyond, rightCode), beyondByType: perType(beyond, rightCode), beyondRefused: share(beyond, (r) => r.codes.length > 0) };
+  });
+  const spread = (values) => {
+    const finite = values.filter(Number.isFinite);
+    return finite.length ? `${pct(Math.min(...finite))}-${pct(Math.max(...finite))}` : 'n/a';
+  };
+  lines.push('## Photo quality the model can read', '',
+    `The quality thresholds come from the model: \`fit-gate --fit-quality\` degraded ${fittedOn.photos} labelled fit photos`,
+    '(blur, darker, brighter, glare on the lesion, noise, fewer pixels; `scripts/quality-fit.mjs`) at growing strengths.',
+    `A strength is reliable while accuracy stays within ${100 * fittedOn.criterion.accuracyDrop} points of the clean photos'`,
+    `and the median correlation of the true class's map with the clean photo's stays at least ${fittedOn.criterion.mapCorrelation};`,
+    'the onset is the first strength from which no stronger one is reliable. Each threshold best separates the photos the',
+    'model reads from the rest, then is moved until it keeps 99% of the clean photos (97% of each skin type), and is never',
+    'more lenient than the core\'s default:', '',
+    '| Degradation | Threshold (code) | Onset | Model\'s value | Applied | Limited by |', '|---|---|---:|---:|---:|---|',
+    ...fits.map((f) => `| ${f.id} | ${f.threshold ? `\`${f.threshold}\` (${DEGRADATIONS.find((d) => d.id === f.id)?.code})` : 'none: no gate measure'} | ${f.onset ?? 'none'} | ` +
+      `${f.model ?? 'n/a'} | ${f.value} | ${f.limitedBy ?? 'nothing: the model\'s value'} |`), '',
+    `Measured with those thresholds on ${chosen.length} unseen lesion photos (10 of each Fitzpatrick type, seed 9001, as`,
+    'delivered): below the onset the gate should accept, at the onset and beyond it should refuse with the degradation\'s',
+    'code first (the advice the patient reads first). Targets: accepted >= 97% and refused with the right code >= 95%, for',
+    'every skin type, gap <= 2 points.', '',
+    '| Degradation | Below the onset: accepted | by type (lowest-highest) | At or beyond: refused with the right code first | by type | refused at all |',
+    '|---|---:|---|---:|---|---:|',
+    ...held.map((h) => `| ${h.d.id} | ${pct(h.below)} | ${spread(h.belowByType)} | ${h.onset === null ? 'no onset' : pct(h.beyond)} | ` +
+      `${h.onset === null ? '' : spread(h.beyondByType)} | ${h.onset === null ? '' : pct(h.beyondRefused)} |`), '',
+    'By type, in order I to VI, accepted below the onset / refused with the right code beyond it:', '',
+    ...held.map((h) => `- ${h.d.id}: ${h.belowByType.map((v, i) => `${roman(i + 1)} ${pct(v)}`).join(', ')}` +
+      (h.onset === null ? '' : ` / ${h.beyondByType.map((v, i) => `${roman(i + 1)} ${pct(v)}`).join(', ')}`)), '',
+    '![How the model\'s answers and maps fall as each degradation grows (unseen photos)](quality-curves.svg)', '',
+    ...curveTables(curves));
+  config.card.metrics.photoQuality = round(Object.fromEntries(held.map((h) => [h.d.id, { onset: h.onset, acceptedBelow: h.below,
+    refusedBeyondWithCode: h.onset === null ? null : h.beyond }])));
+}
 
 // Reliability diagram as a picture: per confidence bin, accuracy before (grey) and after (blue) calibration,
 // against the diagonal of perfect calibration.

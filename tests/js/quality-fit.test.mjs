@@ -96,7 +96,7 @@ test('the degradations run through the pipeline: blur lowers sharpness, glare wh
   await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo', config.model))), config });
   const bytes = new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/images/lesion.jpg')));
   const label = explainer.config.labels.findIndex((l) => l.id === 'melanoma');
-  const chosen = DEGRADATIONS.filter((d) => ['blur', 'glare', 'smaller', 'noise'].includes(d.id))
+  const chosen = DEGRADATIONS.filter((d) => ['blur', 'glare', 'smaller', 'noise', 'jpeg'].includes(d.id))
     .map((d) => ({ ...d, strengths: [d.strengths[0], d.strengths.at(-1)] }));
   const rows = await measureDegradations(explainer, core, [{ name: 'lesion.jpg', label, bytes }], { degradations: chosen });
   await explainer.release();
@@ -111,6 +111,8 @@ test('the degradations run through the pipeline: blur lowers sharpness, glare wh
   assert.equal(at('smaller', 0.125).measure, 16);
   assert.deepEqual(at('smaller', 0.125).codes.slice(0, 1), ['too_small']);
   assert.ok(at('noise', 50).measure > at('noise', 3).measure * 4);
+  // JPEG at quality 4 is blocks of 8 x 8 pixels: the photo the model reads moves away from the clean one.
+  assert.ok(at('jpeg', 4).mapCorrelation < at('jpeg', 80).mapCorrelation, JSON.stringify([at('jpeg', 4), at('jpeg', 80)].map((r) => r.mapCorrelation)));
   assert.ok(rows.every((r) => r.mapCorrelation <= 1 + 1e-9 && typeof r.correct === 'boolean'));
   // The report's figure and table are written from the rows.
   const fit = fitQualityThresholds(rows, { degradations: chosen });
@@ -118,4 +120,6 @@ test('the degradations run through the pipeline: blur lowers sharpness, glare wh
   const text = qualityReport({ photos: 1, ...fit }, { figure: 'quality-curves.svg' });
   assert.match(text, /## Photo quality the model can read/);
   assert.match(text, /\| blur \| minSharpness \(blurry\) \|/);
+  assert.match(text, /\| jpeg \| none \|/);
+  assert.equal(fit.fits.find((f) => f.degradation === 'jpeg').limitedBy, 'no gate measure');
 });

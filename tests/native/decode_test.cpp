@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <string>
 
+#include "jpeg_encode.h"
 #include "test_images.h"
 
 namespace dermcam {
@@ -328,4 +330,37 @@ TEST(DecodeErrorTest, ErrorCodesHaveStableNames) {
 }
 
 }  // namespace
+// The core's own JPEG encoder (wasm/jpeg_encode.h, for the quality fit's JPEG degradation): a smooth image comes
+// back close at high quality and further at low quality; bad input is refused.
+TEST(JpegEncode, RoundTripsThroughTheDecoderWithLossGrowingAsQualityFalls) {
+  RgbaImage image;
+  image.width = 96;
+  image.height = 64;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      image.pixels.insert(image.pixels.end(), {static_cast<uint8_t>(x * 2), static_cast<uint8_t>(y * 3),
+                                               static_cast<uint8_t>(128 + ((x / 8 + y / 8) % 2) * 60), 255});
+    }
+  }
+  auto error_at = [&](int quality) {
+    auto jpeg = encode_jpeg(image, quality);
+    EXPECT_TRUE(jpeg.ok());
+    const auto d = decode_ok(jpeg.value());
+    EXPECT_EQ(d.format, ImageFormat::kJpeg);
+    EXPECT_EQ(d.image.width, 96);
+    EXPECT_EQ(d.image.height, 64);
+    double sum = 0;
+    for (size_t i = 0; i < d.image.pixels.size(); ++i)
+      sum += std::abs(d.image.pixels[i] - image.pixels[i / 3 * 4 + i % 3]);
+    return sum / d.image.pixels.size();
+  };
+  const double fine = error_at(95);
+  const double coarse = error_at(5);
+  EXPECT_LT(fine, 3.0);
+  EXPECT_GT(coarse, 2 * fine);
+  EXPECT_FALSE(encode_jpeg(image, 0).ok());
+  EXPECT_FALSE(encode_jpeg(image, 101).ok());
+  EXPECT_FALSE(encode_jpeg(RgbaImage{}, 90).ok());
+}
+
 }  // namespace dermcam

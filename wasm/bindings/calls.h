@@ -18,5 +18,6 @@ emscripten::val colormaps_js();
 emscripten::val render_overlay_js(emscripten::val js_options);
 emscripten::val heat_layers_js(emscripten::val js_options);
 emscripten::val encode_png_js(emscripten::val js_image);
+emscripten::val encode_jpeg_js(emscripten::val js_image, int quality);
 
 }  // namespace dermcam::js

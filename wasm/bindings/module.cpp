@@ -35,6 +35,7 @@ EMSCRIPTEN_BINDINGS(dermcam) {
   emscripten::function("renderOverlay", &render_overlay_js);
   emscripten::function("heatLayers", &heat_layers_js);
   emscripten::function("encodePng", &encode_png_js);
+  emscripten::function("encodeJpeg", &encode_jpeg_js);
 
   emscripten::class_<PhotoView>("PhotoView")
       .function("setRuns", &PhotoView::set_runs)

@@ -1,12 +1,13 @@
 // What a map looks like: colormaps, renderOverlay (the blended picture), heatLayers (what the page composites
-// itself) and encodePng, each from a map the caller gives. The PhotoView handle (photo_view.cpp) draws the map it
-// keeps with the same readers (overlay_inputs.h).
+// itself), encodePng and encodeJpeg, each from a map or image the caller gives. The PhotoView handle (photo_view.cpp)
+// draws the map it keeps with the same readers (overlay_inputs.h).
 #include "../overlay.h"
 
 #include <string>
 #include <vector>
 
 #include "../colormap.h"
+#include "../jpeg_encode.h"
 #include "../png_encode.h"
 #include "calls.h"
 #include "js_values.h"
@@ -184,6 +185,15 @@ val heat_layers_js(val js_options) {
       heat_layers(s.map.data(), s.width, s.height, s.content, s.mapping, width, height, static_cast<float>(threshold));
   if (!layers) return make_js_error(layers.error());
   return heat_layers_to_js(layers.value(), into.value());
+}
+
+// encodeJpeg({width, height, rgba}, quality 1-100) -> Uint8Array (JPEG file bytes)
+val encode_jpeg_js(val js_image, int quality) {
+  auto image = read_rgba(js_image);
+  if (!image) return make_js_error(image.error());
+  auto jpeg = encode_jpeg(image.value(), quality);
+  if (!jpeg) return make_js_error(jpeg.error());
+  return copy_out(jpeg.value());
 }
 
 // encodePng({width, height, rgba}) -> Uint8Array (PNG file bytes)

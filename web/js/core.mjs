@@ -240,6 +240,11 @@ export function encodePng(image) {
   return call('encodePng', image);
 }
 
+/** JPEG file bytes of an RGBA image {width, height, rgba} at `quality` 1-100 (wasm/jpeg_encode.h). */
+export function encodeJpeg(image, quality) {
+  return call('encodeJpeg', image, quality);
+}
+
 /** Current size of the module's linear memory in bytes (it only grows), for diagnostics. */
 export async function coreMemoryBytes() {
   const core = await loadCore();

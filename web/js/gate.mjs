@@ -186,9 +186,9 @@ function validateQualityFittedOn(q) {
   return { photos: q.photos, criterion: q.criterion, degradations: q.degradations.map((d, i) => {
     if (!d || typeof d !== 'object' || Array.isArray(d)) fail(`${path}.degradations[${i}] must be an object`);
     known(d, `${path}.degradations[${i}]`, ['id', 'threshold', 'onset', 'model', 'value', 'limitedBy']);
-    if (typeof d.id !== 'string' || !Object.hasOwn(QUALITY_RANGES, d.threshold) || !finiteOrNull(d.onset) ||
+    if (typeof d.id !== 'string' || !(d.threshold === null || Object.hasOwn(QUALITY_RANGES, d.threshold)) || !finiteOrNull(d.onset) ||
       !finiteOrNull(d.model) || !finiteOrNull(d.value) || !(d.limitedBy === null || typeof d.limitedBy === 'string')) {
-      fail(`${path}.degradations[${i}] must be {id, threshold (a gate.quality key), onset, model, value, limitedBy}`);
+      fail(`${path}.degradations[${i}] must be {id, threshold (a gate.quality key or null), onset, model, value, limitedBy}`);
     }
     return d;
   }) };
