@@ -7,7 +7,7 @@
 //                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
-//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality] [--json]
+//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
 //   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR [...] (pack.mjs)
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { once } from 'node:events';
@@ -35,7 +35,7 @@ const USAGE = `usage:
                                    [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
-  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality] [--json]
+  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR
                                 [--negatives FOLDER] [--skin-types TYPES.csv] [--masks FOLDER] [--name NAME] [--version V]
                                 [--layer NAME] [--score logit|probability] [--input-size WxH] [--mean R,G,B] [--std R,G,B]
@@ -69,7 +69,8 @@ fits a linear discriminator on the pooled activations of the layers the model wa
 photo quality thresholds (gate.quality) from the model itself: up to 60 labelled photos are blurred, darkened,
 brightened, given glare on the lesion, noise, JPEG compression and fewer pixels at growing strengths, and each
 threshold goes where the model's accuracy or map stops being reliable (scripts/quality-fit.mjs states the criterion;
-JPEG has no gate measure and is only reported); about 44 model runs per photo.
+JPEG has no gate measure and is only reported); about 44 model runs per photo. --skin-types (a CSV photo,type as
+pack reads it) makes each threshold keep 97% of each Fitzpatrick type's photos the model still reads.
 pack: from a trained classifier to a model folder a site serves (build-dist --model DIR). LABELS lists the
 classes in the model's output order (JSON [{"id", "en", "vi", "advice"?}] or CSV id,en,vi[,advice_en,advice_vi]);
 FOLDER holds one subfolder of photos per label id. Each class's photos are split by a hash of their path: 80% fit
@@ -482,8 +483,9 @@ function gateJson(gate) {
 async function fitGate(argv) {
   const { values, positionals } = parseCommand(argv,
     { model: { type: 'string' }, images: { type: 'string' }, negatives: { type: 'string' }, acceptance: { type: 'string' },
-      coverage: { type: 'string' }, 'fit-quality': { type: 'boolean' }, json: { type: 'boolean' } });
+      coverage: { type: 'string' }, 'fit-quality': { type: 'boolean' }, 'skin-types': { type: 'string' }, json: { type: 'boolean' } });
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
+  if (values['skin-types'] && !values['fit-quality']) throw new UsageError('--skin-types is read by --fit-quality: pass both.');
   const coverage = values.coverage === undefined ? 0.9 : Number(values.coverage);
   if (!(coverage >= 0.5 && coverage < 1)) throw new UsageError(`--coverage must be a fraction from 0.5 to below 1 (got '${values.coverage}')`);
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
@@ -492,10 +494,11 @@ async function fitGate(argv) {
   const configPath = join(values.model, 'model.json');
   const raw = await readJson(configPath);
   const { fitDescription } = await import('./fit-model.mjs');
+  const photos = await photosIn(values.images, validateModelConfig(raw, { gate: false }).labels.map((l) => l.id));
+  const skinTypes = values['skin-types'] ? await (await import('./pack.mjs')).readSkinTypes(values['skin-types'], photos, values.images) : null;
   const { config: out, summary, ood, known, logitScores } = await fitDescription({ raw, model: await readModel(values.model),
-    photos: await photosIn(values.images, validateModelConfig(raw, { gate: false }).labels.map((l) => l.id)), base: values.images,
-    negatives: values.negatives ? await photosIn(values.negatives, []) : null, negativesFolder: values.negatives,
-    acceptance, coverage, fitQuality: values['fit-quality'] ? {} : null });
+    photos, base: values.images, negatives: values.negatives ? await photosIn(values.negatives, []) : null,
+    negativesFolder: values.negatives, acceptance, coverage, fitQuality: values['fit-quality'] ? { skinTypes } : null });
   await writeFile(configPath, `${JSON.stringify(out, null, 2)}\n`);
   summary.model = configPath;
   const samples = { length: summary.photos };

@@ -70,7 +70,7 @@ fi
 log "photo gate, calibration and prediction sets"
 rm -rf "$work/gate"
 /usr/bin/python3 "$ROOT/scripts/demo/gate_images.py" "$work/gate"
-node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --negatives "$work/gate/tune"
+node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --negatives "$work/gate/tune" --fit-quality --skin-types "$work/gate/fit-skin-types.csv"
 node "$ROOT/scripts/demo/evaluate_gate.mjs" "$out" "$work/gate"
 study
 log "models/demo is up to date; read models/demo/REPORT.md"

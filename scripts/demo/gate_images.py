@@ -5,6 +5,7 @@
                                                                               type, t<type>_<label>_<n>.png, in OUT_DIR)
 
 OUT_DIR/
+  fit-skin-types.csv            the fit photos' Fitzpatrick types (photo,type), for `fit-gate --skin-types`
   fit/<label id>/*.png|jpg      in-distribution photos for `dermcam.mjs fit-gate` (seed 7001; never the test seed), as
                                 delivered (see delivered(): a quarter as generated, the rest enlarged, noisy, JPEG)
   test/lesions/t<type>_<label>_<n>.png|jpg   unseen generated lesion photos (seed 9001), Fitzpatrick type 1-6 in the
@@ -70,6 +71,7 @@ def write_delivered(stem, image, rng):
     extension, bgr, quality = delivered(image, rng)
     os.makedirs(os.path.dirname(stem), exist_ok=True)
     cv2.imwrite(stem + extension, bgr, [cv2.IMWRITE_JPEG_QUALITY, quality] if quality else [])
+    return stem + extension
 
 
 def in_distribution(seed, n, with_masks=False):
@@ -166,8 +168,12 @@ def closeups(path, n, seed):
 
 def main(out):
     rng = np.random.default_rng(31)
-    for i, image, label, _ in in_distribution(7001, 2400):
-        write_delivered(f"{out}/fit/{lesions.CLASSES[label]}/{i:05d}", image, rng)
+    types = ["photo,type"]
+    for i, image, label, tone in in_distribution(7001, 2400):
+        path = write_delivered(f"{out}/fit/{lesions.CLASSES[label]}/{i:05d}", image, rng)
+        types.append(f"{os.path.relpath(path, out + '/fit')},{tone + 1}")
+    with open(f"{out}/fit-skin-types.csv", "w") as f:
+        f.write("\n".join(types) + "\n")
     rng = np.random.default_rng(32)
     for i, image, label, tone in in_distribution(9001, 1800):
         name = f"t{tone + 1}_{lesions.CLASSES[label]}_{i:05d}.png"

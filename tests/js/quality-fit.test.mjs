@@ -85,8 +85,10 @@ test('a threshold that would refuse clean photos of dark skin is moved until it 
   const [fit] = fitQualityThresholds(rows, { degradations: [darker] }).fits;
   assert.equal(fit.onset, 0.5);
   assert.ok(fit.model > 0.2, `the model's own threshold ${fit.model} refuses type VI`);
-  assert.ok(fit.value <= 0.2, String(fit.value));
+  // Type VI at exposure x0.7 (0.14), which the model still reads, is kept too: 97% of each type's readable photos.
+  assert.ok(fit.value <= 0.14, String(fit.value));
   assert.equal(fit.cleanAccepted, 1);
+  assert.equal(fit.acceptedBelow, 1);
   assert.match(fit.limitedBy, /clean photos|a skin type/);
 });
 
