@@ -4,7 +4,7 @@
 //                                    [--score logit|probability] [--input-shape C,H,W] [--list-layers] [--json]
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
-//                                    [--heatmap-out map.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
+//                                    [--heatmap-out map.npy] [--raw-out raw.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
 //   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
@@ -32,7 +32,8 @@ const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx --list-layers [--tokens P:HxW] [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
-                                   [--heatmap-out map.npy|DIR] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
+                                   [--heatmap-out map.npy|DIR] [--raw-out raw.npy|DIR] [--region X,Y,W,H]
+                                   [--eigen-smooth] [--aug-smooth]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
@@ -51,6 +52,9 @@ predictions unless --force. A refusal is not an error. --region takes only that 
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 --eigen-smooth and --aug-smooth are the app's smoothing choices (pytorch-grad-cam's eigen_smooth and aug_smooth);
 --colormap (jet, turbo, viridis, inferno), --opacity (default 0.5) and --outline are how --out draws the map.
+--heatmap-out writes the map as drawn (0-1, the model's input size); --raw-out the raw signed map of each target
+layer at its own resolution (before ReLU and scaling: negative where the layer argues against the class), float32
+.npy [h, w]; several target layers get .layer2.npy, ... beside the first.
 Many photos: --jobs N answers N at a time (one ONNX Runtime session each, in worker threads), in input order;
 --jsonl prints one JSON line per photo as it is answered; --shard I/N takes the I-th of N deterministic shares
 of the photos (by a hash of each file's name: a job runner's array index spreads a folder over machines, no
@@ -221,6 +225,19 @@ async function imageFiles(paths) {
   return files;
 }
 
+/**
+ * --raw-out: each target layer's raw map (signed, before ReLU, scaling and resizing; wasm/cam.h) as float32 .npy of
+ * shape [h, w] at the layer's resolution. One target layer: `path`; several: the first at `path`, layer k (k >= 2)
+ * at `path` with `.layer<k>` before `.npy`.
+ * @returns {Promise<string[] | null>} the paths written
+ */
+async function writeRawMaps(path, layers, encodeNpy) {
+  if (!path) return null;
+  const paths = layers.map((_, k) => (k === 0 ? path : path.replace(/(\.npy)?$/i, `.layer${k + 1}.npy`)));
+  for (const [k, layer] of layers.entries()) await writeFile(paths[k], encodeNpy(layer.raw, [layer.height, layer.width]));
+  return paths;
+}
+
 function outputPath(option, file, many, suffix) {
   if (!option) return null;
   if (!many) return option;
@@ -238,6 +255,7 @@ async function explainOptions(argv) {
       layer: { type: 'string' },
       out: { type: 'string' },
       'heatmap-out': { type: 'string' },
+      'raw-out': { type: 'string' },
       region: { type: 'string' },
       'eigen-smooth': { type: 'boolean' },
       'aug-smooth': { type: 'boolean' },
@@ -326,6 +344,7 @@ async function explainJob({ values, classIndex, region, method, renderOptions, l
       const metrics = values.metrics ? await explainer.metrics() : undefined;
       const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
       if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
+      const rawPaths = await writeRawMaps(outputPath(values['raw-out'], file, many, '.raw.npy'), result.raw, encodeNpy);
       const t = result.timings;
       return {
         ...(many || values.image ? { file } : {}),
@@ -349,6 +368,7 @@ async function explainJob({ values, classIndex, region, method, renderOptions, l
         },
         ...(overlayPath ? { overlay: overlayPath } : {}),
         ...(heatmapPath ? { heatmap: heatmapPath } : {}),
+        ...(rawPaths ? { raw_map: rawPaths } : {}),
         ...(metrics ? { metrics } : {}),
       };
     } catch (error) {
@@ -408,7 +428,7 @@ async function explain(argv) {
   const { values, method } = options;
   const all = values.tensor ? [values.tensor] : await imageFiles(values.image);
   const many = all.length > 1;
-  for (const option of ['out', 'heatmap-out']) {
+  for (const option of ['out', 'heatmap-out', 'raw-out']) {
     if (many && values[option]) await mkdir(values[option], { recursive: true });
   }
   // --resume: the results already in the file are kept and their photos skipped; each new one is appended.

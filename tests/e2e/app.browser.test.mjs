@@ -277,6 +277,33 @@ describe('the app', () => {
     assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   });
 
+  test('the raw map downloads as .npy: signed, at the target layer\'s resolution, the numbers the CLI writes', async () => {
+    const { page } = session;
+    await page.$eval(sel('advanced'), (details) => { details.open = true; });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(sel('download-raw'))]);
+    const method = await page.inputValue(sel('method'));
+    assert.match(download.suggestedFilename(), new RegExp(`^dermcam-.*-${method.replace('+', '\\+')}-raw\\.npy$`));
+    const { decodeNpy } = await import('../../web/js/npy.mjs');
+    const raw = decodeNpy(new Uint8Array(readFileSync(await download.path())));
+    assert.deepEqual(raw.shape, [16, 16]);  // the demo model's target layer
+    assert.ok(raw.data.every(Number.isFinite) && Math.max(...raw.data) > 0);
+    // The same photo, method and class through the pipeline in Node: the same float32 values (one wasm core).
+    const label = await page.getAttribute(sel('finding'), 'data-label');
+    const ort = await import('onnxruntime-node');
+    const core = await import('../../web/js/core.mjs');
+    const { Explainer } = await import('../../web/js/pipeline.mjs');
+    const config = JSON.parse(readFileSync(join(FIXTURES, '../../../models/demo/model.json'), 'utf8'));
+    const explainer = new Explainer({ ort, core });
+    await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(FIXTURES, '../../../models/demo', config.model))), config });
+    const classIndex = config.labels.findIndex((l) => l.id === label);
+    await explainer.analyse({ bytes: new Uint8Array(readFileSync(PHOTO)) }, { method, classIndex }, { force: true });
+    const [node] = explainer.rawMap();
+    await explainer.release();
+    assert.deepEqual([node.height, node.width], raw.shape);
+    const worst = raw.data.reduce((w, v, i) => Math.max(w, Math.abs(v - node.raw[i])), 0);
+    assert.ok(worst <= 1e-4 * Math.max(...raw.data.map(Math.abs)), `the page's raw map differs from Node's by ${worst}`);
+  });
+
   test('a bad file shows a plain error, and the next photo works', async () => {
     const { page } = session;
     // A PNG whose header claims 100000 x 100000: the core's params reach the sentence.

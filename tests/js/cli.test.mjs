@@ -317,11 +317,28 @@ describe('explain', () => {
     const png = join(dir, 'overlay.png');
     const npy = join(dir, 'map.npy');
     const out = run('explain', '--model', modelDir, '--image', join(FIXTURES, 'photo.jpg'), '--method', 'gradcam++',
-      '--class', '4', '--out', png, '--heatmap-out', npy, '--json');
+      '--class', '4', '--out', png, '--heatmap-out', npy, '--raw-out', join(dir, 'raw.npy'), '--json');
     assert.equal(out.status, 0, out.stderr);
     const json = JSON.parse(out.stdout);
     assert.deepEqual(Object.keys(json).sort(), ['aug_smooth', 'eigen_smooth', 'explained_class', 'file', 'gate', 'heatmap',
-      'low_confidence', 'map_status', 'method', 'overlay', 'predictions', 'region', 'target_layer', 'timings_ms'].sort());
+      'low_confidence', 'map_status', 'method', 'overlay', 'predictions', 'raw_map', 'region', 'target_layer', 'timings_ms'].sort());
+    // The raw map: signed, at the target layer's resolution; the drawn heatmap is its positive part, scaled and
+    // resized, so it is brightest where the raw map peaks.
+    assert.deepEqual(json.raw_map, [join(dir, 'raw.npy')]);
+    const raw = decodeNpy(new Uint8Array(readFileSync(join(dir, 'raw.npy'))));
+    const heat = decodeNpy(new Uint8Array(readFileSync(npy)));
+    const [h, w] = raw.shape;
+    assert.ok(h > 1 && h < heat.shape[0] && w > 1 && w < heat.shape[1], String(raw.shape));
+    const peak = raw.data.indexOf(Math.max(...raw.data));
+    const at = heat.data[Math.floor(((Math.floor(peak / w) + 0.5) * heat.shape[0]) / h) * heat.shape[1] +
+      Math.floor((((peak % w) + 0.5) * heat.shape[1]) / w)];
+    assert.ok(at > 0.8, `heatmap at the raw map's peak: ${at}`);
+    // Grad-CAM's raw map keeps where the layer argues against the class (negative), which the heatmap clips away.
+    const gradcam = run('explain', '--model', modelDir, '--image', join(FIXTURES, 'photo.jpg'), '--class', '4',
+      '--raw-out', join(dir, 'raw-gradcam.npy'), '--json');
+    assert.equal(gradcam.status, 0, gradcam.stderr);
+    const signed = decodeNpy(new Uint8Array(readFileSync(join(dir, 'raw-gradcam.npy')))).data;
+    assert.ok(Math.min(...signed) < 0 && Math.max(...signed) > 0, `signed: ${Math.min(...signed)} to ${Math.max(...signed)}`);
     assert.deepEqual(json.region, [0, 0, 451, 300]);  // without --region: the whole photo
     assert.equal(json.gate.accepted, true);
     assert.equal(json.gate.out_of_distribution_check, false);

@@ -5,6 +5,7 @@
 // (or the photo gate's refusal) -> optionally kept on this device (page/history-view.mjs) or printed for a doctor.
 import { WorkerClient } from './bridge.mjs';
 import { DermcamError } from './errors.mjs';
+import { encodeNpy } from './npy.mjs';
 import { auditActions, emptyAudit } from './page/audit-actions.mjs';
 import { auditView } from './page/audit-view.mjs';
 import { pickLanguage } from './i18n.mjs';
@@ -616,6 +617,26 @@ async function download() {
   }
 }
 
+// The raw signed map of each target layer as NumPy .npy, for researchers (one file per layer).
+async function downloadRaw() {
+  const { result } = state();
+  if (!result) return;
+  try {
+    const { layers } = await client.request('rawMap', {});
+    for (const [k, layer] of layers.entries()) {
+      const npy = encodeNpy(new Float32Array(layer.raw), [layer.height, layer.width]);
+      const url = URL.createObjectURL(new Blob([/** @type {BlobPart} */ (npy)], { type: 'application/octet-stream' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `dermcam-${result.explainedClass.label.id}-${result.method}-raw${layers.length > 1 ? `-layer${k + 1}` : ''}.npy`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    }
+  } catch (error) {
+    fail(error);
+  }
+}
+
 // ---- the views -------------------------------------------------------------------------------------------------------
 
 const actions = {
@@ -637,7 +658,7 @@ const actions = {
     else retryModel();
   },
   chooseSiteModel, openPicker, choose, analyseFramed, analyseAnyway, whyRefused, startOver, useBundledModel, loadOwnModel, stopOwnModel,
-  setControls, stopMethod, measureMap, stopMeasuring, download, setStatus,
+  setControls, stopMethod, measureMap, stopMeasuring, download, downloadRaw, setStatus,
   printReport: () => report.print(),
   diagnostics: () => client.request('diagnostics'),
   ...auditActions({ store, client, ensureModel }),

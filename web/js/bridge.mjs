@@ -28,6 +28,7 @@ export const REQUESTS = {
   assess: 'one labelled photo {bytes} for an audit: the gate verdict, calibrated probabilities, answer and prediction set; ' +
     'no explanation, the current photo untouched (needs a model)',
   png: 'PNG bytes of the current explanation drawn with {looks} (needs analyse)',
+  rawMap: 'the current explanation\'s raw signed map of each target layer: {layers: [{name, raw, width, height}]} (needs analyse)',
   diagnostics: 'memory, threads, model runs and timings',
   methods: 'the CAM methods and colour maps of the core',
 };

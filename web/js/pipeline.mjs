@@ -342,6 +342,17 @@ export class Explainer {
     if (analysis.map) await analysis.photoView.setMap({ map: analysis.map.map, width: analysis.map.width, height: analysis.map.height });
   }
 
+  /**
+   * The current explanation's raw map of each target layer: signed, before ReLU, scaling and resizing (wasm/cam.h),
+   * at the layer's resolution, with the layer's name. What `--raw-out` writes and the page downloads.
+   * @returns {Array<{name: string, raw: Float32Array, width: number, height: number}>}
+   */
+  rawMap() {
+    const map = this.current?.map;
+    if (!map) throw new DermcamError('no_photo', 'Explain a photo first.');
+    return map.layers.map((layer, l) => ({ name: this.metadata.layers[l].name, raw: layer.raw, width: layer.width, height: layer.height }));
+  }
+
   /** The core's blend of the current map over the photo: {width, height, rgba, box}. */
   overlay(looks) {
     if (!this.current?.map) throw new DermcamError('no_photo', 'Analyse a photo first.');

@@ -249,6 +249,9 @@ const handlers = {
   async assess({ bytes }, { signal }) {
     return explainer.assess(new Uint8Array(bytes), { signal });
   },
+  async rawMap() {
+    return { layers: explainer.rawMap() };
+  },
   async png({ looks }) {
     return explainer.overlayPng(looks);
   },

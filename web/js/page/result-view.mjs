@@ -20,6 +20,7 @@ export function resultView({ $, words, store, actions }) {
   onInput('compare', 'input', (range) => ({ compare: Number(range.value) }));
   $('method-cancel').addEventListener('click', () => actions.stopMethod());
   $('download').addEventListener('click', () => actions.download());
+  $('download-raw').addEventListener('click', () => actions.downloadRaw());
   $('report').addEventListener('click', () => actions.printReport());
   $('new-photo').addEventListener('click', () => actions.startOver());
 
