@@ -256,16 +256,17 @@ export function reliable(point, clean, criterion = RELIABILITY) {
  * 2. the model's threshold: the measure's value that best separates the photos the model still reads (the clean
  *    ones and those at strengths below the onset) from those at the onset and beyond: the highest balanced accuracy
  *    of accepting the first and refusing the second, the middle of the gap among equals;
- * 3. the applied threshold: the model's, moved towards leniency until it accepts at least `cleanAcceptance` (99.8%)
- *    of the clean photos (those measured here and `cleanPhotos`: [{measures, skinType}]), `cleanTypeAcceptance` (99%)
- *    of each skin type's, and `typeAcceptance` (97%) of each skin type's swept photos the model still reads (a measure that cannot tell a dimmed photo of fair skin
+ * 3. the applied threshold: the model's, moved towards leniency until it accepts at least `cleanAcceptance` (all)
+ *    of the clean photos (those measured here and `cleanPhotos`: [{measures, skinType}]; a fitted threshold refuses
+ *    no clean photo the default accepts, so acceptance cannot fall), `cleanTypeAcceptance` (all) of each skin
+ *    type's, and `typeAcceptance` (97%) of each skin type's swept photos the model still reads (a measure that cannot tell a dimmed photo of fair skin
  *    from a correctly exposed one of dark skin must not refuse dark skin), and never more lenient than the core's
  *    default (the defaults are the least a clinician would accept of any photo; a model may only ask for more).
  * No onset within the strengths tried: the default stays, since nothing showed where the model fails.
  * @returns {{quality: Record<string, number>, fits: object[], curves: object}} quality: the gate.quality values
  */
-export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criterion = RELIABILITY, cleanAcceptance = 0.998,
-  cleanTypeAcceptance = 0.99, typeAcceptance = 0.97, cleanPhotos = [] } = {}) {
+export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criterion = RELIABILITY, cleanAcceptance = 1,
+  cleanTypeAcceptance = 1, typeAcceptance = 0.97, cleanPhotos = [] } = {}) {
   if (!rows.some((r) => r.degradation === 'clean')) throw new DermcamError('too_few_photos', 'No clean photo was measured.');
   // The clean photos that guard acceptance: the degraded ones' and any others measured (fit-gate passes every photo
   // it read: a quantile of 60 photos cannot promise 99.8% of thousands).
@@ -401,7 +402,7 @@ export function qualityReport({ photos, curves, fits }, { figure = null } = {}) 
     `with the clean photo's stays at least ${RELIABILITY.mapCorrelation}, and (with lesion masks) the pointing game stays ` +
     `within ${100 * RELIABILITY.pointingDrop} points. The **onset** is the first strength from which no stronger one is ` +
     'reliable. The model\'s threshold best separates the photos it reads (clean and below the onset) from those at the ' +
-    'onset and beyond; the applied one then keeps 99.8% of the clean photos (99% of each skin type), 97% of each skin ' +
+    'onset and beyond; the applied one then keeps every clean photo the default keeps, 97% of each skin ' +
     'type\'s photos the model still reads, and is never more lenient than the core\'s default.', ''];
   if (figure) lines.push(`![How the model's answers and maps fall as each degradation grows](${figure})`, '');
   lines.push('| Degradation | Gate threshold | Onset | Model\'s value | Applied | Why | Photos below accepted | At or beyond refused |',

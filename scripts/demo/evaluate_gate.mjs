@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 import * as core from '../../web/js/core.mjs';
 import { encodePng } from '../../web/js/core.mjs';
 import { calibrationError, softmax } from '../../web/js/calibration.mjs';
+import { QUALITY_RANGES } from '../../web/js/gate.mjs';
 import { evaluatePredictionSets } from '../../web/js/conformal.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
 import { DEGRADATIONS, curveTables, curvesSvg, degradationCurves, measureDegradations } from '../quality-fit.mjs';
@@ -218,11 +219,11 @@ const lines = [
   '',
 ];
 
-// The quality thresholds fit-gate --fit-quality chose, measured on unseen lesion photos (10 of each skin type): the
+// The quality thresholds fit-gate --fit-quality chose, measured on unseen lesion photos (20 of each skin type): the
 // degradations at every strength, judged by the gate with those thresholds.
 const fittedOn = explainer.config.gate.qualityFittedOn;
 if (fittedOn) {
-  const chosen = [1, 2, 3, 4, 5, 6].flatMap((t) => lesions.filter((r) => type(r) === t).slice(0, 10));
+  const chosen = [1, 2, 3, 4, 5, 6].flatMap((t) => lesions.filter((r) => type(r) === t).slice(0, 20));
   const rows = await measureDegradations(explainer, core, chosen.map((r) => ({ name: r.name, label: trueLabel(r),
     bytes: new Uint8Array(readFileSync(r.path)), skinType: String(type(r)) })));
   const curves = degradationCurves(rows);
@@ -238,8 +239,17 @@ if (fittedOn) {
     const perType = (subset, f) => [1, 2, 3, 4, 5, 6].map((t) => share(subset.filter((r) => r.skinType === String(t)), f));
     const accepted = (r) => !r.codes.length;
     const rightCode = (r) => r.codes[0] === d.code;
+    // The same split by the applied threshold instead of the onset: each degraded photo's own measure.
+    const fit = fits.find((f) => f.id === d.id);
+    const value = fit?.value ?? QUALITY_RANGES[d.threshold].default;
+    const within = (r) => (d.accept === 'above' ? r.measure >= value : r.measure <= value);
+    const mine = rows.filter((r) => r.degradation === d.id);
+    const inside = mine.filter(within);
+    const outside = mine.filter((r) => !within(r));
     return { d, onset, below: share(below, accepted), belowByType: perType(below, accepted),
-      beyond: share(beyond, rightCode), beyondByType: perType(beyond, rightCode), beyondRefused: share(beyond, (r) => r.codes.length > 0) };
+      beyond: share(beyond, rightCode), beyondByType: perType(beyond, rightCode), beyondRefused: share(beyond, (r) => r.codes.length > 0),
+      inside: share(inside, accepted), insideByType: perType(inside, accepted), insideCount: inside.length,
+      outside: share(outside, rightCode), outsideByType: perType(outside, rightCode), outsideCount: outside.length };
   });
   const spread = (values) => {
     const finite = values.filter(Number.isFinite);
@@ -251,12 +261,12 @@ if (fittedOn) {
     `A strength is reliable while accuracy stays within ${100 * fittedOn.criterion.accuracyDrop} points of the clean photos'`,
     `and the median correlation of the true class's map with the clean photo's stays at least ${fittedOn.criterion.mapCorrelation};`,
     'the onset is the first strength from which no stronger one is reliable. Each threshold best separates the photos the',
-    'model reads from the rest, then is moved until it keeps 99.8% of the clean fit photos (99% of each skin type) and 97%',
-    'of each skin type\'s photos the model still reads (`--skin-types`), and is never more lenient than the core\'s default:', '',
+    'model reads from the rest, then is moved until it keeps every clean fit photo the default keeps and 97% of each skin',
+    'type\'s photos the model still reads (`--skin-types`), and is never more lenient than the core\'s default:', '',
     '| Degradation | Threshold (code) | Onset | Model\'s value | Applied | Limited by |', '|---|---|---:|---:|---:|---|',
     ...fits.map((f) => `| ${f.id} | ${f.threshold ? `\`${f.threshold}\` (${DEGRADATIONS.find((d) => d.id === f.id)?.code})` : 'none: no gate measure'} | ${f.onset ?? 'none'} | ` +
       `${f.model ?? 'n/a'} | ${f.value ?? 'n/a'} | ${f.limitedBy ?? 'nothing: the model\'s value'} |`), '',
-    `Measured with those thresholds on ${chosen.length} unseen lesion photos (10 of each Fitzpatrick type, seed 9001, as`,
+    `Measured with those thresholds on ${chosen.length} unseen lesion photos (20 of each Fitzpatrick type, seed 9001, as`,
     'delivered): below the onset the gate should accept, at the onset and beyond it should refuse with the degradation\'s',
     'code first (the advice the patient reads first). Targets: accepted >= 97% and refused with the right code >= 95%, for',
     'every skin type, gap <= 2 points.', '',
@@ -264,6 +274,13 @@ if (fittedOn) {
     '|---|---:|---|---:|---|---:|',
     ...held.map((h) => `| ${h.d.id} | ${pct(h.below)} | ${spread(h.belowByType)} | ${h.onset === null ? 'no onset' : pct(h.beyond)} | ` +
       `${h.onset === null ? '' : spread(h.beyondByType)} | ${h.onset === null ? '' : pct(h.beyondRefused)} |`), '',
+    'Split instead by the applied threshold (each degraded photo\'s own measure: within it the gate should accept the',
+    'photo, beyond it refuse it with this code first; a photo within every quality threshold can still be refused as',
+    'not skin, which degraded photos often look like):', '',
+    '| Degradation | Within the threshold: accepted (photos) | by type | Beyond it: refused with the right code first (photos) | by type |',
+    '|---|---:|---|---:|---|',
+    ...held.map((h) => `| ${h.d.id} | ${pct(h.inside)} (${h.insideCount}) | ${spread(h.insideByType)} | ` +
+      `${pct(h.outside)} (${h.outsideCount}) | ${spread(h.outsideByType)} |`), '',
     'By type, in order I to VI, accepted below the onset / refused with the right code beyond it:', '',
     ...held.map((h) => `- ${h.d.id}: ${h.belowByType.map((v, i) => `${roman(i + 1)} ${pct(v)}`).join(', ')}` +
       (h.onset === null ? '' : ` / ${h.beyondByType.map((v, i) => `${roman(i + 1)} ${pct(v)}`).join(', ')}`)), '',
