@@ -5,7 +5,8 @@
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--raw-out raw.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
-//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
+//                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
+//                                    [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
 //   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
 //   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR [...] (pack.mjs)
@@ -34,7 +35,8 @@ const USAGE = `usage:
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--raw-out raw.npy|DIR] [--region X,Y,W,H]
                                    [--eigen-smooth] [--aug-smooth]
-                                   [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--force] [--json | --jsonl]
+                                   [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
+                                   [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR
@@ -61,6 +63,9 @@ of the photos (by a hash of each file's name: a job runner's array index spreads
 coordinator);
 --resume FILE appends each result to FILE as a JSON line and skips the photos FILE already answered (errors are
 tried again), so a killed run continues where it stopped.
+Every map gets a quick check (map_check, web/js/map-check.mjs, about 17 model runs): it must beat a random map on
+deletion, stay the same for the mirrored photo (gradient methods), and change when the model's head is randomised
+(Adebayo et al. 2018); "passed": false means the map is not reliable for this photo. --no-map-check skips it.
 --metrics adds how faithful the map is (web/js/faithfulness.mjs, about 120 more model runs): deletion and
 insertion AUC, ROAD, average drop, increase in confidence, and a random map's deletion AUC to beat.
 fit-gate: fits the out-of-distribution check from FOLDER's in-distribution photos (subfolders named by
@@ -256,6 +261,7 @@ async function explainOptions(argv) {
       out: { type: 'string' },
       'heatmap-out': { type: 'string' },
       'raw-out': { type: 'string' },
+      'no-map-check': { type: 'boolean' },
       region: { type: 'string' },
       'eigen-smooth': { type: 'boolean' },
       'aug-smooth': { type: 'boolean' },
@@ -342,6 +348,7 @@ async function explainJob({ values, classIndex, region, method, renderOptions, l
       const overlayPath = outputPath(values.out, file, many, '.overlay.png');
       if (overlayPath) await writeFile(overlayPath, await explainer.overlayPng(looks));
       const metrics = values.metrics ? await explainer.metrics() : undefined;
+      const check = values['no-map-check'] ? null : await explainer.checkMap();
       const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
       if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
       const rawPaths = await writeRawMaps(outputPath(values['raw-out'], file, many, '.raw.npy'), result.raw, encodeNpy);
@@ -370,6 +377,10 @@ async function explainJob({ values, classIndex, region, method, renderOptions, l
         ...(heatmapPath ? { heatmap: heatmapPath } : {}),
         ...(rawPaths ? { raw_map: rawPaths } : {}),
         ...(metrics ? { metrics } : {}),
+        ...(check ? { map_check: { passed: check.passed, deletion_auc: check.deletionAuc, random_deletion_auc: check.randomDeletionAuc,
+          beats_random: check.beatsRandom, flip_correlation: check.flipCorrelation, flip_stable: check.flipStable,
+          random_head_correlation: check.randomHeadCorrelation, changes_with_model: check.changesWithModel,
+          model_runs: check.modelRuns } } : {}),
       };
     } catch (error) {
       console.error(`dermcam: ${file}: ${error.message}`);

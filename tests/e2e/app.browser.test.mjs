@@ -172,6 +172,7 @@ describe('the app', () => {
     await page.selectOption(sel('method'), 'layercam');  // back: FinerCAM costs a run per photo with K = 3
     await waitForRender(page, finerStamp);
     assert.equal(await page.isDisabled(sel('aug-smooth')), false);
+    assert.doesNotMatch(await page.textContent(sel('overlay-caption')), /compared with/, 'only FinerCAM\'s map compares');
     // Score-CAM runs the model once per channel: progress shows, and Stop keeps the map on screen and the
     // controls that match it; asked again, it finishes.
     const shown = await page.getAttribute(sel('overlay'), 'data-stamp');
@@ -302,6 +303,35 @@ describe('the app', () => {
     assert.deepEqual([node.height, node.width], raw.shape);
     const worst = raw.data.reduce((w, v, i) => Math.max(w, Math.abs(v - node.raw[i])), 0);
     assert.ok(worst <= 1e-4 * Math.max(...raw.data.map(Math.abs)), `the page's raw map differs from Node's by ${worst}`);
+  });
+
+  test('every map is checked: Grad-CAM passes; a class-blind map is faded for a patient, with the reason', async () => {
+    const { page } = session;
+    const verdict = (value) => page.waitForSelector(`${sel('map-check')}[data-verdict="${value}"]`);
+    // The top class's Grad-CAM (an earlier test explained another class).
+    const top = await page.evaluate(() => {
+      const li = document.querySelector('[data-testid="predictions"] li');
+      return [...document.querySelectorAll('[data-testid="class"] option')]
+        .find((o) => o.textContent.startsWith(li.textContent.split(':')[0])).value;
+    });
+    await page.selectOption(sel('method'), 'gradcam');
+    await page.selectOption(sel('class'), top);
+    await verdict('passed');
+    assert.match(await page.textContent(sel('map-check')), /Map check passed/);
+    assert.equal(await page.$eval(sel('compare-view'), (e) => e.classList.contains('unreliable')), false);
+    // Eigen-CAM is the same map whatever the class or the model: the randomised head gives it back.
+    await page.selectOption(sel('method'), 'eigencam');
+    await verdict('failed');
+    assert.match(await page.textContent(sel('map-check')), /not reliable for this photo.*barely changes when the model is replaced/);
+    assert.equal(await page.$eval(sel('compare-view'), (e) => e.classList.contains('unreliable')), true, 'faded for a patient');
+    assert.ok(await page.$eval(`${sel('compare-view')} .over`, (e) => Number(getComputedStyle(e).opacity)) < 0.5);
+    await page.screenshot({ path: join(ARTIFACTS, 'map-check-failed-en.png'), fullPage: true });
+    // A clinician sees the map as it is, with the same words.
+    await page.check(sel('clinician-mode'));
+    assert.equal(await page.$eval(sel('compare-view'), (e) => e.classList.contains('unreliable')), false);
+    await page.uncheck(sel('clinician-mode'));
+    await page.selectOption(sel('method'), 'gradcam');
+    await verdict('passed');
   });
 
   test('a bad file shows a plain error, and the next photo works', async () => {

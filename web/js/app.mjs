@@ -65,6 +65,7 @@ const store = new Store({
     outline: false, compare: 100 },
   methodProgress: null,
   metrics: { phase: 'idle', loaded: 0, total: 0, values: null },
+  mapCheck: null,
   history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false, undo: null, bytes: 0,
     persisted: null, kept: null },
   diagnostics: null,
@@ -482,6 +483,7 @@ async function showResult(result) {
   store.set(({ controls }) => ({ result, refused: null,
     controls: { ...controls, method: result.method, classIndex: result.explainedClass.index } }));
   clearMetrics();  // a new map makes the last measurement stale
+  checkShownMap();
   if (!performance.getEntriesByName('dermcam:result').length) performance.mark('dermcam:result');  // for scripts/bench.mjs
   enterStep('result', { force: true });
   const top = result.predictions[0];
@@ -530,8 +532,10 @@ async function pumpRenders() {
       const rendered = await client.request('render', { render: options, spareIndex },
         { signal: controller.signal, transfer: spareIndex ? [spareIndex.buffer] : [] });
       if (state().result) {
-        store.set(({ result }) => ({ result: { ...result, ...rendered } }));
+        // What only some methods give (FinerCAM's compared classes) goes with the map it came with.
+        store.set(({ result }) => ({ result: { ...result, comparedWith: undefined, ...rendered } }));
         clearMetrics();
+        checkShownMap();
       }
     } catch (error) {
       fail(error);
@@ -551,6 +555,23 @@ function stopMethod() {
   store.set({ methodProgress: null });
   const { result } = state();
   if (result) store.set(({ controls }) => ({ controls: { ...controls, method: result.method, classIndex: result.explainedClass.index } }));
+}
+
+// ---- the quick check of every map (map-check.mjs) ------------------------------------------------------------------
+
+// Asked after each map is shown (the worker answers in order, after the map). A check of a map no longer shown
+// is not cancelled (it is short) but its answer is dropped.
+async function checkShownMap() {
+  const { result } = state();
+  if (!result) return;
+  store.set({ mapCheck: { of: result, values: null } });
+  try {
+    const values = await client.request('checkMap', {});
+    if (state().result === result) store.set({ mapCheck: { of: result, values } });
+  } catch {
+    // The map stays shown, marked as unchecked.
+    if (state().result === result) store.set({ mapCheck: { of: result, values: { failed: true } } });
+  }
 }
 
 // ---- how faithful is this map (on request) -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ export const REQUESTS = {
   render: 'another explanation of the current photo: method, class, smoothing (needs analyse; progress); ' +
     '{spareIndex} hands back the heat index before the shown one, to be written over',
   metrics: 'how faithful the current map is: the faithfulness metrics (needs analyse; progress)',
+  checkMap: 'the quick check of the current map: beats a random map, stable mirrored, changes with the model (needs analyse)',
   assess: 'one labelled photo {bytes} for an audit: the gate verdict, calibrated probabilities, answer and prediction set; ' +
     'no explanation, the current photo untouched (needs a model)',
   png: 'PNG bytes of the current explanation drawn with {looks} (needs analyse)',

@@ -64,8 +64,8 @@ export function percentile(values, p) {
   return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
-// Channel c, pixel i of a tensor in `layout`.
-const at = ({ width, height, layout }) => (layout === 'NHWC' ? (c, i) => i * 3 + c : (c, i) => c * width * height + i);
+/** The index of colour c of pixel i (row-major) in a batch-1 input of this shape. */
+export const at = ({ width, height, layout }) => (layout === 'NHWC' ? (c, i) => i * 3 + c : (c, i) => c * width * height + i);
 
 // RISE's kernel (its gkern): scipy.ndimage.gaussian_filter of an 11 x 11 impulse with sigma 5 (truncated at 4 sigma,
 // 'reflect' borders, so the tails fold back), which is the outer product of this 1-D profile.

@@ -28,6 +28,8 @@ export class PhotoAnalysis {
     this.revealed = false;  // true once its predictions were given (accepted, or analysed anyway)
     this.map = null;  // the last map computed (what overlayPng() draws), its class and outline threshold
     this.mapClass = null;
+    /** @type {{method: string, eigenSmooth: boolean, gradient: boolean} | null} how the map was made (checkMap) */
+    this.mapOptions = null;
     this.threshold = 0.5;
     this.caches = new Map();
   }

@@ -20,6 +20,8 @@ import { ModelSession, allFinite, invalidOutput, now } from './model-session.mjs
 import { classGradients } from './onnx/prepared.mjs';
 import { PhotoAnalysis, preparePhoto, sourceInput } from './photo-analysis.mjs';
 import { distanceGradients } from './cam/distance-gradients.mjs';
+import { flipTensor } from './cam/class-gradients.mjs';
+import { checkMap } from './map-check.mjs';
 
 /**
  * @typedef {{signal?: AbortSignal, progress?: import('./cam/provider.mjs').ProviderOptions['progress']}} Cancellable
@@ -50,6 +52,7 @@ export class Explainer {
     this.budgetBytes = perturbationBudgetBytes;
     this.decodeUnsupported = decodeUnsupported;
     this.timings = {};
+    this.mapCheckRuns = 0;  // model runs of the quick map checks, not counted in modelRuns
     this.current = null;  // the current photo's PhotoAnalysis
     this.spareIndex = null;  // a heat-layer index handed back with recycle(): the next render writes into it
     /** @type {{id: string, target: string}[] | null} the core's CAM methods, asked once */
@@ -296,6 +299,7 @@ export class Explainer {
     }
     analysis.map = cam;
     analysis.mapClass = classIndex;
+    analysis.mapOptions = { method, eigenSmooth: Boolean(options.eigenSmooth), gradient: provider === PROVIDERS.get('class') };
     analysis.threshold = threshold;
     return {
       explainedClass: { index: classIndex, label: this.config.labels[classIndex] },
@@ -389,6 +393,52 @@ export class Explainer {
       signal,
       progress,
       probabilities: async (batch, count) => {
+        const run = await this.model.run(batch, count, [classIndex]);
+        return Array.from({ length: count }, (_, b) => this.model.classProbability(run, b, classIndex));
+      },
+    });
+  }
+
+  /**
+   * The quick check of the current map (map-check.mjs): beats a random map on deletion, stable under a mirror
+   * image (gradient methods), changes when the head is randomised. About 20 model runs.
+   * @param {Cancellable} [options]
+   */
+  async checkMap({ signal } = {}) {
+    const analysis = this.current;
+    if (!analysis?.map) throw new DermcamError('no_photo', 'Explain a photo first.');
+    // Its runs are counted apart (mapCheckRuns): modelRuns says what the explanations cost.
+    const counted = [this.model.modelRuns, this.model.modelItems];
+    try {
+      return await this.runMapCheck(analysis, signal);
+    } finally {
+      this.mapCheckRuns += this.model.modelRuns - counted[0];
+      [this.model.modelRuns, this.model.modelItems] = counted;
+    }
+  }
+
+  async runMapCheck(analysis, signal) {
+    const { width, height, layout } = this.config.input;
+    const classIndex = analysis.mapClass;
+    const { method, eigenSmooth, gradient } = analysis.mapOptions;
+    const layersOf = (run, withGradients) => this.metadata.layers.map((layer, l) => ({
+      activations: firstItem(run.layers[l].activations).data, shape: [1, ...layer.shape], layout: layer.layout,
+      ...(withGradients ? classGradients(run.layers[l].gradients, 0) : {}) }));
+    const randomMap = await this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width,
+      outputHeight: height, runs: [{ flipped: false, layers: layersOf(analysis.run, false) }] });
+    let flippedMap = null;
+    if (gradient) {
+      // The mirrored photo's own run for this class, its map mirrored back by the core.
+      const run = await this.model.run(flipTensor(analysis.tensor.data, analysis.tensor.shape, layout), 1, [classIndex]);
+      await checkpoint(signal);
+      flippedMap = (await this.core.computeCam({ method, eigenSmooth, classIndex: 0, outputWidth: width, outputHeight: height,
+        runs: [{ flipped: true, layers: layersOf(run, true) }] })).map;
+    }
+    return checkMap({
+      input: analysis.tensor.data, shape: { width, height, layout }, map: analysis.map.map, randomMap: randomMap.map,
+      flippedMap, batchSize: perturbationBatchSize(this.model.explainInputBytes(), this.budgetBytes),
+      probabilities: async (batch, count) => {
+        await checkpoint(signal);
         const run = await this.model.run(batch, count, [classIndex]);
         return Array.from({ length: count }, (_, b) => this.model.classProbability(run, b, classIndex));
       },

@@ -243,6 +243,9 @@ const handlers = {
     const { display, ...rest } = await explainer.render({ ...render, output: 'layers' }, { signal, progress });
     return forPage(rest);
   },
+  async checkMap(_, { signal }) {
+    return explainer.checkMap({ signal });
+  },
   async metrics(_, { signal, progress }) {
     return explainer.metrics({ signal, progress });
   },
@@ -262,6 +265,7 @@ const handlers = {
       threads,
       crossOriginIsolated: self.crossOriginIsolated,
       modelRuns: explainer.modelRuns,
+      mapCheckRuns: explainer.mapCheckRuns,
       timings: explainer.current?.timings ?? {},
       modelTimings: explainer.timings,
     };

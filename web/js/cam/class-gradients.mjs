@@ -9,7 +9,7 @@ import { now } from '../model-session.mjs';
 const AUG_BRIGHTNESS = [0.9, 1.0, 1.1];
 
 /** Mirror image of an NCHW or NHWC tensor (batch 1) along its width. */
-function flipTensor(data, shape, layout) {
+export function flipTensor(data, shape, layout) {
   const out = new Float32Array(data.length);
   const { channels, height, width, at } = layerGeometry(shape.slice(1), layout);
   for (let c = 0; c < channels; c++) {

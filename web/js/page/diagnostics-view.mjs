@@ -41,6 +41,7 @@ export function diagnosticsView({ words: { t, number }, store, actions }) {
     rows.push(['threads', t('threads'), String(info.threads)]);
     rows.push(['isolated', t('isolated'), t(info.isolatedBy)]);
     rows.push(['modelRuns', t('modelRuns'), String(info.modelRuns)]);
+    rows.push(['mapCheckRuns', t('mapCheckRuns'), String(info.mapCheckRuns)]);
     body.replaceChildren(...rows.map(([key, name, value]) => h('tr', { dataset: { key } },
       h('th', { scope: 'row' }, name), h('td', {}, value))));
     /** @type {HTMLElement} */ (body.closest('details')).dataset.modelRuns = String(info.modelRuns);

@@ -91,6 +91,26 @@ export function resultView({ $, words, store, actions }) {
     $('overlay-caption').textContent = `${t('overlay')}: ${label} (${method}${against})`;
   });
 
+  // The shown map's quick check (map-check.mjs) in plain words; for a patient a map that failed is faded, so it is
+  // not read as where the finding is.
+  store.watch(['mapCheck', 'result', 'clinicianMode', 'language'], ({ mapCheck, result, clinicianMode }) => {
+    const box = $('map-check');
+    const check = mapCheck?.of === result ? mapCheck.values : undefined;
+    box.hidden = !result || check === undefined;
+    const failed = Boolean(check && (check.failed || !check.passed));
+    $('compare-view').classList.toggle('unreliable', failed && !clinicianMode);
+    if (box.hidden) return;
+    box.dataset.verdict = check === null ? 'running' : check.failed ? 'unchecked' : check.passed ? 'passed' : 'failed';
+    if (check === null) box.textContent = t('mapCheckRunning');
+    else if (check.failed) box.textContent = t('mapCheckUnchecked');
+    else if (check.passed) box.textContent = t('mapCheckPassed');
+    else {
+      const why = [!check.beatsRandom && t('mapCheckNotBetterThanRandom'), check.flipStable === false && t('mapCheckMovesMirrored'),
+        !check.changesWithModel && t('mapCheckSameForAnyModel')].filter(Boolean);
+      box.textContent = `${t('mapCheckFailed')} ${why.join(' ')}`;
+    }
+  });
+
   // The choices (methods by their proper names, colour maps, the model's classes), then the chosen values.
   store.watch(['methods', 'modelInfo', 'language'], ({ methods, modelInfo }) => {
     if (!methods || !modelInfo) return;

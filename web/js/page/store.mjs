@@ -34,6 +34,7 @@
  *   controls: Controls,
  *   methodProgress: {loaded: number, total: number} | null,
  *   metrics: Metrics,
+ *   mapCheck: {of: any, values: any} | null,
  *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean,
  *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any},
  *   diagnostics: any,

@@ -1,0 +1,69 @@
+// The quick map check (web/js/map-check.mjs): each test on synthetic maps with known answers, and on the demo
+// model, where Grad-CAM passes and a random map, or a class-blind one, does not.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+
+import * as core from '../../web/js/core.mjs';
+import { MAP_CHECK, checkMap } from '../../web/js/map-check.mjs';
+import { Explainer } from '../../web/js/pipeline.mjs';
+import { ROOT, fixture } from './helpers.mjs';
+
+const [width, height] = [16, 16];
+const shape = { width, height, layout: /** @type {'NCHW'} */ ('NCHW') };
+const input = new Float32Array(3 * width * height).fill(1);
+// A model that only sees the top left quarter: its probability is the share of that quarter still intact.
+const inQuarter = (i) => i % width < width / 2 && Math.floor(i / width) < height / 2;
+const probabilities = async (batch, count) => Array.from({ length: count }, (_, b) => {
+  let kept = 0;
+  for (let i = 0; i < width * height; i++) if (inQuarter(i) && batch[b * input.length + i] !== 0) kept += 1;
+  return kept / (width * height / 4);
+});
+const quarterMap = Float32Array.from({ length: width * height }, (_, i) => (inQuarter(i) ? 0.5 + (i % 7) / 20 : (i % 5) / 20));
+const scattered = Float32Array.from({ length: width * height }, (_, i) => ((i * 37) % 101) / 101);
+const mirrored = (map) => Float32Array.from(map, (_, i) => map[Math.floor(i / width) * width + (width - 1 - (i % width))]);
+
+test('a map on what the model reads beats a random one, is stable mirrored, and differs from a random head\'s', async () => {
+  const result = await checkMap({ input, shape, map: quarterMap, randomMap: scattered, flippedMap: quarterMap, probabilities, batchSize: 5 });
+  assert.equal(result.beatsRandom, true);
+  assert.ok(result.deletionAuc < result.randomDeletionAuc);
+  assert.equal(result.flipStable, true);
+  assert.equal(result.changesWithModel, true);
+  assert.equal(result.passed, true);
+  assert.equal(result.modelRuns, 1 + 2 * MAP_CHECK.deletionSteps);
+});
+
+test('each failure is caught: a map on what the model ignores, a mirror that moves it, a map equal to a random head\'s', async () => {
+  const elsewhere = Float32Array.from(quarterMap, (v) => 1 - v);
+  const wrong = await checkMap({ input, shape, map: elsewhere, randomMap: scattered, flippedMap: null, probabilities, batchSize: 4 });
+  assert.equal(wrong.beatsRandom, false);
+  assert.equal(wrong.flipStable, null, 'no mirrored map: not judged');
+  assert.equal(wrong.passed, false);
+  const unstable = await checkMap({ input, shape, map: quarterMap, randomMap: scattered, flippedMap: mirrored(quarterMap), probabilities, batchSize: 64 });
+  assert.equal(unstable.flipStable, false);
+  assert.equal(unstable.passed, false);
+  const blind = await checkMap({ input, shape, map: quarterMap, randomMap: quarterMap, flippedMap: quarterMap, probabilities, batchSize: 64 });
+  assert.equal(blind.changesWithModel, false);
+  assert.equal(blind.passed, false);
+});
+
+test('on the demo model: Grad-CAM passes; a random map and a class-blind map (Eigen-CAM) do not', async () => {
+  const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
+  const explainer = new Explainer({ ort, core });
+  await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo', config.model))), config });
+  const verdicts = {};
+  for (const method of ['gradcam', 'randomcam', 'eigencam']) {
+    await explainer.analyse({ bytes: fixture('lesion.jpg') }, { method });
+    verdicts[method] = await explainer.checkMap();
+  }
+  await explainer.release();
+  assert.equal(verdicts.gradcam.passed, true, JSON.stringify(verdicts.gradcam));
+  assert.ok(verdicts.gradcam.flipCorrelation > 0.9);
+  assert.equal(verdicts.randomcam.passed, false);
+  assert.equal(verdicts.randomcam.beatsRandom, false);
+  assert.equal(verdicts.randomcam.changesWithModel, false);
+  // Eigen-CAM is the layer's first principal component: the same map whatever the class or the head.
+  assert.equal(verdicts.eigencam.changesWithModel, false, JSON.stringify(verdicts.eigencam));
+});
