@@ -63,8 +63,8 @@ of the photos (by a hash of each file's name: a job runner's array index spreads
 coordinator);
 --resume FILE appends each result to FILE as a JSON line and skips the photos FILE already answered (errors are
 tried again), so a killed run continues where it stopped.
-Every map gets a quick check (map_check, web/js/map-check.mjs, about 17 model runs): it must beat a random map on
-deletion, stay the same for the mirrored photo (gradient methods), and change when the model's head is randomised
+Every map gets a quick check (map_check, web/js/map-check.mjs, 12-13 model runs): it must beat a random map on
+deletion (the class probability averaged over removing its top 1, 2, 4, ... 32% of pixels), stay the same for the mirrored photo (gradient methods), and change when the model's head is randomised
 (Adebayo et al. 2018); "passed": false means the map is not reliable for this photo. --no-map-check skips it.
 --metrics adds how faithful the map is (web/js/faithfulness.mjs, about 120 more model runs): deletion and
 insertion AUC, ROAD, average drop, increase in confidence, and a random map's deletion AUC to beat.
@@ -377,7 +377,7 @@ async function explainJob({ values, classIndex, region, method, renderOptions, l
         ...(heatmapPath ? { heatmap: heatmapPath } : {}),
         ...(rawPaths ? { raw_map: rawPaths } : {}),
         ...(metrics ? { metrics } : {}),
-        ...(check ? { map_check: { passed: check.passed, deletion_auc: check.deletionAuc, random_deletion_auc: check.randomDeletionAuc,
+        ...(check ? { map_check: { passed: check.passed, deletion_score: check.deletionScore, random_deletion_score: check.randomDeletionScore,
           beats_random: check.beatsRandom, flip_correlation: check.flipCorrelation, flip_stable: check.flipStable,
           random_head_correlation: check.randomHeadCorrelation, changes_with_model: check.changesWithModel,
           model_runs: check.modelRuns } } : {}),

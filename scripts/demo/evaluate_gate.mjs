@@ -274,6 +274,25 @@ if (fittedOn) {
     '|---|---:|---|---:|---|---:|',
     ...held.map((h) => `| ${h.d.id} | ${pct(h.below)} | ${spread(h.belowByType)} | ${h.onset === null ? 'no onset' : pct(h.beyond)} | ` +
       `${h.onset === null ? '' : spread(h.beyondByType)} | ${h.onset === null ? '' : pct(h.beyondRefused)} |`), '',
+    'Where a target is missed, and why:', '',
+    ...held.flatMap((h) => {
+      const fit = fits.find((f) => f.id === h.d.id);
+      const notes = [];
+      if (h.below < 0.97 && fit?.limitedBy === 'default') {
+        notes.push(`- ${h.d.id}: ${pct(h.below)} accepted below the onset. The core's default refuses more than this model needs; ` +
+          'it is kept (a retake costs the patient a minute; a misread photo costs more).');
+      } else if (h.below < 0.97) {
+        notes.push(`- ${h.d.id}: ${pct(h.below)} accepted below the onset: refused for another reason first (see the split by threshold).`);
+      }
+      if (h.onset !== null && h.beyond < 0.95 && ['a skin type', 'clean photos', 'default'].includes(fit?.limitedBy)) {
+        notes.push(`- ${h.d.id}: ${pct(h.beyond)} refused with its code at or beyond the onset. The measure cannot tell these ` +
+          'photos from good photos of another skin type, so a threshold that refused them would refuse darker or fairer ' +
+          'skin; the model misreads them (a limit of this model, trained on generated photos: see the curves below).');
+      } else if (h.onset !== null && h.beyond < 0.95) {
+        notes.push(`- ${h.d.id}: ${pct(h.beyond)} refused with its code first at or beyond the onset (${pct(h.beyondRefused)} refused at all).`);
+      }
+      return notes;
+    }), '',
     'Split instead by the applied threshold (each degraded photo\'s own measure: within it the gate should accept the',
     'photo, beyond it refuse it with this code first; a photo within every quality threshold can still be refused as',
     'not skin, which degraded photos often look like):', '',
