@@ -366,7 +366,7 @@ const escapeXml = (text) => String(text).replace(/[<>&"]/g, (c) => ({ '<': '&lt;
  * from 0 to 1, the onset marked by a red line.
  */
 export function curvesSvg({ curves, fits }) {
-  const [panelWidth, panelHeight, columns] = [240, 170, 3];
+  const [panelWidth, panelHeight, columns] = [280, 170, 3];
   const rows = Math.ceil(curves.degradations.length / columns);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${columns * panelWidth}" height="${rows * panelHeight + 30}" ` +
     'font-family="sans-serif" font-size="10">', `<rect width="100%" height="100%" fill="white"/>`,

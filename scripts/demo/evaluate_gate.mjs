@@ -246,7 +246,10 @@ if (fittedOn) {
     const mine = rows.filter((r) => r.degradation === d.id);
     const inside = mine.filter(within);
     const outside = mine.filter((r) => !within(r));
-    return { d, onset, below: share(below, accepted), belowByType: perType(below, accepted),
+    // What the photos below the onset that were refused were refused as, first.
+    const firstCodes = {};
+    for (const r of below.filter((x) => x.codes.length)) firstCodes[r.codes[0]] = (firstCodes[r.codes[0]] ?? 0) + 1;
+    return { d, onset, below: share(below, accepted), belowByType: perType(below, accepted), firstCodes, belowCount: below.length,
       beyond: share(beyond, rightCode), beyondByType: perType(beyond, rightCode), beyondRefused: share(beyond, (r) => r.codes.length > 0),
       inside: share(inside, accepted), insideByType: perType(inside, accepted), insideCount: inside.length,
       outside: share(outside, rightCode), outsideByType: perType(outside, rightCode), outsideCount: outside.length };
@@ -278,11 +281,12 @@ if (fittedOn) {
     ...held.flatMap((h) => {
       const fit = fits.find((f) => f.id === h.d.id);
       const notes = [];
-      if (h.below < 0.97 && fit?.limitedBy === 'default') {
-        notes.push(`- ${h.d.id}: ${pct(h.below)} accepted below the onset. The core's default refuses more than this model needs; ` +
-          'it is kept (a retake costs the patient a minute; a misread photo costs more).');
-      } else if (h.below < 0.97) {
-        notes.push(`- ${h.d.id}: ${pct(h.below)} accepted below the onset: refused for another reason first (see the split by threshold).`);
+      if (h.below < 0.97) {
+        const refused = Object.entries(h.firstCodes).sort((a, b) => b[1] - a[1])
+          .map(([code, n]) => `${code} ${pct(n / h.belowCount)}`).join(', ');
+        notes.push(`- ${h.d.id}: ${pct(h.below)} accepted below the onset; the others were refused first as ${refused}.` +
+          (h.firstCodes[h.d.code] && fit?.limitedBy === 'default' ? ` Where that is ${h.d.code}, the core's default is stricter ` +
+            'than this model needs and is kept (a retake costs the patient a minute; a misread photo costs more).' : ''));
       }
       if (h.onset !== null && h.beyond < 0.95 && ['a skin type', 'clean photos', 'default'].includes(fit?.limitedBy)) {
         notes.push(`- ${h.d.id}: ${pct(h.beyond)} refused with its code at or beyond the onset. The measure cannot tell these ` +
