@@ -8,6 +8,7 @@
 import { DermcamError } from '../web/js/errors.mjs';
 import { pearson } from '../web/js/correlation.mjs';
 import { pointingGame } from '../web/js/audit.mjs';
+import { seededRandom } from '../web/js/faithfulness.mjs';
 import { QUALITY_RANGES } from '../web/js/gate.mjs';
 import { preparePhoto } from '../web/js/photo-analysis.mjs';
 
@@ -18,18 +19,6 @@ import { preparePhoto } from '../web/js/photo-analysis.mjs';
  * answer and misled by a map that moved; either ends reliability.
  */
 export const RELIABILITY = Object.freeze({ accuracyDrop: 0.05, mapCorrelation: 0.8, pointingDrop: 0.1 });
-
-/** A deterministic generator (mulberry32) so a fit is repeatable photo by photo. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mapPixels = (image, f) => {
   const rgba = new Uint8ClampedArray(image.rgba.length);
@@ -129,9 +118,9 @@ export const DEGRADATIONS = Object.freeze([
   { id: 'noise', unit: 'Gaussian noise sigma, 8-bit levels', strengths: [3, 6, 12, 20, 35, 50],
     measure: 'colourNoise', threshold: 'maxColourNoise', accept: 'below', code: 'noisy',
     apply: (image, s, { seed }) => {
-      const next = random(seed);
-      // Box-Muller from the seeded generator: each channel its own noise, as a sensor's is.
-      return mapPixels(image, (v) => Math.round(v + s * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())));
+      // Each channel its own noise, as a sensor's is, from a generator seeded per photo (a fit is repeatable).
+      const { normal } = seededRandom(seed);
+      return mapPixels(image, (v) => Math.round(v + s * normal()));
     } },
   // No gate measure follows compression (blocks add edges as they remove detail): its curve is reported and its
   // onset stated, and no threshold is fitted.

@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "jpeg_encode.h"
+#include "image_encode.h"
 #include "test_images.h"
 
 namespace dermcam {
@@ -330,7 +330,7 @@ TEST(DecodeErrorTest, ErrorCodesHaveStableNames) {
 }
 
 }  // namespace
-// The core's own JPEG encoder (wasm/jpeg_encode.h, for the quality fit's JPEG degradation): a smooth image comes
+// The core's own JPEG encoder (wasm/image_encode.h, for the quality fit's JPEG degradation): a smooth image comes
 // back close at high quality and further at low quality; bad input is refused.
 TEST(JpegEncode, RoundTripsThroughTheDecoderWithLossGrowingAsQualityFalls) {
   RgbaImage image;

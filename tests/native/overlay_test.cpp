@@ -6,7 +6,7 @@
 
 #include "decode.h"
 #include "map_resize.h"
-#include "png_encode.h"
+#include "image_encode.h"
 #include "test_images.h"
 
 namespace dermcam {

@@ -7,8 +7,7 @@
 #include <vector>
 
 #include "../colormap.h"
-#include "../jpeg_encode.h"
-#include "../png_encode.h"
+#include "../image_encode.h"
 #include "calls.h"
 #include "js_values.h"
 #include "overlay_inputs.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "../overlay.h"
-#include "../png_encode.h"
+#include "../image_encode.h"
 #include "calls.h"
 #include "js_values.h"
 #include "overlay_inputs.h"

@@ -240,7 +240,7 @@ export function encodePng(image) {
   return call('encodePng', image);
 }
 
-/** JPEG file bytes of an RGBA image {width, height, rgba} at `quality` 1-100 (wasm/jpeg_encode.h). */
+/** JPEG file bytes of an RGBA image {width, height, rgba} at `quality` 1-100 (wasm/image_encode.h). */
 export function encodeJpeg(image, quality) {
   return call('encodeJpeg', image, quality);
 }
