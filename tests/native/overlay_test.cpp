@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "decode.h"
-#include "map_resize.h"
 #include "image_encode.h"
+#include "map_resize.h"
 #include "test_images.h"
 
 namespace dermcam {

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "../overlay.h"
 #include "../image_encode.h"
+#include "../overlay.h"
 #include "calls.h"
 #include "js_values.h"
 #include "overlay_inputs.h"
