@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // dermcam's command line: the same JS pipeline and wasm core as the web app.
 //   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--gate-layer NAME]... [--classes K]
-//                                    [--score logit|probability] [--input-shape C,H,W] [--list-layers] [--json]
+//                                    [--score logit|probability] [--input-shape C,H,W] [--forward-only] [--list-layers] [--json]
 //   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--raw-out raw.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
+//                                    [--rise-masks N] [--occlusion-window PX] [--occlusion-stride PX]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
 //                                    [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
@@ -29,12 +30,12 @@ import { IMAGE_EXTENSIONS, loadWebOrt, photosIn, readInput, readJson } from './c
 
 const USAGE = `usage:
   node scripts/dermcam.mjs prepare IN.onnx OUT.onnx [--layer NAME]... [--gate-layer NAME]... [--classes K]
-                                   [--score logit|probability] [--input-shape C,H,W] [--tokens P:HxW] [--json]
+                                   [--score logit|probability] [--input-shape C,H,W] [--tokens P:HxW] [--forward-only] [--json]
   node scripts/dermcam.mjs prepare IN.onnx --list-layers [--tokens P:HxW] [--json]
   node scripts/dermcam.mjs explain --model DIR|FILE.onnx (--image FILE|DIR ... | --tensor FILE.npy)
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--raw-out raw.npy|DIR] [--region X,Y,W,H]
-                                   [--eigen-smooth] [--aug-smooth]
+                                   [--eigen-smooth] [--aug-smooth] [--rise-masks N] [--occlusion-window PX] [--occlusion-stride PX]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
                                    [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
@@ -48,12 +49,19 @@ const USAGE = `usage:
 prepare: target layers are 4-D activations (NCHW or NHWC) or token layers [batch, tokens, channels] of
 transformers: P prefix tokens (class, distillation, register) then an H x W grid, recognised by themselves for
 1 or 2 prefix tokens and a square grid, or stated with --tokens P:HxW (model.json: explain.tokens).
+--forward-only writes no gradients (the scores, activations and gate features only), for a model whose head has an
+operator dermcam cannot differentiate; explain loads such a model that way by itself and offers only the methods
+that need no gradients (the default is then occlusion).
 explain: every photo first passes the photo gate (focus, exposure, size, and the model's own
 out-of-distribution check when model.json has one); a refused photo gets "gate" with the reasons and no
 predictions unless --force. A refusal is not an error. --region takes only that part of the photo
 (upright pixels, as the app's framing square does): a small spot then gets the model's full resolution.
 --eigen-smooth and --aug-smooth are the app's smoothing choices (pytorch-grad-cam's eigen_smooth and aug_smooth);
 --colormap (jet, turbo, viridis, inferno), --opacity (default 0.5) and --outline are how --out draws the map.
+--method rise and --method occlusion need only the model's class probability, so they explain any classifier:
+RISE (--rise-masks, default 1000 random masks) and occlusion (a sliding window of --occlusion-window pixels of the
+model's input, default an eighth of its side, every --occlusion-stride pixels, default half a window); their maps
+are at the model's input resolution (--raw-out too: RISE's mean masked probability, occlusion's signed drop).
 --heatmap-out writes the map as drawn (0-1, the model's input size); --raw-out the raw signed map of each target
 layer at its own resolution (before ReLU and scaling: negative where the layer argues against the class), float32
 .npy [h, w]; several target layers get .layer2.npy, ... beside the first.
@@ -139,6 +147,7 @@ async function prepare(argv) {
       score: { type: 'string' },
       'input-shape': { type: 'string' },
       tokens: { type: 'string' },
+      'forward-only': { type: 'boolean' },
       'list-layers': { type: 'boolean' },
       json: { type: 'boolean' },
   });
@@ -153,6 +162,7 @@ async function prepare(argv) {
     score: values.score ?? 'logit',
     inputShape: parseShape(values['input-shape']),
     tokens: parseTokens(values.tokens),
+    forwardOnly: Boolean(values['forward-only']),
   };
   const bytes = await readInput(input, `the model ${input}`);
   const ort = await loadOrt();
@@ -176,6 +186,10 @@ async function prepare(argv) {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
+  if (report.forwardOnly) {
+    console.log('Forward-only: no gradients' + (report.forwardOnly.op ? ` (${report.forwardOnly.op}, node '${report.forwardOnly.node}', ` +
+      'has no gradient rule)' : '') + '; the methods that need none explain it (rise, occlusion, scorecam, ablationcam, eigencam, kpcacam).');
+  }
   for (const layer of report.layers) {
     const grid = layer.tokens ? `, its grid of the tokens after ${layer.tokens.prefix} prefix token(s)` : '';
     const compact = layer.gradientsPerChannel ? ' Its gradients are the same at every position (a global average ' +
@@ -184,7 +198,7 @@ async function prepare(argv) {
   }
   console.log(`Score: ${report.score.kind} of '${report.score.tensor}'` +
     (report.score.seededBefore ? ` (before the final ${report.score.seededBefore})` : '') +
-    `; gradients for the top ${report.classes.k} class(es), or the classes given in '${report.classes.input}'.`);
+    (report.forwardOnly ? '.' : `; gradients for the top ${report.classes.k} class(es), or the classes given in '${report.classes.input}'.`));
   console.log(`Wrote ${output}: ${report.addedNodes} nodes added to a head of ${report.headNodes}.`);
 }
 
@@ -265,6 +279,9 @@ async function explainOptions(argv) {
       region: { type: 'string' },
       'eigen-smooth': { type: 'boolean' },
       'aug-smooth': { type: 'boolean' },
+      'rise-masks': { type: 'string' },
+      'occlusion-window': { type: 'string' },
+      'occlusion-stride': { type: 'string' },
       colormap: { type: 'string' },
       opacity: { type: 'string' },
       outline: { type: 'boolean' },
@@ -303,9 +320,19 @@ async function explainOptions(argv) {
   if (values.tensor && (shard || values.resume || jobs > 1)) throw new UsageError('--shard, --resume and --jobs share out photos; --tensor is one input');
   if (values.json && values.jsonl) throw new UsageError('--json prints one document at the end, --jsonl a line per photo: choose one');
   const core = await import('../web/js/core.mjs');
-  const methods = (await core.camMethods()).map((m) => m.id);
-  const method = values.method ?? 'gradcam';
-  if (!methods.includes(method)) throw new UsageError(`--method must be one of ${methods.join(', ')}`);
+  const { INPUT_METHODS } = await import('../web/js/cam/providers.mjs');
+  const methods = [...await core.camMethods(), ...INPUT_METHODS].map((m) => m.id);
+  // No --method: the model's default (Grad-CAM, or occlusion for a model without gradients).
+  const method = values.method;
+  if (method !== undefined && !methods.includes(method)) throw new UsageError(`--method must be one of ${methods.join(', ')}`);
+  const whole = (name, least, most) => {
+    if (values[name] === undefined) return undefined;
+    const n = Number(values[name]);
+    if (!(Number.isInteger(n) && n >= least && n <= most)) throw new UsageError(`--${name} must be a whole number from ${least} to ${most} (got '${values[name]}')`);
+    return n;
+  };
+  const rise = { masks: whole('rise-masks', 1, 100000) };
+  const occlusion = { window: whole('occlusion-window', 1, 4096), stride: whole('occlusion-stride', 1, 4096) };
   const colormaps = (await core.colormaps()).map((m) => m.id);
   if (values.colormap !== undefined && !colormaps.includes(values.colormap)) {
     throw new UsageError(`--colormap must be one of ${colormaps.join(', ')}`);
@@ -315,13 +342,15 @@ async function explainOptions(argv) {
     throw new UsageError(`--opacity must be a number from 0 to 1 (got '${values.opacity}')`);
   }
   // What the app's "smoothing" choices and looks do, the same options of the same pipeline.
-  const renderOptions = { method, eigenSmooth: Boolean(values['eigen-smooth']), augSmooth: Boolean(values['aug-smooth']) };
+  const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const renderOptions = { method, eigenSmooth: Boolean(values['eigen-smooth']), augSmooth: Boolean(values['aug-smooth']),
+    rise: defined(rise), occlusion: defined(occlusion) };
   const looks = { colormap: values.colormap ?? 'jet', opacity, outline: Boolean(values.outline) };
-  return { values, classIndex, region, method, renderOptions, looks, jobs, shard };
+  return { values, classIndex, region, renderOptions, looks, jobs, shard };
 }
 
 // One job: the model loaded (its own ONNX Runtime session) and answer(file), one photo's (or the tensor's) result.
-async function explainJob({ values, classIndex, region, method, renderOptions, looks }, { many, announce }) {
+async function explainJob({ values, classIndex, region, renderOptions, looks }, { many, announce }) {
   const [{ Explainer }, core, { decodeNpy, encodeNpy }, ort] = await Promise.all([
     import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'), import('../web/js/npy.mjs'), loadWebOrt()]);
   const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'], logSeverityLevel: 3 } });
@@ -361,7 +390,7 @@ async function explainJob({ values, classIndex, region, method, renderOptions, l
         ...(first.predictionSet ? { prediction_set: first.predictionSet.map((p) => p.label.id), coverage: first.coverage } : {}),
         explained_class: { index: result.explainedClass.index, label: result.explainedClass.label.id },
         ...(result.comparedWith ? { compared_with: result.comparedWith.map((c) => ({ index: c.index, label: c.label.id })) } : {}),
-        method,
+        method: result.method,
         eigen_smooth: renderOptions.eigenSmooth,
         aug_smooth: renderOptions.augSmooth,
         ...(first.shown ? { region: [first.shown.x0, first.shown.y0, first.shown.x1 - first.shown.x0,
@@ -436,7 +465,7 @@ async function explainWorker() {
 
 async function explain(argv) {
   const options = await explainOptions(argv);
-  const { values, method } = options;
+  const { values } = options;
   const all = values.tensor ? [values.tensor] : await imageFiles(values.image);
   const many = all.length > 1;
   for (const option of ['out', 'heatmap-out', 'raw-out']) {
@@ -478,7 +507,7 @@ async function explain(argv) {
       }
       const top = r.predictions[0];
       console.log(`${r.file ?? values.tensor}: ${top.label} ${(100 * top.probability).toFixed(1)}%` +
-        `${r.low_confidence ? ' (low confidence)' : ''}; ${method} of '${r.explained_class.label}' ` +
+        `${r.low_confidence ? ' (low confidence)' : ''}; ${r.method} of '${r.explained_class.label}' ` +
         `(${r.map_status})${r.overlay ? ` -> ${r.overlay}` : ''}` +
         `${r.forced ? ` [FORCED past the photo gate: ${r.gate.reasons.map((x) => x.code).join(', ')}]` : ''}`);
       if (r.metrics) {

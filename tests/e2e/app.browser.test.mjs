@@ -686,6 +686,62 @@ describe('bring your own model', () => {
   });
 });
 
+describe('a model dermcam cannot differentiate', () => {
+  test('is loaded forward-only: only the methods without gradients are offered, saying why; occlusion and RISE map it', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { demoWithoutGradients } = await import('../js/explain-helpers.mjs');
+    const dir = mkdtempSync(join((await import('node:os')).tmpdir(), 'dermcam-forward-only-'));
+    writeFileSync(join(dir, 'model.onnx'), demoWithoutGradients());
+    const { context, page } = await newPage({ locale: 'vi-VN', viewport: { width: 390, height: 844 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.click(`${sel('own-model')} summary`);
+    await page.setInputFiles(sel('own-model-onnx'), join(dir, 'model.onnx'));
+    await page.setInputFiles(sel('own-model-json'), join(FIXTURES, '../../../models/demo/model.json'));
+    await page.click(sel('own-model-load'));
+    // Loaded: the methods came with the reason some are missing.
+    await page.waitForFunction(() => !document.querySelector('[data-testid="methods-note"]').hidden ||
+      !document.querySelector('[data-testid="error"]').hidden, null, { timeout: 120_000 });
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    await analyse(page, PHOTO);
+    assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    const methods = await page.$$eval(`${sel('method')} option`, (options) => options.map((o) => o.value));
+    for (const id of ['occlusion', 'rise', 'scorecam']) assert.ok(methods.includes(id), id);
+    for (const id of ['gradcam', 'hirescam', 'finercam']) assert.ok(!methods.includes(id), id);
+    assert.equal(await page.getAttribute(sel('overlay'), 'data-method'), 'occlusion');
+    await page.click(`${sel('advanced')} summary`);
+    assert.match(await page.textContent(sel('methods-note')), /không lần ngược lại được \(Shrink\)/);
+    assert.equal(await page.isDisabled(sel('eigen-smooth')), true, 'no layer to smooth');
+    await page.screenshot({ path: join(ARTIFACTS, 'forward-only-phone-vi.png'), fullPage: true });
+    await page.click(sel('language-en'));
+    assert.match(await page.textContent(sel('methods-note')), /cannot trace backwards \(Shrink\)/);
+    assert.match(await page.textContent(sel('method-help')), /Covers one small square of the photo at a time/);
+    // RISE runs the model a thousand times: progress with Stop keeps occlusion's map; asked again, it finishes.
+    const shown = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'rise');
+    await page.waitForSelector(`${sel('method-progress')}:not([hidden])`);
+    assert.match(await page.textContent(sel('method-progress-text')), /Computing this map: \d+ of 1000 extra model runs/);
+    await page.click(sel('method-cancel'));
+    await page.waitForSelector(`${sel('method-progress')}[hidden]`, { state: 'attached' });
+    assert.equal(await page.getAttribute(sel('overlay'), 'data-stamp'), shown);
+    assert.equal(await page.inputValue(sel('method')), 'occlusion');
+    await page.selectOption(sel('method'), 'rise');
+    await page.waitForFunction(() => document.querySelector('[data-testid="overlay"]').dataset.method === 'rise', null, { timeout: 300_000 });
+    assert.match(await page.textContent(sel('overlay-caption')), /\(RISE\)/);
+    // The map is checked like any other, and its raw map (the input's resolution) can be downloaded.
+    await page.waitForFunction(() => {
+      const box = document.querySelector('[data-testid="map-check"]');
+      return !box.hidden && ['passed', 'failed', 'unchecked'].includes(box.dataset.verdict);
+    }, null, { timeout: 120_000 });
+    assert.match(await page.textContent(sel('map-check')), /applies to gradient methods only|not reliable for this photo/);
+    // Only what was tested is claimed: no mirror-image test for a method without gradients.
+    assert.doesNotMatch(await page.textContent(sel('map-check')), /stays the same for a mirror image/);
+    await page.screenshot({ path: join(ARTIFACTS, 'forward-only-rise-phone-en.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
 describe('bring your own transformer', () => {
   test('a Vision Transformer (.onnx only) is prepared in the worker: its token grid is explained; Ablation-CAM says why not', async () => {
     const { context, page } = await newPage({ locale: 'en-US' });

@@ -570,3 +570,49 @@ describe('explain over many photos: --jsonl, --jobs, --shard, --resume', () => {
     assert.deepEqual(lines(again.stdout).map((r) => basename(r.file)), failed, 'only the errors are tried again');
   });
 });
+
+describe('a model without gradients on the command line', () => {
+  test('prepare --forward-only, and explain: occlusion by default, RISE and occlusion on request, gradient methods refused', async () => {
+    const { demoWithoutGradients } = await import('./explain-helpers.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'dermcam-forward-only-'));
+    try {
+      writeFileSync(join(dir, 'forward-only.onnx'), demoWithoutGradients());
+      const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...config, model: 'forward-only.onnx' }));
+      const refusedPrepare = run('prepare', join(dir, 'forward-only.onnx'), join(dir, 'prepared.onnx'));
+      assert.equal(refusedPrepare.status, 1);
+      assert.match(refusedPrepare.stderr, /Cannot explain through Shrink/);
+      const prepared = run('prepare', join(dir, 'forward-only.onnx'), join(dir, 'prepared.onnx'), '--forward-only');
+      assert.equal(prepared.status, 0, prepared.stderr);
+      assert.match(prepared.stdout, /Forward-only: no gradients \(Shrink, node 'no_gradient_rule', has no gradient rule\)/);
+
+      const photo = join(FIXTURES, 'lesion.jpg');
+      const first = run('explain', '--model', dir, '--image', photo, '--json', '--raw-out', join(dir, 'occlusion.npy'));
+      assert.equal(first.status, 0, first.stderr);
+      const json = JSON.parse(first.stdout);
+      assert.equal(json.method, 'occlusion');
+      assert.equal(json.map_status, 'ok');
+      assert.equal(typeof json.map_check.passed, 'boolean');
+      const raw = decodeNpy(readFileSync(join(dir, 'occlusion.npy')));
+      assert.deepEqual(raw.shape, [128, 128], 'the input\'s resolution');
+      const rise = run('explain', '--model', dir, '--image', photo, '--method', 'rise', '--rise-masks', '64', '--no-map-check', '--json');
+      assert.equal(rise.status, 0, rise.stderr);
+      assert.equal(JSON.parse(rise.stdout).method, 'rise');
+      const window = run('explain', '--model', dir, '--image', photo, '--method', 'occlusion', '--occlusion-window', '32',
+        '--occlusion-stride', '32', '--no-map-check', '--json', '--raw-out', join(dir, 'coarse.npy'));
+      assert.equal(window.status, 0, window.stderr);
+      // 4 x 4 windows of 32 pixels: the raw map is constant on each.
+      const coarse = decodeNpy(readFileSync(join(dir, 'coarse.npy'))).data;
+      assert.equal(coarse[0], coarse[31 * 128 + 31]);
+      assert.notEqual(new Set(Array.from(coarse)).size, 1);
+      const gradcam = run('explain', '--model', dir, '--image', photo, '--method', 'gradcam');
+      assert.equal(gradcam.status, 1);
+      assert.match(gradcam.stderr, /gradcam needs gradients.*\(Shrink\).*RISE, occlusion/);
+      const bad = run('explain', '--model', dir, '--image', photo, '--method', 'rise', '--rise-masks', '0');
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--rise-masks must be a whole number from 1 to 100000 \(got '0'\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,6 +3,8 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { decodeNpy } from '../../web/js/npy.mjs';
+import { decodeModel, encodeModel } from '../../web/js/onnx/model.mjs';
+import { stripExplainGraph } from '../../web/js/onnx/prepared.mjs';
 import { ROOT } from './helpers.mjs';
 
 export const EXPLAIN_FIXTURES = join(ROOT, 'tests/fixtures/explain');
@@ -95,3 +97,18 @@ export function maxAbsDiff(a, b) {
 
 /** Pearson correlation of two equally long arrays (maps are compared with pytorch-grad-cam's this way). */
 export { pearson as correlation } from '../../web/js/correlation.mjs';
+
+/**
+ * The demo classifier with an operator dermcam has no gradient rule for in its head: a Shrink (lambd 0, bias 0:
+ * y = x, the same numbers) before the classifier's Gemm, so no target layer can be differentiated to the scores.
+ */
+export function demoWithoutGradients() {
+  const model = decodeModel(stripExplainGraph(readFileSync(join(ROOT, 'models/demo/model.onnx'))));
+  const nodes = model.graph.node;
+  const gemm = nodes.findLastIndex((n) => n.opType === 'Gemm');
+  const shrunk = `${nodes[gemm].input[0]}_shrunk`;
+  nodes.splice(gemm, 0, { opType: 'Shrink', input: [nodes[gemm].input[0]], output: [shrunk], name: 'no_gradient_rule',
+    attribute: [{ name: 'lambd', type: 1, f: 0 }, { name: 'bias', type: 1, f: 0 }] });
+  nodes[gemm + 1].input[0] = shrunk;
+  return encodeModel(model);
+}

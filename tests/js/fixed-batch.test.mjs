@@ -1,5 +1,6 @@
 // Models exported with a fixed batch of 1 (torch.onnx.export without dynamic_axes, most real exports): every method
-// that runs the model on a batch (Score-CAM's masked copies, Ablation-CAM's head, the faithfulness metrics) gives
+// that runs the model on a batch (Score-CAM's masked copies, Ablation-CAM's head, RISE's and occlusion's perturbed
+// copies, the faithfulness metrics) gives
 // the same numbers as on the same model with a free batch, one input a run (issue #30 item 1). Each fixture family
 // is made fixed-batch the way such an export is: its image input declared [1, ...].
 import { test } from 'node:test';
@@ -36,7 +37,7 @@ const close = (a, b, what) => {
 };
 
 for (const name of FAMILIES) {
-  test(`${name} with a fixed batch of 1: Score-CAM, Ablation-CAM and the metrics as with a free batch`, async () => {
+  test(`${name} with a fixed batch of 1: Score-CAM, Ablation-CAM, RISE, occlusion and the metrics as with a free batch`, async () => {
     const { model, input } = loadFixture(name);
     const per = input.data.length / input.shape[0];
     const tensor = { data: input.data.slice(0, per), shape: [1, ...input.shape.slice(1)] };
@@ -56,6 +57,11 @@ for (const name of FAMILIES) {
       const [a, b] = [await free.render({ method }), await fixed.render({ method })];
       assert.equal(b.status, a.status, `${name} ${method}: ${b.message}`);
       close(b.map.data, a.map.data, `${name} ${method}`);
+    }
+    // The input-space methods: their perturbed copies go in batches too.
+    for (const options of [{ method: 'rise', rise: { masks: 24 } }, { method: 'occlusion' }]) {
+      const [a, b] = [await free.render(options), await fixed.render(options)];
+      close(b.map.data, a.map.data, `${name} ${options.method}`);
     }
     // The metrics of one map (Grad-CAM's: a single run, the same bits on both): the perturbed inputs go in batches.
     for (const explainer of [free, fixed]) await explainer.render({ method: 'gradcam' });

@@ -184,9 +184,12 @@ function ensureModel() {
 async function loadModel(request, type = 'load', previous = null) {
   const own = type === 'loadLocal';
   try {
-    const [info, methods] = await Promise.all([client.request(type, await request), client.request('methods')]);
+    const info = await client.request(type, await request);
+    const methods = await client.request('methods');  // the methods this model can have
     if (previous) hideAnswers();  // the shown result was the previous model's
-    store.set({ modelInfo: info, methods, ownModel: own, offerBundled: own });
+    store.set(({ controls }) => ({ modelInfo: info, methods, ownModel: own, offerBundled: own,
+      controls: methods.methods.some((m) => m.id === controls.method) ? controls
+        : { ...controls, method: methods.forwardOnly ? 'occlusion' : 'gradcam' } }));
     if (!performance.getEntriesByName('dermcam:ready').length) performance.mark('dermcam:ready');  // for scripts/bench.mjs
     if (!state().analysing) setStatus('modelReady');
     return info;

@@ -50,10 +50,10 @@ export function inputShape(input) {
 
 /**
  * @typedef {import('./cam/provider.mjs').Tensor} Tensor
- * @typedef {{scores: Tensor, modelOutput: Tensor, classes: number[], layers: {activations: Tensor, gradients: Tensor}[],
+ * @typedef {{scores: Tensor, modelOutput: Tensor, classes: number[], layers: {activations: Tensor, gradients?: Tensor}[],
  *   pooled: Tensor[]}} ModelRun  one session run: the differentiated scores [N, classes], the model's own output,
  *   the K classes whose gradients it holds, per target layer its activations [N, ...] and gradients [N, K, ...]
- *   (or [N, K, C]), and the gate's pooled features per pooled layer [N, C]
+ *   (or [N, K, C]; none from a forward-only graph), and the gate's pooled features per pooled layer [N, C]
  * @typedef {{step: string, index: number, count: number}} LoadStep
  * @typedef {{onnxBytes: Uint8Array, config?: any, configName?: string, layers?: string[],
  *   onStep?: (step: LoadStep) => void}} LoadOptions
@@ -111,10 +111,20 @@ export class ModelSession {
     if (!metadata) {
       // Read once for what preparing needs (input size, layers, classes); the gate is checked below, against the graph.
       const { input, explain } = described ? validateModelConfig(rawConfig, { gate: false }) : {};
-      const prepared = await builder.prepareExplainModel(this.ort, bytes, {
-        layers: layers ?? explain?.layers, classes: explain?.classes ?? 3, score: explain?.score,
-        inputShape: input && inputShape(input), tokens: explain?.tokens, onStep: step,
-      });
+      // The discriminator's layers are pooled by the graph (checked against model.json with the rest of the gate below).
+      const named = rawConfig?.gate?.discriminator?.layers;
+      const gateLayers = Array.isArray(named) && named.every((n) => typeof n === 'string') ? [...new Set(named)] : undefined;
+      const options = { layers: layers ?? explain?.layers, gateLayers, classes: explain?.classes ?? 3, score: explain?.score,
+        inputShape: input && inputShape(input), tokens: explain?.tokens, onStep: step };
+      let prepared;
+      try {
+        prepared = await builder.prepareExplainModel(this.ort, bytes, options);
+      } catch (error) {
+        // An operator the gradient rules do not know between the layer and the scores: the model is still
+        // explained, by the methods that need no gradients (the graph says which operator stopped them).
+        if (error?.code !== 'unsupported_op') throw error;
+        prepared = await builder.prepareExplainModel(this.ort, bytes, { ...options, forwardOnly: true, onStep: undefined });
+      }
       bytes = prepared.bytes;
       graph = decodeModel(bytes);
       metadata = verifiedExplainMetadata(graph);
@@ -193,7 +203,7 @@ export class ModelSession {
       scores: take(metadata.score.output),
       modelOutput: take(metadata.score.modelOutput),
       classes: Array.from(results[metadata.classes.output].data, Number),
-      layers: metadata.layers.map((l) => ({ activations: take(l.activations), gradients: take(l.gradients) })),
+      layers: metadata.layers.map((l) => ({ activations: take(l.activations), ...(l.gradients && { gradients: take(l.gradients) }) })),
       pooled: metadata.features.map((f) => take(f.output)),
     };
     /** @type {[string, Tensor][]} */
@@ -222,7 +232,7 @@ export class ModelSession {
       modelOutput: joined(runs.map((r) => r.modelOutput)),
       classes: runs.flatMap((r) => r.classes),
       layers: runs[0].layers.map((_, l) => ({ activations: joined(runs.map((r) => r.layers[l].activations)),
-        gradients: joined(runs.map((r) => r.layers[l].gradients)) })),
+        ...(runs[0].layers[l].gradients && { gradients: joined(runs.map((r) => r.layers[l].gradients)) }) })),
       pooled: runs[0].pooled.map((_, f) => joined(runs.map((r) => r.pooled[f]))),
     };
   }
@@ -318,13 +328,13 @@ export class ModelSession {
 
   /**
    * The bytes of the explain graph's added outputs per input: each target layer's activations and its K
-   * gradients (one per channel for a layer with gradientsPerChannel), float32.
+   * gradients (one per channel for a layer with gradientsPerChannel; none in a forward-only graph), float32.
    */
   addedOutputBytes() {
     const { layers, classes } = this.metadata;
     const layerBytes = (l) => {
       const { channels, size } = layerGeometry(l.shape, l.layout);
-      return size + classes.k * (l.gradientsPerChannel ? channels : size);
+      return size + (l.gradients ? classes.k * (l.gradientsPerChannel ? channels : size) : 0);
     };
     return 4 * layers.reduce((sum, l) => sum + layerBytes(l), 0);
   }

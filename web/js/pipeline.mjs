@@ -8,7 +8,8 @@
 // `modelRuns` counts the runs that happen. What a method needs beyond that (another class's gradients,
 // aug_smooth, a perturbation method's runs) comes from its explanation provider (cam/providers.mjs) and is kept
 // in the analysis; render() says whether it ran the model in `ranModel`.
-import { PROVIDERS } from './cam/providers.mjs';
+import { INPUT_METHODS, PROVIDERS } from './cam/providers.mjs';
+import { scaledInputMap } from './cam/input-perturbation.mjs';
 import { PERTURBATION_BUDGET_BYTES, perturbationBatchSize } from './cam/per-channel.mjs';
 import { firstItem } from './cam/provider.mjs';
 import { checkpoint } from './checkpoint.mjs';
@@ -26,11 +27,16 @@ import { checkMap } from './map-check.mjs';
 /**
  * @typedef {{signal?: AbortSignal, progress?: import('./cam/provider.mjs').ProviderOptions['progress']}} Cancellable
  * @typedef {{method?: string, classIndex?: number, eigenSmooth?: boolean, augSmooth?: boolean, colormap?: string,
- *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number, output?: 'overlay'|'layers'}} RenderOptions
+ *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number, output?: 'overlay'|'layers',
+ *   rise?: import('./cam/provider.mjs').ProviderOptions['rise'],
+ *   occlusion?: import('./cam/provider.mjs').ProviderOptions['occlusion']}} RenderOptions
  * @typedef {{bytes?: Uint8Array, region?: number[], tensor?: {data: Float32Array, shape: number[]}}} Source
  *   photo bytes (with the framing square `region` [x, y, width, height] in upright photo pixels), or an exact
  *   input tensor
  */
+
+// The first method of a model without gradients: a map from about 200 runs, each of a region the patient can see.
+export const DEFAULT_FORWARD_ONLY_METHOD = 'occlusion';
 
 const sameKey = (a, b) => a !== null && a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -55,7 +61,7 @@ export class Explainer {
     this.mapCheckRuns = 0;  // model runs of the quick map checks, not counted in modelRuns
     this.current = null;  // the current photo's PhotoAnalysis
     this.spareIndex = null;  // a heat-layer index handed back with recycle(): the next render writes into it
-    /** @type {{id: string, target: string}[] | null} the core's CAM methods, asked once */
+    /** @type {import('./cam/provider.mjs').MethodInfo[] | null} the core's CAM methods and the input-space ones */
     this.methodList = null;
   }
 
@@ -80,6 +86,18 @@ export class Explainer {
     this.current = null;
     this.timings = timings;
     return { config, metadata };
+  }
+
+  /**
+   * The explanation methods this model can have: the core's CAM methods and the input-space methods (RISE,
+   * occlusion); for a forward-only model (its head has an operator dermcam cannot differentiate), only those that
+   * need no gradients. With `forwardOnly`: {op, node} of that operator, or null.
+   * @returns {Promise<{methods: import('./cam/provider.mjs').MethodInfo[], forwardOnly: {op?: string, node?: string} | null}>}
+   */
+  async methods() {
+    this.methodList ??= [...await this.core.camMethods(), ...INPUT_METHODS];
+    const forwardOnly = this.metadata?.forwardOnly ?? null;
+    return { methods: this.methodList.filter((m) => !forwardOnly || !m.needsGradients), forwardOnly };
   }
 
   /** One model run (ModelSession.run). */
@@ -234,43 +252,31 @@ export class Explainer {
   // render() for `analysis` (the current photo's, or one analyse() has not made current yet). The map becomes the
   // analysis's (what overlayPng() draws) only if `signal` was not aborted meanwhile.
   async explain(analysis, options, signal, progress, provider = null) {
-    const method = options.method ?? 'gradcam';
+    const method = options.method ?? (this.metadata.forwardOnly ? DEFAULT_FORWARD_ONLY_METHOD : 'gradcam');
     const classIndex = options.classIndex ?? analysis.predictions[0].index;
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.config.labels.length) {
       throw new DermcamError('bad_class', `Class ${classIndex} does not exist; the model has ${this.config.labels.length}.`);
     }
-    const { width, height } = this.config.input;
     const timings = analysis.timings;
     const runsBefore = this.modelRuns;
-    this.methodList ??= await this.core.camMethods();
-    const target = this.methodList.find((m) => m.id === method)?.target;
-    provider ??= PROVIDERS.get(target ?? 'class');
-    if (!provider) throw new DermcamError('bad_method', `No explanation method '${method}' (or no provider for its '${target}').`);
-    const { run, flags, slot, comparisons } = await provider.inputs({ model: this.model, budgetBytes: this.budgetBytes },
-      analysis, classIndex, { signal, progress, augSmooth: Boolean(options.augSmooth) });
+    const info = provider ? null : (await this.methods()).methods.find((m) => m.id === method);
+    if (!provider && !info && this.metadata.forwardOnly && this.methodList.some((m) => m.id === method)) {
+      const { op = '' } = this.metadata.forwardOnly;
+      throw new DermcamError('needs_gradients', `${method} needs gradients, and this model's head has an operator ` +
+        `dermcam cannot differentiate${op ? ` (${op})` : ''}: use a method that needs none (RISE, occlusion, Score-CAM).`, { method, op });
+    }
+    provider ??= PROVIDERS.get(info?.target ?? 'class');
+    if (!provider) throw new DermcamError('bad_method', `No explanation method '${method}' (or no provider for its '${info?.target}').`);
+    const { run, inputMap, flags, slot, comparisons } = await provider.inputs({ model: this.model, budgetBytes: this.budgetBytes },
+      analysis, classIndex, { signal, progress, augSmooth: Boolean(options.augSmooth), rise: options.rise, occlusion: options.occlusion });
     await checkpoint(signal);
     const camStarted = now();
     const { photoView, view } = analysis;
+    const cam = inputMap ? await this.keepInputMap(photoView, inputMap)
+      : await this.coreCam(analysis, { run, flags, slot, method, eigenSmooth: Boolean(options.eigenSmooth) });
     // The runs go into the core only when they are not the ones it keeps (a class among the K, or a method that
     // reads the same gradients, sends none of it again). They are known by their arrays: a model run's outputs
     // are new arrays, never written afterwards.
-    const parts = flags.map((flipped, b) => this.metadata.layers.map((layer, l) => {
-      const { activations, gradients } = run.layers[l];
-      const per = activations.data.length / activations.dims[0];
-      // Batch item b's gradients of all K classes (the core picks the class: classIndex = its slot).
-      return { activations: activations.data.subarray(b * per, (b + 1) * per),
-        ...(gradients ? classGradients(gradients, b) : {}), shape: [1, ...layer.shape], layout: layer.layout };
-    }));
-    const runsKey = [flags.join(), ...parts.flat().flatMap((p) => [p.activations, p.gradients])
-      .flatMap((a) => (a ? [a.buffer, a.byteOffset, a.length] : [null]))];
-    if (!sameKey(analysis.runsKey, runsKey)) {
-      analysis.runsKey = null;
-      await photoView.setRuns(flags.map((flipped, b) => ({ flipped, layers: parts[b] })));
-      analysis.runsKey = runsKey;
-    }
-    const channelValues = run.layers[0].channelValues ? run.layers.map((l) => l.channelValues) : undefined;
-    const cam = await photoView.computeCam({ method, eigenSmooth: Boolean(options.eigenSmooth), classIndex: slot,
-      outputWidth: width, outputHeight: height, channelValues });
     // The core draws an all-zero map with status 'non_finite' from NaN or infinite activations or gradients.
     if (cam.status === 'non_finite' || !allFinite(cam.map)) {
       await this.restoreMap(analysis);
@@ -319,6 +325,37 @@ export class Explainer {
     };
   }
 
+  // The core's CAM of the runs a provider gave, kept in the photo view. The runs go into the core only when they
+  // are not the ones it keeps (a class among the K, or a method that reads the same gradients, sends none of it
+  // again). They are known by their arrays: a model run's outputs are new arrays, never written afterwards.
+  async coreCam(analysis, { run, flags, slot, method, eigenSmooth }) {
+    const { width, height } = this.config.input;
+    const { photoView } = analysis;
+    const parts = flags.map((flipped, b) => this.metadata.layers.map((layer, l) => {
+      const { activations, gradients } = run.layers[l];
+      const per = activations.data.length / activations.dims[0];
+      // Batch item b's gradients of all K classes (the core picks the class: classIndex = its slot).
+      return { activations: activations.data.subarray(b * per, (b + 1) * per),
+        ...(gradients ? classGradients(gradients, b) : {}), shape: [1, ...layer.shape], layout: layer.layout };
+    }));
+    const runsKey = [flags.join(), ...parts.flat().flatMap((p) => [p.activations, p.gradients])
+      .flatMap((a) => (a ? [a.buffer, a.byteOffset, a.length] : [null]))];
+    if (!sameKey(analysis.runsKey, runsKey)) {
+      analysis.runsKey = null;
+      await photoView.setRuns(flags.map((flipped, b) => ({ flipped, layers: parts[b] })));
+      analysis.runsKey = runsKey;
+    }
+    const channelValues = run.layers[0].channelValues ? run.layers.map((l) => l.channelValues) : undefined;
+    return photoView.computeCam({ method, eigenSmooth, classIndex: slot, outputWidth: width, outputHeight: height, channelValues });
+  }
+
+  // An input-space method's map, scaled as a CAM and kept in the photo view; its raw map is the input's layer.
+  async keepInputMap(photoView, { raw, width, height }) {
+    const map = scaledInputMap(raw);
+    await photoView.setMap({ map, width, height });
+    return { map, width, height, status: 'ok', message: '', layers: [{ name: this.metadata.input.name, raw, width, height }] };
+  }
+
   /**
    * For the current photo, refused as not skin: the Grad-CAM map of the gate's out-of-distribution distance
    * (cam/distance-gradients.mjs), drawn over the photo as a class map would be. It names no class and no
@@ -354,7 +391,8 @@ export class Explainer {
   rawMap() {
     const map = this.current?.map;
     if (!map) throw new DermcamError('no_photo', 'Explain a photo first.');
-    return map.layers.map((layer, l) => ({ name: this.metadata.layers[l].name, raw: layer.raw, width: layer.width, height: layer.height }));
+    return map.layers.map((layer, l) => ({ name: layer.name ?? this.metadata.layers[l].name, raw: layer.raw, width: layer.width,
+      height: layer.height }));
   }
 
   /** The core's blend of the current map over the photo: {width, height, rgba, box}. */
@@ -380,10 +418,7 @@ export class Explainer {
     if (!analysis?.map) throw new DermcamError('no_photo', 'Explain a photo first.');
     const { width, height, layout } = this.config.input;
     const classIndex = analysis.mapClass;
-    const randomMap = await this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width,
-      outputHeight: height, runs: [{ flipped: false, layers: this.metadata.layers.map((layer, l) => ({
-        activations: firstItem(analysis.run.layers[l].activations).data, shape: [1, ...layer.shape], layout: layer.layout,
-      })) }] });
+    const randomMap = await this.randomCam(analysis);
     return faithfulness({
       input: analysis.tensor.data,
       shape: { width, height, layout },
@@ -397,6 +432,14 @@ export class Explainer {
         return Array.from({ length: count }, (_, b) => this.model.classProbability(run, b, classIndex));
       },
     });
+  }
+
+  // Random-CAM of the photo's first run (the random map the metrics and the map check compare against).
+  randomCam(analysis) {
+    const { width, height } = this.config.input;
+    return this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width, outputHeight: height,
+      runs: [{ flipped: false, layers: this.metadata.layers.map((layer, l) => ({
+        activations: firstItem(analysis.run.layers[l].activations).data, shape: [1, ...layer.shape], layout: layer.layout })) }] });
   }
 
   /**
@@ -421,18 +464,16 @@ export class Explainer {
     const { width, height, layout } = this.config.input;
     const classIndex = analysis.mapClass;
     const { method, eigenSmooth, gradient } = analysis.mapOptions;
-    const layersOf = (run, withGradients) => this.metadata.layers.map((layer, l) => ({
-      activations: firstItem(run.layers[l].activations).data, shape: [1, ...layer.shape], layout: layer.layout,
-      ...(withGradients ? classGradients(run.layers[l].gradients, 0) : {}) }));
-    const randomMap = await this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width,
-      outputHeight: height, runs: [{ flipped: false, layers: layersOf(analysis.run, false) }] });
+    const layersOf = (run) => this.metadata.layers.map((layer, l) => ({ activations: firstItem(run.layers[l].activations).data,
+      shape: [1, ...layer.shape], layout: layer.layout, ...classGradients(run.layers[l].gradients, 0) }));
+    const randomMap = await this.randomCam(analysis);
     let flippedMap = null;
     if (gradient) {
       // The mirrored photo's own run for this class, its map mirrored back by the core.
       const run = await this.model.run(flipTensor(analysis.tensor.data, analysis.tensor.shape, layout), 1, [classIndex]);
       await checkpoint(signal);
       flippedMap = (await this.core.computeCam({ method, eigenSmooth, classIndex: 0, outputWidth: width, outputHeight: height,
-        runs: [{ flipped: true, layers: layersOf(run, true) }] })).map;
+        runs: [{ flipped: true, layers: layersOf(run) }] })).map;
     }
     return checkMap({
       input: analysis.tensor.data, shape: { width, height, layout }, map: analysis.map.map, randomMap: randomMap.map,

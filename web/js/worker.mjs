@@ -270,8 +270,9 @@ const handlers = {
       modelTimings: explainer.timings,
     };
   },
+  // The loaded model's methods (Explainer.methods: only those without gradients for a forward-only model).
   async methods() {
-    return { methods: await core.camMethods(), colormaps: await core.colormaps() };
+    return { ...await explainer.methods(), colormaps: await core.colormaps() };
   },
 };
 

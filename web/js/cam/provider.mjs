@@ -9,13 +9,19 @@
  * @typedef {{activations: Tensor, gradients?: Tensor, channelValues?: Float32Array}} LayerOutputs
  * @typedef {{layers: LayerOutputs[]}} CamRun  a run's target layers: batch items, and K classes in the gradients;
  *   or, for a channel-valued method, batch item 0's activations and one value per channel
- * @typedef {{run: CamRun, flags: boolean[], slot: number, comparisons?: number[]}} CamInputs
+ * @typedef {{run?: CamRun, inputMap?: import('./input-perturbation.mjs').InputMap, flags: boolean[], slot: number,
+ *   comparisons?: number[]}} CamInputs  the core's inputs (run), or, from an input-space method, its map itself;
  *   flags: per batch item, whether it is the mirror image; slot: where the explained class is among the K
  * @typedef {{model: import('../model-session.mjs').ModelSession, budgetBytes: number}} ProviderContext
  * @typedef {{signal?: AbortSignal, progress?: (p: {label: string, loaded: number, total: number}) => void,
- *   augSmooth?: boolean}} ProviderOptions
- * @typedef {{target: string, inputs: (context: ProviderContext, analysis: import('../photo-analysis.mjs').PhotoAnalysis,
- *   classIndex: number, options: ProviderOptions) => Promise<CamInputs>}} ExplanationProvider
+ *   augSmooth?: boolean, rise?: {masks?: number, grid?: number, keep?: number, seed?: number},
+ *   occlusion?: {window?: number, stride?: number}}} ProviderOptions  rise, occlusion: the input-space methods' options
+ * @typedef {{id: string, label: string, description: string, reference: string, needsGradients: boolean,
+ *   target: string, inputSpace?: boolean}} MethodInfo  a method as core.camMethods() lists one; inputSpace: its
+ *   map is made from the input, at the input's resolution, with no target layer (RISE, occlusion)
+ * @typedef {{target: string, method?: MethodInfo, inputs: (context: ProviderContext,
+ *   analysis: import('../photo-analysis.mjs').PhotoAnalysis, classIndex: number, options: ProviderOptions) =>
+ *   Promise<CamInputs>}} ExplanationProvider  `method`: an input-space method, which is not in the core's registry
  */
 
 /** The dims of batch item 0 of a [N, ...] tensor. */

@@ -611,6 +611,13 @@ function unsupportedMessage(analysis, node, score, layers) {
     `'${layers.join("', '")}' and the scores: dermcam differentiates ${SUPPORTED_OPS.join(', ')}. ${suggestion}`;
 }
 
+// The error for a head with an operator the gradient rules do not know; its params name the operator and node
+// (a page says which in its own words; ModelSession then prepares the model forward-only).
+function unsupported(analysis, node, score, layers) {
+  return new DermcamError('unsupported_op', unsupportedMessage(analysis, node, score, layers),
+    { op: node.opType, node: (node.name || node.output[0]).slice(0, 200) });
+}
+
 function checkTokens(tokens) {
   if (tokens === undefined || tokens === null) return undefined;
   const { prefix, grid } = tokens;
@@ -702,14 +709,17 @@ export const PREPARE_STEPS = Object.freeze(['probe', 'layer', 'graph']);
  * @param {Uint8Array} modelBytes
  * @param {{layers?: string[], gateLayers?: string[], classes?: number, score?: 'logit'|'probability',
  *          inputShape?: number[], tokens?: {prefix: number, grid: number[]},
- *          onStep?: (step: string) => void}} options
+ *          forwardOnly?: boolean, onStep?: (step: string) => void}} options
  *   tokens: how the model's token layers map to a grid (tokenLayout), when not recognised automatically
+ *   forwardOnly: no gradients, for a model whose head has an operator the gradient rules do not know: the
+ *     scores, the target layers' activations and the gate's features only (the gradient-free methods read them);
+ *     the metadata's `forwardOnly` names the operator that stopped the gradients
  *   onStep: called as each of PREPARE_STEPS starts (progress for a person waiting)
  * @returns {Promise<{bytes: Uint8Array, report: object}>}
  */
 export async function prepareExplainModel(ort, modelBytes, options = {}) {
   const model = decodeModel(modelBytes);
-  const { k, scoreMode, tokens } = checkedOptions(model, options);
+  const { k, scoreMode, tokens, forwardOnly } = checkedOptions(model, options);
   const step = options.onStep ?? (() => {});
   step('probe');
   const inferred = options[PROBED] ? null : largeGraphShapes(model, options);
@@ -736,13 +746,13 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     throw new DermcamError('bad_layer', `The scores do not depend on '${layers.join("', '")}'.`);
   }
   const blocked = analysis.firstUnsupported(head.nodes);
-  if (blocked) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, blocked, score, layers));
-  await analysis.resolveShapeValues(ort, head.nodes);
+  if (blocked && !forwardOnly) throw unsupported(analysis, blocked, score, layers);
+  if (!forwardOnly) await analysis.resolveShapeValues(ort, head.nodes);
 
   step('graph');
   const emitter = new Emitter(analysis, head);
   const { outputs, layerMeta, featureMeta } = emitExplainOutputs(analysis, emitter, model.graph,
-    { k, score, layers, layerTokens, gateLayers, head });
+    { k, score, layers, layerTokens, gateLayers, head, forwardOnly });
   for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
   emitter.pruneUnread([...model.graph.output, ...outputs].map((o) => o.name));
   model.graph.node.push(...emitter.nodes);
@@ -764,6 +774,8 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     },
     input: { name: inputName, shape: inputDims.slice(1) },
     why,
+    // A forward-only graph has no gradients: the operator that stopped them, when one did.
+    ...(forwardOnly && { forwardOnly: blocked ? { op: blocked.opType, node: (blocked.name || blocked.output[0]).slice(0, 200) } : {} }),
   };
   model.metadataProps = (model.metadataProps ?? []).filter((p) => p.key !== EXPLAIN_METADATA_KEY);
   model.metadataProps.push({ key: EXPLAIN_METADATA_KEY, value: JSON.stringify(metadata) });
@@ -797,7 +809,7 @@ function checkedOptions(model, options) {
   if (scoreMode !== 'logit' && scoreMode !== 'probability') {
     throw new DermcamError('bad_option', "The score must be 'logit' or 'probability'.");
   }
-  return { k, scoreMode, tokens: checkTokens(options.tokens) };
+  return { k, scoreMode, tokens: checkTokens(options.tokens), forwardOnly: options.forwardOnly === true };
 }
 
 // Stage 2a: the target layers a person named (--layer, model.json explain.layers), each checked.
@@ -830,12 +842,12 @@ function statedLayers(analysis, layers, tokens) {
 // activation before the scores, or a transformer's last block's first LayerNorm. null when a probe of the tail
 // alone cannot settle the choice (the whole graph is probed then).
 async function automaticLayer(ort, modelBytes, options, analysis, { score, candidates, tokens, tail }) {
-  const usable = candidates.filter((c) => !c.blocked);
+  const usable = options.forwardOnly ? candidates : candidates.filter((c) => !c.blocked);
   const last = usable.filter((c) => !c.tokens).pop();
   if (tail && (!last || !tail.produced.has(last.name) || usable.some((c) => c.tokens))) return null;
   if (!usable.length) {
     const first = candidates[candidates.length - 1];
-    if (first) throw new DermcamError('unsupported_op', unsupportedMessage(analysis, first.blocked, score, [first.name]));
+    if (first) throw unsupported(analysis, first.blocked, score, [first.name]);
     throw new DermcamError('no_layer', 'The model has no 4-D activation with a spatial size above 1 and no token layer before its scores.');
   }
   if (tokens && !candidates.some((c) => c.tokens)) {
@@ -875,7 +887,7 @@ function checkedGateLayers(analysis, gateLayers) {
 
 // Stage 4: the added nodes and outputs: class selection, the K backward passes through the head, each target
 // layer's activations and gradients, the gate's pooled features. Returns the outputs and their metadata.
-function emitExplainOutputs(analysis, emitter, graph, { k, score, layers, layerTokens, gateLayers, head }) {
+function emitExplainOutputs(analysis, emitter, graph, { k, score, layers, layerTokens, gateLayers, head, forwardOnly }) {
   // A token layer leaves the graph as its grid, [N, H, W, C] (NHWC): the prefix tokens dropped.
   const asGrid = (tensor, layer) => {
     const layout = layerTokens.get(layer);
@@ -893,7 +905,7 @@ function emitExplainOutputs(analysis, emitter, graph, { k, score, layers, layerT
   const classRange = emitter.constInt64([...Array(score.classes).keys()], [1, score.classes]);
 
   const perSlot = [];
-  for (let slot = 0; slot < k; slot++) {
+  for (let slot = 0; slot < (forwardOnly ? 0 : k); slot++) {
     const column = emitter.op('Slice', [chosen, emitter.constInt64([slot], [1]), emitter.constInt64([slot + 1], [1]),
       emitter.constInt64([1], [1])]);
     const seed = emitter.op('Cast', [emitter.op('Equal', [classRange, column])], { to: DataType.FLOAT });
@@ -906,7 +918,7 @@ function emitExplainOutputs(analysis, emitter, graph, { k, score, layers, layerT
   // A layer whose gradient is a global average pool's, the same at every position, leaves the graph as [N, K, C]
   // (the core spreads it): the browser pays for every byte a session hands back (about 2 ms per MB in Chromium).
   const perChannel = layers.map((layer, i) => {
-    if (layerTokens.has(layer)) return false;
+    if (layerTokens.has(layer) || forwardOnly) return false;
     const spatial = analysis.guessLayout(layer) === 'NHWC' ? '1,2' : '2,3';
     return perSlot.every((gradients) => emitter.spreads.get(gradients[i])?.axes.join(',') === spatial);
   });
@@ -924,10 +936,11 @@ function emitExplainOutputs(analysis, emitter, graph, { k, score, layers, layerT
     const activations = `dermcam_activations_${i}`;
     const gradients = `dermcam_gradients_${i}`;
     emitter.nodes.push({ opType: 'Identity', input: [asGrid(layer, layer)], output: [activations], name: emitter.fresh('activations'), attribute: [] });
-    const stacked = perLayer[i].length === 1 ? perLayer[i][0] : emitter.op('Concat', perLayer[i], { axis: 1 });
-    emitter.nodes.push({ opType: 'Identity', input: [stacked], output: [gradients], name: emitter.fresh('gradients'), attribute: [] });
     outputs.push(valueInfo(activations, DataType.FLOAT, ['N', ...dims]));
     const layout = tokenGrid ? 'NHWC' : analysis.guessLayout(layer);
+    if (forwardOnly) return { name: layer, activations, layout, shape: dims, ...(tokenGrid && { tokens: tokenGrid }) };
+    const stacked = perLayer[i].length === 1 ? perLayer[i][0] : emitter.op('Concat', perLayer[i], { axis: 1 });
+    emitter.nodes.push({ opType: 'Identity', input: [stacked], output: [gradients], name: emitter.fresh('gradients'), attribute: [] });
     outputs.push(valueInfo(gradients, DataType.FLOAT, ['N', k, ...(perChannel[i] ? [layerGeometry(dims, layout).channels] : dims)]));
     if (tokenGrid) return { name: layer, activations, gradients, layout, shape: dims, tokens: tokenGrid };
     return { name: layer, activations, gradients, layout, shape: dims, ...(perChannel[i] && { gradientsPerChannel: true }) };

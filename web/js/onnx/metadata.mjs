@@ -66,6 +66,12 @@ export function verifiedExplainMetadata(model) {
   };
 
   const { input, classes, score, layers, features = [] } = raw;
+  // A forward-only graph (no gradient outputs): {op, node} of the operator that stopped the gradients, or {}.
+  const forwardOnly = raw.forwardOnly === undefined ? null : raw.forwardOnly;
+  if (forwardOnly !== null && (!isObject(forwardOnly) || Object.entries(forwardOnly).some(([key, value]) =>
+    !['op', 'node'].includes(key) || typeof value !== 'string' || value.length > 200))) {
+    throw mismatch('forwardOnly is not described');
+  }
   if (!isObject(input) || !isName(input.name) || !positiveInts(input.shape, 3)) throw mismatch('the input is not described');
   if (!inputs.has(input.name)) throw mismatch(`the input '${input.name.slice(0, 80)}' is not an input of the graph`);
   if (!agrees(declaredDims(inputs.get(input.name)), [null, ...input.shape])) {
@@ -116,10 +122,12 @@ export function verifiedExplainMetadata(model) {
     if (!agrees(declaredDims(output(layer.activations, `${what}'s activations`)), [null, ...layer.shape])) {
       throw mismatch(`${what}'s activations are described as ${layer.shape.join(' x ')}, the graph declares another shape`);
     }
-    if (!agrees(declaredDims(output(layer.gradients, `${what}'s gradients`)), [null, classes.k, ...(perChannel ? [channels] : layer.shape)])) {
+    if (forwardOnly && (layer.gradients !== undefined || perChannel)) throw mismatch(`${what} has gradients in a forward-only graph`);
+    if (!forwardOnly && !agrees(declaredDims(output(layer.gradients, `${what}'s gradients`)),
+      [null, classes.k, ...(perChannel ? [channels] : layer.shape)])) {
       throw mismatch(`${what}'s gradients declare another shape`);
     }
-    runBytes += 4 * (elements + classes.k * (perChannel ? channels : elements));
+    runBytes += 4 * (elements + (forwardOnly ? 0 : classes.k * (perChannel ? channels : elements)));
     let tokens;
     if (layer.tokens !== undefined) {
       const t = layer.tokens;
@@ -129,7 +137,7 @@ export function verifiedExplainMetadata(model) {
       }
       tokens = { prefix: t.prefix, grid: [...t.grid] };
     }
-    return { name: layer.name, activations: layer.activations, gradients: layer.gradients, layout: layer.layout,
+    return { name: layer.name, activations: layer.activations, ...(!forwardOnly && { gradients: layer.gradients }), layout: layer.layout,
       shape: [...layer.shape], ...(perChannel && { gradientsPerChannel: true }), ...(tokens && { tokens }) };
   });
   if (!Array.isArray(features) || features.length > MAX_GATE_LAYERS) throw mismatch(`it must describe at most ${MAX_GATE_LAYERS} gate layers`);
@@ -161,6 +169,7 @@ export function verifiedExplainMetadata(model) {
       seededBefore: score.seededBefore ?? null, classes: score.classes },
     input: { name: input.name, shape: [...input.shape] },
     why: typeof raw.why === 'string' ? raw.why.slice(0, 1000) : '',
+    ...(forwardOnly && { forwardOnly: { ...forwardOnly } }),
   };
 }
 
@@ -187,7 +196,7 @@ export function checkRunShapes(metadata, results, batch) {
   for (const layer of layers) {
     expect(layer.activations, [batch, ...layer.shape]);
     const { channels } = layerGeometry(layer.shape, layer.layout);
-    expect(layer.gradients, [batch, classes.k, ...(layer.gradientsPerChannel ? [channels] : layer.shape)]);
+    if (layer.gradients) expect(layer.gradients, [batch, classes.k, ...(layer.gradientsPerChannel ? [channels] : layer.shape)]);
   }
   for (const feature of features) expect(feature.output, [batch, feature.channels]);
 }

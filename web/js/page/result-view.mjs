@@ -103,7 +103,8 @@ export function resultView({ $, words, store, actions }) {
     box.dataset.verdict = check === null ? 'running' : check.failed ? 'unchecked' : check.passed ? 'passed' : 'failed';
     if (check === null) box.textContent = t('mapCheckRunning');
     else if (check.failed) box.textContent = t('mapCheckUnchecked');
-    else if (check.passed) box.textContent = t('mapCheckPassed');
+    // Only what was tested is claimed: the mirror test runs for gradient methods only (flipStable null otherwise).
+    else if (check.passed) box.textContent = t(check.flipStable === null ? 'mapCheckPassedNoMirror' : 'mapCheckPassed');
     else {
       const why = [!check.beatsRandom && t('mapCheckNotBetterThanRandom'), check.flipStable === false && t('mapCheckMovesMirrored'),
         !check.changesWithModel && t('mapCheckSameForAnyModel')].filter(Boolean);
@@ -132,9 +133,14 @@ export function resultView({ $, words, store, actions }) {
     setValue($('compare'), 'value', String(controls.compare));
     $('compare-view').style.setProperty('--split', `${controls.compare}%`);
     $('method-help').textContent = t(`method_help_${controls.method.replace(/[^a-z]/g, '_')}`);
-    // pytorch-grad-cam's FinerCAM, Score-CAM and Ablation-CAM have no aug_smooth, and neither have ours.
-    const target = methods?.methods.find((m) => m.id === controls.method)?.target ?? 'class';
-    $('aug-smooth').disabled = target !== 'class';
+    // pytorch-grad-cam's FinerCAM, Score-CAM and Ablation-CAM have no aug_smooth, and neither have ours; the
+    // input-space methods (RISE, occlusion) make their map from the photo, with no layer to smooth.
+    const method = methods?.methods.find((m) => m.id === controls.method);
+    $('aug-smooth').disabled = (method?.target ?? 'class') !== 'class';
+    $('eigen-smooth').disabled = Boolean(method?.inputSpace);
+    const forwardOnly = methods?.forwardOnly;
+    $('methods-note').hidden = !forwardOnly;
+    if (forwardOnly) $('methods-note').textContent = t('methodsForwardOnly', { op: forwardOnly.op ?? '?' });
   });
 
   // Perturbation methods (Score-CAM) run the model many times: their progress, with a way to stop.
