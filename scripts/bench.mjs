@@ -141,7 +141,7 @@ async function measureMethods(ort, core, Explainer, onnxBytes, config) {
   const photo = new Uint8Array(readFileSync(join(ROOT, 'tests/fixtures/images/lesion.jpg')));
   const repeats = args.quick ? 1 : 3;
   const rows = [];
-  for (const method of await core.camMethods()) {
+  for (const method of (await explainer.methods()).methods) {
     const times = [];
     let runs = 0;
     for (let r = 0; r < repeats; r++) {
@@ -472,7 +472,8 @@ function report({ meta, nativeResults, node, batches, browsers, sizes, visit, in
   lines.push('', '## 2c. Explanation methods and faithfulness (Node, 1 thread, demo model, 128 x 128 input)', '',
     'A method switch after the photo\'s analysis (median of ' + (args.quick ? 1 : 3) + '; the perturbation methods ' +
       'run the model, or its head, once per channel of the 256-channel target layer, batched within a 48 MB budget; ' +
-      'FinerCAM needs the gradient of a fourth class).', '',
+      'FinerCAM needs the gradient of a fourth class; RISE runs the model on 1000 randomly masked copies of the input, ' +
+      'occlusion on 225, a 16-pixel square hidden every 8 pixels).', '',
     '| method | render ms | extra inputs through the model (or its head) |', '|---|---:|---:|',
     ...methods.rows.map((r) => `| ${r.method} | ${fmt(r.ms)} | ${r.runs} |`), '',
     `"How faithful is this map?" (deletion and insertion AUC, ROAD, average drop, a Random-CAM baseline): ` +
