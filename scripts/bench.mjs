@@ -473,7 +473,8 @@ function report({ meta, nativeResults, node, batches, browsers, sizes, visit, in
     'A method switch after the photo\'s analysis (median of ' + (args.quick ? 1 : 3) + '; the perturbation methods ' +
       'run the model, or its head, once per channel of the 256-channel target layer, batched within a 48 MB budget; ' +
       'FinerCAM needs the gradient of a fourth class; RISE runs the model on 1000 randomly masked copies of the input, ' +
-      'occlusion on 225, a 16-pixel square hidden every 8 pixels).', '',
+      'occlusion on 225, a 16-pixel square hidden every 8 pixels; the pixel-level methods run the input-gradient graph ' +
+      'once, integrated gradients 32 times along its path, SmoothGrad 25 times).', '',
     '| method | render ms | extra inputs through the model (or its head) |', '|---|---:|---:|',
     ...methods.rows.map((r) => `| ${r.method} | ${fmt(r.ms)} | ${r.runs} |`), '',
     `"How faithful is this map?" (deletion and insertion AUC, ROAD, average drop, a Random-CAM baseline): ` +

@@ -6,6 +6,7 @@
 //                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png]
 //                                    [--heatmap-out map.npy] [--raw-out raw.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
 //                                    [--rise-masks N] [--occlusion-window PX] [--occlusion-stride PX]
+//                                    [--ig-steps N] [--ig-baseline zero|black|blur] [--smoothgrad-samples N] [--smoothgrad-noise F]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
 //                                    [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
@@ -36,6 +37,7 @@ const USAGE = `usage:
                                    [--method NAME] [--class INDEX] [--layer NAME] [--out overlay.png|DIR]
                                    [--heatmap-out map.npy|DIR] [--raw-out raw.npy|DIR] [--region X,Y,W,H]
                                    [--eigen-smooth] [--aug-smooth] [--rise-masks N] [--occlusion-window PX] [--occlusion-stride PX]
+                                   [--ig-steps N] [--ig-baseline zero|black|blur] [--smoothgrad-samples N] [--smoothgrad-noise 0-1]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
                                    [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
@@ -62,6 +64,11 @@ predictions unless --force. A refusal is not an error. --region takes only that 
 RISE (--rise-masks, default 1000 random masks) and occlusion (a sliding window of --occlusion-window pixels of the
 model's input, default an eighth of its side, every --occlusion-stride pixels, default half a window); their maps
 are at the model's input resolution (--raw-out too: RISE's mean masked probability, occlusion's signed drop).
+The pixel-level methods differentiate the whole network with respect to its input (a second graph, prepared on first
+use; a run costs about as much as the forward pass and a full backward pass): saliency (the gradient's magnitude),
+gradxinput (signed), integratedgradients (--ig-steps, default 32, from --ig-baseline zero: the normalisation's mean
+colour, black or blur; signed, adding up to the score difference), smoothgrad (--smoothgrad-samples, default 25, noise
+--smoothgrad-noise of the input's range, default 0.15), guidedbackprop and guidedgradcam (as pytorch-grad-cam's).
 --heatmap-out writes the map as drawn (0-1, the model's input size); --raw-out the raw signed map of each target
 layer at its own resolution (before ReLU and scaling: negative where the layer argues against the class), float32
 .npy [h, w]; several target layers get .layer2.npy, ... beside the first.
@@ -282,6 +289,10 @@ async function explainOptions(argv) {
       'rise-masks': { type: 'string' },
       'occlusion-window': { type: 'string' },
       'occlusion-stride': { type: 'string' },
+      'ig-steps': { type: 'string' },
+      'ig-baseline': { type: 'string' },
+      'smoothgrad-samples': { type: 'string' },
+      'smoothgrad-noise': { type: 'string' },
       colormap: { type: 'string' },
       opacity: { type: 'string' },
       outline: { type: 'boolean' },
@@ -333,6 +344,16 @@ async function explainOptions(argv) {
   };
   const rise = { masks: whole('rise-masks', 1, 100000) };
   const occlusion = { window: whole('occlusion-window', 1, 4096), stride: whole('occlusion-stride', 1, 4096) };
+  const { IG_BASELINES } = await import('../web/js/cam/integrated-gradients.mjs');
+  if (values['ig-baseline'] !== undefined && !IG_BASELINES.includes(values['ig-baseline'])) {
+    throw new UsageError(`--ig-baseline must be one of ${IG_BASELINES.join(', ')} (got '${values['ig-baseline']}')`);
+  }
+  const integratedGradients = { steps: whole('ig-steps', 1, 1000), baseline: values['ig-baseline'] };
+  const noise = values['smoothgrad-noise'] === undefined ? undefined : Number(values['smoothgrad-noise']);
+  if (noise !== undefined && !(values['smoothgrad-noise'].trim() !== '' && noise >= 0 && noise <= 1)) {
+    throw new UsageError(`--smoothgrad-noise must be a number from 0 to 1 (got '${values['smoothgrad-noise']}')`);
+  }
+  const smoothGrad = { samples: whole('smoothgrad-samples', 1, 1000), noise };
   const colormaps = (await core.colormaps()).map((m) => m.id);
   if (values.colormap !== undefined && !colormaps.includes(values.colormap)) {
     throw new UsageError(`--colormap must be one of ${colormaps.join(', ')}`);
@@ -344,7 +365,7 @@ async function explainOptions(argv) {
   // What the app's "smoothing" choices and looks do, the same options of the same pipeline.
   const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const renderOptions = { method, eigenSmooth: Boolean(values['eigen-smooth']), augSmooth: Boolean(values['aug-smooth']),
-    rise: defined(rise), occlusion: defined(occlusion) };
+    rise: defined(rise), occlusion: defined(occlusion), integratedGradients: defined(integratedGradients), smoothGrad: defined(smoothGrad) };
   const looks = { colormap: values.colormap ?? 'jet', opacity, outline: Boolean(values.outline) };
   return { values, classIndex, region, renderOptions, looks, jobs, shard };
 }

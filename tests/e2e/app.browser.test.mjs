@@ -686,6 +686,29 @@ describe('bring your own model', () => {
   });
 });
 
+describe('pixel-level methods', () => {
+  test('Guided Grad-CAM and integrated gradients map the bundled model\'s answer at the input\'s resolution', async () => {
+    const { context, page } = await newPage({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await analyse(page, PHOTO);
+    await page.click(`${sel('advanced')} summary`);
+    for (const [method, caption] of [['guidedgradcam', /\(Guided Grad-CAM\)/], ['integratedgradients', /\(Integrated gradients\)/]]) {
+      await page.selectOption(sel('method'), method);
+      await page.waitForFunction((id) => document.querySelector('[data-testid="overlay"]').dataset.method === id, method, { timeout: 120_000 });
+      assert.match(await page.textContent(sel('overlay-caption')), caption);
+      assert.equal(await page.isHidden(sel('error')), true, await page.textContent(sel('error')));
+    }
+    assert.match(await page.textContent(sel('method-help')), /Fades the photo in from a plain image/);
+    assert.equal(await page.isDisabled(sel('eigen-smooth')), true);
+    await page.screenshot({ path: join(ARTIFACTS, 'pixel-integrated-gradients-desktop-en.png'), fullPage: true });
+    await page.click(sel('language-vi'));
+    assert.match(await page.textContent(sel('method-help')), /Làm ảnh hiện dần từ một ảnh trơn/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
 describe('a model dermcam cannot differentiate', () => {
   test('is loaded forward-only: only the methods without gradients are offered, saying why; occlusion and RISE map it', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');

@@ -616,3 +616,31 @@ describe('a model without gradients on the command line', () => {
     }
   });
 });
+
+describe('pixel-level methods on the command line', () => {
+  test('--method integratedgradients with --ig-steps and --ig-baseline; smoothgrad; bad values are usage errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dermcam-pixel-'));
+    try {
+      const model = join(ROOT, 'models/demo');
+      const photo = join(FIXTURES, 'lesion.jpg');
+      const ig = run('explain', '--model', model, '--image', photo, '--method', 'integratedgradients', '--ig-steps', '4',
+        '--ig-baseline', 'black', '--no-map-check', '--json', '--raw-out', join(dir, 'ig.npy'));
+      assert.equal(ig.status, 0, ig.stderr);
+      assert.equal(JSON.parse(ig.stdout).method, 'integratedgradients');
+      const raw = decodeNpy(readFileSync(join(dir, 'ig.npy')));
+      assert.deepEqual(raw.shape, [128, 128]);
+      assert.ok(Array.from(raw.data).some((v) => v < 0) && Array.from(raw.data).some((v) => v > 0), 'signed');
+      const smooth = run('explain', '--model', model, '--image', photo, '--method', 'smoothgrad', '--smoothgrad-samples', '2',
+        '--smoothgrad-noise', '0.1', '--no-map-check', '--json');
+      assert.equal(smooth.status, 0, smooth.stderr);
+      for (const [args, pattern] of [[['--ig-baseline', 'grey'], /--ig-baseline must be one of zero, black, blur/],
+        [['--ig-steps', '0'], /--ig-steps must be a whole number from 1 to 1000/], [['--smoothgrad-noise', '2'], /--smoothgrad-noise must be a number from 0 to 1/]]) {
+        const bad = run('explain', '--model', model, '--image', photo, '--method', 'integratedgradients', ...args);
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, pattern);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

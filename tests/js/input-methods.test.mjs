@@ -173,7 +173,9 @@ test('a model whose head has an operator without a gradient rule is prepared for
   assert.equal(forwardOnly.op, 'Shrink');
   const ids = methods.map((m) => m.id);
   for (const id of ['rise', 'occlusion', 'scorecam']) assert.ok(ids.includes(id), id);
-  for (const id of ['gradcam', 'gradcam++', 'finercam', 'layercam']) assert.ok(!ids.includes(id), id);
+  for (const id of ['gradcam', 'gradcam++', 'finercam', 'layercam', 'saliency', 'integratedgradients', 'guidedgradcam']) {
+    assert.ok(!ids.includes(id), id);
+  }
   // The same answer as the demo model (Shrink with lambd 0 is the identity), the gate as strict.
   const demo = new Explainer({ ort, core, sessionOptions: { executionProviders: ['wasm'] } });
   await demo.load({ onnxBytes: readFileSync(join(ROOT, 'models/demo/model.onnx')), config });

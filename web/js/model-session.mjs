@@ -5,6 +5,7 @@
 import { checkRunShapes, verifiedExplainMetadata } from './onnx/metadata.mjs';
 import { probeInput } from './onnx/probe.mjs';
 import { headGraph } from './onnx/head.mjs';
+import { stripExplainGraph } from './onnx/prepared.mjs';
 import { decodeModel, toNumber } from './onnx/model.mjs';
 import { DermcamError } from './errors.mjs';
 import { softmax } from './calibration.mjs';
@@ -76,6 +77,8 @@ export class ModelSession {
     this.featureLayer = -1;  // the target layer the gate's distance reads, -1 for none
     /** @type {{input: string, output: string, session: any}[]} */
     this.heads = [];
+    /** @type {Record<string, {session: any, output: string, classes: string}>} the input-gradient graphs, by 'plain'/'guided' */
+    this.pixelSessions = {};
     this.modelRuns = 0;  // session runs
     this.modelItems = 0;  // inputs those runs took (a batch counts each of its items)
     // A model exported with a batch of 1 (torch.onnx.export's default, or a traced Reshape that bakes it in) takes
@@ -128,6 +131,10 @@ export class ModelSession {
       bytes = prepared.bytes;
       graph = decodeModel(bytes);
       metadata = verifiedExplainMetadata(graph);
+    }
+    if (metadata.guided) {
+      throw new DermcamError('bad_metadata', 'This graph was prepared for guided backpropagation: its gradients are not the ' +
+        'scores\' gradients. Load the model itself (dermcam prepares what it needs).');
     }
     const config = agreedConfig(metadata, described ? rawConfig : defaultConfig(metadata), configName);
     const prepareMs = now() - started;
@@ -274,6 +281,44 @@ export class ModelSession {
     return scores;
   }
 
+  /**
+   * d score_c / d input for `count` inputs (the pixel-level methods), [count, ...input shape], float32: the model
+   * prepared again with its input as the target layer (and guided backpropagation's Relu rule with `guided`), its
+   * session made on first use. The whole network is differentiated, so a run costs more than the explain graph's.
+   * @param {Float32Array} inputs  `count` input tensors one after the other
+   * @returns {Promise<Float32Array>}
+   */
+  async runInputGradients(inputs, count, classIndex, { guided = false } = {}) {
+    const key = guided ? 'guided' : 'plain';
+    if (!this.pixelSessions[key]) {
+      const { prepareExplainModel } = await import('./onnx/explain.mjs');
+      const { bytes, report } = await prepareExplainModel(this.ort, stripExplainGraph(this.modelBytes), {
+        layers: [this.metadata.input.name], classes: 1, score: this.metadata.score.kind, inputShape: this.metadata.input.shape, guided });
+      this.pixelSessions[key] = { session: await this.ort.InferenceSession.create(bytes, this.sessionOptions),
+        output: report.layers[0].gradients, classes: report.classes.input };
+    }
+    const { session, output, classes } = this.pixelSessions[key];
+    const shape = this.metadata.input.shape;
+    const per = inputs.length / count;
+    const gradients = new Float32Array(inputs.length);
+    const step = this.oneAtATime ? 1 : count;
+    for (let start = 0; start < count; start += step) {
+      const n = Math.min(step, count - start);
+      let out;
+      try {
+        out = await session.run({ [this.metadata.input.name]: new this.ort.Tensor('float32', inputs.subarray(start * per, (start + n) * per), [n, ...shape]),
+          [classes]: new this.ort.Tensor('int64', BigInt64Array.from([BigInt(classIndex)]), [1]) });
+      } catch (error) {
+        throw new DermcamError('inference_failed', `The model failed while differentiating its input: ${error?.message ?? error}`);
+      }
+      this.modelRuns += 1;
+      this.modelItems += n;
+      gradients.set(out[output].data, start * per);
+    }
+    if (!allFinite(gradients)) throw invalidOutput('input gradients');
+    return gradients;
+  }
+
   /** The calibrated probabilities of batch item 0 (see calibratedProbabilities). */
   probabilities(run) {
     return calibratedProbabilities(run, this.metadata, this.config);
@@ -340,9 +385,11 @@ export class ModelSession {
   }
 
   async releaseSessions() {
-    for (const session of [this.session, ...this.heads.map((h) => h?.session)]) if (session) await session.release();
+    for (const session of [this.session, ...this.heads.map((h) => h?.session),
+      ...Object.values(this.pixelSessions ?? {}).map((p) => p.session)]) if (session) await session.release();
     this.session = null;
     this.heads = [];
+    this.pixelSessions = {};
   }
 
   async release() {

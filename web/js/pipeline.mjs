@@ -29,7 +29,9 @@ import { checkMap } from './map-check.mjs';
  * @typedef {{method?: string, classIndex?: number, eigenSmooth?: boolean, augSmooth?: boolean, colormap?: string,
  *   opacity?: number, outline?: boolean, box?: boolean, threshold?: number, output?: 'overlay'|'layers',
  *   rise?: import('./cam/provider.mjs').ProviderOptions['rise'],
- *   occlusion?: import('./cam/provider.mjs').ProviderOptions['occlusion']}} RenderOptions
+ *   occlusion?: import('./cam/provider.mjs').ProviderOptions['occlusion'],
+ *   integratedGradients?: import('./cam/provider.mjs').ProviderOptions['integratedGradients'],
+ *   smoothGrad?: import('./cam/provider.mjs').ProviderOptions['smoothGrad']}} RenderOptions
  * @typedef {{bytes?: Uint8Array, region?: number[], tensor?: {data: Float32Array, shape: number[]}}} Source
  *   photo bytes (with the framing square `region` [x, y, width, height] in upright photo pixels), or an exact
  *   input tensor
@@ -267,8 +269,10 @@ export class Explainer {
     }
     provider ??= PROVIDERS.get(info?.target ?? 'class');
     if (!provider) throw new DermcamError('bad_method', `No explanation method '${method}' (or no provider for its '${info?.target}').`);
-    const { run, inputMap, flags, slot, comparisons } = await provider.inputs({ model: this.model, budgetBytes: this.budgetBytes },
-      analysis, classIndex, { signal, progress, augSmooth: Boolean(options.augSmooth), rise: options.rise, occlusion: options.occlusion });
+    const context = { model: this.model, budgetBytes: this.budgetBytes, classMap: (a, c, m) => this.classMap(a, c, m) };
+    const { run, inputMap, flags, slot, comparisons } = await provider.inputs(context, analysis, classIndex, { signal, progress,
+      augSmooth: Boolean(options.augSmooth), rise: options.rise, occlusion: options.occlusion,
+      integratedGradients: options.integratedGradients, smoothGrad: options.smoothGrad });
     await checkpoint(signal);
     const camStarted = now();
     const { photoView, view } = analysis;
@@ -347,6 +351,25 @@ export class Explainer {
     }
     const channelValues = run.layers[0].channelValues ? run.layers.map((l) => l.channelValues) : undefined;
     return photoView.computeCam({ method, eigenSmooth, classIndex: slot, outputWidth: width, outputHeight: height, channelValues });
+  }
+
+  // A gradient method's map of a class at the input's size (Guided Grad-CAM's mask), computed apart from the photo
+  // view's kept map.
+  async classMap(analysis, classIndex, method) {
+    const { width, height } = this.config.input;
+    const { run, flags, slot } = await PROVIDERS.get('class').inputs({ model: this.model, budgetBytes: this.budgetBytes },
+      analysis, classIndex, {});
+    const b = flags.indexOf(false);
+    const layers = this.metadata.layers.map((layer, l) => {
+      const { activations, gradients } = run.layers[l];
+      const per = activations.data.length / activations.dims[0];
+      return { activations: activations.data.subarray(b * per, (b + 1) * per), ...classGradients(gradients, b),
+        shape: [1, ...layer.shape], layout: layer.layout };
+    });
+    const cam = await this.core.computeCam({ method, classIndex: slot, outputWidth: width, outputHeight: height,
+      runs: [{ flipped: false, layers }] });
+    if (cam.status === 'non_finite' || !allFinite(cam.map)) throw invalidOutput('explanation map');
+    return cam.map;
   }
 
   // An input-space method's map, scaled as a CAM and kept in the photo view; its raw map is the input's layer.

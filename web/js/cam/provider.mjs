@@ -12,10 +12,13 @@
  * @typedef {{run?: CamRun, inputMap?: import('./input-perturbation.mjs').InputMap, flags: boolean[], slot: number,
  *   comparisons?: number[]}} CamInputs  the core's inputs (run), or, from an input-space method, its map itself;
  *   flags: per batch item, whether it is the mirror image; slot: where the explained class is among the K
- * @typedef {{model: import('../model-session.mjs').ModelSession, budgetBytes: number}} ProviderContext
+ * @typedef {{model: import('../model-session.mjs').ModelSession, budgetBytes: number,
+ *   classMap?: (analysis: import('../photo-analysis.mjs').PhotoAnalysis, classIndex: number, method: string) =>
+ *   Promise<Float32Array>}} ProviderContext  classMap: a CAM method's map of a class at the input's size, in [0, 1]
  * @typedef {{signal?: AbortSignal, progress?: (p: {label: string, loaded: number, total: number}) => void,
  *   augSmooth?: boolean, rise?: {masks?: number, grid?: number, keep?: number, seed?: number},
- *   occlusion?: {window?: number, stride?: number}}} ProviderOptions  rise, occlusion: the input-space methods' options
+ *   occlusion?: {window?: number, stride?: number}, integratedGradients?: {steps?: number, baseline?: string},
+ *   smoothGrad?: {samples?: number, noise?: number, seed?: number}}} ProviderOptions  the input-space methods' options
  * @typedef {{id: string, label: string, description: string, reference: string, needsGradients: boolean,
  *   target: string, inputSpace?: boolean}} MethodInfo  a method as core.camMethods() lists one; inputSpace: its
  *   map is made from the input, at the input's resolution, with no target layer (RISE, occlusion)

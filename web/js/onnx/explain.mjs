@@ -362,8 +362,9 @@ export async function listLayers(ort, modelBytes, options = {}) {
 
 // Emits the backward graph; the ctx object the rules in vjp.mjs use.
 class Emitter {
-  constructor(analysis, head) {
+  constructor(analysis, head, { guided = false } = {}) {
     this.analysis = analysis;
+    this.guided = guided;  // guided backpropagation's Relu rule (vjp.mjs)
     this.index = analysis.index;
     this.opset = analysis.index.opset;
     this.activeSet = head.active;
@@ -709,11 +710,14 @@ export const PREPARE_STEPS = Object.freeze(['probe', 'layer', 'graph']);
  * @param {Uint8Array} modelBytes
  * @param {{layers?: string[], gateLayers?: string[], classes?: number, score?: 'logit'|'probability',
  *          inputShape?: number[], tokens?: {prefix: number, grid: number[]},
- *          forwardOnly?: boolean, onStep?: (step: string) => void}} options
+ *          forwardOnly?: boolean, guided?: boolean, onStep?: (step: string) => void}} options
  *   tokens: how the model's token layers map to a grid (tokenLayout), when not recognised automatically
  *   forwardOnly: no gradients, for a model whose head has an operator the gradient rules do not know: the
  *     scores, the target layers' activations and the gate's features only (the gradient-free methods read them);
  *     the metadata's `forwardOnly` names the operator that stopped the gradients
+ *   guided: guided backpropagation's rule for every Relu (Springenberg et al. 2015, as pytorch-grad-cam's
+ *     GuidedBackpropReLUModel): only positive gradients pass back, where the input was positive; the graph's
+ *     gradients are then not the scores' gradients (the metadata says `guided: true`)
  *   onStep: called as each of PREPARE_STEPS starts (progress for a person waiting)
  * @returns {Promise<{bytes: Uint8Array, report: object}>}
  */
@@ -750,7 +754,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
   if (!forwardOnly) await analysis.resolveShapeValues(ort, head.nodes);
 
   step('graph');
-  const emitter = new Emitter(analysis, head);
+  const emitter = new Emitter(analysis, head, { guided: options.guided === true });
   const { outputs, layerMeta, featureMeta } = emitExplainOutputs(analysis, emitter, model.graph,
     { k, score, layers, layerTokens, gateLayers, head, forwardOnly });
   for (const [node, indices] of emitter.extraOutputs) node.output[1] = indices;
@@ -774,6 +778,7 @@ export async function prepareExplainModel(ort, modelBytes, options = {}) {
     },
     input: { name: inputName, shape: inputDims.slice(1) },
     why,
+    ...(options.guided === true && { guided: true }),
     // A forward-only graph has no gradients: the operator that stopped them, when one did.
     ...(forwardOnly && { forwardOnly: blocked ? { op: blocked.opType, node: (blocked.name || blocked.output[0]).slice(0, 200) } : {} }),
   };
@@ -816,7 +821,8 @@ function checkedOptions(model, options) {
 function statedLayers(analysis, layers, tokens) {
   const layerTokens = new Map();
   for (const layer of layers) {
-    if (!analysis.index.producer.has(layer)) {
+    // The model's input is a layer too: its gradients are the pixel-level methods' (saliency, integrated gradients).
+    if (!analysis.index.producer.has(layer) && !analysis.probe.inputs.has(layer)) {
       throw new DermcamError('unknown_layer', `No node produces a tensor named '${layer}'. Use --list-layers to see the candidates.`);
     }
     const dims = analysis.probe.shapes.get(layer);

@@ -115,7 +115,7 @@ export function verifiedExplainMetadata(model) {
     if (!isObject(layer) || !isName(layer.name) || !['NCHW', 'NHWC'].includes(layer.layout) || !positiveInts(layer.shape, 3)) {
       throw mismatch(`${what} is not described`);
     }
-    if (!produced.has(layer.name)) throw mismatch(`no node computes ${what}, '${layer.name.slice(0, 80)}'`);
+    if (!produced.has(layer.name) && !inputs.has(layer.name)) throw mismatch(`no node computes ${what}, '${layer.name.slice(0, 80)}'`);
     const elements = elementCount(layer.shape);
     const { channels } = layerGeometry(layer.shape, layer.layout);
     const perChannel = layer.gradientsPerChannel === true;
@@ -170,6 +170,7 @@ export function verifiedExplainMetadata(model) {
     input: { name: input.name, shape: [...input.shape] },
     why: typeof raw.why === 'string' ? raw.why.slice(0, 1000) : '',
     ...(forwardOnly && { forwardOnly: { ...forwardOnly } }),
+    ...(raw.guided === true && { guided: true }),
   };
 }
 

@@ -139,7 +139,9 @@ export const RULES = Object.assign(Object.create(null), {
 
   Relu: {
     rows: elementwiseRows,
-    vjp: (ctx, node, dY) => [ctx.op('Where', [ctx.memo('Greater', [node.input[0], ctx.zero()]), dY, ctx.zero()])],
+    // Guided backpropagation keeps only the positive part of the gradient as well (GuidedBackpropReLU).
+    vjp: (ctx, node, dY) => [ctx.op('Where', [ctx.memo('Greater', [node.input[0], ctx.zero()]),
+      ctx.guided ? ctx.op('Relu', [dY]) : dY, ctx.zero()])],
   },
   LeakyRelu: {
     rows: elementwiseRows,
