@@ -24,7 +24,7 @@ const ids = explainer.config.labels.map((l) => l.id);
 const names = readdirSync(lesionsDir).sort();
 const photos = [1, 2, 3, 4, 5, 6].flatMap((t) => names.filter((n) => n.startsWith(`t${t}_`)).slice(0, Number(perType)))
   .map((name) => ({ name, label: ids.indexOf(/^t\d_(.+)_\d+\.(png|jpg)$/.exec(name)[1]) }));
-const methods = await core.camMethods();
+const { methods } = await explainer.methods();
 const rows = [];
 for (const method of methods) {
   const verdicts = [];
@@ -64,7 +64,8 @@ const section = ['## Map check', '',
   'catches a class-blind map only where the activations alone already look like the random head\'s map (on the fixture',
   '`lesion.jpg` Eigen-CAM\'s correlation with it is 0.98). FinerCAM maps what separates the class from its neighbours, so',
   'removing it need not lower the class probability most; the check, which reads that probability, fails it. Ablation-CAM',
-  'is the least faithful method on this model (see above). Random-CAM, the baseline, fails every time.', '', ''].join('\n');
+  'is the least faithful method on this model (see above). Random-CAM, the baseline, fails every time. The mirror test',
+  'runs for the class-gradient CAM methods only (n/a for the perturbation and pixel-level methods).', '', ''].join('\n');
 const reportPath = join(modelDir, 'REPORT.md');
 let report = readFileSync(reportPath, 'utf8');
 const start = report.indexOf('\n## Map check\n');

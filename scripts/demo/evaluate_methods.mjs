@@ -26,7 +26,7 @@ const [count, size] = images.shape;
 const config = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
 const explainer = new Explainer({ ort, core, sessionOptions: { executionProviders: ['cpu'], logSeverityLevel: 3 } });
 await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(modelDir, config.model ?? 'model.onnx'))), config });
-const methods = await core.camMethods();
+const { methods } = await explainer.methods();
 const { mean, std } = config.input;
 
 const plane = size * size;
@@ -86,7 +86,9 @@ const section = [
     'so high pointing scores here say more about that training than about the methods; the faithfulness ' +
     `columns rest on ${n} images. Gradient-free methods (Eigen-CAM, KPCA-CAM, FEM) explain the layer, not the class. ` +
     'Ablation-CAM divides each drop by the class logit, as pytorch-grad-cam does, so its weights depend on the ' +
-    'logit\'s scale (a logit near zero makes them unstable); on this model it is the least faithful method.',
+    'logit\'s scale (a logit near zero makes them unstable); on this model it is the least faithful method. ' +
+    'RISE, occlusion and the pixel-level methods (saliency to Guided Grad-CAM) map at the model input\'s resolution ' +
+    '(128 x 128), not the target layer\'s: their maximum is one pixel, so the pointing game asks more of them.',
   '',
 ].join('\n');
 const reportPath = join(modelDir, 'REPORT.md');
