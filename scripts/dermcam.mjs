@@ -7,6 +7,7 @@
 //                                    [--heatmap-out map.npy] [--raw-out raw.npy] [--region X,Y,W,H] [--eigen-smooth] [--aug-smooth]
 //                                    [--rise-masks N] [--occlusion-window PX] [--occlusion-stride PX]
 //                                    [--ig-steps N] [--ig-baseline zero|black|blur] [--smoothgrad-samples N] [--smoothgrad-noise F]
+//                                    [--concepts K] [--concepts-out concepts.npy]
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
 //                                    [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
@@ -38,6 +39,7 @@ const USAGE = `usage:
                                    [--heatmap-out map.npy|DIR] [--raw-out raw.npy|DIR] [--region X,Y,W,H]
                                    [--eigen-smooth] [--aug-smooth] [--rise-masks N] [--occlusion-window PX] [--occlusion-stride PX]
                                    [--ig-steps N] [--ig-baseline zero|black|blur] [--smoothgrad-samples N] [--smoothgrad-noise 0-1]
+                                   [--concepts K] [--concepts-out concepts.npy|DIR]
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
                                    [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
@@ -69,6 +71,10 @@ use; a run costs about as much as the forward pass and a full backward pass): sa
 gradxinput (signed), integratedgradients (--ig-steps, default 32, from --ig-baseline zero: the normalisation's mean
 colour, black or blur; signed, adding up to the score difference), smoothgrad (--smoothgrad-samples, default 25, noise
 --smoothgrad-noise of the input's range, default 0.15), guidedbackprop and guidedgradcam (as pytorch-grad-cam's).
+--concepts K adds Deep Feature Factorization (as pytorch-grad-cam's DeepFeatureFactorization): the first target layer
+split into K (1-16) non-negative concepts, each with the classes the model's head gives its embedding ("concepts" in
+the JSON; no classes when the head cannot run alone, with the reason); --concepts-out writes their maps, float32 .npy
+[K, h, w] at the model's input size, each in 0-1.
 --heatmap-out writes the map as drawn (0-1, the model's input size); --raw-out the raw signed map of each target
 layer at its own resolution (before ReLU and scaling: negative where the layer argues against the class), float32
 .npy [h, w]; several target layers get .layer2.npy, ... beside the first.
@@ -293,6 +299,8 @@ async function explainOptions(argv) {
       'ig-baseline': { type: 'string' },
       'smoothgrad-samples': { type: 'string' },
       'smoothgrad-noise': { type: 'string' },
+      concepts: { type: 'string' },
+      'concepts-out': { type: 'string' },
       colormap: { type: 'string' },
       opacity: { type: 'string' },
       outline: { type: 'boolean' },
@@ -354,6 +362,8 @@ async function explainOptions(argv) {
     throw new UsageError(`--smoothgrad-noise must be a number from 0 to 1 (got '${values['smoothgrad-noise']}')`);
   }
   const smoothGrad = { samples: whole('smoothgrad-samples', 1, 1000), noise };
+  values.concepts = whole('concepts', 1, 16);
+  if (values['concepts-out'] && values.concepts === undefined) throw new UsageError('--concepts-out needs --concepts K');
   const colormaps = (await core.colormaps()).map((m) => m.id);
   if (values.colormap !== undefined && !colormaps.includes(values.colormap)) {
     throw new UsageError(`--colormap must be one of ${colormaps.join(', ')}`);
@@ -402,6 +412,13 @@ async function explainJob({ values, classIndex, region, renderOptions, looks }, 
       const heatmapPath = outputPath(values['heatmap-out'], file, many, '.heatmap.npy');
       if (heatmapPath) await writeFile(heatmapPath, encodeNpy(result.map.data, [result.map.height, result.map.width]));
       const rawPaths = await writeRawMaps(outputPath(values['raw-out'], file, many, '.raw.npy'), result.raw, encodeNpy);
+      const concepts = values.concepts === undefined ? null : await explainer.concepts({ k: values.concepts });
+      const conceptsPath = outputPath(values['concepts-out'], file, many, '.concepts.npy');
+      if (conceptsPath) {
+        const maps = new Float32Array(concepts.concepts.length * concepts.width * concepts.height);
+        concepts.concepts.forEach((c, j) => maps.set(c.map, j * concepts.width * concepts.height));
+        await writeFile(conceptsPath, encodeNpy(maps, [concepts.concepts.length, concepts.height, concepts.width]));
+      }
       const t = result.timings;
       return {
         ...(many || values.image ? { file } : {}),
@@ -427,6 +444,12 @@ async function explainJob({ values, classIndex, region, renderOptions, looks }, 
         ...(heatmapPath ? { heatmap: heatmapPath } : {}),
         ...(rawPaths ? { raw_map: rawPaths } : {}),
         ...(metrics ? { metrics } : {}),
+        ...(concepts ? { concepts: {
+          layer: concepts.layer, relative_error: concepts.relativeError,
+          ...(concepts.noClasses ? { no_classes: concepts.noClasses.message } : {}),
+          ...(conceptsPath ? { maps: conceptsPath } : {}),
+          parts: concepts.concepts.map((c) => ({ classes: c.classes?.map((x) => ({ index: x.index, label: x.label.id, probability: x.probability })) ?? null })),
+        } } : {}),
         ...(check ? { map_check: { passed: check.passed, deletion_score: check.deletionScore, random_deletion_score: check.randomDeletionScore,
           beats_random: check.beatsRandom, flip_correlation: check.flipCorrelation, flip_stable: check.flipStable,
           random_head_correlation: check.randomHeadCorrelation, changes_with_model: check.changesWithModel,
@@ -489,7 +512,7 @@ async function explain(argv) {
   const { values } = options;
   const all = values.tensor ? [values.tensor] : await imageFiles(values.image);
   const many = all.length > 1;
-  for (const option of ['out', 'heatmap-out', 'raw-out']) {
+  for (const option of ['out', 'heatmap-out', 'raw-out', 'concepts-out']) {
     if (many && values[option]) await mkdir(values[option], { recursive: true });
   }
   // --resume: the results already in the file are kept and their photos skipped; each new one is appended.

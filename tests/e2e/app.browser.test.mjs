@@ -709,6 +709,35 @@ describe('pixel-level methods', () => {
   });
 });
 
+describe('concepts the model sees', () => {
+  test('Deep Feature Factorization on the phone: the tinted photo and four concepts with their classes; a new photo drops them', async () => {
+    const { context, page } = await newPage({ locale: 'vi-VN', viewport: { width: 390, height: 844 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await analyse(page, PHOTO);
+    await page.click(`${sel('advanced')} summary`);
+    await page.click(sel('concepts-run'));
+    await page.waitForSelector(`${sel('concepts-list')}:not([hidden])`, { timeout: 60_000 });
+    const items = await page.$$eval(`${sel('concepts-list')} li`, (lis) => lis.map((li) => li.textContent));
+    assert.equal(items.length, 4);
+    for (const [i, text] of items.entries()) assert.match(text, new RegExp(`^Khái niệm ${i + 1}: hướng tới .+\\(`));
+    assert.match(await page.textContent(sel('concepts-status')), /^4 khái niệm, cùng nhau chiếm \d+% /);
+    const size = await page.$eval(sel('concepts-view'), (canvas) => [canvas.width, canvas.height, canvas.getBoundingClientRect().width]);
+    assert.ok(size[0] > 0 && size[1] > 0 && size[2] <= 390, `canvas ${size}`);
+    await page.$eval(sel('concepts'), (section) => section.scrollIntoView());
+    await page.screenshot({ path: join(ARTIFACTS, 'concepts-phone-vi.png') });
+    // Another map of the same photo keeps them; another photo drops them.
+    const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+    await page.selectOption(sel('method'), 'layercam');
+    await waitForRender(page, stamp);
+    assert.equal(await page.isVisible(sel('concepts-list')), true);
+    await analyse(page, join(FIXTURES, 'lesion_glare.jpg'));
+    assert.equal(await page.isHidden(sel('concepts-list')), true);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
 describe('a model dermcam cannot differentiate', () => {
   test('is loaded forward-only: only the methods without gradients are offered, saying why; occlusion and RISE map it', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');

@@ -644,3 +644,29 @@ describe('pixel-level methods on the command line', () => {
     }
   });
 });
+
+describe('concepts on the command line', () => {
+  test('--concepts K adds Deep Feature Factorization with each concept\'s classes; --concepts-out writes the maps', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dermcam-concepts-'));
+    try {
+      const out = join(dir, 'concepts.npy');
+      const result = run('explain', '--model', join(ROOT, 'models/demo'), '--image', join(FIXTURES, 'lesion.jpg'),
+        '--concepts', '3', '--concepts-out', out, '--no-map-check', '--json');
+      assert.equal(result.status, 0, result.stderr);
+      const { concepts } = JSON.parse(result.stdout);
+      assert.equal(concepts.parts.length, 3);
+      assert.ok(concepts.relative_error > 0 && concepts.relative_error < 1);
+      for (const part of concepts.parts) assert.equal(part.classes.length, 3);
+      const maps = decodeNpy(readFileSync(out));
+      assert.deepEqual(maps.shape, [3, 128, 128]);
+      const bad = run('explain', '--model', join(ROOT, 'models/demo'), '--image', join(FIXTURES, 'lesion.jpg'), '--concepts', '17');
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--concepts must be a whole number from 1 to 16/);
+      const alone = run('explain', '--model', join(ROOT, 'models/demo'), '--image', join(FIXTURES, 'lesion.jpg'), '--concepts-out', out);
+      assert.equal(alone.status, 2);
+      assert.match(alone.stderr, /--concepts-out needs --concepts K/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -13,6 +13,7 @@ emscripten::val quality_threshold_ranges_js();
 // cam.cpp
 emscripten::val cam_methods_js();
 emscripten::val compute_cam_js(emscripten::val js_options);
+emscripten::val factorize_features_js(emscripten::val js_options);
 // overlay.cpp
 emscripten::val colormaps_js();
 emscripten::val render_overlay_js(emscripten::val js_options);

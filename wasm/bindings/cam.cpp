@@ -4,10 +4,13 @@
 #include "../cam.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "../cam_methods.h"
+#include "../feature_factorization.h"
+#include "../map_resize.h"
 #include "calls.h"
 #include "cam_inputs.h"
 #include "js_values.h"
@@ -246,6 +249,59 @@ val compute_cam_js(val js_options) {
   auto cam = compute_stored(runs.value(), call.value(), {});
   if (!cam) return make_js_error(cam.error());
   return cam_to_js(cam.value());
+}
+
+// factorizeFeatures({layer: {activations, shape, layout}, concepts, outputWidth, outputHeight})
+//   -> {concepts, maps: Float32Array (concepts x outputHeight x outputWidth, each resized bilinearly as a CAM map
+//   is, in [0, 1]), layerMaps: Float32Array (concepts x the layer's positions), layerWidth, layerHeight,
+//   embeddings: Float32Array (concepts x channels), sweeps, relativeError}. See feature_factorization.h.
+val factorize_features_js(val js_options) {
+  OptionReader reader(js_options, {"layer", "concepts", "outputWidth", "outputHeight"});
+  int concepts = 0, output_width = 0, output_height = 0;
+  reader.integer("concepts", &concepts);
+  reader.integer("outputWidth", &output_width);
+  reader.integer("outputHeight", &output_height);
+  if (!reader.error().empty()) return make_js_error(Error{ErrorCode::kInvalidArgument, reader.error()});
+  if (output_width < 1 || output_height < 1 || output_width > 4096 || output_height > 4096) {
+    return make_js_error(Error{ErrorCode::kInvalidArgument, "The output size must be 1 to 4096 on each side."});
+  }
+  auto layer = read_layer(js_options["layer"]);
+  if (!layer) return make_js_error(layer.error());
+  const StoredLayer& stored = layer.value();
+  const int positions = stored.height * stored.width;
+  std::vector<float> channel_major = stored.activations;
+  if (stored.layout == TensorLayout::kNHWC) {
+    for (int i = 0; i < positions; ++i) {
+      for (int c = 0; c < stored.channels; ++c) {
+        channel_major[static_cast<size_t>(c) * positions + i] =
+            stored.activations[static_cast<size_t>(i) * stored.channels + c];
+      }
+    }
+  }
+  for (float v : channel_major) {
+    if (!std::isfinite(v))
+      return make_js_error(Error{ErrorCode::kInvalidArgument, "The activations are not all finite."});
+  }
+  auto factorized = factorize_features(channel_major, stored.channels, positions, concepts);
+  if (!factorized) return make_js_error(factorized.error());
+  const FeatureFactorization& f = factorized.value();
+  std::vector<float> maps, layer_maps(f.maps.begin(), f.maps.end());
+  maps.reserve(static_cast<size_t>(f.concepts) * output_width * output_height);
+  for (int j = 0; j < f.concepts; ++j) {
+    const std::vector<float> resized = resize_map_bilinear(&layer_maps[static_cast<size_t>(j) * positions],
+                                                           stored.width, stored.height, output_width, output_height);
+    for (float v : resized) maps.push_back(std::clamp(v, 0.0f, 1.0f));
+  }
+  val out = val::object();
+  out.set("concepts", f.concepts);
+  out.set("maps", copy_out(maps));
+  out.set("layerMaps", copy_out(layer_maps));
+  out.set("layerWidth", stored.width);
+  out.set("layerHeight", stored.height);
+  out.set("embeddings", copy_out(std::vector<float>(f.embeddings.begin(), f.embeddings.end())));
+  out.set("sweeps", f.sweeps);
+  out.set("relativeError", f.relative_error);
+  return out;
 }
 
 }  // namespace dermcam::js

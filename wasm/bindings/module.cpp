@@ -31,6 +31,7 @@ EMSCRIPTEN_BINDINGS(dermcam) {
   emscripten::function("qualityThresholdRanges", &quality_threshold_ranges_js);
   emscripten::function("camMethods", &cam_methods_js);
   emscripten::function("computeCam", &compute_cam_js);
+  emscripten::function("factorizeFeatures", &factorize_features_js);
   emscripten::function("colormaps", &colormaps_js);
   emscripten::function("renderOverlay", &render_overlay_js);
   emscripten::function("heatLayers", &heat_layers_js);

@@ -13,6 +13,7 @@ import { readSiteModels } from './site-models.mjs';
 import { diagnosticsView } from './page/diagnostics-view.mjs';
 import { byTestId as $ } from './page/dom.mjs';
 import { faithfulnessView } from './page/faithfulness-view.mjs';
+import { conceptsView } from './page/concepts-view.mjs';
 import { framingView } from './page/framing-view.mjs';
 import { historyView, historyWanted } from './page/history-view.mjs';
 import { messagesView } from './page/messages-view.mjs';
@@ -37,6 +38,9 @@ const LANGUAGE_KEY = 'dermcam.language';
 // analysed anyway, and always after the confirmation.
 const CLINICIAN_KEY = 'dermcam.clinicianMode';
 const client = new WorkerClient(new URL('./worker.mjs', import.meta.url));
+
+/** @type {{of: any, phase: 'idle'|'running'|'done', values: any}} */
+const NO_CONCEPTS = Object.freeze({ of: null, phase: 'idle', values: null });
 
 /** @type {Store<import('./page/store.mjs').PageState>} */
 const store = new Store({
@@ -65,6 +69,8 @@ const store = new Store({
     outline: false, compare: 100 },
   methodProgress: null,
   metrics: { phase: 'idle', loaded: 0, total: 0, values: null },
+  // Deep Feature Factorization of the shown photo, on request: {of: the request's token, phase, values}.
+  concepts: NO_CONCEPTS,
   mapCheck: null,
   history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false, undo: null, bytes: 0,
     persisted: null, kept: null },
@@ -319,7 +325,7 @@ window.addEventListener('popstate', (event) => {
 });
 
 function hideAnswers() {
-  store.set({ result: null, refused: null });
+  store.set({ result: null, refused: null, concepts: NO_CONCEPTS });
 }
 
 function startOver() {
@@ -617,6 +623,21 @@ async function measureMap() {
   }
 }
 
+// Deep Feature Factorization of the photo shown (page/concepts-view.mjs draws it): one request, kept for that result.
+// A new photo or model drops them (hideAnswers), and an answer for a photo no longer shown is dropped.
+async function findConcepts() {
+  if (!state().result || state().concepts.phase === 'running') return;
+  const token = {};
+  store.set({ concepts: { of: token, phase: 'running', values: null } });
+  try {
+    const values = await client.request('concepts', { k: 4 });
+    if (state().concepts.of === token) store.set({ concepts: { of: token, phase: 'done', values } });
+  } catch (error) {
+    if (state().concepts.of === token) store.set({ concepts: NO_CONCEPTS });
+    fail(error);
+  }
+}
+
 function stopMeasuring() {
   work.metricsWaiting = false;
   clearMetrics({ byPerson: true });
@@ -682,7 +703,7 @@ const actions = {
     else retryModel();
   },
   chooseSiteModel, openPicker, choose, analyseFramed, analyseAnyway, whyRefused, startOver, useBundledModel, loadOwnModel, stopOwnModel,
-  setControls, stopMethod, measureMap, stopMeasuring, download, downloadRaw, setStatus,
+  setControls, stopMethod, measureMap, stopMeasuring, findConcepts, download, downloadRaw, setStatus,
   printReport: () => report.print(),
   diagnostics: () => client.request('diagnostics'),
   ...auditActions({ store, client, ensureModel }),
@@ -698,6 +719,7 @@ refusalView(view);
 resultView(view);
 const overlay = overlayView(view);  // after the result view: it composites over the photo that view draws
 faithfulnessView(view);
+conceptsView(view);
 const savedChecks = historyView(view);
 diagnosticsView(view);
 auditView(view);

@@ -30,8 +30,10 @@ export const REQUESTS = {
     'no explanation, the current photo untouched (needs a model)',
   png: 'PNG bytes of the current explanation drawn with {looks} (needs analyse)',
   rawMap: 'the current explanation\'s raw signed map of each target layer: {layers: [{name, raw, width, height}]} (needs analyse)',
+  concepts: 'Deep Feature Factorization of the current photo: {k} concepts, each with its map, its heat per display pixel ' +
+    '(layers) and the classes it supports (needs analyse)',
   diagnostics: 'memory, threads, model runs and timings',
-  methods: 'the CAM methods and colour maps of the core',
+  methods: 'the explanation methods the loaded model can have ({methods, forwardOnly}) and the core\'s colour maps',
 };
 
 const CANCEL = 'cancel';

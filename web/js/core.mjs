@@ -210,6 +210,19 @@ export function computeCam(options) {
 }
 
 /**
+ * Deep Feature Factorization of one target layer (see wasm/feature_factorization.h): the layer's activations split
+ * into `concepts` non-negative parts, each with its map and its embedding.
+ * @param {{layer: {activations: Float32Array, shape: number[], layout: 'NCHW'|'NHWC'}, concepts: number,
+ *   outputWidth: number, outputHeight: number}} options
+ * @returns {Promise<{concepts: number, maps: Float32Array, layerMaps: Float32Array, layerWidth: number,
+ *   layerHeight: number, embeddings: Float32Array, sweeps: number, relativeError: number}>}  maps: concepts x
+ *   outputHeight x outputWidth in [0, 1]; embeddings: concepts x channels, the layer's values where each is present
+ */
+export function factorizeFeatures(options) {
+  return call('factorizeFeatures', options);
+}
+
+/**
  * Draws a CAM map on the display copy (see wasm/overlay.h).
  * @param {{display, map: Float32Array, mapWidth, mapHeight, tensorContent, tensorToDisplay, colormap?, opacity?,
  *   outline?, box?, threshold?}} options

@@ -23,6 +23,7 @@ import { PhotoAnalysis, preparePhoto, sourceInput } from './photo-analysis.mjs';
 import { distanceGradients } from './cam/distance-gradients.mjs';
 import { flipTensor } from './cam/class-gradients.mjs';
 import { checkMap } from './map-check.mjs';
+import { featureConcepts } from './cam/concepts.mjs';
 
 /**
  * @typedef {{signal?: AbortSignal, progress?: import('./cam/provider.mjs').ProviderOptions['progress']}} Cancellable
@@ -416,6 +417,16 @@ export class Explainer {
     if (!map) throw new DermcamError('no_photo', 'Explain a photo first.');
     return map.layers.map((layer, l) => ({ name: layer.name ?? this.metadata.layers[l].name, raw: layer.raw, width: layer.width,
       height: layer.height }));
+  }
+
+  /**
+   * Deep Feature Factorization of the current photo (cam/concepts.mjs): k concepts of the first target layer, each
+   * with its map at the input's size (and per display pixel with `display`) and the classes it supports.
+   * @param {{k?: number, display?: boolean}} [options]
+   */
+  async concepts(options = {}) {
+    if (!this.current?.revealed) throw new DermcamError('no_photo', 'Analyse a photo first (one the gate accepted, or analysed anyway).');
+    return featureConcepts({ core: this.core, model: this.model }, this.current, options);
   }
 
   /** The core's blend of the current map over the photo: {width, height, rgba, box}. */

@@ -255,6 +255,9 @@ const handlers = {
   async rawMap() {
     return { layers: explainer.rawMap() };
   },
+  async concepts({ k }) {
+    return explainer.concepts({ k, display: true });
+  },
   async png({ looks }) {
     return explainer.overlayPng(looks);
   },

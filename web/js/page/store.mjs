@@ -17,6 +17,7 @@
  *   siteModels: import('../site-models.mjs').SiteModel[],
  *   siteModel: string | null,
  *   modelInfo: any,
+ *   concepts: {of: any, phase: 'idle'|'running'|'done', values: any},
  *   methods: {methods: Array<{id: string, label: string, target: string, inputSpace?: boolean}>,
  *     forwardOnly: {op?: string, node?: string} | null, colormaps: Array<{id: string, table: number[]}>} | null,
  *   ownModel: boolean,
