@@ -453,6 +453,7 @@ async function explainJob({ values, classIndex, region, renderOptions, looks }, 
         ...(check ? { map_check: { passed: check.passed, deletion_score: check.deletionScore, random_deletion_score: check.randomDeletionScore,
           beats_random: check.beatsRandom, flip_correlation: check.flipCorrelation, flip_stable: check.flipStable,
           random_head_correlation: check.randomHeadCorrelation, changes_with_model: check.changesWithModel,
+          randomisation: check.randomisation,
           model_runs: check.modelRuns } } : {}),
       };
     } catch (error) {

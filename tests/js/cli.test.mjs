@@ -325,7 +325,7 @@ describe('explain', () => {
       'timings_ms'].sort());
     // The quick map check of every map: its three tests and the verdict.
     assert.deepEqual(Object.keys(json.map_check).sort(), ['beats_random', 'changes_with_model', 'deletion_score', 'flip_correlation',
-      'flip_stable', 'model_runs', 'passed', 'random_deletion_score', 'random_head_correlation'].sort());
+      'flip_stable', 'model_runs', 'passed', 'random_deletion_score', 'random_head_correlation', 'randomisation'].sort());
     assert.equal(json.map_check.passed, json.map_check.beats_random && json.map_check.flip_stable !== false && json.map_check.changes_with_model);
     assert.equal(json.map_check.model_runs, 12);
     // The raw map: signed, at the target layer's resolution; the drawn heatmap is its positive part, scaled and

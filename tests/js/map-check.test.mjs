@@ -49,6 +49,37 @@ test('each failure is caught: a map on what the model ignores, a mirror that mov
   assert.equal(blind.passed, false);
 });
 
+test('the randomised-head map, when there is one, is what the map must differ from', async () => {
+  const same = await checkMap({ input, shape, map: quarterMap, randomMap: scattered, randomModelMap: quarterMap,
+    flippedMap: quarterMap, probabilities, batchSize: 64 });
+  assert.equal(same.randomisation, 'head');
+  assert.equal(same.changesWithModel, false);
+  const differs = await checkMap({ input, shape, map: quarterMap, randomMap: quarterMap, randomModelMap: scattered,
+    flippedMap: quarterMap, probabilities, batchSize: 64 });
+  assert.equal(differs.changesWithModel, true);
+  const approximated = await checkMap({ input, shape, map: quarterMap, randomMap: scattered, flippedMap: null, probabilities, batchSize: 64 });
+  assert.equal(approximated.randomisation, 'random-linear');
+});
+
+test('randomisedHead redraws the weights of the head (float, or int8 behind a DequantizeLinear) and keeps the rest', async () => {
+  const { headGraph, randomisedHead } = await import('../../web/js/onnx/head.mjs');
+  const { decodeModel } = await import('../../web/js/onnx/model.mjs');
+  for (const file of ['model.onnx', 'model-int8.onnx']) {
+    const cut = headGraph(readFileSync(join(ROOT, 'models/demo', file)), 0);
+    const { bytes, redrawn } = randomisedHead(cut.bytes);
+    assert.equal(redrawn, 1, file);
+    const before = new Map(decodeModel(cut.bytes).graph.initializer.map((t) => [t.name, t]));
+    for (const tensor of decodeModel(bytes).graph.initializer) {
+      const old = before.get(tensor.name);
+      const weight = /weight(_int8)?$/.test(tensor.name);
+      const same = Buffer.from(old.rawData ?? []).equals(Buffer.from(tensor.rawData ?? [])) &&
+        JSON.stringify(Array.from(old.floatData ?? [])) === JSON.stringify(Array.from(tensor.floatData ?? []));
+      assert.equal(same, !weight, `${file} ${tensor.name}`);
+    }
+    assert.deepEqual(randomisedHead(cut.bytes).bytes, bytes, 'seeded: the same head every time');
+  }
+});
+
 test('on the demo model: Grad-CAM passes; a random map and a class-blind map (Eigen-CAM) do not', async () => {
   const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
   const explainer = new Explainer({ ort, core });
@@ -61,6 +92,9 @@ test('on the demo model: Grad-CAM passes; a random map and a class-blind map (Ei
   await explainer.release();
   assert.equal(verdicts.gradcam.passed, true, JSON.stringify(verdicts.gradcam));
   assert.ok(verdicts.gradcam.flipCorrelation > 0.9);
+  // The randomisation test itself, not its approximation: the head after the layer got random weights.
+  assert.equal(verdicts.gradcam.randomisation, 'head');
+  assert.ok(Math.abs(verdicts.gradcam.randomHeadCorrelation) < 0.5, JSON.stringify(verdicts.gradcam));
   assert.equal(verdicts.randomcam.passed, false);
   assert.equal(verdicts.randomcam.beatsRandom, false);
   assert.equal(verdicts.randomcam.changesWithModel, false);

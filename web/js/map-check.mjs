@@ -13,9 +13,12 @@
 //   a map that does explains noise. Gradient methods only (a perturbation method would need all its runs again).
 // - Changes when the model does (the model randomisation test, Adebayo et al. 2018, "Sanity checks for saliency
 //   maps"): a map that stays the same when the model's weights are randomised explains the image, not the model.
-//   The head after the target layer is randomised to a random linear layer, whose gradients with respect to the
-//   layer are random channel weights: the Random-CAM map of the same activations. Fails when the map's
-//   correlation with it is at least MAP_CHECK.randomHeadCorrelation.
+//   For a gradient method the head after the target layer gets random weights (onnx/head.mjs randomisedHead, the
+//   head Ablation-CAM cuts) and the same method maps the photo through it (`randomModelMap`). Where that cannot be
+//   done (a method that is not a gradient method, a head that cannot run alone, several target layers) the head is
+//   taken as a random linear layer, whose gradients with respect to the layer are random channel weights: the
+//   Random-CAM map of the same activations. Fails when the map's correlation with it is at least
+//   MAP_CHECK.randomHeadCorrelation; `randomisation` says which was done ('head' or 'random-linear').
 //
 // A map passes when every test that applies passes; the page dims one that fails and says so.
 import { pearson } from './correlation.mjs';
@@ -26,14 +29,14 @@ export const MAP_CHECK = Object.freeze({ deletionFractions: Object.freeze([0.01,
 
 /**
  * @param {{input: Float32Array, shape: {width: number, height: number, layout: 'NCHW'|'NHWC'}, map: Float32Array,
- *   randomMap: Float32Array, flippedMap: Float32Array | null, probabilities: (batch: Float32Array, count: number) =>
+ *   randomMap: Float32Array, randomModelMap?: Float32Array | null, flippedMap: Float32Array | null, probabilities: (batch: Float32Array, count: number) =>
  *   Promise<ArrayLike<number>>, batchSize: number}} options  map, randomMap, flippedMap (mirrored back): at the
  *   input size; probabilities: the explained class's probability of each input of a batch
  * @returns {Promise<{passed: boolean, deletionScore: number, randomDeletionScore: number, beatsRandom: boolean,
  *   flipCorrelation: number | null, flipStable: boolean | null, randomHeadCorrelation: number,
- *   changesWithModel: boolean, modelRuns: number}>}
+ *   changesWithModel: boolean, randomisation: 'head'|'random-linear', modelRuns: number}>}
  */
-export async function checkMap({ input, shape, map, randomMap, flippedMap, probabilities, batchSize }) {
+export async function checkMap({ input, shape, map, randomMap, randomModelMap = null, flippedMap, probabilities, batchSize }) {
   const pixels = shape.width * shape.height;
   const index = at(shape);
   const deleted = (order, count) => {
@@ -59,11 +62,12 @@ export async function checkMap({ input, shape, map, randomMap, flippedMap, proba
   const deletionScore = mean(0);
   const randomDeletionScore = mean(1);
   const flipCorrelation = flippedMap ? pearson(map, flippedMap) : null;
-  const randomHeadCorrelation = pearson(map, randomMap);
+  const randomHeadCorrelation = pearson(map, randomModelMap ?? randomMap);
   const beatsRandom = deletionScore < randomDeletionScore;
   const flipStable = flipCorrelation === null ? null : flipCorrelation >= MAP_CHECK.flipCorrelation;
   // A flat map (no variance) correlates with nothing: NaN reads as "did not change", which fails.
   const changesWithModel = randomHeadCorrelation < MAP_CHECK.randomHeadCorrelation;
   return { passed: beatsRandom && flipStable !== false && changesWithModel, deletionScore, randomDeletionScore, beatsRandom,
-    flipCorrelation, flipStable, randomHeadCorrelation, changesWithModel, modelRuns: jobs.length };
+    flipCorrelation, flipStable, randomHeadCorrelation, changesWithModel, randomisation: randomModelMap ? 'head' : 'random-linear',
+    modelRuns: jobs.length };
 }

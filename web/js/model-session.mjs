@@ -4,8 +4,8 @@
 // the CLI through pipeline.mjs; what a run returns is checked before anything reads it.
 import { checkRunShapes, verifiedExplainMetadata } from './onnx/metadata.mjs';
 import { probeInput } from './onnx/probe.mjs';
-import { headGraph } from './onnx/head.mjs';
-import { stripExplainGraph } from './onnx/prepared.mjs';
+import { headGraph, randomisedHead } from './onnx/head.mjs';
+import { classGradients, stripExplainGraph } from './onnx/prepared.mjs';
 import { decodeModel, toNumber } from './onnx/model.mjs';
 import { DermcamError } from './errors.mjs';
 import { softmax } from './calibration.mjs';
@@ -79,6 +79,9 @@ export class ModelSession {
     this.heads = [];
     /** @type {Record<string, {session: any, output: string, classes: string}>} the input-gradient graphs, by 'plain'/'guided' */
     this.pixelSessions = {};
+    /** @type {{session: any, input: string, output: string, classes: string} | null | undefined} the randomised head's
+     * gradient graph (randomHeadGradients): undefined until asked, null when the model has none */
+    this.randomHead = undefined;
     this.modelRuns = 0;  // session runs
     this.modelItems = 0;  // inputs those runs took (a batch counts each of its items)
     // A model exported with a batch of 1 (torch.onnx.export's default, or a traced Reshape that bakes it in) takes
@@ -319,6 +322,41 @@ export class ModelSession {
     return gradients;
   }
 
+  /**
+   * The model randomisation test's gradients (Adebayo et al. 2018): d score_c / d target layer 0 when the head after
+   * the layer has random weights (onnx/head.mjs randomisedHead), for one image's activations, as computeCam takes
+   * them ({gradients, gradientsPerChannel}); null when the head cannot run from the layer alone (a skip connection
+   * past it, a token layer) or has no weights to randomise. The randomised head's gradient graph is made on first use.
+   * @param {Float32Array} activations  one image's target layer 0
+   */
+  async randomHeadGradients(activations, classIndex) {
+    const layer = this.metadata.layers[0];
+    if (this.randomHead === undefined) {
+      this.randomHead = null;
+      let cut;
+      try {
+        cut = headGraph(this.modelBytes, 0);
+      } catch (error) {
+        if (error?.code !== 'head_not_separable') throw error;
+      }
+      const randomised = cut && randomisedHead(cut.bytes);
+      if (randomised?.redrawn) {
+        const { prepareExplainModel } = await import('./onnx/explain.mjs');
+        const { bytes, report } = await prepareExplainModel(this.ort, randomised.bytes, { layers: [cut.input], classes: 1,
+          score: 'logit', inputShape: layer.shape });
+        this.randomHead = { session: await this.ort.InferenceSession.create(bytes, this.sessionOptions), input: cut.input,
+          output: report.layers[0].gradients, classes: report.classes.input };
+      }
+    }
+    if (!this.randomHead) return null;
+    const { session, input, output, classes } = this.randomHead;
+    const out = await session.run({ [input]: new this.ort.Tensor('float32', activations, [1, ...layer.shape]),
+      [classes]: new this.ort.Tensor('int64', BigInt64Array.from([BigInt(classIndex)]), [1]) });
+    const gradients = { data: out[output].data, dims: out[output].dims.map(Number) };
+    if (!allFinite(gradients.data)) throw invalidOutput('gradients of the randomised head');
+    return classGradients(gradients, 0);
+  }
+
   /** The calibrated probabilities of batch item 0 (see calibratedProbabilities). */
   probabilities(run) {
     return calibratedProbabilities(run, this.metadata, this.config);
@@ -386,10 +424,11 @@ export class ModelSession {
 
   async releaseSessions() {
     for (const session of [this.session, ...this.heads.map((h) => h?.session),
-      ...Object.values(this.pixelSessions ?? {}).map((p) => p.session)]) if (session) await session.release();
+      ...Object.values(this.pixelSessions ?? {}).map((p) => p.session), this.randomHead?.session]) if (session) await session.release();
     this.session = null;
     this.heads = [];
     this.pixelSessions = {};
+    this.randomHead = undefined;
   }
 
   async release() {

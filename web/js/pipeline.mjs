@@ -509,9 +509,21 @@ export class Explainer {
       flippedMap = (await this.core.computeCam({ method, eigenSmooth, classIndex: 0, outputWidth: width, outputHeight: height,
         runs: [{ flipped: true, layers: layersOf(run) }] })).map;
     }
+    // The model randomisation test: a gradient method's own map when the head after the (single) target layer has
+    // random weights; otherwise, or when the head cannot run alone, the Random-CAM approximation.
+    let randomModelMap = null;
+    if (gradient && this.metadata.layers.length === 1) {
+      const [layer] = this.metadata.layers;
+      const activations = firstItem(analysis.run.layers[0].activations).data;
+      const randomised = await this.model.randomHeadGradients(activations, classIndex);
+      if (randomised) {
+        randomModelMap = (await this.core.computeCam({ method, eigenSmooth, classIndex: 0, outputWidth: width, outputHeight: height,
+          runs: [{ flipped: false, layers: [{ activations, shape: [1, ...layer.shape], layout: layer.layout, ...randomised }] }] })).map;
+      }
+    }
     return checkMap({
       input: analysis.tensor.data, shape: { width, height, layout }, map: analysis.map.map, randomMap: randomMap.map,
-      flippedMap, batchSize: perturbationBatchSize(this.model.explainInputBytes(), this.budgetBytes),
+      randomModelMap, flippedMap, batchSize: perturbationBatchSize(this.model.explainInputBytes(), this.budgetBytes),
       probabilities: async (batch, count) => {
         await checkpoint(signal);
         const run = await this.model.run(batch, count, [classIndex]);

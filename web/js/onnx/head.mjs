@@ -58,3 +58,71 @@ export function headGraph(modelBytes, layerIndex = 0) {
   graph.valueInfo = (graph.valueInfo ?? []).filter((v) => read.has(v.name));
   return { bytes: encodeModel(model), input: layer.name, output: metadata.score.tensor };
 }
+
+/**
+ * The head (headGraph's) with its weights redrawn at random: the model randomisation test's model (Adebayo et al.
+ * 2018, cascading randomisation of the layers after the target layer). The weight input of every Conv, Gemm, MatMul
+ * and ConvTranspose, an initializer or an int8 initializer behind a DequantizeLinear (a weight-quantized model), is
+ * redrawn from a seeded normal distribution with its own mean and spread; biases, scales and zero points stay.
+ * @param {Uint8Array} headBytes  headGraph(...).bytes
+ * @param {number} [seed]
+ * @returns {{bytes: Uint8Array, redrawn: number}} redrawn: how many weight tensors were redrawn (0: nothing to
+ *   randomise, the head has no weights)
+ */
+export function randomisedHead(headBytes, seed = 20181008) {
+  const model = decodeModel(headBytes);
+  const { graph } = model;
+  const initializers = new Map(graph.initializer.map((t) => [t.name, t]));
+  const producer = new Map(graph.node.flatMap((node) => node.output.map((o) => [o, node])));
+  const weights = new Set();
+  for (const node of graph.node) {
+    if (!['Conv', 'Gemm', 'MatMul', 'ConvTranspose'].includes(node.opType)) continue;
+    for (const input of node.input.slice(0, 2)) {
+      if (initializers.has(input)) weights.add(initializers.get(input));
+      const dq = producer.get(input);
+      if (dq?.opType === 'DequantizeLinear' && initializers.has(dq.input[0])) weights.add(initializers.get(dq.input[0]));
+    }
+  }
+  // The activations' input of a MatMul is no weight: only initializers are in `weights`, and a MatMul of two
+  // initializers would have been folded away.
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  let redrawn = 0;
+  for (const tensor of weights) {
+    const values = readWeights(tensor);
+    if (!values || values.length < 2) continue;
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const spread = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) || 1e-3;
+    const drawn = values.map(() => mean + spread * normal());
+    writeWeights(tensor, drawn);
+    redrawn += 1;
+  }
+  return { bytes: encodeModel(model), redrawn };
+}
+
+// A weight tensor's values (float32, int8 or uint8), or null for another type.
+function readWeights(tensor) {
+  const raw = tensor.rawData?.length ? tensor.rawData : null;
+  if (tensor.dataType === DataType.FLOAT) {
+    return raw ? Array.from(new Float32Array(Uint8Array.from(raw).buffer)) : Array.from(tensor.floatData ?? []);
+  }
+  if (tensor.dataType === DataType.INT8) return raw ? Array.from(new Int8Array(Uint8Array.from(raw).buffer)) : Array.from(tensor.int32Data ?? []);
+  if (tensor.dataType === DataType.UINT8) return raw ? Array.from(raw) : Array.from(tensor.int32Data ?? []);
+  return null;
+}
+
+function writeWeights(tensor, values) {
+  const typed = tensor.dataType === DataType.FLOAT ? Float32Array.from(values)
+    : tensor.dataType === DataType.INT8 ? Int8Array.from(values, (v) => Math.max(-128, Math.min(127, Math.round(v))))
+      : Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round(v))));
+  tensor.rawData = new Uint8Array(typed.buffer);
+  tensor.floatData = [];
+  tensor.int32Data = [];
+}
