@@ -73,5 +73,6 @@ rm -rf "$work/gate"
 node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --negatives "$work/gate/tune" --fit-quality --skin-types "$work/gate/fit-skin-types.csv"
 node "$ROOT/scripts/demo/evaluate_gate.mjs" "$out" "$work/gate"
 node "$ROOT/scripts/demo/evaluate_map_check.mjs" "$out" "$work/gate/test/lesions"
+node "$ROOT/scripts/demo/evaluate_parity.mjs" "$out"
 study
 log "models/demo is up to date; read models/demo/REPORT.md"
