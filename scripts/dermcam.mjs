@@ -96,7 +96,7 @@ of photos like these (web/js/conformal.mjs); 40 labelled photos at least) and wr
 With --negatives (photos the model must refuse: other subjects, close-ups of fur, fabric, food, ...) it also
 fits a linear discriminator on the pooled activations of the layers the model was prepared with --gate-layer
 (or its target layer), which refuses close-ups the distance alone lets through. With --fit-quality it also fits the
-photo quality thresholds (gate.quality) from the model itself: up to 60 labelled photos are blurred, darkened,
+photo quality thresholds (gate.quality) from the model itself: up to 60 labelled photos are blurred (whole, or the lesion alone), darkened,
 brightened, given glare on the lesion, noise, JPEG compression and fewer pixels at growing strengths, and each
 threshold goes where the model's accuracy or map stops being reliable (scripts/quality-fit.mjs states the criterion;
 JPEG has no gate measure and is only reported); about 44 model runs per photo. --skin-types (a CSV photo,type as
@@ -575,7 +575,8 @@ function gateJson(gate) {
       ...(check ? { check } : {}) })),
     ...(gate.quality ? { quality: {
       sharpness: gate.quality.sharpness, bright_level: gate.quality.brightLevel, shadows: gate.quality.shadows,
-      highlights: gate.quality.highlights, spot_highlights: gate.quality.spotHighlights, width: gate.quality.photoWidth,
+      highlights: gate.quality.highlights, spot_highlights: gate.quality.spotHighlights,
+      spot_sharpness: gate.quality.spotSharpness, spot_contrast: gate.quality.spotContrast, width: gate.quality.photoWidth,
       height: gate.quality.photoHeight,
     } } : {}),
     ...(gate.distance !== undefined ? { distance: gate.distance } : {}),

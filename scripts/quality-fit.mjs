@@ -57,6 +57,17 @@ function gaussianBlur(image, sigma) {
   return mapPixels(image, (_, i, c) => Math.round(blurred[i + c]));
 }
 
+// `changed` inside the spot (the middle half of the image along each axis), `image` elsewhere.
+function onSpot(image, changed) {
+  const { width, height } = image;
+  return mapPixels(image, (v, i, c) => {
+    const p = i / 4;
+    const [x, y] = [p % width, Math.floor(p / width)];
+    const inSpot = x >= width / 4 && x < width - width / 4 && y >= height / 4 && y < height - height / 4;
+    return inSpot ? changed.rgba[i + c] : v;
+  });
+}
+
 // Area-averaged downscale so the shorter side is `side` pixels.
 function downscale(image, side) {
   const factor = side / Math.min(image.width, image.height);
@@ -106,6 +117,10 @@ export const DEGRADATIONS = Object.freeze([
   { id: 'blur', unit: 'Gaussian sigma, model input px', strengths: [0.5, 1, 1.5, 2, 3, 4],
     measure: 'sharpness', threshold: 'minSharpness', accept: 'above', code: 'blurry',
     apply: (image, s, { inputSide }) => gaussianBlur(image, (s * Math.min(image.width, image.height)) / inputSide) },
+  // The lesion alone out of focus (the spot: the middle half of the frame along each axis, as the gate reads it).
+  { id: 'spotblur', unit: 'Gaussian sigma on the spot only, model input px', strengths: [0.5, 1, 1.5, 2, 3, 4],
+    measure: 'spotSharpness', threshold: 'minSpotSharpness', accept: 'above', code: 'blurry',
+    apply: (image, s, { inputSide }) => onSpot(image, gaussianBlur(image, (s * Math.min(image.width, image.height)) / inputSide)) },
   { id: 'darker', unit: 'exposure factor', strengths: [0.7, 0.5, 0.35, 0.25, 0.15, 0.08],
     measure: 'brightLevel', threshold: 'minBrightLevel', accept: 'above', code: 'too_dark',
     apply: (image, s) => mapPixels(image, (v) => Math.round(v * s)) },

@@ -81,14 +81,15 @@ const std::vector<QualityThresholdRange>& quality_threshold_ranges() {
       {"maxSpotHighlights", 0, 1, false, d.max_spot_highlights},
       {"minColourfulness", 0, 1, false, d.min_colourfulness},
       {"maxColourNoise", 0, 4, false, d.max_colour_noise},
+      {"minSpotSharpness", 0, 10, false, d.min_spot_sharpness},
   };
   return ranges;
 }
 
 Result<PhotoQualityThresholds> check_quality_thresholds(const PhotoQualityThresholds& t) {
   const double values[] = {
-      static_cast<double>(t.min_side), t.min_sharpness,     t.min_bright_level, t.max_shadows, t.max_highlights,
-      t.max_spot_highlights,           t.min_colourfulness, t.max_colour_noise};
+      static_cast<double>(t.min_side), t.min_sharpness,     t.min_bright_level, t.max_shadows,       t.max_highlights,
+      t.max_spot_highlights,           t.min_colourfulness, t.max_colour_noise, t.min_spot_sharpness};
   const auto& ranges = quality_threshold_ranges();
   for (size_t i = 0; i < ranges.size(); ++i) {
     // NaN fails both comparisons, so it is refused too.
@@ -233,6 +234,39 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   }
   q.sharpness = interior ? std::sqrt(laplacian / interior) / (q.mean_luminance + kLuminanceFloor) : 0.0;
 
+  // The spot (the middle half of the grid along each axis): its own sharpness, and its Weber contrast against the
+  // rest of the region.
+  const int sx0 = gw / 4, sx1 = gw - gw / 4, sy0 = gh / 4, sy1 = gh - gh / 4;
+  double spot_sum = 0, rest_sum = 0;
+  size_t spot_cells = 0;
+  for (int y = 0; y < gh; ++y) {
+    for (int x = 0; x < gw; ++x) {
+      const double v = grid[static_cast<size_t>(y) * gw + x];
+      if (x >= sx0 && x < sx1 && y >= sy0 && y < sy1) {
+        spot_sum += v;
+        ++spot_cells;
+      } else {
+        rest_sum += v;
+      }
+    }
+  }
+  const size_t rest_cells = grid.size() - spot_cells;
+  const double spot_mean = spot_cells ? spot_sum / spot_cells : q.mean_luminance;
+  const double rest_mean = rest_cells ? rest_sum / rest_cells : q.mean_luminance;
+  q.spot_contrast = std::fabs(spot_mean - rest_mean) / (rest_mean + kLuminanceFloor);
+  double spot_laplacian = 0;
+  size_t spot_interior = 0;
+  // Only cells whose four neighbours are in the spot too: the step from the skin around it is not its detail.
+  for (int y = sy0 + 1; y < sy1 - 1; ++y) {
+    for (int x = sx0 + 1; x < sx1 - 1; ++x) {
+      const size_t i = static_cast<size_t>(y) * gw + x;
+      const double l = grid[i - 1] + grid[i + 1] + grid[i - gw] + grid[i + gw] - 4 * grid[i];
+      spot_laplacian += l * l;
+      ++spot_interior;
+    }
+  }
+  q.spot_sharpness = spot_interior ? std::sqrt(spot_laplacian / spot_interior) / (spot_mean + kLuminanceFloor) : 0.0;
+
   std::vector<double> sorted = grid;
   const size_t rank = static_cast<size_t>(std::floor(0.95 * (sorted.size() - 1)));
   std::nth_element(sorted.begin(), sorted.begin() + rank, sorted.end());
@@ -283,8 +317,12 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
   if (!exposure_bad && q.colour_noise > t.max_colour_noise) {
     issues.push_back({QualityCode::kNoisy, q.colour_noise, t.max_colour_noise});
   }
+  // The frame's focus first; a frame sharp around a blurred spot (focus on the skin beside the lesion, or motion of
+  // a close-up) is blurry too, with the spot's value.
   if (!exposure_bad && q.sharpness < t.min_sharpness) {
     issues.push_back({QualityCode::kBlurry, q.sharpness, t.min_sharpness});
+  } else if (!exposure_bad && q.spot_sharpness < t.min_spot_sharpness) {
+    issues.push_back({QualityCode::kBlurry, q.spot_sharpness, t.min_spot_sharpness});
   }
   return issues;
 }

@@ -199,6 +199,29 @@ test('the demo model: a face, a blurry photo and a tiny one are refused with the
   assert.ok(Number.isFinite(good.timings.gate));  // its duration is the benchmark's "gate" column (BENCHMARKS.md)
 });
 
+test('the demo model: a lesion alone out of focus in a sharp frame is refused as blurry, with the spot\'s value', async () => {
+  const { DEGRADATIONS } = await import('../../scripts/quality-fit.mjs');
+  const spotBlur = DEGRADATIONS.find((d) => d.id === 'spotblur');
+  const decoded = await core.decodeImage(fixture('lesion.jpg'));
+  const rgba = new Uint8ClampedArray(decoded.width * decoded.height * 4);
+  for (let i = 0; i < decoded.width * decoded.height; i++) {
+    rgba.set(decoded.rgb.subarray(3 * i, 3 * i + 3), 4 * i);
+    rgba[4 * i + 3] = 255;
+  }
+  const clean = await demo.analyse({ bytes: fixture('lesion.jpg') });
+  const blurred = await core.encodePng(spotBlur.apply({ width: decoded.width, height: decoded.height, rgba }, 3, { inputSide: 128 }));
+  const result = await demo.analyse({ bytes: blurred });
+  assert.equal(result.refused, true);
+  const [reason] = result.gate.reasons;
+  assert.equal(reason.code, 'blurry', JSON.stringify(result.gate.reasons));
+  // The frame as a whole is still sharp enough: the spot's own measure refused it.
+  const { QUALITY_RANGES } = await import('../../web/js/gate.mjs');
+  const minSharpness = demo.config.gate.quality.minSharpness ?? QUALITY_RANGES.minSharpness.default;
+  assert.ok(result.gate.quality.sharpness >= minSharpness, JSON.stringify(result.gate.quality));
+  assert.equal(reason.value, result.gate.quality.spotSharpness);
+  assert.ok(result.gate.quality.spotSharpness < clean.gate.quality.spotSharpness / 3);
+});
+
 test('fair across skin types: unseen generated photos of Fitzpatrick I-VI are accepted alike', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dermcam-types-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -226,9 +249,14 @@ test('a model without statistics has no OOD check, says so, and still gets the q
   assert.equal(result.gate.accepted, true);
   const blurry = await plain.analyse({ bytes: fixture('lesion_blurry.jpg') });
   assert.deepEqual(blurry.gate.reasons.map((r) => r.code), ['blurry']);
-  // model.json's gate.quality overrides a threshold: a lenient minimum sharpness lets it through.
+  // model.json's gate.quality overrides a threshold: lenient minimum sharpness, of the frame and of the spot, lets it
+  // through; the frame's alone does not.
   await plain.load({ onnxBytes: loadFixture('mlp_head').model,
     config: testConfig({ gate: { schema: GATE_SCHEMA, quality: { minSharpness: 0.001 } } }) });
+  const spot = (await plain.analyse({ bytes: fixture('lesion_blurry.jpg') })).gate;
+  assert.deepEqual(spot.reasons.map((r) => [r.code, r.value]), [['blurry', spot.quality.spotSharpness]]);
+  await plain.load({ onnxBytes: loadFixture('mlp_head').model,
+    config: testConfig({ gate: { schema: GATE_SCHEMA, quality: { minSharpness: 0.001, minSpotSharpness: 0.001 } } }) });
   assert.equal((await plain.analyse({ bytes: fixture('lesion_blurry.jpg') })).gate.accepted, true);
   // Statistics for a layer the model does not have are refused when the model loads.
   const ood = { ...validOod(), classes: ['a'], means: encodeFloats([0, 0]) };

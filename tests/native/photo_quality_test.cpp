@@ -112,6 +112,49 @@ TEST(PhotoQuality, BlurLowersSharpnessUntilRefused) {
   }
 }
 
+// Skin texture everywhere, with the spot (the middle half) defocused by `gain` and holding a darker lesion of
+// `lesion` times the skin's brightness.
+RgbImage spot_blurred(double gain, double lesion = 1.0) {
+  return textured(512, 512, {200, 150, 120}, [gain, lesion](double u, double v) {
+    const bool spot = u > 0.25 && u < 0.75 && v > 0.25 && v < 0.75;
+    const double detail = 0.2 * std::sin(2 * M_PI * 40 * u) * std::sin(2 * M_PI * 40 * v);
+    return spot ? lesion - 1 + lesion * gain * detail : detail;
+  });
+}
+
+TEST(PhotoQuality, ABlurredSpotInASharpFrameIsBlurryWithTheSpotsValue) {
+  const PhotoQuality sharp = measure(spot_blurred(1.0));
+  EXPECT_TRUE(codes(sharp).empty()) << sharp.spot_sharpness;
+  EXPECT_NEAR(sharp.spot_sharpness, sharp.sharpness, 0.25 * sharp.sharpness);
+  // The detail of a Gaussian blur of sigma 2 px at the analysis scale, in the spot only: the frame stays sharp.
+  const double f = 40.0 / kQualityAnalysisSide;
+  const PhotoQuality blurred = measure(spot_blurred(std::exp(-2 * M_PI * M_PI * 4 * f * f)));
+  const PhotoQualityThresholds defaults;
+  EXPECT_GT(blurred.sharpness, defaults.min_sharpness);
+  EXPECT_LT(blurred.spot_sharpness, defaults.min_spot_sharpness);
+  const std::vector<QualityIssue> issues = judge_photo_quality(blurred, defaults);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].code, QualityCode::kBlurry);
+  EXPECT_EQ(issues[0].value, blurred.spot_sharpness);
+  EXPECT_EQ(issues[0].threshold, defaults.min_spot_sharpness);
+  // A threshold of 0 turns the spot's judgement off.
+  PhotoQualityThresholds off;
+  off.min_spot_sharpness = 0;
+  EXPECT_TRUE(codes(blurred, off).empty());
+}
+
+TEST(PhotoQuality, SpotContrastIsHowMuchTheLesionStandsOut) {
+  const PhotoQuality plain = measure(spot_blurred(1.0, 1.0));
+  const PhotoQuality dark = measure(spot_blurred(1.0, 0.5));
+  const PhotoQuality faint = measure(spot_blurred(1.0, 0.85));
+  EXPECT_LT(plain.spot_contrast, 0.02);
+  // The spot at half the skin's brightness: |0.5 m - m| / (m + 0.05) with m the skin's mean luma.
+  const double m = plain.mean_luminance;
+  EXPECT_NEAR(dark.spot_contrast, 0.5 * m / (m + 0.05), 0.03);
+  EXPECT_GT(dark.spot_contrast, faint.spot_contrast);
+  EXPECT_GT(faint.spot_contrast, plain.spot_contrast);
+}
+
 TEST(PhotoQuality, DarkAndBlownOutPhotosGetTheExposureCodeNotBlurry) {
   const PhotoQuality black = measure(textured(300, 300, {3, 3, 3}, skin_texture));
   EXPECT_LT(black.bright_level, 0.02);
@@ -279,8 +322,13 @@ TEST(PhotoQuality, ThresholdsOutsideTheirRangesAreRefused) {
   t = defaults;
   t.min_side = 0;
   EXPECT_FALSE(check_quality_thresholds(t).ok());
+  t = defaults;
+  t.min_spot_sharpness = -0.1;
+  const auto spot = check_quality_thresholds(t);
+  ASSERT_FALSE(spot.ok());
+  EXPECT_NE(spot.error().message.find("minSpotSharpness"), std::string::npos);
   // The defaults lie inside the ranges the table states, one range per threshold.
-  EXPECT_EQ(quality_threshold_ranges().size(), 8u);
+  EXPECT_EQ(quality_threshold_ranges().size(), 9u);
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   reader.number("maxSpotHighlights", &t.max_spot_highlights);
   reader.number("minColourfulness", &t.min_colourfulness);
   reader.number("maxColourNoise", &t.max_colour_noise);
+  reader.number("minSpotSharpness", &t.min_spot_sharpness);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
   return check_quality_thresholds(t);
 }
@@ -102,7 +103,8 @@ val photo_info_to_js(const DecodedImage& d) {
   return o;
 }
 
-// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, spotHighlights, shadows,
+// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, spotHighlights, spotSharpness,
+//  spotContrast, shadows,
 //  colourfulness, colourNoise, issues: [{code, value, threshold}]}
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
   val o = val::object();
@@ -114,6 +116,8 @@ val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& threshold
   o.set("brightLevel", q.bright_level);
   o.set("highlights", q.highlights);
   o.set("spotHighlights", q.spot_highlights);
+  o.set("spotSharpness", q.spot_sharpness);
+  o.set("spotContrast", q.spot_contrast);
   o.set("shadows", q.shadows);
   o.set("colourfulness", q.colourfulness);
   o.set("colourNoise", q.colour_noise);

@@ -18,7 +18,7 @@
 //
 // model.json's "gate" (schema "dermcam-gate/1", documented in models/README.md):
 //   quality:   {minSide, minSharpness, minBrightLevel, maxShadows, maxHighlights, maxSpotHighlights, minColourfulness,
-//               maxColourNoise}
+//               maxColourNoise, minSpotSharpness}
 //   outOfDistribution: {layer, pooling, dims: C, classes: [label ids], means, covariance, threshold,
 //                       acceptance, fittedOn}
 //     pooling:    "mean-sqrt" (fit-gate's default): the signed square root of each channel's spatial mean, a
