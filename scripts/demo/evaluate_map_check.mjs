@@ -60,13 +60,16 @@ const section = ['## Map check', '',
   '|---|---:|---:|---:|---:|---:|',
   ...rows.map((r) => `| ${r.method.label} | ${pct(r.passed)} | ${pct(r.beatsRandom)} | ${pct(r.flip)} | ${pct(r.changes)} | ` +
     `${r.ms.toFixed(0)} ms |`), '',
-  'Class-blind methods (Eigen-CAM, KPCA-CAM, FEM: the layer\'s own structure) fail here mostly on deletion: their map',
-  'does not follow what the model uses for its answer. The randomisation test as approximated (one random linear head)',
-  'catches a class-blind map only where the activations alone already look like the random head\'s map (on the fixture',
-  '`lesion.jpg` Eigen-CAM\'s correlation with it is 0.98). FinerCAM maps what separates the class from its neighbours, so',
-  'removing it need not lower the class probability most; the check, which reads that probability, fails it. Ablation-CAM',
-  'is the least faithful method on this model (see above). Random-CAM, the baseline, fails every time. The mirror test',
-  'runs for the class-gradient CAM methods only (n/a for the perturbation and pixel-level methods).', '', ''].join('\n');
+  'Class-blind methods (Eigen-CAM, KPCA-CAM, FEM: the layer\'s own structure) fail both ways: their map does not follow',
+  'what the model uses for its answer, and it stays the same when the head\'s weights are redrawn. LayerCAM and Grad-CAM',
+  'element-wise keep only the positive gradients, so through a random head they still draw much of the activations\'',
+  'own pattern: about half of their maps correlate above the limit with the randomised head\'s, and fail. FinerCAM maps',
+  'what separates the class from its neighbours, so removing it need not lower the class probability most; the check,',
+  'which reads that probability, fails it. Ablation-CAM is the least faithful method on this model (see above).',
+  'Random-CAM, the baseline, fails every time. The pixel-level maps (saliency to guided backpropagation) mark scattered',
+  'pixels, and removing those lowers the probability less than removing a random CAM\'s connected regions at this',
+  'model\'s 128 px input: they often fail on deletion; Guided Grad-CAM, masked by Grad-CAM, passes. The mirror test runs',
+  'for the class-gradient CAM methods only (n/a for the perturbation and pixel-level methods).', '', ''].join('\n');
 const reportPath = join(modelDir, 'REPORT.md');
 let report = readFileSync(reportPath, 'utf8');
 const start = report.indexOf('\n## Map check\n');
