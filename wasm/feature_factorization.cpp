@@ -30,19 +30,29 @@ constexpr int kMaxSweeps = 500;
 constexpr double kTolerance = 1e-5;
 constexpr double kFloor = 1e-12;  // HALS keeps factors strictly usable (a zero column would stay zero)
 
+// The Gram matrix of a row-major (rows x length) matrix's rows (H H^T), or, with `columns`, of a row-major
+// (length x rows) matrix's columns (W^T W): rows x rows.
+std::vector<double> gram(const std::vector<double>& m, int rows, int length, bool columns = false) {
+  std::vector<double> out(static_cast<size_t>(rows) * rows);
+  for (int a = 0; a < rows; ++a) {
+    for (int b = 0; b < rows; ++b) {
+      double s = 0;
+      for (int i = 0; i < length; ++i) {
+        s += columns ? m[static_cast<size_t>(i) * rows + a] * m[static_cast<size_t>(i) * rows + b]
+                     : m[static_cast<size_t>(a) * length + i] * m[static_cast<size_t>(b) * length + i];
+      }
+      out[static_cast<size_t>(a) * rows + b] = s;
+    }
+  }
+  return out;
+}
+
 // ||X - W H||_F^2 from the Gram form: ||X||^2 - 2 <W^T X, H> + <W^T W, H H^T>.
 double squared_error(double x_norm2, const std::vector<double>& wtx, const std::vector<double>& h,
                      const std::vector<double>& wtw, int k, int positions) {
   double cross = 0;
   for (size_t i = 0; i < wtx.size(); ++i) cross += wtx[i] * h[i];
-  std::vector<double> hht(static_cast<size_t>(k) * k, 0.0);
-  for (int a = 0; a < k; ++a) {
-    for (int b = 0; b < k; ++b) {
-      double s = 0;
-      for (int i = 0; i < positions; ++i) s += h[a * positions + i] * h[b * positions + i];
-      hht[a * k + b] = s;
-    }
-  }
+  const std::vector<double> hht = gram(h, k, positions);
   double quad = 0;
   for (size_t i = 0; i < hht.size(); ++i) quad += wtw[i] * hht[i];
   return std::max(0.0, x_norm2 - 2 * cross + quad);
@@ -84,8 +94,8 @@ Result<FeatureFactorization> factorize_features(const std::vector<float>& activa
 
   FeatureFactorization out;
   out.concepts = k;
-  std::vector<double> xht(static_cast<size_t>(channels) * k), hht(static_cast<size_t>(k) * k);
-  std::vector<double> wtx(static_cast<size_t>(k) * positions), wtw(static_cast<size_t>(k) * k);
+  std::vector<double> xht(static_cast<size_t>(channels) * k), hht, wtw;
+  std::vector<double> wtx(static_cast<size_t>(k) * positions);
   double previous = -1;
   for (int sweep = 1; sweep <= kMaxSweeps; ++sweep) {
     // W's columns, with H fixed: W_j <- max(floor, W_j + (X H^T - W H H^T)_j / (H H^T)_jj).
@@ -96,13 +106,7 @@ Result<FeatureFactorization> factorize_features(const std::vector<float>& activa
         xht[c * k + j] = s;
       }
     }
-    for (int a = 0; a < k; ++a) {
-      for (int b = 0; b < k; ++b) {
-        double s = 0;
-        for (int i = 0; i < positions; ++i) s += h[a * positions + i] * h[b * positions + i];
-        hht[a * k + b] = s;
-      }
-    }
+    hht = gram(h, k, positions);
     for (int j = 0; j < k; ++j) {
       const double d = std::max(hht[j * k + j], kFloor);
       for (int c = 0; c < channels; ++c) {
@@ -120,13 +124,7 @@ Result<FeatureFactorization> factorize_features(const std::vector<float>& activa
         for (int i = 0; i < positions; ++i) wtx[j * positions + i] += wc * row[i];
       }
     }
-    for (int a = 0; a < k; ++a) {
-      for (int b = 0; b < k; ++b) {
-        double s = 0;
-        for (int c = 0; c < channels; ++c) s += w[c * k + a] * w[c * k + b];
-        wtw[a * k + b] = s;
-      }
-    }
+    wtw = gram(w, k, channels, /*columns=*/true);
     for (int j = 0; j < k; ++j) {
       const double d = std::max(wtw[j * k + j], kFloor);
       for (int i = 0; i < positions; ++i) {

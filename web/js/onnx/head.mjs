@@ -4,6 +4,7 @@
 // plain classifier (stripExplainGraph): the nodes on a path from the layer to the scores, in their order, and
 // the initializers they read.
 import { DermcamError } from '../errors.mjs';
+import { seededRandom } from '../faithfulness.mjs';
 import { explainMetadata, stripExplainGraph } from './prepared.mjs';
 import { DataType, decodeModel, encodeModel, valueInfo } from './model.mjs';
 
@@ -85,15 +86,7 @@ export function randomisedHead(headBytes, seed = 20181008) {
   }
   // The activations' input of a MatMul is no weight: only initializers are in `weights`, and a MatMul of two
   // initializers would have been folded away.
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const { normal } = seededRandom(seed);
   let redrawn = 0;
   for (const tensor of weights) {
     const values = readWeights(tensor);
