@@ -350,8 +350,13 @@ export class ModelSession {
     }
     if (!this.randomHead) return null;
     const { session, input, output, classes } = this.randomHead;
-    const out = await session.run({ [input]: new this.ort.Tensor('float32', activations, [1, ...layer.shape]),
-      [classes]: new this.ort.Tensor('int64', BigInt64Array.from([BigInt(classIndex)]), [1]) });
+    let out;
+    try {
+      out = await session.run({ [input]: new this.ort.Tensor('float32', activations, [1, ...layer.shape]),
+        [classes]: new this.ort.Tensor('int64', BigInt64Array.from([BigInt(classIndex)]), [1]) });
+    } catch (error) {
+      throw new DermcamError('inference_failed', `The model's head with random weights failed: ${error?.message ?? error}`);
+    }
     const gradients = { data: out[output].data, dims: out[output].dims.map(Number) };
     if (!allFinite(gradients.data)) throw invalidOutput('gradients of the randomised head');
     return classGradients(gradients, 0);
