@@ -43,13 +43,15 @@ for (const name of ['small_cnn', 'small_resnet']) {
   await explainer.load({ onnxBytes: readFileSync(join(dir, 'model.onnx')) });
   await explainer.analyse({ tensor: { data: input.data, shape: input.shape } });
   const geometry = inputGeometry(explainer.model);
-  const [saliency, guided] = [npy('saliency.npy').data, npy('guided.npy').data];
+  const [saliency, guided, integrated, smooth] = ['saliency', 'guided', 'integrated', 'smoothgrad'].map((f) => npy(`${f}.npy`).data);
   const gradCam = (await explainer.render({ method: 'gradcam', classIndex: c })).map.data;
   const references = {
     saliency: channelMaxAbs(saliency, geometry),
     gradxinput: channelDot(saliency, input.data, geometry),
     guidedbackprop: channelMaxAbs(guided, geometry),
     guidedgradcam: channelMaxAbs(guided, geometry).map((v, i) => v * gradCam[i]),
+    integratedgradients: channelDot(integrated, new Float32Array(integrated.length).fill(1), geometry),
+    smoothgrad: channelMaxAbs(smooth, geometry),
   };
   for (const [method, want] of Object.entries(references)) {
     await explainer.render({ method, classIndex: c });
@@ -69,10 +71,11 @@ const section = ['## Parity with reference implementations', '',
   'graph\'s gradients of the top 3 classes with respect to the target layer, against torch autograd in float64',
   '(`tests/fixtures/explain`, one fixture per family: CNNs NCHW and NHWC, an operator zoo, ViT, DeiT, Swin, ConvNeXt):', '',
   '| fixture | layer | max error / max value | correlation |', '|---|---|---:|---:|', ...gradientRows, '',
-  'The pixel-level methods (`tests/fixtures/pixel`): the input gradient and guided backpropagation against torch autograd',
-  '(guided: every `nn.ReLU` replaced as pytorch-grad-cam\'s GuidedBackpropReLUModel replaces it), gradient x input and',
-  'Guided Grad-CAM composed from them as Captum and pytorch-grad-cam compose them, and integrated gradients\' completeness',
-  '(its sum against the score difference from the zero baseline):', '',
+  'The pixel-level methods (`tests/fixtures/pixel`) against torch autograd: the input gradient, guided backpropagation',
+  '(every `nn.ReLU` replaced as pytorch-grad-cam\'s GuidedBackpropReLUModel replaces it), integrated gradients (zero',
+  'baseline, 32 midpoint steps) and SmoothGrad (25 copies, the same noise drawn in Python from dermcam\'s seeded',
+  'generator); gradient x input and Guided Grad-CAM composed from them as Captum and pytorch-grad-cam compose them; and',
+  'integrated gradients\' completeness (its sum against the score difference from the zero baseline, 256 steps):', '',
   '| fixture | method | max error / max value | correlation |', '|---|---|---:|---:|', ...pixelRows, '',
   'The CAM methods\' maps equal pytorch-grad-cam 1.5\'s on the same tensors (`tests/fixtures/cam`, the native tests: every',
   'map value within 1e-5) and on the transformer fixtures\' own maps (`gradcam.npy`).', '', ''].join('\n');

@@ -20,7 +20,8 @@ function loadPixelFixture(name) {
   const dir = join(PIXEL, name);
   const npy = (file) => decodeNpy(readFileSync(join(dir, file)));
   return { model: readFileSync(join(dir, 'model.onnx')), manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')),
-    input: npy('input.npy'), saliency: npy('saliency.npy').data, guided: npy('guided.npy').data };
+    input: npy('input.npy'), saliency: npy('saliency.npy').data, guided: npy('guided.npy').data,
+    integrated: npy('integrated.npy').data, smoothgrad: npy('smoothgrad.npy').data };
 }
 
 async function explainerFor(fixture) {
@@ -35,7 +36,7 @@ const rawOf = (explainer) => explainer.rawMap()[0].raw;
 const score = async (explainer, data, c) => (await explainer.run(data, 1, [c])).scores.data[c];
 
 for (const name of ['small_cnn', 'small_resnet']) {
-  test(`${name}: saliency, guided backpropagation, Guided Grad-CAM and gradient x input equal torch's`, async () => {
+  test(`${name}: saliency, guided backpropagation, Guided Grad-CAM, gradient x input, integrated gradients and SmoothGrad equal torch's`, async () => {
     const fixture = loadPixelFixture(name);
     const c = fixture.manifest.class;
     const explainer = await explainerFor(fixture);
@@ -58,6 +59,12 @@ for (const name of ['small_cnn', 'small_resnet']) {
     const gradCam = (await explainer.render({ method: 'gradcam', classIndex: c })).map.data;
     await explainer.render({ method: 'guidedgradcam', classIndex: c });
     check(rawOf(explainer), channelMaxAbs(fixture.guided, geometry).map((g, i) => g * gradCam[i]), 'Guided Grad-CAM');
+    // The reference built its path and its noise as dermcam does (zero baseline, 32 midpoints; seed 20170612).
+    await explainer.render({ method: 'integratedgradients', classIndex: c });
+    check(rawOf(explainer), channelDot(fixture.integrated, new Float32Array(fixture.integrated.length).fill(1), geometry),
+      'integrated gradients');
+    await explainer.render({ method: 'smoothgrad', classIndex: c });
+    check(rawOf(explainer), channelMaxAbs(fixture.smoothgrad, geometry), 'SmoothGrad');
     await explainer.release();
   });
 }
