@@ -37,7 +37,7 @@ const close = (a, b, what) => {
 };
 
 for (const name of FAMILIES) {
-  test(`${name} with a fixed batch of 1: Score-CAM, Ablation-CAM, RISE, occlusion and the metrics as with a free batch`, async () => {
+  test(`${name} with a fixed batch of 1: Score-CAM, Ablation-CAM, RISE, occlusion, the pixel methods and the metrics as with a free batch`, async () => {
     const { model, input } = loadFixture(name);
     const per = input.data.length / input.shape[0];
     const tensor = { data: input.data.slice(0, per), shape: [1, ...input.shape.slice(1)] };
@@ -58,8 +58,10 @@ for (const name of FAMILIES) {
       assert.equal(b.status, a.status, `${name} ${method}: ${b.message}`);
       close(b.map.data, a.map.data, `${name} ${method}`);
     }
-    // The input-space methods: their perturbed copies go in batches too.
-    for (const options of [{ method: 'rise', rise: { masks: 24 } }, { method: 'occlusion' }]) {
+    // The input-space methods: their perturbed copies (and integrated gradients' path, SmoothGrad's noisy copies) go
+    // in batches too.
+    for (const options of [{ method: 'rise', rise: { masks: 24 } }, { method: 'occlusion' },
+      { method: 'integratedgradients', integratedGradients: { steps: 4 } }, { method: 'smoothgrad', smoothGrad: { samples: 3 } }]) {
       const [a, b] = [await free.render(options), await fixed.render(options)];
       close(b.map.data, a.map.data, `${name} ${options.method}`);
     }

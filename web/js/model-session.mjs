@@ -304,19 +304,24 @@ export class ModelSession {
     const shape = this.metadata.input.shape;
     const per = inputs.length / count;
     const gradients = new Float32Array(inputs.length);
-    const step = this.oneAtATime ? 1 : count;
-    for (let start = 0; start < count; start += step) {
-      const n = Math.min(step, count - start);
+    for (let start = 0; start < count;) {
+      const n = this.oneAtATime ? 1 : count - start;
       let out;
       try {
         out = await session.run({ [this.metadata.input.name]: new this.ort.Tensor('float32', inputs.subarray(start * per, (start + n) * per), [n, ...shape]),
           [classes]: new this.ort.Tensor('int64', BigInt64Array.from([BigInt(classIndex)]), [1]) });
       } catch (error) {
+        // A batch the model cannot take though its input says it can (a batch of 1 baked in): one at a time.
+        if (n > 1) {
+          this.oneAtATime = true;
+          continue;
+        }
         throw new DermcamError('inference_failed', `The model failed while differentiating its input: ${error?.message ?? error}`);
       }
       this.modelRuns += 1;
       this.modelItems += n;
       gradients.set(out[output].data, start * per);
+      start += n;
     }
     if (!allFinite(gradients)) throw invalidOutput('input gradients');
     return gradients;
