@@ -308,19 +308,26 @@ describe('the app', () => {
   test('every map is checked: Grad-CAM passes; a class-blind map is faded for a patient, with the reason', async () => {
     const { page } = session;
     const verdict = (value) => page.waitForSelector(`${sel('map-check')}[data-verdict="${value}"]`);
+    // A choice that changes the map is waited for, so the verdict read is the new map's, not the one before.
+    const choose = async (id, value) => {
+      if (await page.inputValue(sel(id)) === value) return;
+      const stamp = await page.getAttribute(sel('overlay'), 'data-stamp');
+      await page.selectOption(sel(id), value);
+      await waitForRender(page, stamp);
+    };
     // The top class's Grad-CAM (an earlier test explained another class).
     const top = await page.evaluate(() => {
       const li = document.querySelector('[data-testid="predictions"] li');
       return [...document.querySelectorAll('[data-testid="class"] option')]
         .find((o) => o.textContent.startsWith(li.textContent.split(':')[0])).value;
     });
-    await page.selectOption(sel('method'), 'gradcam');
-    await page.selectOption(sel('class'), top);
+    await choose('method', 'gradcam');
+    await choose('class', top);
     await verdict('passed');
     assert.match(await page.textContent(sel('map-check')), /Map check passed/);
     assert.equal(await page.$eval(sel('compare-view'), (e) => e.classList.contains('unreliable')), false);
     // Eigen-CAM is the same map whatever the class or the model: the randomised head gives it back.
-    await page.selectOption(sel('method'), 'eigencam');
+    await choose('method', 'eigencam');
     await verdict('failed');
     assert.match(await page.textContent(sel('map-check')), /not reliable for this photo.*barely changes when the model is replaced/);
     assert.equal(await page.$eval(sel('compare-view'), (e) => e.classList.contains('unreliable')), true, 'faded for a patient');
@@ -330,7 +337,7 @@ describe('the app', () => {
     await page.check(sel('clinician-mode'));
     assert.equal(await page.$eval(sel('compare-view'), (e) => e.classList.contains('unreliable')), false);
     await page.uncheck(sel('clinician-mode'));
-    await page.selectOption(sel('method'), 'gradcam');
+    await choose('method', 'gradcam');
     await verdict('passed');
   });
 
