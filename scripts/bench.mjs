@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILD = join(ROOT, 'build/bench');
 const { values: args } = parseArgs({ options: {
   runs: { type: 'string' }, soak: { type: 'string' }, quick: { type: 'boolean' }, 'no-write': { type: 'boolean' },
-  json: { type: 'string' }, 'report-from': { type: 'string' },
+  json: { type: 'string' }, 'report-from': { type: 'string' }, 'visits-only': { type: 'boolean' },
 } });
 const RUNS = Number(args.runs ?? (args.quick ? 2 : 20));
 const SOAK = Number(args.soak ?? (args.quick ? 2 : 500));
@@ -601,6 +601,18 @@ async function measureAll() {
     await new Promise((done) => server.close(done));
   }
   return results;
+}
+
+// --visits-only: only the visits of dist/ (section 4's bytes and the slow-link table), printed as JSON; for
+// measuring a change to the first visit without the hour the whole benchmark takes.
+if (args['visits-only']) {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    console.log(JSON.stringify(await visits(browser), null, 2));
+  } finally {
+    await browser.close();
+  }
+  process.exit(0);
 }
 
 const results = args['report-from'] ? JSON.parse(readFileSync(args['report-from'], 'utf8')) : await measureAll();

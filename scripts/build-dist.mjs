@@ -8,9 +8,11 @@
 //   (Node and npm only: the wasm core is committed)
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { extname, join, resolve } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
 
 import { copyRuntime, precacheList, unusedModelFile } from './build-web-assets.mjs';
 import { requestedModelDirs, siteModels, siteModelsJson } from './site-models.mjs';
@@ -48,6 +50,7 @@ for (const dir of ['js', 'css', 'prebuilt', 'generated']) {
   cpSync(join(WEB, dir), join(DIST, assets, dir), { recursive: true, filter: (src) => !src.endsWith('precache.json') });
 }
 writeFileSync(join(DIST, assets, 'generated/models.json'), modelsJson);
+await bundleScripts(join(DIST, assets, 'js'));
 for (const { id, dir } of models) cpSync(dir, join(DIST, assets, 'models', id), { recursive: true, filter: (src) => !unusedModelFile(src) });
 for (const file of ['sw.js', 'manifest.webmanifest']) cpSync(join(WEB, file), join(DIST, file));
 cpSync(join(WEB, 'icons'), join(DIST, 'icons'), { recursive: true });  // beside the manifest, which names them
@@ -66,6 +69,33 @@ writeFileSync(join(DIST, '.nojekyll'), '');  // GitHub Pages: serve files starti
 mkdirSync(join(DIST, 'generated'), { recursive: true });
 const list = precacheList(DIST);
 writeFileSync(join(DIST, 'generated/precache.json'), `${JSON.stringify({ ...list, version }, null, 1)}\n`);
+
+// The page's and the worker's modules, each bundled into one file (and the lazily loaded graph builder into its
+// own chunk, with what both share in another): served as some forty modules, a first visit waited for a chain of
+// imports, each a round trip (3.7 s before the worker asked for the model at 10 Mbit/s, 40 ms), and a repeat
+// visit for as many answers of the service worker. Only js/ is bundled, so every `new URL(..., import.meta.url)`
+// (all in js/app.mjs, js/worker.mjs and js/core.mjs) still points where it did; the prebuilt core, the ONNX
+// schema, the quality ranges and ONNX Runtime stay files of their own, imported from js/ as before.
+async function bundleScripts(jsDir) {
+  const source = join(WEB, 'js');
+  const keepOutside = {
+    name: 'outside-js',
+    setup(bundler) {
+      bundler.onResolve({ filter: /^\.\.?\// }, ({ path, resolveDir }) => {
+        const target = resolve(resolveDir, path);
+        if (target.startsWith(source + sep)) return undefined;
+        return { path: relative(source, target).split(sep).join('/').replace(/^(?!\.)/, './'), external: true };
+      });
+    },
+  };
+  rmSync(jsDir, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(source, 'app.mjs'), join(source, 'worker.mjs')],
+    bundle: true, splitting: true, format: 'esm', outdir: jsDir, outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]', minify: true, target: 'es2022', external: ['node:*'], plugins: [keepOutside],
+    logLevel: 'error', legalComments: 'none',
+  });
+}
 
 // Precompressed copies (file.br, file.gz) for hosts that serve them (nginx gzip_static/brotli_static,
 // scripts/serve.mjs): the 14 MB ONNX Runtime wasm is 2.3 MB as brotli. Kept only where they save 10% or more.

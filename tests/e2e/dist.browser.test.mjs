@@ -88,6 +88,28 @@ test('the built site analyses a photo', async () => {
   await page.close();
 });
 
+// Served as their forty-odd source modules, the page and its worker waited for a chain of imports, one round trip
+// per level, before the model was even asked for (3.7 s on a 10 Mbit/s, 40 ms link with a 4x slower CPU).
+test('the page and its worker load a few bundled scripts, not a chain of modules', async () => {
+  const scripts = [];
+  const served = (request) => {
+    if (/\.m?js$/.test(request.url.split('?')[0])) scripts.push(request.url.split('/').pop());
+  };
+  server.on('request', served);
+  const page = await browser.newPage();
+  await page.goto(base);
+  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent === 'Model ready.',
+    null, { timeout: 60_000 });
+  server.off('request', served);
+  await page.close();
+  const [hashed] = readdirSync(join(DIST, 'assets'));
+  const bundled = readdirSync(join(DIST, `assets/${hashed}/js`)).filter((f) => f.endsWith('.mjs'));
+  assert.ok(bundled.includes('app.mjs') && bundled.includes('worker.mjs'), bundled.join(', '));
+  assert.ok(bundled.length <= 8, `js/ holds ${bundled.length} scripts: ${bundled.join(', ')}`);
+  assert.ok(!scripts.some((name) => ['pipeline.mjs', 'bridge.mjs', 'store.mjs'].includes(name)), `source modules served: ${scripts.join(', ')}`);
+  assert.ok(scripts.length <= 12, `${scripts.length} scripts before the model was ready: ${scripts.join(', ')}`);
+});
+
 test('a first visit downloads the model and the runtime once; a repeat visit downloads neither', async () => {
   const context = await browser.newContext({ serviceWorkers: 'allow' });
   // What reached the server (the page's preloads, the worker's fetches, the service worker's): a request the
