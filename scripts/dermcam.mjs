@@ -576,7 +576,8 @@ function gateJson(gate) {
     ...(gate.quality ? { quality: {
       sharpness: gate.quality.sharpness, bright_level: gate.quality.brightLevel, shadows: gate.quality.shadows,
       highlights: gate.quality.highlights, spot_highlights: gate.quality.spotHighlights,
-      spot_sharpness: gate.quality.spotSharpness, spot_contrast: gate.quality.spotContrast, width: gate.quality.photoWidth,
+      spot_sharpness: gate.quality.spotSharpness, spot_contrast: gate.quality.spotContrast,
+      dark_level: gate.quality.darkLevel, width: gate.quality.photoWidth,
       height: gate.quality.photoHeight,
     } } : {}),
     ...(gate.distance !== undefined ? { distance: gate.distance } : {}),

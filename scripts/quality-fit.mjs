@@ -1,6 +1,6 @@
-// The photo gate's quality thresholds from the model itself: each degradation a phone photo suffers (blur,
-// darker, brighter, glare on the lesion, sensor noise, too few pixels) is applied at growing strengths to held-out
-// labelled photos, and the model's accuracy, its calibrated confidence and its Grad-CAM map (correlation with the
+// The photo gate's quality thresholds from the model itself: each degradation a phone photo suffers (blur, the
+// spot alone blurred, darker, brighter, washed out, glare on the lesion, sensor noise, too few pixels) is applied
+// at growing strengths to held-out labelled photos, and the model's accuracy, its calibrated confidence and its Grad-CAM map (correlation with the
 // clean photo's map, the pointing game where a lesion mask exists) are measured at each strength. Where the model
 // stops being reliable (RELIABILITY below) the gate's measure for that degradation is given the threshold that best
 // separates the photos it can still read from the ones it cannot. Used by `dermcam fit-gate` and `dermcam pack`;
@@ -127,6 +127,10 @@ export const DEGRADATIONS = Object.freeze([
   { id: 'brighter', unit: 'exposure factor', strengths: [1.3, 1.6, 2, 2.5, 3, 4],
     measure: 'highlights', threshold: 'maxHighlights', accept: 'below', code: 'overexposed',
     apply: (image, s) => mapPixels(image, (v) => Math.min(255, Math.round(v * s))) },
+  // Blacks lifted towards white (haze on the lens, a lamp behind the camera): out = s * 255 + (1 - s) * in.
+  { id: 'washedout', unit: 'fraction of white added', strengths: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+    measure: 'darkLevel', threshold: 'maxDarkLevel', accept: 'below', code: 'washed_out',
+    apply: (image, s) => mapPixels(image, (v) => Math.round(s * 255 + (1 - s) * v)) },
   { id: 'glare', unit: 'glare area, fraction of the frame', strengths: [0.002, 0.005, 0.01, 0.02, 0.04, 0.08],
     measure: 'spotHighlights', threshold: 'maxSpotHighlights', accept: 'below', code: 'glare',
     apply: (image, s, { centre }) => glare(image, s, centre) },

@@ -41,8 +41,9 @@ struct ExposureCounts {
   int64_t spot_samples = 0;
   int64_t spot_highlights = 0;
   int64_t shadows = 0;
-  int64_t chroma = 0;     // sum of max - min channel over samples that are not black
-  int64_t brightest = 0;  // sum of max channel over the same samples
+  int64_t chroma = 0;                  // sum of max - min channel over samples that are not black
+  int64_t brightest = 0;               // sum of max channel over the same samples
+  std::array<int64_t, 256> darkest{};  // histogram of the smallest channel: the black point
   // Histogram of |d(R - G)| + |d(B - G)| between horizontally adjacent samples (0..1020): colour noise.
   std::array<int64_t, 1021> chroma_steps{};
 };
@@ -61,6 +62,7 @@ int sample(const uint8_t* p, bool in_spot, ExposureCounts& counts) {
   counts.spot_samples += in_spot;
   counts.spot_highlights += in_spot && lo >= kHighlightLevel;
   counts.shadows += dark;
+  counts.darkest[lo] += 1;
   if (!dark) {
     counts.chroma += hi - lo;
     counts.brightest += hi;
@@ -82,14 +84,15 @@ const std::vector<QualityThresholdRange>& quality_threshold_ranges() {
       {"minColourfulness", 0, 1, false, d.min_colourfulness},
       {"maxColourNoise", 0, 4, false, d.max_colour_noise},
       {"minSpotSharpness", 0, 10, false, d.min_spot_sharpness},
+      {"maxDarkLevel", 0, 1, false, d.max_dark_level},
   };
   return ranges;
 }
 
 Result<PhotoQualityThresholds> check_quality_thresholds(const PhotoQualityThresholds& t) {
   const double values[] = {
-      static_cast<double>(t.min_side), t.min_sharpness,     t.min_bright_level, t.max_shadows,       t.max_highlights,
-      t.max_spot_highlights,           t.min_colourfulness, t.max_colour_noise, t.min_spot_sharpness};
+      static_cast<double>(t.min_side), t.min_sharpness,     t.min_bright_level, t.max_shadows,        t.max_highlights,
+      t.max_spot_highlights,           t.min_colourfulness, t.max_colour_noise, t.min_spot_sharpness, t.max_dark_level};
   const auto& ranges = quality_threshold_ranges();
   for (size_t i = 0; i < ranges.size(); ++i) {
     // NaN fails both comparisons, so it is refused too.
@@ -111,6 +114,8 @@ const char* quality_code_name(QualityCode code) {
       return "overexposed";
     case QualityCode::kGlare:
       return "glare";
+    case QualityCode::kWashedOut:
+      return "washed_out";
     case QualityCode::kNoColour:
       return "no_colour";
     case QualityCode::kNoisy:
@@ -195,6 +200,15 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
   q.spot_highlights = counts.spot_samples > 0 ? static_cast<double>(counts.spot_highlights) / counts.spot_samples : 0.0;
   q.shadows = static_cast<double>(counts.shadows) / counts.samples;
   q.colourfulness = counts.brightest > 0 ? static_cast<double>(counts.chroma) / counts.brightest : 0.0;
+  // The black point: the smallest level with at least 1% of the samples at or below it.
+  int64_t below = 0;
+  for (size_t v = 0; v < counts.darkest.size(); ++v) {
+    below += counts.darkest[v];
+    if (100 * below >= counts.samples) {
+      q.dark_level = v / 255.0;
+      break;
+    }
+  }
   int64_t steps = 0;
   for (int64_t n : counts.chroma_steps) steps += n;
   int64_t seen = 0;
@@ -309,6 +323,10 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
     exposure_bad = true;
   } else if (q.spot_highlights > t.max_spot_highlights) {
     issues.push_back({QualityCode::kGlare, q.spot_highlights, t.max_spot_highlights});
+    exposure_bad = true;
+  }
+  if (!exposure_bad && q.dark_level > t.max_dark_level) {
+    issues.push_back({QualityCode::kWashedOut, q.dark_level, t.max_dark_level});
     exposure_bad = true;
   }
   if (!exposure_bad && q.colourfulness < t.min_colourfulness) {

@@ -54,7 +54,7 @@ function auroc(negatives, positives) {
 
 const lesions = await judge('test/lesions');
 const degraded = {};
-for (const code of ['blurry', 'too_dark', 'overexposed', 'too_small']) degraded[code] = await judge(`test/degraded/${code}`);
+for (const code of ['blurry', 'too_dark', 'overexposed', 'too_small', 'washed_out']) degraded[code] = await judge(`test/degraded/${code}`);
 const real = await judge('test/nonskin/real');
 const synthetic = await judge('test/nonskin/synthetic');
 const tune = await judge('tune/nonskin');
@@ -173,7 +173,7 @@ const lines = [
   '`noisy`); 95.2% and 92.5% after `no_colour`.',
   '',
   'Degradations: `blurry` Gaussian sigma 3 px at 128 px; `too_dark` exposure x0.08; `overexposed` exposure raised until',
-  '60% of the pixels are white; `too_small` 48 x 48 px. Non-skin photos the gate accepted (test half):',
+  '60% of the pixels are white; `too_small` 48 x 48 px; `washed_out` blacks lifted by 75% of white. Non-skin photos the gate accepted (test half):',
   [...real, ...synthetic].filter(accepted).map((r) => `\`${r.name}\``).join(', ') || 'none.',
   'Close-ups accepted, by photo: ' + (closeupsAccepted.map(([photo, n]) => `${photo} ${n} of 30`).join(', ') || 'none.'),
   '',

@@ -11,7 +11,8 @@ OUT_DIR/
   test/lesions/t<type>_<label>_<n>.png|jpg   unseen generated lesion photos (seed 9001), Fitzpatrick type 1-6 in the
                                 name, delivered the same way
   test/degraded/<code>/*.png    the same photos made blurry (Gaussian sigma 3 px at 128 px), too dark (exposure x0.08),
-                                overexposed (exposure raised until 60% of the pixels are white) and too small (48 px)
+                                overexposed (exposure raised until 60% of the pixels are white), too small (48 px) and
+                                washed out (blacks lifted by 75% of white: the palest skin then clips, overexposed)
   tune/nonskin/*                non-skin photos used while designing the gate (half of the real photos + synthetic)
   tune/closeups/*               close-ups of the same real half (100 per photo): the discriminator's negatives with
                                 tune/nonskin (`fit-gate --negatives OUT_DIR/tune`)
@@ -97,6 +98,7 @@ def degraded(image):
         "too_dark": np.clip(f * 0.08, 0, 255).astype(np.uint8),
         "overexposed": overexpose(image),
         "too_small": cv2.resize(image, (48, 48), interpolation=cv2.INTER_AREA),
+        "washed_out": np.round(0.75 * 255 + 0.25 * f).astype(np.uint8),
     }
 
 

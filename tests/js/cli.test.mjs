@@ -187,7 +187,7 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     // ... and --fit-quality fits the quality thresholds from what degradations do to this model.
     const refit = run('fit-gate', '--model', modelDir, '--images', photos, '--fit-quality');
     assert.equal(refit.status, 0, refit.stderr);
-    for (const id of ['blur', 'spotblur', 'darker', 'brighter', 'glare', 'noise', 'jpeg', 'smaller']) assert.match(refit.stdout, new RegExp(`Quality, ${id}: `));
+    for (const id of ['blur', 'spotblur', 'darker', 'brighter', 'washedout', 'glare', 'noise', 'jpeg', 'smaller']) assert.match(refit.stdout, new RegExp(`Quality, ${id}: `));
     assert.match(refit.stdout, /Quality, jpeg: .*no gate measure follows it/);
     const quality = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.quality;
     assert.ok(Object.keys(quality).length >= 2, JSON.stringify(quality));

@@ -222,6 +222,27 @@ test('the demo model: a lesion alone out of focus in a sharp frame is refused as
   assert.ok(result.gate.quality.spotSharpness < clean.gate.quality.spotSharpness / 3);
 });
 
+test('the demo model: a washed-out lesion photo is told it is washed out, not blurry or unlike skin', async () => {
+  const { DEGRADATIONS } = await import('../../scripts/quality-fit.mjs');
+  const washedOut = DEGRADATIONS.find((d) => d.id === 'washedout');
+  const decoded = await core.decodeImage(fixture('lesion.jpg'));
+  const rgba = new Uint8ClampedArray(decoded.width * decoded.height * 4);
+  for (let i = 0; i < decoded.width * decoded.height; i++) {
+    rgba.set(decoded.rgb.subarray(3 * i, 3 * i + 3), 4 * i);
+    rgba[4 * i + 3] = 255;
+  }
+  const faded = await core.encodePng(washedOut.apply({ width: decoded.width, height: decoded.height, rgba }, 0.75, {}));
+  const result = await demo.analyse({ bytes: faded });
+  assert.equal(result.refused, true);
+  const codes = result.gate.reasons.map((r) => r.code);
+  assert.equal(codes[0], 'washed_out', JSON.stringify(result.gate.reasons));
+  assert.ok(!codes.includes('blurry') && !codes.includes('no_colour'), codes.join());  // its symptoms are not named
+  assert.equal(result.gate.reasons[0].value, result.gate.quality.darkLevel);
+  assert.ok(result.gate.quality.darkLevel >= 0.75 - 1 / 255 && result.gate.quality.highlights < 0.01, JSON.stringify(result.gate.quality));
+  const clean = await demo.analyse({ bytes: fixture('lesion.jpg') });
+  assert.ok(clean.gate.quality.darkLevel < 0.5, String(clean.gate.quality.darkLevel));
+});
+
 test('fair across skin types: unseen generated photos of Fitzpatrick I-VI are accepted alike', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dermcam-types-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

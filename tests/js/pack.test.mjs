@@ -106,7 +106,7 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     assert.equal(config.card.metrics.heldOut.pointingGame, Number(summary.pointing.pointing.toFixed(4)));
     // --fit-quality: the thresholds come from what each degradation did to this model on the fitting split, with
     // the curves in the report; the held-out photos were judged with them and most clean ones still pass.
-    assert.deepEqual(summary.quality.fits.map((f) => f.degradation), ['blur', 'spotblur', 'darker', 'brighter', 'glare', 'noise', 'jpeg', 'smaller']);
+    assert.deepEqual(summary.quality.fits.map((f) => f.degradation), ['blur', 'spotblur', 'darker', 'brighter', 'washedout', 'glare', 'noise', 'jpeg', 'smaller']);
     for (const f of summary.quality.fits.filter((fit) => fit.threshold)) {
       if (f.value !== QUALITY_RANGES[f.threshold].default) assert.equal(config.gate.quality[f.threshold], f.value, f.threshold);
       assert.equal(f.cleanAccepted >= 0.99, true, JSON.stringify(f));

@@ -50,6 +50,7 @@ std::vector<std::string> codes(const PhotoQuality& q, const PhotoQualityThreshol
 
 constexpr std::array<double, 3> kTypeI = {241, 212, 190};
 constexpr std::array<double, 3> kTypeVI = {70, 46, 32};
+constexpr std::array<double, 3> kTypeIII = {200, 150, 120};
 
 TEST(PhotoQuality, FlatGreyImageHasNoDetailAndNoColour) {
   const PhotoQuality q = measure(textured(200, 150, {128, 128, 128}, [](double, double) { return 0.0; }));
@@ -169,6 +170,60 @@ TEST(PhotoQuality, DarkAndBlownOutPhotosGetTheExposureCodeNotBlurry) {
   const PhotoQuality white =
       measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
   EXPECT_NEAR(white.highlights, 0.8, 0.01);
+  EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
+}
+
+// `image` with its blacks lifted: each channel v -> lift * 255 + (1 - lift) * v (haze on the lens, over-brightening).
+RgbImage washed(RgbImage image, double lift) {
+  for (uint8_t& v : image.pixels) v = static_cast<uint8_t>(std::lround(lift * 255 + (1 - lift) * v));
+  return image;
+}
+
+// A lesion at half the skin's brightness on skin of one tone.
+RgbImage lesion_on(std::array<double, 3> skin) {
+  return textured(400, 300, skin, [](double u, double v) {
+    return skin_texture(u, v) + (std::hypot((u - 0.5) * 4, (v - 0.5) * 3) < 0.45 ? -0.5 : 0.0);
+  });
+}
+
+TEST(PhotoQuality, DarkLevelIsTheBlackPoint) {
+  // A frame 2% black: the 1st percentile of the smallest channel is 0; at 0.5% black it is the skin's blue.
+  const auto with_black = [](double fraction) {
+    return textured(200, 200, {200, 150, 120}, [fraction](double u, double) { return u < fraction ? -1.0 : 0.0; });
+  };
+  EXPECT_EQ(measure(with_black(0.02)).dark_level, 0.0);
+  EXPECT_NEAR(measure(with_black(0.005)).dark_level, 120 / 255.0, 1e-12);
+  // Lifting the blacks by a fraction a of white raises the black point to at least a.
+  for (double lift : {0.3, 0.5, 0.8}) EXPECT_GE(measure(washed(lesion_on(kTypeVI), lift)).dark_level, lift - 0.005);
+}
+
+TEST(PhotoQuality, AWashedOutPhotoIsToldSoNotBlurryOrColourless) {
+  for (const auto& skin : {kTypeIII, kTypeVI}) {
+    const PhotoQuality clean = measure(lesion_on(skin));
+    EXPECT_TRUE(codes(clean).empty());
+    EXPECT_LT(clean.dark_level, 0.66);
+    // Faded to 75% white: little left of the colour and the detail, nothing clipped; the cause is named, alone.
+    const PhotoQuality faded = measure(washed(lesion_on(skin), 0.75));
+    EXPECT_LT(faded.highlights, 0.01);
+    EXPECT_GT(faded.dark_level, PhotoQualityThresholds{}.max_dark_level);
+    EXPECT_EQ(codes(faded), std::vector<std::string>{"washed_out"});
+    const auto issues = judge_photo_quality(faded, {});
+    EXPECT_EQ(issues[0].value, faded.dark_level);
+    // Without the code, its symptoms would be what the patient is told.
+    PhotoQualityThresholds lenient;
+    lenient.max_dark_level = 1;
+    EXPECT_FALSE(codes(faded, lenient).empty());
+  }
+  // A milder fade of dark skin lifts its blacks only as high as a pale, faint lesion's: the default (which keeps
+  // every clean photo) refuses it by its symptom; a threshold fitted for the model names the cause.
+  const PhotoQuality milder = measure(washed(lesion_on(kTypeVI), 0.4));
+  EXPECT_EQ(codes(milder), std::vector<std::string>{"blurry"});
+  PhotoQualityThresholds fitted;
+  fitted.max_dark_level = 0.3;
+  EXPECT_EQ(codes(milder, fitted), std::vector<std::string>{"washed_out"});
+  // A blown-out frame (clipped) stays overexposed, which says more.
+  const PhotoQuality white =
+      measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
   EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
 }
 
@@ -327,8 +382,13 @@ TEST(PhotoQuality, ThresholdsOutsideTheirRangesAreRefused) {
   const auto spot = check_quality_thresholds(t);
   ASSERT_FALSE(spot.ok());
   EXPECT_NE(spot.error().message.find("minSpotSharpness"), std::string::npos);
+  t = defaults;
+  t.max_dark_level = 1.2;
+  const auto dark = check_quality_thresholds(t);
+  ASSERT_FALSE(dark.ok());
+  EXPECT_NE(dark.error().message.find("maxDarkLevel"), std::string::npos);
   // The defaults lie inside the ranges the table states, one range per threshold.
-  EXPECT_EQ(quality_threshold_ranges().size(), 9u);
+  EXPECT_EQ(quality_threshold_ranges().size(), 10u);
 }
 
 }  // namespace

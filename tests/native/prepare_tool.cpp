@@ -87,12 +87,12 @@ int main(int argc, char** argv) {
       "{\"width\":%d,\"height\":%d,\"shape\":[%d,%d,%d,%d],\"display\":{\"width\":%d,\"height\":%d},"
       "\"tensorToDisplay\":{\"scaleX\":%.17g,\"scaleY\":%.17g,\"offsetX\":%.17g,\"offsetY\":%.17g},"
       "\"quality\":{\"photoWidth\":%d,\"photoHeight\":%d,\"sharpness\":%.17g,\"contrast\":%.17g,"
-      "\"meanLuminance\":%.17g,\"brightLevel\":%.17g,\"highlights\":%.17g,\"spotHighlights\":%.17g,"
+      "\"meanLuminance\":%.17g,\"brightLevel\":%.17g,\"darkLevel\":%.17g,\"highlights\":%.17g,\"spotHighlights\":%.17g,"
       "\"spotSharpness\":%.17g,\"spotContrast\":%.17g,\"shadows\":%.17g,"
       "\"colourfulness\":%.17g,\"colourNoise\":%.17g}}\n",
       photo.width, photo.height, t.shape[0], t.shape[1], t.shape[2], t.shape[3], d.width, d.height, m.scale_x,
       m.scale_y, m.offset_x, m.offset_y, q.photo_width, q.photo_height, q.sharpness, q.contrast, q.mean_luminance,
-      q.bright_level, q.highlights, q.spot_highlights, q.spot_sharpness, q.spot_contrast, q.shadows, q.colourfulness,
-      q.colour_noise);
+      q.bright_level, q.dark_level, q.highlights, q.spot_highlights, q.spot_sharpness, q.spot_contrast, q.shadows,
+      q.colourfulness, q.colour_noise);
   return 0;
 }

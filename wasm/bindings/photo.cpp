@@ -44,6 +44,7 @@ Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   reader.number("minColourfulness", &t.min_colourfulness);
   reader.number("maxColourNoise", &t.max_colour_noise);
   reader.number("minSpotSharpness", &t.min_spot_sharpness);
+  reader.number("maxDarkLevel", &t.max_dark_level);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
   return check_quality_thresholds(t);
 }
@@ -103,7 +104,8 @@ val photo_info_to_js(const DecodedImage& d) {
   return o;
 }
 
-// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, highlights, spotHighlights, spotSharpness,
+// {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, darkLevel, highlights, spotHighlights,
+// spotSharpness,
 //  spotContrast, shadows,
 //  colourfulness, colourNoise, issues: [{code, value, threshold}]}
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
@@ -114,6 +116,7 @@ val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& threshold
   o.set("contrast", q.contrast);
   o.set("meanLuminance", q.mean_luminance);
   o.set("brightLevel", q.bright_level);
+  o.set("darkLevel", q.dark_level);
   o.set("highlights", q.highlights);
   o.set("spotHighlights", q.spot_highlights);
   o.set("spotSharpness", q.spot_sharpness);

@@ -2,7 +2,7 @@
 // The photo gate: decides whether a photo can be judged before any condition is named.
 //
 // Two parts, both reported as reasons {code, value, threshold}:
-// - photo quality (too_small, too_dark, overexposed, glare, no_colour, noisy, blurry): measured by the C++ core while it prepares the
+// - photo quality (too_small, too_dark, overexposed, glare, washed_out, no_colour, noisy, blurry): measured by the C++ core while it prepares the
 //   photo (wasm/photo_quality.h), with thresholds from model.json's gate.quality or the core's defaults;
 // - not_skin, the model's own out-of-distribution check: the Mahalanobis distance of the photo's pooled
 //   target-layer activations (the explanation computes them anyway: no extra inference) to the nearest of
@@ -18,7 +18,7 @@
 //
 // model.json's "gate" (schema "dermcam-gate/1", documented in models/README.md):
 //   quality:   {minSide, minSharpness, minBrightLevel, maxShadows, maxHighlights, maxSpotHighlights, minColourfulness,
-//               maxColourNoise, minSpotSharpness}
+//               maxColourNoise, minSpotSharpness, maxDarkLevel}
 //   outOfDistribution: {layer, pooling, dims: C, classes: [label ids], means, covariance, threshold,
 //                       acceptance, fittedOn}
 //     pooling:    "mean-sqrt" (fit-gate's default): the signed square root of each channel's spatial mean, a

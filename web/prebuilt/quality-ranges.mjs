@@ -11,4 +11,5 @@ export const QUALITY_RANGES = Object.freeze({
   minColourfulness: { min: 0, max: 1, integer: false, default: 0.03 },
   maxColourNoise: { min: 0, max: 4, integer: false, default: 0.25 },
   minSpotSharpness: { min: 0, max: 10, integer: false, default: 0.01 },
+  maxDarkLevel: { min: 0, max: 1, integer: false, default: 0.7 },
 });
