@@ -300,6 +300,98 @@ describe('history on this device and the report for the doctor', () => {
     await context.close();
   });
 
+  test('export to a file, import in a fresh profile: the same checks, pictures byte for byte; a foreign or altered file changes nothing', async () => {
+    // Each check as this browser keeps it, oldest first: the pictures by their SHA-256.
+    const stored = (page) => page.evaluate(async () => {
+      const done = (req) => new Promise((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const db = await done(indexedDB.open('dermcam'));
+      const all = await done(db.transaction('checks').objectStore('checks').getAll());
+      db.close();
+      const digest = async (blob) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())),
+        (b) => b.toString(16).padStart(2, '0')).join('');
+      return Promise.all(all.sort((a, b) => a.date.localeCompare(b.date)).map(async (e) => ({ date: e.date, label: e.label.id,
+        model: e.model, predictions: e.predictions, region: e.region, photo: await digest(e.photo), overlay: await digest(e.overlay) })));
+    });
+    const count = (page, n) => page.waitForFunction((want) => document.querySelectorAll('[data-testid="history-list"] li').length === want, n);
+
+    const first = await newPage({ ...PHONE, locale: 'en-US' });
+    assert.equal(await first.page.isVisible(sel('history-export')), false, 'nothing to export yet');
+    await first.page.check(sel('history-enabled'));
+    await analysePhoto(first.page, LESION);
+    await count(first.page, 1);
+    await analysePhoto(first.page, SPOT, async () => {
+      await first.page.fill(sel('frame-size'), '16');
+      const box = await first.page.locator(sel('preview')).boundingBox();
+      await first.page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+    });
+    await count(first.page, 2);
+    const kept = await stored(first.page);
+    assert.equal(kept.length, 2);
+    const [download] = await Promise.all([first.page.waitForEvent('download'), first.page.click(sel('history-export'))]);
+    assert.match(download.suggestedFilename(), /^dermcam-checks-\d{4}-\d{2}-\d{2}\.json$/);
+    const file = readFileSync(await download.path());
+    assert.match(await first.page.textContent(sel('history-transfer')), /^2 check\(s\) saved to dermcam-checks-.*keep it private/);
+    await first.page.locator(sel('history')).screenshot({ path: join(ARTIFACTS, 'phone-en-history-export.png') });
+    // Where the browser can share files (a phone's share sheet), the same file goes there.
+    assert.equal(await first.page.isVisible(sel('history-share')), false, 'headless Chromium shares no files');
+    await first.context.addInitScript(() => {
+      navigator.canShare = (data) => Array.isArray(data?.files);
+      navigator.share = async (data) => {
+        window.shared = { title: data.title, files: await Promise.all(data.files.map(async (f) => ({ name: f.name, type: f.type, text: await f.text() }))) };
+      };
+    });
+    await first.page.reload();
+    await count(first.page, 2);
+    await first.page.click(sel('history-share'));
+    await first.page.waitForFunction(() => window.shared);
+    const shared = await first.page.evaluate(() => window.shared);
+    assert.equal(shared.title, 'My dermcam checks');
+    assert.match(shared.files[0].name, /^dermcam-checks-.*\.json$/);
+    assert.equal(shared.files[0].type, 'application/json');
+    assert.deepEqual(JSON.parse(shared.files[0].text).checks, JSON.parse(file.toString('utf8')).checks);
+    assert.deepEqual(first.errors, []);
+    await first.context.close();
+
+    // A new phone (a fresh profile), in Vietnamese.
+    const second = await newPage({ ...PHONE, locale: 'vi-VN' });
+    const { page } = second;
+    const choose = async (name, bytes) => {
+      await page.setInputFiles(sel('history-import'), { name, mimeType: 'application/json', buffer: Buffer.from(bytes) });
+      await page.waitForFunction(() => !document.querySelector('[data-testid="history-transfer"]').hidden);
+      const said = await page.textContent(sel('history-transfer'));
+      await page.evaluate(() => { document.querySelector('[data-testid="history-transfer"]').hidden = true; });
+      return said;
+    };
+    const altered = JSON.parse(file.toString('utf8'));
+    altered.checks[1].predictions[0].probability = 5;
+    assert.match(await choose('altered.json', JSON.stringify(altered)), /^Lần kiểm tra 2 trong tệp bị hỏng hoặc đã bị sửa.*Không có gì bị thay đổi\.$/);
+    assert.match(await choose('model.json', readFileSync(join(FIXTURES, '../../../models/demo/model.json'))), /^Đây không phải là tệp lịch sử dermcam/);
+    const svg = JSON.parse(file.toString('utf8'));
+    svg.checks[0].overlay = { type: 'image/svg+xml', base64: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>').toString('base64') };
+    assert.match(await choose('svg.json', JSON.stringify(svg)), /^Lần kiểm tra 1 trong tệp chứa thứ không phải ảnh JPEG hay PNG/);
+    assert.equal(await page.$$eval(`${sel('history-list')} li`, (lis) => lis.length), 0);
+    assert.deepEqual(await stored(page), []);
+    // The file itself: both checks, as they were kept; keeping is on; a second import adds nothing.
+    assert.equal(await choose('dermcam-checks.json', file), 'Đã thêm 2 lần kiểm tra; 0 lần đã có sẵn ở đây.');
+    await count(page, 2);
+    assert.equal(await page.isChecked(sel('history-enabled')), true);
+    assert.deepEqual(await stored(page), kept);
+    assert.equal(await choose('dermcam-checks.json', file), 'Đã thêm 0 lần kiểm tra; 2 lần đã có sẵn ở đây.');
+    // A refused file after that loses nothing.
+    assert.match(await choose('altered.json', JSON.stringify(altered)), /^Lần kiểm tra 2/);
+    await count(page, 2);
+    assert.deepEqual(await stored(page), kept);
+    assert.ok(await page.$eval(`${sel('history-list')} li img`, (img) => img.complete && img.naturalWidth > 0));
+    await page.reload();
+    await count(page, 2);
+    await page.locator(sel('history')).screenshot({ path: join(ARTIFACTS, 'phone-vi-history-import.png') });
+    assert.deepEqual(second.errors, []);
+    await second.context.close();
+  });
+
   test('the report prints the photo, map, result, date, model and disclaimer, and nothing else', async () => {
     const { context, page } = await newPage({ ...DESKTOP, locale: 'vi-VN' });
     await page.evaluate(() => {

@@ -73,7 +73,7 @@ const store = new Store({
   concepts: NO_CONCEPTS,
   mapCheck: null,
   history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false, undo: null, bytes: 0,
-    persisted: null, kept: null },
+    persisted: null, kept: null, transfer: null, canShare: false },
   diagnostics: null,
   audit: emptyAudit(),
 });

@@ -80,6 +80,35 @@ export async function restoreChecks(entries) {
   await Promise.all(entries.map((entry) => request(checks.put(entry))));
 }
 
+/**
+ * Adds the checks of a history file (history-file.mjs readHistoryFile) that are not kept yet (same moment, same
+ * photo: history-file.mjs checkKey), all in one transaction: if the device has no room for them (a quota error),
+ * none is added and what was kept stays as it was. Returns how many were added and how many were already here.
+ * @param {any[]} entries @param {(entry: any) => Promise<string>} keyOf
+ */
+export async function importChecks(entries, keyOf) {
+  const kept = await request((await store('readonly')).getAll());
+  const known = new Set(await Promise.all(kept.filter(readableCheck).map(keyOf)));
+  const fresh = [];
+  for (const entry of entries) {
+    const key = await keyOf(entry);
+    if (known.has(key)) continue;
+    known.add(key);  // a file that holds the same check twice adds it once
+    fresh.push(entry);
+  }
+  if (fresh.length) {
+    const transaction = (await open()).transaction(STORE, 'readwrite');
+    const done = new Promise((resolve, reject) => {
+      transaction.oncomplete = () => resolve(undefined);
+      transaction.onabort = () => reject(transaction.error ?? new DOMException('The import was stopped.', 'AbortError'));
+    });
+    const checks = transaction.objectStore(STORE);
+    for (const entry of fresh) checks.add(entry);  // a failed add aborts the whole transaction
+    await done;
+  }
+  return { added: fresh.length, duplicates: entries.length - fresh.length };
+}
+
 export async function deleteAllChecks() {
   await request((await store('readwrite')).clear());
 }

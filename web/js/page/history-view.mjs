@@ -5,7 +5,8 @@
 // the device's database and put what they read there. The page asks it to keep a new result. Nothing is lost by
 // one tap: deleting asks first and can be undone for a few seconds; turning keeping on after a result offers to
 // keep that result; the space the checks take and whether the browser promised to keep them are shown.
-import { deleteAllChecks, deleteCheck, listChecks, restoreChecks, saveCheck } from '../history.mjs';
+import { checkHistoryFileSize, checkKey, exportChecks, readHistoryFile } from '../history-file.mjs';
+import { deleteAllChecks, deleteCheck, importChecks, listChecks, restoreChecks, saveCheck } from '../history.mjs';
 import { h } from './dom.mjs';
 
 const HISTORY_KEY = 'dermcam.history';
@@ -107,6 +108,46 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
     if (enabled) persistence(true);
   });
   $('history-save-current').addEventListener('click', () => keepShown());
+  // Export and import: one file (history-file.mjs) that leaves the device only as the person carries it.
+  const exportFile = async () => new File([await exportChecks(history().entries)],
+    `dermcam-checks-${new Date().toISOString().slice(0, 10)}.json`, { type: 'application/json' });
+  const said = (key, values = {}, failed = false) => setHistory({ transfer: { key, values, failed } });
+  $('history-export').addEventListener('click', async () => {
+    const file = await exportFile();
+    const link = h('a', { href: URL.createObjectURL(file), download: file.name });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    said('historyExported', { count: history().entries.length, file: file.name });
+  });
+  $('history-share').addEventListener('click', async () => {
+    const file = await exportFile();
+    try {
+      await navigator.share({ files: [file], title: t('historyShareTitle') });
+    } catch (error) {
+      if (error?.name !== 'AbortError') said('historyShareFailed', {}, true);  // the person closed the sheet: nothing to say
+    }
+  });
+  $('history-import-button').addEventListener('click', () => $('history-import').click());
+  $('history-import').addEventListener('change', async () => {
+    const input = $('history-import');
+    const file = input.files?.[0];
+    input.value = '';  // the same file can be chosen again
+    if (!file) return;
+    try {
+      checkHistoryFileSize(file.size);
+      const entries = readHistoryFile(new Uint8Array(await file.arrayBuffer()));
+      const { added, duplicates } = await importChecks(entries, checkKey);
+      // Bringing checks here is asking to keep them.
+      localStorage.setItem(HISTORY_KEY, '1');
+      setHistory({ enabled: true });
+      said('historyImported', { added, duplicates });
+    } catch (error) {
+      const reason = error?.code === 'bad_history_file' ? error.params.reason : error?.name === 'QuotaExceededError' ? 'quota' : 'storage';
+      said(`historyImportRefused_${reason}`, error?.params ?? {}, true);
+    }
+    await read();
+  });
+
   $('history-compare-button').addEventListener('click', () => setHistory({ comparing: true }));
   $('history-clear').addEventListener('click', () => askDelete('all'));
   const pick = (id, picked) => {
@@ -124,6 +165,14 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
   const when = (entry) => new Date(entry.date).toLocaleString(store.get().language);
 
   // What the history says besides its list: the offer to keep the result on screen, the undo, the space used.
+  store.watch(['history', 'language'], ({ history: { entries, transfer, canShare } }) => {
+    $('history-export').hidden = entries.length === 0;
+    $('history-share').hidden = entries.length === 0 || !canShare;
+    $('history-transfer').hidden = !transfer;
+    $('history-transfer').classList.toggle('problem', Boolean(transfer?.failed));
+    $('history-transfer').textContent = transfer ? t(transfer.key, transfer.values) : '';
+  });
+
   store.watch(['history', 'result', 'language'], ({ history: { enabled, entries, undo, bytes, persisted, kept }, result }) => {
     $('history-offer').hidden = !(enabled && result && !result.forced && kept !== result);
     $('history-undo').hidden = !undo;
@@ -165,6 +214,13 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
   });
   read();
   if (history().enabled) persistence(false);
+  // Sharing a file (a phone's share sheet: mail, messages, a drive) where the browser can.
+  try {
+    setHistory({ canShare: typeof navigator.share === 'function' &&
+      Boolean(navigator.canShare?.({ files: [new File(['{}'], 'dermcam-checks.json', { type: 'application/json' })] })) });
+  } catch {
+    setHistory({ canShare: false });
+  }
 
   // The result on screen, kept when the person asks after turning keeping on.
   function keepShown() {

@@ -38,7 +38,8 @@
  *   metrics: Metrics,
  *   mapCheck: {of: any, values: any} | null,
  *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean,
- *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any},
+ *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any,
+ *     transfer: {key: string, values: object, failed: boolean} | null, canShare: boolean},
  *   diagnostics: any,
  *   audit: import('./audit-actions.mjs').AuditState,
  * }} PageState  refusalMap.of: the refusal it maps (a newer refusal makes it stale)
