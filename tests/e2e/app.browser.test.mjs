@@ -899,7 +899,7 @@ describe('hostile models in the app', () => {
 
     // A stored check a hostile model left behind (a right-to-left override, a NaN probability) is skipped, said so.
     await page.evaluate(() => new Promise((resolve, reject) => {
-      const open = indexedDB.open('dermcam', 1);
+      const open = indexedDB.open('dermcam');  // at the version the app made (2: with the spots)
       open.onupgradeneeded = () => open.result.createObjectStore('checks', { keyPath: 'id', autoIncrement: true });
       open.onsuccess = () => {
         const store = open.result.transaction('checks', 'readwrite').objectStore('checks');

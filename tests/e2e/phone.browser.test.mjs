@@ -300,6 +300,63 @@ describe('history on this device and the report for the doctor', () => {
     await context.close();
   });
 
+  for (const [language, locale] of [['en', 'en-US'], ['vi', 'vi-VN']]) {
+    test(`spots (${language}): placed on the body map or chosen by name; checks are kept under the spot picked`, async () => {
+      const { context, page, errors } = await newPage({ ...PHONE, locale });
+      const w = STRINGS[language];
+      const timeline = (uid) => page.$$eval(`${sel('spot-list')} li[data-uid="${uid}"] ${sel('spot-timeline')} li`, (lis) => lis.map((li) => li.textContent));
+      await page.check(sel('history-enabled'));
+      // Neither a place nor a name: the page says which is missing.
+      await page.click(sel('spot-add'));
+      assert.equal(await page.textContent(sel('spot-problem')), w.spotNeedsPlace);
+      // Tapped on the outline (the chest, on the front), then named.
+      await page.locator(`${sel('body-map')} [data-region="chest"]`).scrollIntoViewIfNeeded();
+      const chest = await page.locator(`${sel('body-map')} [data-region="chest"]`).boundingBox();
+      await page.touchscreen.tap(chest.x + chest.width * 0.3, chest.y + chest.height * 0.4);
+      assert.equal(await page.inputValue(sel('spot-region')), 'front:chest');
+      await page.click(sel('spot-add'));
+      assert.equal(await page.textContent(sel('spot-problem')), w.spotNeedsName);
+      await page.fill(sel('spot-name'), language === 'vi' ? 'Nốt ruồi ở ngực' : 'Mole on the chest');
+      await page.click(sel('spot-add'));
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="spot-list"] li[data-uid]:not([data-uid=""])').length === 1);
+      assert.equal(await page.isHidden(sel('spot-problem')), true);
+      const chestUid = await page.getAttribute(`${sel('spot-list')} li[data-uid]:not([data-uid=""])`, 'data-uid');
+      assert.match(await page.textContent(`${sel('spot-list')} li[data-uid="${chestUid}"]`), new RegExp(`${w.region_chest} \\(${w.bodyFront}\\)`));
+      assert.equal(await page.isChecked(`${sel('spot-list')} li[data-uid="${chestUid}"] ${sel('spot-current')}`), true);
+      assert.equal(await page.$$eval(`${sel('body-map')} .spot-mark`, (marks) => marks.length), 1);
+      // Two checks, both under the chest spot, oldest first.
+      await analysePhoto(page, LESION);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
+      await analysePhoto(page, LESION);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 2);
+      assert.equal((await timeline(chestUid)).length, 2);
+      assert.match((await timeline(chestUid))[0], /Melanoma-like lesion|Tổn thương giống u hắc tố/);
+      assert.deepEqual(await page.$$eval(sel('history-spot'), (ps) => ps.map((p) => p.textContent)),
+        [language === 'vi' ? 'Nốt ruồi ở ngực' : 'Mole on the chest', language === 'vi' ? 'Nốt ruồi ở ngực' : 'Mole on the chest']);
+      // Without pointing: the list of places, on the back; then checks kept unsorted.
+      await page.selectOption(sel('spot-region'), 'back:upperBack');
+      assert.equal(await page.getAttribute(sel('body-view-back'), 'aria-pressed'), 'true');
+      await page.fill(sel('spot-name'), language === 'vi' ? 'Vết ở lưng' : 'Patch on the back');
+      await page.click(sel('spot-add'));
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="spot-list"] li[data-uid]:not([data-uid=""])').length === 2);
+      assert.equal(await page.$$eval(`${sel('body-map')} .spot-mark`, (marks) => marks.length), 1, 'the back shows its own spot');
+      assert.match(await page.textContent(sel('spot-list')), new RegExp(`${w.region_upperBack} \\(${w.bodyBack}\\)`));
+      await page.check(`${sel('spot-list')} li[data-uid=""] ${sel('spot-current')}`);
+      await analysePhoto(page, LESION);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 3);
+      assert.equal((await timeline('')).length, 1);
+      assert.equal((await timeline(chestUid)).length, 2);
+      // Remembered on this device.
+      await page.reload();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="spot-list"] li[data-uid]:not([data-uid=""])').length === 2);
+      assert.equal((await timeline(chestUid)).length, 2);
+      assert.equal(await page.isChecked(`${sel('spot-list')} li[data-uid=""] ${sel('spot-current')}`), true);
+      await page.locator(sel('spots')).screenshot({ path: join(ARTIFACTS, `phone-${language}-spots.png`) });
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+
   test('export to a file, import in a fresh profile: the same checks, pictures byte for byte; a foreign or altered file changes nothing', async () => {
     // Each check as this browser keeps it, oldest first: the pictures by their SHA-256.
     const stored = (page) => page.evaluate(async () => {
@@ -313,13 +370,19 @@ describe('history on this device and the report for the doctor', () => {
       const digest = async (blob) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())),
         (b) => b.toString(16).padStart(2, '0')).join('');
       return Promise.all(all.sort((a, b) => a.date.localeCompare(b.date)).map(async (e) => ({ date: e.date, label: e.label.id,
-        model: e.model, predictions: e.predictions, region: e.region, photo: await digest(e.photo), overlay: await digest(e.overlay) })));
+        model: e.model, predictions: e.predictions, region: e.region, spotId: e.spotId, photo: await digest(e.photo),
+        overlay: await digest(e.overlay) })));
     });
     const count = (page, n) => page.waitForFunction((want) => document.querySelectorAll('[data-testid="history-list"] li').length === want, n);
 
     const first = await newPage({ ...PHONE, locale: 'en-US' });
     assert.equal(await first.page.isVisible(sel('history-export')), false, 'nothing to export yet');
     await first.page.check(sel('history-enabled'));
+    await first.page.selectOption(sel('spot-region'), 'back:lowerLegLeft');
+    await first.page.fill(sel('spot-name'), 'Left calf');
+    await first.page.click(sel('spot-add'));
+    await first.page.waitForSelector(`${sel('spot-list')} li[data-uid]:not([data-uid=""])`);
+    const calf = await first.page.getAttribute(`${sel('spot-list')} li[data-uid]:not([data-uid=""])`, 'data-uid');
     await analysePhoto(first.page, LESION);
     await count(first.page, 1);
     await analysePhoto(first.page, SPOT, async () => {
@@ -330,6 +393,7 @@ describe('history on this device and the report for the doctor', () => {
     await count(first.page, 2);
     const kept = await stored(first.page);
     assert.equal(kept.length, 2);
+    assert.ok(kept.every((check) => check.spotId === calf));
     const [download] = await Promise.all([first.page.waitForEvent('download'), first.page.click(sel('history-export'))]);
     assert.match(download.suggestedFilename(), /^dermcam-checks-\d{4}-\d{2}-\d{2}\.json$/);
     const file = readFileSync(await download.path());
@@ -379,6 +443,9 @@ describe('history on this device and the report for the doctor', () => {
     await count(page, 2);
     assert.equal(await page.isChecked(sel('history-enabled')), true);
     assert.deepEqual(await stored(page), kept);
+    // The spot came with them: its place in Vietnamese, its two checks.
+    assert.match(await page.textContent(`${sel('spot-list')} li[data-uid="${calf}"]`), /Left calf.*Cẳng chân trái \(Mặt sau\)/s);
+    assert.equal(await page.$$eval(`${sel('spot-list')} li[data-uid="${calf}"] ${sel('spot-timeline')} li`, (lis) => lis.length), 2);
     assert.equal(await choose('dermcam-checks.json', file), 'Đã thêm 0 lần kiểm tra; 2 lần đã có sẵn ở đây.');
     // A refused file after that loses nothing.
     assert.match(await choose('altered.json', JSON.stringify(altered)), /^Lần kiểm tra 2/);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import { HISTORY_FORMAT, MAX_HISTORY_CHECKS, checkKey, exportChecks, readHistoryFile } from '../../web/js/history-file.mjs';
 import { FIXTURES } from './helpers.mjs';
+import { newSpot } from '../../web/js/spots.mjs';
 
 const JPEG = new Uint8Array(readFileSync(join(FIXTURES, 'lesion.jpg')));
 const PNG = new Uint8Array(readFileSync(join(FIXTURES, 'blocks.png')));
@@ -28,7 +29,7 @@ function entry(overrides = {}) {
 }
 
 const fileOf = (value) => new TextEncoder().encode(JSON.stringify(value));
-const parsed = async (entries) => JSON.parse(new TextDecoder().decode(await exportChecks(entries)));
+const parsed = async (entries, spots) => JSON.parse(new TextDecoder().decode(await exportChecks(entries, spots)));
 const refusal = (bytes) => {
   try {
     readHistoryFile(bytes);
@@ -41,15 +42,21 @@ const refusal = (bytes) => {
 
 test('a history file brings back the same checks, pictures byte for byte, without this browser\'s ids', async () => {
   const second = entry({ date: '2026-12-01T10:00:00.000Z', region: null, photo: new Blob([PNG], { type: 'image/png' }) });
-  const bytes = await exportChecks([entry(), second], new Date('2026-12-05T00:00:00Z'));
+  const spot = newSpot({ name: 'Mole on the left shoulder', view: 'back', region: 'upperBack', x: 0.4, y: 0.25 });
+  const gone = newSpot({ name: 'Not exported', view: 'front', region: 'chest', x: 0.5, y: 0.3 });
+  const first = entry({ spotId: spot.uid });
+  second.spotId = gone.uid;  // a spot that is not in the file: the check goes unsorted
+  const bytes = await exportChecks([first, second], [spot], new Date('2026-12-05T00:00:00Z'));
   const file = JSON.parse(new TextDecoder().decode(bytes));
   assert.equal(file.format, HISTORY_FORMAT);
   assert.equal(file.version, 1);
   assert.equal(file.exported, '2026-12-05T00:00:00.000Z');
   assert.equal(file.checks[0].id, undefined);
-  const back = readHistoryFile(bytes);
+  const { checks: back, spots } = readHistoryFile(bytes);
+  assert.deepEqual(spots, [spot]);
   assert.equal(back.length, 2);
-  for (const [i, original] of [entry(), second].entries()) {
+  delete second.spotId;
+  for (const [i, original] of [first, second].entries()) {
     const { photo, overlay, id, ...rest } = original;
     const { photo: photoBack, overlay: overlayBack, ...restBack } = back[i];
     assert.deepEqual(restBack, { ...rest, region: rest.region ?? null });
@@ -71,11 +78,12 @@ test('what is not a history file, or not this version\'s, is refused with its re
   assert.equal(refusal(fileOf({ format: HISTORY_FORMAT, version: 1, checks: {} })).reason, 'not_history');
   assert.deepEqual(refusal(fileOf({ format: HISTORY_FORMAT, version: 2, checks: [] })), { reason: 'newer_version', version: 2 });
   assert.equal(refusal(fileOf({ format: HISTORY_FORMAT, version: 1, checks: new Array(MAX_HISTORY_CHECKS + 1).fill(null) })).reason, 'too_many');
-  assert.deepEqual(readHistoryFile(fileOf({ format: HISTORY_FORMAT, version: 1, checks: [] })), []);
+  assert.deepEqual(readHistoryFile(fileOf({ format: HISTORY_FORMAT, version: 1, checks: [] })), { checks: [], spots: [] });
 });
 
 test('an altered check or a picture that is not a JPEG or PNG refuses the whole file, naming the check', async () => {
-  const good = await parsed([entry(), entry({ date: '2026-12-02T08:00:00.000Z' })]);
+  const spot = newSpot({ name: 'Left calf', view: 'back', region: 'lowerLegLeft', x: 0.4, y: 0.8 });
+  const good = await parsed([entry(), entry({ date: '2026-12-02T08:00:00.000Z', spotId: spot.uid })], [spot]);
   const altered = (edit) => {
     const file = structuredClone(good);
     edit(file.checks[1]);
@@ -93,8 +101,32 @@ test('an altered check or a picture that is not a JPEG or PNG refuses the whole 
   assert.deepEqual(refusal(altered((c) => { c.overlay = { type: 'image/png', base64: btoa('<html><script>1</script>') }; })),
     { reason: 'image_damaged', check: 2, field: 'overlay' });
   assert.deepEqual(refusal(altered((c) => { c.photo.base64 = '%%%'; })), { reason: 'image_damaged', check: 2, field: 'photo' });
+  // A check of a spot the file does not hold; a spot in no known place, or with a name that reorders the page.
+  assert.deepEqual(refusal(altered((c) => { c.spotId = '0123abcd-0000-4000-8000-000000000000'; })), { reason: 'check_invalid', check: 2 });
+  const spotAltered = (edit) => {
+    const file = structuredClone(good);
+    edit(file.spots[0]);
+    return fileOf(file);
+  };
+  assert.deepEqual(refusal(spotAltered((s) => { s.region = 'elbowOfMars'; })), { reason: 'spot_invalid', spot: 1 });
+  assert.deepEqual(refusal(spotAltered((s) => { s.name = 'Mole\u202e'; })), { reason: 'spot_invalid', spot: 1 });
+  assert.deepEqual(refusal(spotAltered((s) => { s.x = 3; })), { reason: 'spot_invalid', spot: 1 });
   // Fields a check does not have are not read.
-  const extra = readHistoryFile(altered((c) => { c.onclick = 'alert(1)'; c.id = 99; }));
+  const { checks: extra } = readHistoryFile(altered((c) => { c.onclick = 'alert(1)'; c.id = 99; }));
+  assert.equal(extra[1].spotId, spot.uid);
   assert.equal(extra[1].onclick, undefined);
   assert.equal(extra[1].id, undefined);
+});
+
+test('a spot needs a name without controls and a place the body map has', () => {
+  const place = { view: 'front', region: 'chest', x: 0.5, y: 0.3 };
+  const spot = newSpot({ ...place, name: '  Mole under the collarbone ' });
+  assert.equal(spot.name, 'Mole under the collarbone');
+  assert.match(spot.uid, /^[0-9a-f-]{36}$/);
+  assert.equal(newSpot({ ...place, name: '   ' }), null);
+  assert.equal(newSpot({ ...place, name: 'x'.repeat(61) }), null);
+  assert.equal(newSpot({ ...place, name: 'Mole\u202e' }), null);
+  assert.equal(newSpot({ ...place, region: 'upperBack', name: 'On the front?' }), null);  // the back's region
+  assert.equal(newSpot({ ...place, view: 'side', name: 'Side' }), null);
+  assert.equal(newSpot({ ...place, x: -0.1, name: 'Off the map' }), null);
 });

@@ -16,6 +16,7 @@ import { faithfulnessView } from './page/faithfulness-view.mjs';
 import { conceptsView } from './page/concepts-view.mjs';
 import { framingView } from './page/framing-view.mjs';
 import { historyView, historyWanted } from './page/history-view.mjs';
+import { rememberedSpot } from './page/spots-view.mjs';
 import { messagesView } from './page/messages-view.mjs';
 import { modelView } from './page/model-view.mjs';
 import { overlayView } from './page/overlay-view.mjs';
@@ -73,7 +74,8 @@ const store = new Store({
   concepts: NO_CONCEPTS,
   mapCheck: null,
   history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false, undo: null, bytes: 0,
-    persisted: null, kept: null, transfer: null, canShare: false },
+    persisted: null, kept: null, transfer: null, canShare: false, spots: [], currentSpot: rememberedSpot(), bodyView: 'front',
+    draft: null, spotProblem: null },
   diagnostics: null,
   audit: emptyAudit(),
 });

@@ -6,10 +6,12 @@
 // the whole file and each image stay within the budgets. A file that fails any of it is refused whole, with the
 // reason; nothing already kept is touched.
 //
-// File: {format: 'dermcam-checks', version: 1, exported: ISO date, checks: [{date, model: {name, version}, label,
-// predictions: [{id, probability}], method, region, photo: {type, base64}, overlay: {type, base64}}]}
+// File: {format: 'dermcam-checks', version: 1, exported: ISO date, spots: [spots.mjs spots], checks: [{date,
+// model: {name, version}, label, predictions: [{id, probability}], method, region, spotId?: one of the file's spots,
+// photo: {type, base64}, overlay: {type, base64}}]}
 import { DermcamError } from './errors.mjs';
 import { readableCheck } from './history.mjs';
+import { MAX_SPOTS, readableSpot } from './spots.mjs';
 
 export const HISTORY_FORMAT = 'dermcam-checks';
 export const HISTORY_VERSION = 1;
@@ -45,16 +47,20 @@ async function embedded(blob) {
 /**
  * The file for these checks (history.mjs entries, as listChecks gives them), as UTF-8 bytes. The ids stay behind:
  * they are this browser's.
+ * The spots go with them (a check keeps its spot only when the spot is in the file).
  * @param {any[]} entries
+ * @param {any[]} [spots]
  * @param {Date} [now]
  */
-export async function exportChecks(entries, now = new Date()) {
+export async function exportChecks(entries, spots = [], now = new Date()) {
+  const uids = new Set(spots.map((s) => s.uid));
   const checks = [];
-  for (const { date, model, label, predictions, method, region, photo, overlay } of entries) {
-    checks.push({ date, model, label, predictions, method, region: region ?? null,
+  for (const { date, model, label, predictions, method, region, spotId, photo, overlay } of entries) {
+    checks.push({ date, model, label, predictions, method, region: region ?? null, ...(uids.has(spotId) ? { spotId } : {}),
       photo: await embedded(photo), overlay: await embedded(overlay) });
   }
-  const file = { format: HISTORY_FORMAT, version: HISTORY_VERSION, exported: now.toISOString(), checks };
+  const file = { format: HISTORY_FORMAT, version: HISTORY_VERSION, exported: now.toISOString(),
+    spots: spots.map(({ uid, name, view, region, x, y, created }) => ({ uid, name, view, region, x, y, created })), checks };
   return new TextEncoder().encode(JSON.stringify(file));
 }
 
@@ -84,11 +90,12 @@ function readImage(image, index, field) {
 }
 
 /**
- * The checks a history file holds, as entries saveCheck keeps (without ids), or a DermcamError 'bad_history_file'
- * whose params.reason says what is wrong: too_large, not_json, not_history, newer_version, too_many, check_invalid,
- * image_missing, image_type, image_damaged (with the check's number and field where one is at fault).
+ * The checks a history file holds, as entries saveCheck keeps (without ids), and its spots, or a DermcamError
+ * 'bad_history_file' whose params.reason says what is wrong: too_large, not_json, not_history, newer_version,
+ * too_many, spot_invalid, check_invalid, image_missing, image_type, image_damaged (with the check's or spot's number
+ * and field where one is at fault).
  * @param {Uint8Array} bytes
- * @returns {any[]}
+ * @returns {{checks: any[], spots: any[]}}
  */
 export function readHistoryFile(bytes) {
   checkHistoryFileSize(bytes.length);
@@ -103,15 +110,26 @@ export function readHistoryFile(bytes) {
   }
   if (file.version > HISTORY_VERSION || file.version < 1) throw refuse('newer_version', { version: file.version });
   if (file.checks.length > MAX_HISTORY_CHECKS) throw refuse('too_many', { count: file.checks.length, limit: MAX_HISTORY_CHECKS });
-  return file.checks.map((check, index) => {
+  const listed = file.spots ?? [];
+  if (!Array.isArray(listed) || listed.length > MAX_SPOTS) throw refuse('not_history');
+  const spots = listed.map((spot, index) => {
+    const { uid, name, view, region, x, y, created } = spot ?? {};
+    const place = { uid, name, view, region, x, y, created };
+    if (!readableSpot(place)) throw refuse('spot_invalid', { spot: index + 1 });
+    return place;
+  });
+  const uids = new Set(spots.map((s) => s.uid));
+  const checks = file.checks.map((check, index) => {
     if (!check || typeof check !== 'object') throw refuse('check_invalid', { check: index + 1 });
-    const { date, model, label, predictions, method, region } = check;
+    const { date, model, label, predictions, method, region, spotId } = check;
+    if (spotId !== undefined && !uids.has(spotId)) throw refuse('check_invalid', { check: index + 1 });
     // Only the fields a check has are taken: anything else in the file is not read.
-    const entry = { date, model, label, predictions, method, region: region ?? null,
+    const entry = { date, model, label, predictions, method, region: region ?? null, ...(spotId === undefined ? {} : { spotId }),
       photo: readImage(check.photo, index, 'photo'), overlay: readImage(check.overlay, index, 'overlay') };
     if (!readableCheck({ ...entry, id: 0 })) throw refuse('check_invalid', { check: index + 1 });
     return entry;
   });
+  return { checks, spots };
 }
 
 /**

@@ -2,12 +2,15 @@
 // Past checks, kept only in this browser (IndexedDB), only when the user opts in. Nothing here is ever sent
 // anywhere: the app has no server to send it to (web/index.html's Content-Security-Policy: connect-src 'self').
 // An entry: {id, date (ISO), model: {name, version}, region, labelId, predictions: [{id, probability}], method,
-// photo: Blob (JPEG of the framed region), overlay: Blob (PNG of the explanation)}.
+// photo: Blob (JPEG of the framed region), overlay: Blob (PNG of the explanation), spotId?: the spot's uid (none:
+// unsorted)}. Spots (web/js/spots.mjs) are kept in a store of their own.
 import { MAX_CLASSES, MAX_TEXT } from './budgets.mjs';
 import { unsafeText } from './safe-text.mjs';
+import { readableSpot } from './spots.mjs';
 
 const DB_NAME = 'dermcam';
 const STORE = 'checks';
+const SPOTS = 'spots';
 
 function request(req) {
   return new Promise((resolve, reject) => {
@@ -19,8 +22,13 @@ function request(req) {
 let database = null;
 function open() {
   database ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
+    // Version 2 added the spots; a version 1 database keeps its checks (unsorted).
+    const req = indexedDB.open(DB_NAME, 2);
+    req.onupgradeneeded = () => {
+      const names = req.result.objectStoreNames;
+      if (!names.contains(STORE)) req.result.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
+      if (!names.contains(SPOTS)) req.result.createObjectStore(SPOTS, { keyPath: 'uid' });
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   }).catch((error) => {
@@ -30,8 +38,19 @@ function open() {
   return database;
 }
 
-async function store(mode) {
-  return (await open()).transaction(STORE, mode).objectStore(STORE);
+async function store(mode, name = STORE) {
+  return (await open()).transaction(name, mode).objectStore(name);
+}
+
+/** Saves a spot (spots.mjs newSpot). */
+export async function saveSpot(spot) {
+  await request((await store('readwrite', SPOTS)).put(spot));
+}
+
+/** Every kept spot that is still readable, oldest first. */
+export async function listSpots() {
+  const all = await request((await store('readonly', SPOTS)).getAll());
+  return all.filter(readableSpot).sort((a, b) => a.created.localeCompare(b.created));
 }
 
 /** Saves an entry; returns its id. */
@@ -65,6 +84,7 @@ export function readableCheck(entry) {
   if (!predictions.every((p) => p && safe(p.id, MAX_TEXT.id) && Number.isFinite(p.probability) && p.probability >= 0 &&
       p.probability <= 1)) return false;
   if (typeof entry.method !== 'string' || entry.method.length > 40) return false;
+  if (entry.spotId !== undefined && !(typeof entry.spotId === 'string' && /^[0-9a-f-]{8,64}$/.test(entry.spotId))) return false;
   if (entry.region != null && !(Array.isArray(entry.region) && entry.region.length === 4 && entry.region.every(Number.isFinite))) return false;
   const image = (blob) => typeof Blob !== 'function' ? Boolean(blob) : blob instanceof Blob && blob.size <= MAX_IMAGE_BYTES;
   return image(entry.photo) && image(entry.overlay);
@@ -84,9 +104,12 @@ export async function restoreChecks(entries) {
  * Adds the checks of a history file (history-file.mjs readHistoryFile) that are not kept yet (same moment, same
  * photo: history-file.mjs checkKey), all in one transaction: if the device has no room for them (a quota error),
  * none is added and what was kept stays as it was. Returns how many were added and how many were already here.
- * @param {any[]} entries @param {(entry: any) => Promise<string>} keyOf
+ * The file's spots come with them (those not kept yet, by uid).
+ * @param {any[]} entries @param {(entry: any) => Promise<string>} keyOf @param {any[]} [spots]
  */
-export async function importChecks(entries, keyOf) {
+export async function importChecks(entries, keyOf, spots = []) {
+  const knownSpots = new Set((await listSpots()).map((s) => s.uid));
+  const freshSpots = spots.filter((s) => !knownSpots.has(s.uid));
   const kept = await request((await store('readonly')).getAll());
   const known = new Set(await Promise.all(kept.filter(readableCheck).map(keyOf)));
   const fresh = [];
@@ -96,17 +119,19 @@ export async function importChecks(entries, keyOf) {
     known.add(key);  // a file that holds the same check twice adds it once
     fresh.push(entry);
   }
-  if (fresh.length) {
-    const transaction = (await open()).transaction(STORE, 'readwrite');
+  if (fresh.length || freshSpots.length) {
+    const transaction = (await open()).transaction([STORE, SPOTS], 'readwrite');
     const done = new Promise((resolve, reject) => {
       transaction.oncomplete = () => resolve(undefined);
       transaction.onabort = () => reject(transaction.error ?? new DOMException('The import was stopped.', 'AbortError'));
     });
     const checks = transaction.objectStore(STORE);
     for (const entry of fresh) checks.add(entry);  // a failed add aborts the whole transaction
+    const places = transaction.objectStore(SPOTS);
+    for (const spot of freshSpots) places.put(spot);
     await done;
   }
-  return { added: fresh.length, duplicates: entries.length - fresh.length };
+  return { added: fresh.length, duplicates: entries.length - fresh.length, spots: freshSpots.length };
 }
 
 export async function deleteAllChecks() {

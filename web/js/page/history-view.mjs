@@ -6,7 +6,8 @@
 // one tap: deleting asks first and can be undone for a few seconds; turning keeping on after a result offers to
 // keep that result; the space the checks take and whether the browser promised to keep them are shown.
 import { checkHistoryFileSize, checkKey, exportChecks, readHistoryFile } from '../history-file.mjs';
-import { deleteAllChecks, deleteCheck, importChecks, listChecks, restoreChecks, saveCheck } from '../history.mjs';
+import { deleteAllChecks, deleteCheck, importChecks, listChecks, listSpots, restoreChecks, saveCheck } from '../history.mjs';
+import { spotsView } from './spots-view.mjs';
 import { h } from './dom.mjs';
 
 const HISTORY_KEY = 'dermcam.history';
@@ -26,10 +27,11 @@ function canvasBlob(source, maxSide, type) {
 export const historyWanted = () => localStorage.getItem(HISTORY_KEY) === '1';
 
 /**
- * @param {import('./store.mjs').ViewContext} view
+ * @param {import("./store.mjs").ViewContext} context
  * @returns {{keep: (result: any, shown: {config: any, region: number[] | null}) => Promise<void>}}
  */
-export function historyView({ $, words: { t, isolated, share, megabytes }, store, actions }) {
+export function historyView(context) {
+  const { $, words: { t, isolated, share, megabytes }, store, actions } = context;
   const history = () => store.get().history;
   const setHistory = (patch) => store.set(({ history: old }) => ({ history: { ...old, ...patch } }));
 
@@ -47,15 +49,18 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
   async function read() {
     let entries = [];
     let skipped = 0;
+    let spots = [];
     try {
       ({ entries, skipped } = await listChecks());
+      spots = await listSpots();
     } catch {
       entries = [];
     }
     const compared = history().compared.filter((id) => entries.some((e) => e.id === id));
     // The space the checks themselves take (the photos and maps; the model's cache is not theirs).
     const bytes = entries.reduce((sum, e) => sum + (e.photo?.size ?? 0) + (e.overlay?.size ?? 0) + 1024, 0);
-    setHistory({ entries, skipped, compared, comparing: history().comparing && compared.length === 2, bytes });
+    const currentSpot = spots.some((s) => s.uid === history().currentSpot) ? history().currentSpot : null;
+    setHistory({ entries, skipped, spots, currentSpot, compared, comparing: history().comparing && compared.length === 2, bytes });
   }
 
   // Deleting: asked first (Keep is the default), then undoable for UNDO_MS.
@@ -109,7 +114,7 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
   });
   $('history-save-current').addEventListener('click', () => keepShown());
   // Export and import: one file (history-file.mjs) that leaves the device only as the person carries it.
-  const exportFile = async () => new File([await exportChecks(history().entries)],
+  const exportFile = async () => new File([await exportChecks(history().entries, history().spots)],
     `dermcam-checks-${new Date().toISOString().slice(0, 10)}.json`, { type: 'application/json' });
   const said = (key, values = {}, failed = false) => setHistory({ transfer: { key, values, failed } });
   $('history-export').addEventListener('click', async () => {
@@ -135,8 +140,8 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
     if (!file) return;
     try {
       checkHistoryFileSize(file.size);
-      const entries = readHistoryFile(new Uint8Array(await file.arrayBuffer()));
-      const { added, duplicates } = await importChecks(entries, checkKey);
+      const { checks, spots } = readHistoryFile(new Uint8Array(await file.arrayBuffer()));
+      const { added, duplicates } = await importChecks(checks, checkKey, spots);
       // Bringing checks here is asking to keep them.
       localStorage.setItem(HISTORY_KEY, '1');
       setHistory({ enabled: true });
@@ -163,6 +168,7 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
     return made;
   };
   const when = (entry) => new Date(entry.date).toLocaleString(store.get().language);
+  const spotName = (entry) => history().spots.find((s) => s.uid === entry.spotId)?.name ?? t('spotUnsorted');
 
   // What the history says besides its list: the offer to keep the result on screen, the undo, the space used.
   store.watch(['history', 'language'], ({ history: { entries, transfer, canShare } }) => {
@@ -195,7 +201,8 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
       h('div', {},
         h('time', { dateTime: entry.date }, when(entry)),
         h('p', {}, `${isolated(entry.label)}: ${share(entry.predictions[0].probability)}`),
-        h('p', { className: 'small' }, `${isolated(entry.model.name)} ${isolated(entry.model.version)}`)),
+        h('p', { className: 'small' }, `${isolated(entry.model.name)} ${isolated(entry.model.version)}`),
+        h('p', { className: 'small', dataset: { testid: 'history-spot' } }, spotName(entry))),
       h('div', { className: 'entry-actions' },
         h('label', { className: 'check' },
           h('input', { type: 'checkbox', checked: compared.includes(entry.id), dataset: { testid: 'history-select' },
@@ -212,6 +219,7 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
       h('img', { src: url(entry.overlay), alt: `${t('overlay')}: ${isolated(entry.label)}` }),
       h('figcaption', {}, `${when(entry)}: ${isolated(entry.label)} (${share(entry.predictions[0].probability)})`))));
   });
+  spotsView(context, { read });
   read();
   if (history().enabled) persistence(false);
   // Sharing a file (a phone's share sheet: mail, messages, a drive) where the browser can.
@@ -234,6 +242,7 @@ export function historyView({ $, words: { t, isolated, share, megabytes }, store
     try {
       await saveCheck({
         date: new Date().toISOString(),
+        ...(history().currentSpot ? { spotId: history().currentSpot } : {}),
         model: { name: config.name, version: config.version ?? '' },
         region,
         method: result.method,

@@ -1,0 +1,135 @@
+// @ts-check
+// The spots (web/js/spots.mjs): a body map to place one (front and back outlines drawn here, tap where the spot
+// is), the same places as a named list for those who do not point, and the spots kept, each with its checks over
+// time. The spot picked is where new checks are kept. What it shows is the store's `history` (spots, the spot
+// picked, the place being named); the checks are the history card's (history-view.mjs).
+import { BODY_REGIONS, newSpot } from '../spots.mjs';
+import { saveSpot } from '../history.mjs';
+import { h } from './dom.mjs';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const WIDTH = 200;
+const HEIGHT = 420;
+const CURRENT_SPOT_KEY = 'dermcam.currentSpot';
+
+// The front outline, as seen facing the person (their right on the left). The back is the same outline with the
+// torso's back regions and the sides the other way round.
+const FRONT_SHAPES = [
+  ['head', 'ellipse', 100, 40, 22, 28], ['neck', 'rect', 90, 67, 20, 14], ['chest', 'rect', 64, 81, 72, 58],
+  ['abdomen', 'rect', 66, 139, 68, 52], ['pelvis', 'rect', 66, 191, 68, 32],
+  ['upperArmRight', 'rect', 38, 84, 24, 70], ['forearmRight', 'rect', 32, 154, 22, 62], ['handRight', 'ellipse', 43, 230, 12, 16],
+  ['upperArmLeft', 'rect', 138, 84, 24, 70], ['forearmLeft', 'rect', 146, 154, 22, 62], ['handLeft', 'ellipse', 157, 230, 12, 16],
+  ['thighRight', 'rect', 68, 223, 30, 86], ['lowerLegRight', 'rect', 70, 309, 26, 76], ['footRight', 'ellipse', 82, 398, 16, 10],
+  ['thighLeft', 'rect', 102, 223, 30, 86], ['lowerLegLeft', 'rect', 104, 309, 26, 76], ['footLeft', 'ellipse', 118, 398, 16, 10],
+];
+const BACK_NAMES = { chest: 'upperBack', abdomen: 'lowerBack', pelvis: 'buttocks' };
+const backName = (id) => BACK_NAMES[id] ?? (id.endsWith('Right') ? id.replace(/Right$/, 'Left') : id.replace(/Left$/, 'Right'));
+export const SHAPES = { front: FRONT_SHAPES, back: FRONT_SHAPES.map(([id, ...rest]) => [backName(id), ...rest]) };
+
+/** Where a region's middle is, 0-1 across the outline (the list places a spot there). */
+export function regionCentre(view, region) {
+  const shape = SHAPES[view].find(([id]) => id === region);
+  if (!shape) return null;
+  const [, kind, a, b, c, d] = shape;
+  return kind === 'rect' ? { x: (a + c / 2) / WIDTH, y: (b + d / 2) / HEIGHT } : { x: a / WIDTH, y: b / HEIGHT };
+}
+
+const svg = (tag, attributes) => {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  return element;
+};
+
+/** @param {import('./store.mjs').ViewContext} view @param {{read: () => Promise<void>}} history */
+export function spotsView({ $, words: { t, isolated, share }, store }, history) {
+  const state = () => store.get().history;
+  const setHistory = (patch) => store.set(({ history: old }) => ({ history: { ...old, ...patch } }));
+  const placeName = (view, region) => `${t(`region_${region}`)} (${t(view === 'back' ? 'bodyBack' : 'bodyFront')})`;
+
+  // A tap on the outline: the region under it and the point, to be named.
+  $('body-map').addEventListener('click', (event) => {
+    const region = event.target?.dataset?.region;
+    if (!region) return;
+    const box = $('body-map').getBoundingClientRect();
+    const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+    setHistory({ draft: { view: state().bodyView, region, x, y }, spotProblem: null });
+    $('spot-name').focus();
+  });
+  for (const view of ['front', 'back']) {
+    $(`body-view-${view}`).addEventListener('click', () => setHistory({ bodyView: view }));
+  }
+  // The list: the same places by name.
+  $('spot-region').addEventListener('change', () => {
+    const [view, region] = $('spot-region').value.split(':');
+    const centre = regionCentre(view, region);
+    setHistory(centre ? { bodyView: view, draft: { view, region, ...centre }, spotProblem: null } : { draft: null });
+  });
+  $('spot-add').addEventListener('click', async () => {
+    const { draft } = state();
+    if (!draft) {
+      setHistory({ spotProblem: 'spotNeedsPlace' });
+      return;
+    }
+    const spot = newSpot({ ...draft, name: $('spot-name').value });
+    if (!spot) {
+      setHistory({ spotProblem: 'spotNeedsName' });
+      $('spot-name').focus();
+      return;
+    }
+    try {
+      await saveSpot(spot);
+    } catch {
+      setHistory({ spotProblem: 'historyUnavailable' });
+      return;
+    }
+    $('spot-name').value = '';
+    localStorage.setItem(CURRENT_SPOT_KEY, spot.uid);
+    setHistory({ draft: null, currentSpot: spot.uid, spotProblem: null });
+    await history.read();
+  });
+
+  // The outline of the view shown, the spots placed on it, the place being named.
+  store.watch(['history', 'language'], ({ history: { bodyView, spots, currentSpot, draft, spotProblem, entries } }) => {
+    for (const view of ['front', 'back']) $(`body-view-${view}`).setAttribute('aria-pressed', String(view === bodyView));
+    const shapes = SHAPES[bodyView].map(([id, kind, a, b, c, d]) => svg(kind, kind === 'rect'
+      ? { x: a, y: b, width: c, height: d, rx: 8, 'data-region': id, class: 'body-part' }
+      : { cx: a, cy: b, rx: c, ry: d, 'data-region': id, class: 'body-part' }));
+    const marks = spots.filter((s) => s.view === bodyView).map((s) => svg('circle',
+      { cx: s.x * WIDTH, cy: s.y * HEIGHT, r: 5, class: s.uid === currentSpot ? 'spot-mark current' : 'spot-mark' }));
+    const pending = draft?.view === bodyView ? [svg('circle', { cx: draft.x * WIDTH, cy: draft.y * HEIGHT, r: 6, class: 'spot-mark draft' })] : [];
+    $('body-map').replaceChildren(...shapes, ...marks, ...pending);
+    const chosen = draft ? `${draft.view}:${draft.region}` : '';
+    $('spot-region').replaceChildren(h('option', { value: '' }, t('spotChoosePlace')),
+      ...['front', 'back'].map((view) => h('optgroup', { label: t(view === 'back' ? 'bodyBack' : 'bodyFront') },
+        ...BODY_REGIONS[view].map((region) => h('option', { value: `${view}:${region}`, selected: `${view}:${region}` === chosen },
+          t(`region_${region}`))))));
+    $('spot-problem').hidden = !spotProblem;
+    $('spot-problem').textContent = spotProblem ? t(spotProblem) : '';
+
+    // Each spot with its checks, oldest first: the finding and its likelihood over time.
+    const known = new Set(spots.map((s) => s.uid));
+    const checksOf = (uid) => entries.filter((e) => (known.has(e.spotId) ? e.spotId : '') === uid).sort((a, b) => a.date.localeCompare(b.date));
+    const when = (entry) => new Date(entry.date).toLocaleDateString(store.get().language);
+    const item = (uid, title, place) => {
+      const checks = checksOf(uid);
+      return h('li', { dataset: { uid } },
+        h('label', { className: 'check' },
+          h('input', { type: 'radio', name: 'current-spot', checked: (currentSpot ?? '') === uid, dataset: { testid: 'spot-current' },
+            onchange: () => {
+              localStorage.setItem(CURRENT_SPOT_KEY, uid);
+              setHistory({ currentSpot: uid || null });
+            } }),
+          ' ', h('strong', {}, title)),
+        place ? h('p', { className: 'small' }, place) : null,
+        checks.length ? h('ol', { className: 'spot-timeline', dataset: { testid: 'spot-timeline' } },
+          ...checks.map((e) => h('li', {}, `${when(e)}: ${isolated(e.label)} (${share(e.predictions[0].probability)})`)))
+          : h('p', { className: 'small' }, t('spotNoChecks')));
+    };
+    $('spot-list').replaceChildren(...spots.map((s) => item(s.uid, s.name, placeName(s.view, s.region))),
+      ...(checksOf('').length || spots.length ? [item('', t('spotUnsorted'), '')] : []));
+  });
+}
+
+/** The spot new checks are kept under, as remembered on this device. */
+export const rememberedSpot = () => localStorage.getItem(CURRENT_SPOT_KEY) || null;
