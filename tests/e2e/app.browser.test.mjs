@@ -262,9 +262,11 @@ describe('the app', () => {
     const png = await decodeImage(new Uint8Array(readFileSync(await download.path())));
     const size = await page.evaluate(() => [document.querySelector('[data-testid="overlay"]').width,
       document.querySelector('[data-testid="overlay"]').height]);
-    assert.deepEqual([png.width, png.height], size);
+    // Above its caption strip (the finding, advice, date, model, disclaimer: 'the overlay downloads as a PNG').
+    assert.equal(png.width, size[0]);
+    assert.ok(png.height > size[1], `${png.height} rows for a ${size[1]}-row overlay: no caption strip`);
     let worst = 0;
-    for (let i = 0; i < png.width * png.height; i++) {
+    for (let i = 0; i < size[0] * size[1]; i++) {
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(png.rgb[i * 3 + c] - pixels[i * 4 + c]));
     }
     assert.ok(worst <= 1, `the page's overlay differs from the core's by ${worst} levels`);
@@ -276,6 +278,22 @@ describe('the app', () => {
     assert.match(download.suggestedFilename(), /^dermcam-.*\.png$/);
     const bytes = readFileSync(await download.path());
     assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    // A caption strip under the overlay, white with dark text on several lines.
+    const { decodeImage } = await import('../../web/js/core.mjs');
+    const png = await decodeImage(new Uint8Array(bytes));
+    const overlayHeight = await page.evaluate(() => document.querySelector('[data-testid="overlay"]').height);
+    let dark = 0;
+    const inked = new Set();
+    for (let y = overlayHeight; y < png.height; y++) {
+      for (let x = 0; x < png.width; x++) {
+        if (png.rgb[(y * png.width + x) * 3] < 100) {
+          dark += 1;
+          inked.add(Math.floor((y - overlayHeight) / 10));
+        }
+      }
+    }
+    assert.ok(png.height - overlayHeight >= 100, `a strip of ${png.height - overlayHeight} rows`);
+    assert.ok(dark > 500 && inked.size >= 5, `${dark} dark pixels in ${inked.size} bands: no text in the strip`);
   });
 
   test('the raw map downloads as .npy: signed, at the target layer\'s resolution, the numbers the CLI writes', async () => {

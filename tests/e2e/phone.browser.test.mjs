@@ -459,12 +459,19 @@ describe('history on this device and the report for the doctor', () => {
     await second.context.close();
   });
 
-  test('the report prints the photo, map, result, date, model and disclaimer, and nothing else', async () => {
+  test('the report prints the photo, map, result, advice, body site, the patient\'s note, date, model and disclaimer, and nothing else', async () => {
     const { context, page } = await newPage({ ...DESKTOP, locale: 'vi-VN' });
     await page.evaluate(() => {
       window.print = () => { window.printed = (window.printed ?? 0) + 1; };
     });
+    // Kept under a spot on the left forearm.
+    await page.check(sel('history-enabled'));
+    await page.selectOption(sel('spot-region'), 'front:forearmLeft');
+    await page.fill(sel('spot-name'), 'Nốt ruồi cổ tay');
+    await page.click(sel('spot-add'));
+    await page.waitForSelector(`${sel('spot-list')} li[data-uid]:not([data-uid=""])`);
     await analysePhoto(page, LESION);
+    await page.fill(sel('report-patient-note'), 'Nốt này to ra trong 3 tháng, đôi khi ngứa.');
     await page.click(sel('report'));
     assert.equal(await page.evaluate(() => window.printed), 1);
     await page.emulateMedia({ media: 'print' });
@@ -475,6 +482,9 @@ describe('history on this device and the report for the doctor', () => {
     assert.match(report, /512 × 512 px tại \(0, 0\)/);
     assert.match(report, /Tổn thương giống u hắc tố/);
     assert.match(report, /không phải là chẩn đoán/);
+    assert.ok(report.includes(`Nên làm gì${await page.textContent(sel('advice'))}`), 'the advice is not on the report');
+    assert.match(report, /Vị trí trên cơ thể\s*Nốt ruồi cổ tay: Cẳng tay trái \(Mặt trước\)/);
+    assert.match(report, /Ghi chú của người bệnh\s*Nốt này to ra trong 3 tháng, đôi khi ngứa\./);
     assert.match(report, new RegExp(String(new Date().getFullYear())));
     for (const id of ['report-photo', 'report-map']) {
       assert.ok(await page.evaluate((s) => document.querySelector(s).naturalWidth > 0, sel(id)), `${id} is empty`);

@@ -23,6 +23,7 @@ import { overlayView } from './page/overlay-view.mjs';
 import { pageView } from './page/page-view.mjs';
 import { refusalView } from './page/refusal-view.mjs';
 import { reportView } from './page/report-view.mjs';
+import { withCaption } from './page/caption.mjs';
 import { resultView } from './page/result-view.mjs';
 import { startView } from './page/start-view.mjs';
 import { Store } from './page/store.mjs';
@@ -63,6 +64,7 @@ const store = new Store({
   refused: null,
   refusalMap: null,
   region: null,
+  patientNote: '',
   error: null,
   status: { key: null },
   // The same defaults as index.html's controls.
@@ -358,7 +360,8 @@ async function choose(file) {
     await analyse(file, undefined);
     return;
   }
-  store.set({ photo: { file, width: bitmap.width, height: bitmap.height, bitmap } });  // the framing view shows it
+  // The framing view shows it; a note for the doctor belongs to the check it was written for.
+  store.set({ photo: { file, width: bitmap.width, height: bitmap.height, bitmap }, patientNote: '' });
   bitmap.close();
   store.set(({ photo }) => ({ photo: { ...photo, bitmap: null } }));
   enterStep('frame');
@@ -653,7 +656,8 @@ async function download() {
     // How the map looks: the same choices the page composites with.
     const png = await client.request('png', { looks: { colormap: controls.colormap, opacity: controls.opacity,
       outline: controls.outline, box: controls.outline } });
-    const url = URL.createObjectURL(new Blob([png], { type: 'image/png' }));
+    // Once saved, the picture still says what it is: the finding, the advice, the date, the model, the disclaimer.
+    const url = URL.createObjectURL(await withCaption(new Blob([png], { type: 'image/png' }), report.captionLines()));
     const link = document.createElement('a');
     link.href = url;
     link.download = `dermcam-${result.explainedClass.label.id}-${result.method}.png`;

@@ -22,6 +22,10 @@ export function resultView({ $, words, store, actions }) {
   $('download').addEventListener('click', () => actions.download());
   $('download-raw').addEventListener('click', () => actions.downloadRaw());
   $('report').addEventListener('click', () => actions.printReport());
+  $('report-patient-note').addEventListener('input', () => store.set({ patientNote: $('report-patient-note').value }));
+  store.watch(['patientNote'], ({ patientNote }) => {
+    if ($('report-patient-note').value !== patientNote) $('report-patient-note').value = patientNote;
+  });
   $('new-photo').addEventListener('click', () => actions.startOver());
 
   const barFill = (probability) => {

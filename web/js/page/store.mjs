@@ -31,6 +31,7 @@
  *   refusalMap: {of: any, overlay: {width: number, height: number, rgba: Uint8Array} | null, shown: boolean,
  *     loading: boolean} | null,
  *   region: number[] | null,
+ *   patientNote: string,
  *   error: any,
  *   status: {key: string | null, values?: Record<string, any>},
  *   controls: Controls,
