@@ -264,6 +264,9 @@ describe('history on this device and the report for the doctor', () => {
     await page.click(sel('history-compare-button'));
     assert.equal(await page.$$eval(`${sel('history-compare')} figure`, (f) => f.length), 2);
     assert.match(await page.textContent(sel('history-compare')), /Melanoma-like lesion/);
+    // Unsorted checks: compared side by side, photos and maps, but no change is measured across spots.
+    assert.equal(await page.$$eval(`${sel('history-compare')} figure img`, (imgs) => imgs.length), 4);
+    assert.match(await page.textContent(sel('compare-note')), /not of the same spot/);
     await page.locator(sel('history-compare')).screenshot({ path: join(ARTIFACTS, 'phone-en-history-compare.png') });
     // Deleting asks first; Keep (the default, focused) keeps it.
     await page.click(`${sel('history-list')} li:first-child ${sel('history-delete')}`);
@@ -333,6 +336,21 @@ describe('history on this device and the report for the doctor', () => {
       assert.match((await timeline(chestUid))[0], /Melanoma-like lesion|Tổn thương giống u hắc tố/);
       assert.deepEqual(await page.$$eval(sel('history-spot'), (ps) => ps.map((p) => p.textContent)),
         [language === 'vi' ? 'Nốt ruồi ở ngực' : 'Mole on the chest', language === 'vi' ? 'Nốt ruồi ở ngực' : 'Mole on the chest']);
+      // The two checks of the spot compared: both photos and maps, the swipe, the trend, the measured change.
+      for (const i of [0, 1]) await page.locator(sel('history-select')).nth(i).check();
+      await page.click(sel('history-compare-button'));
+      await page.waitForSelector(sel('compare-change'));
+      assert.deepEqual(await page.$$eval(`${sel('compare-check')}`, (figures) => figures.map((f) => f.querySelectorAll('img').length)), [2, 2]);
+      assert.ok(await page.$$eval(`${sel('history-compare')} img`, (imgs) => imgs.every((img) => img.complete && img.naturalWidth > 0)));
+      assert.equal(await page.$$eval(`${sel('compare-trend')} circle`, (points) => points.length), 2);
+      assert.equal(await page.$$eval(`${sel('compare-trend-values')} li`, (lis) => lis.length), 2);
+      // The same photo twice: the same size of dark area.
+      assert.match(await page.textContent(sel('compare-change')), language === 'vi' ? /Kích thước vùng tối: [\d,]+% khung ảnh, sau đó [\d,]+% \(thay đổi \+0 điểm\)/
+        : /Size of the dark area: [\d.]+% of the frame, then [\d.]+% \(\+0 points\)/);
+      await page.fill(sel('compare-swipe-position'), '20');
+      assert.equal(await page.$eval(`${sel('compare-swipe')} .swipe-top`, (img) => img.style.clipPath), 'inset(0px 80% 0px 0px)');
+      await page.locator(sel('history-compare')).screenshot({ path: join(ARTIFACTS, `phone-${language}-compare.png`) });
+      for (const i of [0, 1]) await page.locator(sel('history-select')).nth(i).uncheck();
       // Without pointing: the list of places, on the back; then checks kept unsorted.
       await page.selectOption(sel('spot-region'), 'back:upperBack');
       assert.equal(await page.getAttribute(sel('body-view-back'), 'aria-pressed'), 'true');

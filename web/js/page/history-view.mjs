@@ -8,6 +8,7 @@
 import { checkHistoryFileSize, checkKey, exportChecks, readHistoryFile } from '../history-file.mjs';
 import { deleteAllChecks, deleteCheck, importChecks, listChecks, listSpots, restoreChecks, saveCheck } from '../history.mjs';
 import { spotsView } from './spots-view.mjs';
+import { comparison, estimateOf } from './compare-view.mjs';
 import { h } from './dom.mjs';
 
 const HISTORY_KEY = 'dermcam.history';
@@ -168,6 +169,7 @@ export function historyView(context) {
     return made;
   };
   const when = (entry) => new Date(entry.date).toLocaleString(store.get().language);
+  const estimating = new Set();  // ids of the photos being measured
   const spotName = (entry) => history().spots.find((s) => s.uid === entry.spotId)?.name ?? t('spotUnsorted');
 
   // What the history says besides its list: the offer to keep the result on screen, the undo, the space used.
@@ -188,7 +190,7 @@ export function historyView(context) {
       persisted === true ? t('historyPersisted') : persisted === false ? t('historyNotPersisted') : ''].filter(Boolean).join(' ');
   });
 
-  store.watch(['history', 'language'], ({ history: { enabled, entries, skipped, compared, comparing } }) => {
+  store.watch(['history', 'language'], ({ history: { enabled, entries, skipped, compared, comparing, spots, estimates } }) => {
     for (const made of urls) URL.revokeObjectURL(made);
     urls = [];
     $('history-enabled').checked = enabled;
@@ -214,10 +216,19 @@ export function historyView(context) {
     // The two picked, oldest first.
     const picked = compared.map((id) => entries.find((e) => e.id === id)).filter(Boolean)
       .sort((a, b) => a.date.localeCompare(b.date));
-    $('history-compare').hidden = !comparing;
-    $('history-compare').replaceChildren(...(comparing ? picked : []).map((entry) => h('figure', {},
-      h('img', { src: url(entry.overlay), alt: `${t('overlay')}: ${isolated(entry.label)}` }),
-      h('figcaption', {}, `${when(entry)}: ${isolated(entry.label)} (${share(entry.predictions[0].probability)})`))));
+    const shown = comparing && picked.length === 2;
+    $('history-compare').hidden = !shown;
+    $('history-compare').replaceChildren(...(shown ? comparison({ older: picked[0], newer: picked[1], entries, spots, estimates,
+      words: context.words, url, when }) : []));
+    // The measured change is estimated once per photo, on the page, and shown when both are in.
+    for (const entry of shown ? picked : []) {
+      if (entry.id in estimates || estimating.has(entry.id)) continue;
+      estimating.add(entry.id);
+      estimateOf(entry.photo).then((estimate) => {
+        estimating.delete(entry.id);
+        setHistory({ estimates: { ...history().estimates, [entry.id]: estimate } });
+      });
+    }
   });
   spotsView(context, { read });
   read();

@@ -41,7 +41,8 @@
  *   history: {enabled: boolean, entries: any[], skipped: number, compared: number[], comparing: boolean,
  *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any,
  *     transfer: {key: string, values: object, failed: boolean} | null, canShare: boolean, spots: any[], currentSpot: string | null,
- *     bodyView: 'front' | 'back', draft: {view: string, region: string, x: number, y: number} | null, spotProblem: string | null},
+ *     bodyView: 'front' | 'back', draft: {view: string, region: string, x: number, y: number} | null, spotProblem: string | null,
+ *     estimates: Record<string, any>},
  *   diagnostics: any,
  *   audit: import('./audit-actions.mjs').AuditState,
  * }} PageState  refusalMap.of: the refusal it maps (a newer refusal makes it stale)
