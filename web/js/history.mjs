@@ -125,10 +125,16 @@ export async function importChecks(entries, keyOf, spots = []) {
       transaction.oncomplete = () => resolve(undefined);
       transaction.onabort = () => reject(transaction.error ?? new DOMException('The import was stopped.', 'AbortError'));
     });
-    const checks = transaction.objectStore(STORE);
-    for (const entry of fresh) checks.add(entry);  // a failed add aborts the whole transaction
-    const places = transaction.objectStore(SPOTS);
-    for (const spot of freshSpots) places.put(spot);
+    try {
+      const checks = transaction.objectStore(STORE);
+      for (const entry of fresh) checks.add(entry);  // a failed add aborts the whole transaction
+      const places = transaction.objectStore(SPOTS);
+      for (const spot of freshSpots) places.put(spot);
+    } catch (error) {
+      transaction.abort();  // one that throws at once (a full device, a value it cannot store) adds nothing either
+      done.catch(() => {});
+      throw error;
+    }
     await done;
   }
   return { added: fresh.length, duplicates: entries.length - fresh.length, spots: freshSpots.length };

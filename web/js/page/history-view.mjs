@@ -264,8 +264,9 @@ export function historyView(context) {
       });
       setHistory({ kept: result });
       actions.setStatus('savedHistory');
-    } catch {
-      actions.setStatus('historyUnavailable');
+    } catch (error) {
+      // A full device is told so (what was kept stays); anything else is the browser refusing storage.
+      actions.setStatus(error?.name === 'QuotaExceededError' ? 'historyFull' : 'historyUnavailable');
     }
     await read();
   }
