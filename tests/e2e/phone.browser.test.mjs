@@ -369,6 +369,13 @@ describe('history on this device and the report for the doctor', () => {
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="spot-list"] li[data-uid]:not([data-uid=""])').length === 2);
       assert.equal((await timeline(chestUid)).length, 2);
       assert.equal(await page.isChecked(`${sel('spot-list')} li[data-uid=""] ${sel('spot-current')}`), true);
+      // A check filed afterwards: the unsorted one (the newest, first in the list) moved to the back's spot.
+      const backUid = await page.$$eval(`${sel('spot-list')} li[data-uid]`, (lis, chest) => lis.map((li) => li.dataset.uid)
+        .find((uid) => uid && uid !== chest), chestUid);
+      await page.locator(sel('history-move')).first().selectOption(backUid);
+      await page.waitForFunction((uid) => document.querySelectorAll(`[data-testid="spot-list"] li[data-uid="${uid}"] [data-testid="spot-timeline"] li`).length === 1, backUid);
+      assert.equal((await timeline('')).length, 0);
+      assert.equal((await timeline(chestUid)).length, 2);
       await page.locator(sel('spots')).screenshot({ path: join(ARTIFACTS, `phone-${language}-spots.png`) });
       assert.deepEqual(errors, []);
       await context.close();

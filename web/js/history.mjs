@@ -94,6 +94,16 @@ export async function deleteCheck(id) {
   await request((await store('readwrite')).delete(id));
 }
 
+/** Files a kept check under another spot (its uid), or unsorted (null). */
+export async function moveCheck(id, spotId) {
+  const checks = await store('readwrite');
+  const entry = await request(checks.get(id));
+  if (!entry) return;
+  if (spotId) entry.spotId = spotId;
+  else delete entry.spotId;
+  await request(checks.put(entry));
+}
+
 /** Puts deleted entries back as they were, ids included (the undo after a deletion). */
 export async function restoreChecks(entries) {
   const checks = await store('readwrite');

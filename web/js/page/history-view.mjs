@@ -6,7 +6,7 @@
 // one tap: deleting asks first and can be undone for a few seconds; turning keeping on after a result offers to
 // keep that result; the space the checks take and whether the browser promised to keep them are shown.
 import { checkHistoryFileSize, checkKey, exportChecks, readHistoryFile } from '../history-file.mjs';
-import { deleteAllChecks, deleteCheck, importChecks, listChecks, listSpots, restoreChecks, saveCheck } from '../history.mjs';
+import { deleteAllChecks, deleteCheck, importChecks, listChecks, listSpots, moveCheck, restoreChecks, saveCheck } from '../history.mjs';
 import { spotsView } from './spots-view.mjs';
 import { comparison, estimateOf } from './compare-view.mjs';
 import { h } from './dom.mjs';
@@ -204,7 +204,13 @@ export function historyView(context) {
         h('time', { dateTime: entry.date }, when(entry)),
         h('p', {}, `${isolated(entry.label)}: ${share(entry.predictions[0].probability)}`),
         h('p', { className: 'small' }, `${isolated(entry.model.name)} ${isolated(entry.model.version)}`),
-        h('p', { className: 'small', dataset: { testid: 'history-spot' } }, spotName(entry))),
+        h('p', { className: 'small', dataset: { testid: 'history-spot' } }, spotName(entry)),
+        spots.length ? h('label', { className: 'field compact' }, h('span', {}, t('historyMoveToSpot')),
+          h('select', { dataset: { testid: 'history-move' }, onchange: async (event) => {
+            await moveCheck(entry.id, event.target.value || null);
+            await read();
+          } }, h('option', { value: '', selected: !spots.some((s) => s.uid === entry.spotId) }, t('spotUnsorted')),
+          ...spots.map((s) => h('option', { value: s.uid, selected: s.uid === entry.spotId }, s.name)))) : null),
       h('div', { className: 'entry-actions' },
         h('label', { className: 'check' },
           h('input', { type: 'checkbox', checked: compared.includes(entry.id), dataset: { testid: 'history-select' },
