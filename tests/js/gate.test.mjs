@@ -199,17 +199,23 @@ test('the demo model: a face, a blurry photo and a tiny one are refused with the
   assert.ok(Number.isFinite(good.timings.gate));  // its duration is the benchmark's "gate" column (BENCHMARKS.md)
 });
 
-test('the demo model: a lesion alone out of focus in a sharp frame is refused as blurry, with the spot\'s value', async () => {
-  const { DEGRADATIONS } = await import('../../scripts/quality-fit.mjs');
-  const spotBlur = DEGRADATIONS.find((d) => d.id === 'spotblur');
+// The lesion fixture as the degradations take it: {width, height, rgba}.
+async function lesionRgba() {
   const decoded = await core.decodeImage(fixture('lesion.jpg'));
   const rgba = new Uint8ClampedArray(decoded.width * decoded.height * 4);
   for (let i = 0; i < decoded.width * decoded.height; i++) {
     rgba.set(decoded.rgb.subarray(3 * i, 3 * i + 3), 4 * i);
     rgba[4 * i + 3] = 255;
   }
+  return { width: decoded.width, height: decoded.height, rgba };
+}
+
+test('the demo model: a lesion alone out of focus in a sharp frame is refused as blurry, with the spot\'s value', async () => {
+  const { DEGRADATIONS } = await import('../../scripts/quality-fit.mjs');
+  const spotBlur = DEGRADATIONS.find((d) => d.id === 'spotblur');
+  const image = await lesionRgba();
   const clean = await demo.analyse({ bytes: fixture('lesion.jpg') });
-  const blurred = await core.encodePng(spotBlur.apply({ width: decoded.width, height: decoded.height, rgba }, 3, { inputSide: 128 }));
+  const blurred = await core.encodePng(spotBlur.apply(image, 3, { inputSide: 128 }));
   const result = await demo.analyse({ bytes: blurred });
   assert.equal(result.refused, true);
   const [reason] = result.gate.reasons;
@@ -225,13 +231,8 @@ test('the demo model: a lesion alone out of focus in a sharp frame is refused as
 test('the demo model: a washed-out lesion photo is told it is washed out, not blurry or unlike skin', async () => {
   const { DEGRADATIONS } = await import('../../scripts/quality-fit.mjs');
   const washedOut = DEGRADATIONS.find((d) => d.id === 'washedout');
-  const decoded = await core.decodeImage(fixture('lesion.jpg'));
-  const rgba = new Uint8ClampedArray(decoded.width * decoded.height * 4);
-  for (let i = 0; i < decoded.width * decoded.height; i++) {
-    rgba.set(decoded.rgb.subarray(3 * i, 3 * i + 3), 4 * i);
-    rgba[4 * i + 3] = 255;
-  }
-  const faded = await core.encodePng(washedOut.apply({ width: decoded.width, height: decoded.height, rgba }, 0.75, {}));
+  const image = await lesionRgba();
+  const faded = await core.encodePng(washedOut.apply(image, 0.75, {}));
   const result = await demo.analyse({ bytes: faded });
   assert.equal(result.refused, true);
   const codes = result.gate.reasons.map((r) => r.code);
