@@ -308,7 +308,10 @@ describe('history on this device and the report for the doctor', () => {
       const { context, page, errors } = await newPage({ ...PHONE, locale });
       const w = STRINGS[language];
       const timeline = (uid) => page.$$eval(`${sel('spot-list')} li[data-uid="${uid}"] ${sel('spot-timeline')} li`, (lis) => lis.map((li) => li.textContent));
+      // Places on the body are kept only once keeping is on, as the checks are.
+      assert.equal(await page.isVisible(sel('spots')), false);
       await page.check(sel('history-enabled'));
+      assert.equal(await page.isVisible(sel('spots')), true);
       // Neither a place nor a name: the page says which is missing.
       await page.click(sel('spot-add'));
       assert.equal(await page.textContent(sel('spot-problem')), w.spotNeedsPlace);

@@ -90,7 +90,9 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
   });
 
   // The outline of the view shown, the spots placed on it, the place being named.
-  store.watch(['history', 'language'], ({ history: { bodyView, spots, currentSpot, draft, spotProblem, entries } }) => {
+  store.watch(['history', 'language'], ({ history: { enabled, bodyView, spots, currentSpot, draft, spotProblem, entries } }) => {
+    // Places on the body are kept only where checks are: after the person turned keeping on.
+    $('spots').hidden = !enabled;
     for (const view of ['front', 'back']) $(`body-view-${view}`).setAttribute('aria-pressed', String(view === bodyView));
     const shapes = SHAPES[bodyView].map(([id, kind, a, b, c, d]) => svg(kind, kind === 'rect'
       ? { x: a, y: b, width: c, height: d, rx: 8, 'data-region': id, class: 'body-part' }
