@@ -289,7 +289,8 @@ describe('history on this device and the report for the doctor', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
     await page.reload();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
-    assert.ok(await page.$eval(`${sel('history-list')} li img`, (img) => img.complete && img.naturalWidth > 0));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-list"] li img')]
+      .every((img) => img.complete && img.naturalWidth > 0));
     // The undo runs out: deleted for good.
     await page.click(sel('history-clear'));
     await page.click(sel('history-confirm-delete'));
@@ -344,7 +345,9 @@ describe('history on this device and the report for the doctor', () => {
       await page.click(sel('history-compare-button'));
       await page.waitForSelector(sel('compare-change'));
       assert.deepEqual(await page.$$eval(`${sel('compare-check')}`, (figures) => figures.map((f) => f.querySelectorAll('img').length)), [2, 2]);
-      assert.ok(await page.$$eval(`${sel('history-compare')} img`, (imgs) => imgs.every((img) => img.complete && img.naturalWidth > 0)));
+      // Every picture shows (decoding them takes a moment on a busy machine).
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-compare"] img')]
+        .every((img) => img.complete && img.naturalWidth > 0));
       assert.equal(await page.$$eval(`${sel('compare-trend')} circle`, (points) => points.length), 2);
       assert.equal(await page.$$eval(`${sel('compare-trend-values')} li`, (lis) => lis.length), 2);
       // The same photo twice: the same size of dark area.
@@ -415,7 +418,8 @@ describe('history on this device and the report for the doctor', () => {
         STRINGS[language].historyImportRefused_quota);
       await page.reload();
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
-      assert.ok(await page.$eval(`${sel('history-list')} li img`, (img) => img.complete && img.naturalWidth > 0));
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-list"] li img')]
+        .every((img) => img.complete && img.naturalWidth > 0));
       assert.deepEqual(errors, []);
       await context.close();
     }
@@ -515,7 +519,8 @@ describe('history on this device and the report for the doctor', () => {
     assert.match(await choose('altered.json', JSON.stringify(altered)), /^Lần kiểm tra 2/);
     await count(page, 2);
     assert.deepEqual(await stored(page), kept);
-    assert.ok(await page.$eval(`${sel('history-list')} li img`, (img) => img.complete && img.naturalWidth > 0));
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-list"] li img')]
+      .every((img) => img.complete && img.naturalWidth > 0));
     await page.reload();
     await count(page, 2);
     await page.locator(sel('history')).screenshot({ path: join(ARTIFACTS, 'phone-vi-history-import.png') });
