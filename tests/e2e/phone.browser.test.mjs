@@ -244,7 +244,7 @@ describe('history on this device and the report for the doctor', () => {
     assert.equal(await page.isVisible(sel('history-offer')), false);
     // The space the checks take, and what the browser said when asked to keep them.
     assert.match(await page.textContent(sel('history-storage')),
-      /^1 check\(s\) kept, about \d+[.,]\d MB of this device's storage\. The browser (has agreed to keep them|may delete them)/);
+      /^1 check\(s\) kept, about [1-9][\d.,]* (kB|MB) of this device's storage\. The browser (has agreed to keep them|may delete them)/);
     await page.click(sel('history-delete'));
     await page.click(sel('history-confirm-delete'));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 0);

@@ -4,15 +4,7 @@
 // time (the older check's finding, its likelihood at each check, as a small chart and as text) and what changed in
 // the framed spot, measured on the kept photos and labelled as estimates (lesion-estimate.mjs).
 import { lesionEstimate } from '../lesion-estimate.mjs';
-import { h } from './dom.mjs';
-
-const SVG = 'http://www.w3.org/2000/svg';
-const svg = (tag, attributes, ...children) => {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  element.append(...children);
-  return element;
-};
+import { h, svg } from './dom.mjs';
 
 /** The estimate for a kept photo (decoded on the page), or null when none can be made. @param {Blob} photo */
 export async function estimateOf(photo) {

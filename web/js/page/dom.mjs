@@ -22,6 +22,20 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+/**
+ * An SVG element (drawings made on the page: the body map, the trend chart) with attributes and children.
+ * @param {string} tag
+ * @param {Record<string, string | number>} attributes
+ * @param {...Node} children
+ * @returns {any}
+ */
+export function svg(tag, attributes, ...children) {
+  const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  element.append(...children);
+  return element;
+}
+
 /** @param {Array<Node | string | null | undefined | false>} children @returns {Array<Node | string>} */
 const present = (children) => children.filter(/** @returns {child is Node | string} */ (child) =>
   child !== null && child !== undefined && child !== false && child !== '');

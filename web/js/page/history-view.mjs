@@ -32,7 +32,7 @@ export const historyWanted = () => localStorage.getItem(HISTORY_KEY) === '1';
  * @returns {{keep: (result: any, shown: {config: any, region: number[] | null}) => Promise<void>}}
  */
 export function historyView(context) {
-  const { $, words: { t, isolated, share, megabytes }, store, actions } = context;
+  const { $, words: { t, isolated, share, storageSize }, store, actions } = context;
   const history = () => store.get().history;
   const setHistory = (patch) => store.set(({ history: old }) => ({ history: { ...old, ...patch } }));
 
@@ -186,7 +186,7 @@ export function historyView(context) {
     $('history-undo').hidden = !undo;
     $('history-undo-text').textContent = undo ? t('historyDeleted', { count: undo.count }) : '';
     $('history-storage').hidden = !enabled || !entries.length;
-    $('history-storage').textContent = [t('historyStorage', { count: entries.length, megabytes: megabytes(bytes ?? 0) }),
+    $('history-storage').textContent = [t('historyStorage', { count: entries.length, size: storageSize(bytes ?? 0) }),
       persisted === true ? t('historyPersisted') : persisted === false ? t('historyNotPersisted') : ''].filter(Boolean).join(' ');
   });
 

@@ -5,9 +5,8 @@
 // picked, the place being named); the checks are the history card's (history-view.mjs).
 import { BODY_REGIONS, newSpot } from '../spots.mjs';
 import { saveSpot } from '../history.mjs';
-import { h } from './dom.mjs';
+import { h, svg } from './dom.mjs';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 200;
 const HEIGHT = 420;
 const CURRENT_SPOT_KEY = 'dermcam.currentSpot';
@@ -33,12 +32,6 @@ export function regionCentre(view, region) {
   const [, kind, a, b, c, d] = shape;
   return kind === 'rect' ? { x: (a + c / 2) / WIDTH, y: (b + d / 2) / HEIGHT } : { x: a / WIDTH, y: b / HEIGHT };
 }
-
-const svg = (tag, attributes) => {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  return element;
-};
 
 /** @param {import('./store.mjs').ViewContext} view @param {{read: () => Promise<void>}} history */
 export function spotsView({ $, words: { t, isolated, share }, store }, history) {

@@ -30,6 +30,10 @@ export function wordsFor(language) {
   /** @param {Record<string, any> | undefined} values */
   const withStepName = (values) => (values?.stepKey ? { ...values, step: t(values.stepKey) } : values);
   const megabytes = (n) => new Intl.NumberFormat(language(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n / 1e6);
+  // An amount of storage in the unit that keeps it readable: a few kept checks are kilobytes, not "0.0 MB".
+  const storageSize = (bytes) => (bytes < 1e6
+    ? new Intl.NumberFormat(language(), { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 0 }).format(Math.max(1, Math.round(bytes / 1e3)))
+    : new Intl.NumberFormat(language(), { style: 'unit', unit: 'megabyte', maximumFractionDigits: 1 }).format(bytes / 1e6));
   const number = (value, digits) => formatNumber(value, language(), digits);
-  return { t, localized, isolated, share, likelihood, classList, withStepName, megabytes, number };
+  return { t, localized, isolated, share, likelihood, classList, withStepName, megabytes, storageSize, number };
 }
