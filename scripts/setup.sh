@@ -12,6 +12,7 @@ APT_PACKAGES=(
   emscripten                      # the WebAssembly build (Debian's 3.1.6)
   libstb-dev                      # stb_image / stb_image_write
   chromium                        # browser end-to-end tests
+  poppler-utils                   # the printed report's PDF: its text layer and a page as PNG (tests/e2e/phone.browser.test.mjs)
   python3-onnx                    # onnx.proto, compiled into web/prebuilt/onnx-proto.mjs
   python3-numpy python3-pil python3-skimage python3-opencv python3-matplotlib  # fixture/colormap scripts
   python3-sklearn                 # KPCA-CAM reference maps (scripts/fixtures/make-cam-references.py)

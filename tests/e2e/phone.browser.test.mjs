@@ -4,6 +4,7 @@
 // catalogue and axe-core (WCAG 2.2 AA + best practices) in every state. Screenshots go to test-results/.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -21,6 +22,15 @@ const DESKTOP = { viewport: { width: 1440, height: 900 } };
 const sel = (id) => `[data-testid="${id}"]`;
 
 const env = browserForThisFile();
+
+/** The share of a binary PGM's (P5, 8-bit) pixels darker than paper: is anything drawn on a printed page? */
+function darkShare(pgm) {
+  const header = pgm.toString('latin1', 0, 64).match(/^P5\s+(\d+)\s+(\d+)\s+255\s/);
+  assert.ok(header, 'not an 8-bit PGM');
+  const pixels = pgm.subarray(header[0].length);
+  assert.equal(pixels.length, Number(header[1]) * Number(header[2]));
+  return pixels.reduce((dark, v) => dark + (v < 200 ? 1 : 0), 0) / pixels.length;
+}
 
 async function newPage(options = {}) {
   // bypassCSP: only so that axe-core can be injected; the app's own scripts are unaffected.
@@ -558,7 +568,23 @@ describe('history on this device and the report for the doctor', () => {
     for (const id of ['report-photo', 'report-map']) {
       assert.ok(await page.evaluate((s) => document.querySelector(s).naturalWidth > 0, sel(id)), `${id} is empty`);
     }
-    await page.pdf({ path: join(ARTIFACTS, 'report-vi.pdf') });
+    // The PDF the browser prints: its text layer holds every item, its page draws the photo and the map.
+    const pdf = join(ARTIFACTS, 'report-vi.pdf');
+    await page.pdf({ path: pdf });
+    const printed = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/[\u2068\u2069]/g, '');
+    for (const [item, pattern] of [['date', new RegExp(`Ngày\\s+.*${new Date().getFullYear()}`)],
+      ['model and version', /Mô hình\s+Mô hình minh hoạ dermcam.*3\.1\.0/], ['finding and likelihood', /Tổn thương giống u hắc tố \(melanoma\): rất có khả năng/],
+      ['advice', /Nên làm gì\s+Hãy để bác sĩ/], ['body site', /Vị trí trên cơ thể\s+Nốt ruồi cổ tay: Cẳng tay trái \(Mặt trước\)/],
+      ['note', /Ghi chú của người bệnh\s+Nốt này to ra trong 3 tháng, đôi khi ngứa\./], ['disclaimer', /dermcam không phải là chẩn đoán/],
+      ['photo caption', /Ảnh của bạn/], ['map caption', /Lớp phủ giải thích/]]) {
+      assert.match(printed, pattern, `the printed PDF has no ${item}`);
+    }
+    const images = execFileSync('pdfimages', ['-list', pdf], { encoding: 'utf8' }).trim().split('\n').slice(2)
+      .map((line) => line.trim().split(/\s+/)).filter(([pageNumber]) => pageNumber === '1');
+    assert.deepEqual(images.map(([, , , width, height]) => `${width}x${height}`), ['512x512', '512x512'], 'the photo and the map are not both on page 1');
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdf, join(ARTIFACTS, 'report-vi-pdf-page1')]);
+    const inked = darkShare(execFileSync('pdftoppm', ['-gray', '-r', '30', '-f', '1', '-l', '1', '-singlefile', pdf]));
+    assert.ok(inked > 0.05, `page 1 of the PDF is nearly blank (${inked})`);
     await page.screenshot({ path: join(ARTIFACTS, 'report-vi.png'), fullPage: true });
     await context.close();
   });
