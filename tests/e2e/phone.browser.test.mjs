@@ -469,6 +469,20 @@ describe('history on this device and the report for the doctor', () => {
       await first.page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
     });
     await count(first.page, 2);
+    // Framed at different sizes: compared, the newer photo is moved onto the older one's spot, and the page says the
+    // frames differ.
+    for (const i of [0, 1]) await first.page.locator(sel('history-select')).nth(i).check();
+    await first.page.click(sel('history-compare-button'));
+    await first.page.waitForSelector(sel('compare-change'));
+    assert.match(await first.page.textContent(sel('compare-frames-differ')), /^The two checks were framed at different sizes \(512 px and \d+ px/);
+    const shift = (await first.page.$eval(`${sel('compare-swipe')} .swipe-top img`, (img) => img.style.transform))
+      .match(/^translate\((-?\d+(?:\.\d)?)%, (-?\d+(?:\.\d)?)%\)$/);
+    assert.ok(shift, 'the newer photo is not moved onto the older one');
+    // The two lesions sit a few per cent apart in their frames (the lesion photo's is off centre; the spot was tapped).
+    assert.ok(Math.max(Math.abs(shift[1]), Math.abs(shift[2])) > 1 && Math.max(Math.abs(shift[1]), Math.abs(shift[2])) < 20, shift[0]);
+    assert.match(await first.page.textContent(sel('compare-aligned')), /moved so that the two dark areas line up/);
+    await first.page.locator(sel('history-compare')).screenshot({ path: join(ARTIFACTS, 'phone-en-compare-framed-differently.png') });
+    for (const i of [0, 1]) await first.page.locator(sel('history-select')).nth(i).uncheck();
     const kept = await stored(first.page);
     assert.equal(kept.length, 2);
     assert.ok(kept.every((check) => check.spotId === calf));
@@ -500,12 +514,17 @@ describe('history on this device and the report for the doctor', () => {
     // A new phone (a fresh profile), in Vietnamese.
     const second = await newPage({ ...PHONE, locale: 'vi-VN' });
     const { page } = second;
+    // Each file here gets a message other than the one before it: waiting for new words (not only for the message
+    // to show) cannot read the last file's message, which any later change to the history shows again.
+    let lastSaid = '';
     const choose = async (name, bytes) => {
       await page.setInputFiles(sel('history-import'), { name, mimeType: 'application/json', buffer: Buffer.from(bytes) });
-      await page.waitForFunction(() => !document.querySelector('[data-testid="history-transfer"]').hidden);
-      const said = await page.textContent(sel('history-transfer'));
-      await page.evaluate(() => { document.querySelector('[data-testid="history-transfer"]').hidden = true; });
-      return said;
+      await page.waitForFunction((last) => {
+        const message = document.querySelector('[data-testid="history-transfer"]');
+        return !message.hidden && message.textContent !== last;
+      }, lastSaid);
+      lastSaid = await page.textContent(sel('history-transfer'));
+      return lastSaid;
     };
     const altered = JSON.parse(file.toString('utf8'));
     altered.checks[1].predictions[0].probability = 5;

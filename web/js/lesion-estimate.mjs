@@ -3,13 +3,15 @@
 // changed between two checks: the share of the frame the lesion covers and its mean colour. The lesion is taken to
 // be what is darker than the skin around it: Otsu's threshold on luma splits the photo in two, and the darker part
 // counts only when it is clearly darker and does not fill the frame. These are estimates (lighting, framing and the
-// camera move them); the page says so.
+// camera move them); the page says so. The lesion's centre lines the two photos up (alignment): only an offset, never
+// a scale, since scaling one photo to the other's lesion would hide the very growth being looked for.
 
 /**
  * @param {Uint8ClampedArray | Uint8Array} rgba the photo's pixels, 4 bytes each
  * @param {number} width @param {number} height
- * @returns {{area: number, colour: number[], contrast: number} | null} area: 0-1 of the frame; colour: mean
- *   [r, g, b] of the lesion; contrast: the skin's mean luma minus the lesion's (0-255); null when no lesion stands out
+ * @returns {{area: number, colour: number[], contrast: number, centre: number[]} | null} area: 0-1 of the frame;
+ *   colour: mean [r, g, b] of the lesion; contrast: the skin's mean luma minus the lesion's (0-255); centre: [x, y]
+ *   of the lesion, 0-1 across the frame; null when no lesion stands out
  */
 export function lesionEstimate(rgba, width, height) {
   const count = width * height;
@@ -40,6 +42,7 @@ export function lesionEstimate(rgba, width, height) {
     }
   }
   const sums = [0, 0, 0];
+  const centre = [0, 0];
   let lesion = 0;
   let lesionLuma = 0;
   let skinLuma = 0;
@@ -48,6 +51,8 @@ export function lesionEstimate(rgba, width, height) {
       lesion += 1;
       lesionLuma += luma[i];
       for (let c = 0; c < 3; c++) sums[c] += rgba[4 * i + c];
+      centre[0] += (i % width) + 0.5;
+      centre[1] += Math.floor(i / width) + 0.5;
     } else {
       skinLuma += luma[i];
     }
@@ -58,5 +63,15 @@ export function lesionEstimate(rgba, width, height) {
   const area = lesion / count;
   // Nothing clearly darker (skin texture alone), or "lesion" everywhere (a dark frame): no estimate.
   if (contrast < 20 || area > 0.9) return null;
-  return { area, colour: sums.map((s) => Math.round(s / lesion)), contrast };
+  return { area, colour: sums.map((s) => Math.round(s / lesion)), contrast, centre: [centre[0] / lesion / width, centre[1] / lesion / height] };
+}
+
+/**
+ * How far to move the newer photo (0-1 of the frame, each way) so its lesion lies where the older one's does; null
+ * when either photo gave no estimate.
+ * @param {{centre: number[]} | null} before @param {{centre: number[]} | null} after
+ */
+export function alignment(before, after) {
+  if (!before || !after) return null;
+  return { dx: before.centre[0] - after.centre[0], dy: before.centre[1] - after.centre[1] };
 }

@@ -3,7 +3,7 @@
 // as a swipe (the newer one uncovered over the older one), and, when both are of one spot, that spot's finding over
 // time (the older check's finding, its likelihood at each check, as a small chart and as text) and what changed in
 // the framed spot, measured on the kept photos and labelled as estimates (lesion-estimate.mjs).
-import { lesionEstimate } from '../lesion-estimate.mjs';
+import { alignment, lesionEstimate } from '../lesion-estimate.mjs';
 import { h, svg } from './dom.mjs';
 
 /** The estimate for a kept photo (decoded on the page), or null when none can be made. @param {Blob} photo */
@@ -31,14 +31,21 @@ export function comparison({ older, newer, entries, spots, estimates, words: { t
     h('img', { src: url(entry.overlay), alt: `${t('overlay')}: ${isolated(entry.label)}, ${when(entry)}` }),
     h('figcaption', {}, caption(entry))));
 
-  // The swipe: the newer photo over the older one, uncovered from the left as the slider moves.
-  const top = h('img', { src: url(newer.photo), alt: '', className: 'swipe-top' });
+  // The swipe: the newer photo over the older one, uncovered from the left as the slider moves, and moved so the
+  // two lesions line up once both photos are measured (an offset only: lesion-estimate.mjs alignment).
+  const [before, after] = [estimates[older.id], estimates[newer.id]];
+  const shift = alignment(before ?? null, after ?? null);
+  const moved = h('img', { src: url(newer.photo), alt: '' });
+  moved.style.transform = shift ? `translate(${(100 * shift.dx).toFixed(1)}%, ${(100 * shift.dy).toFixed(1)}%)` : '';
+  const top = h('div', { className: 'swipe-top' }, moved);
   const uncover = (percent) => {
     top.style.clipPath = `inset(0 ${100 - percent}% 0 0)`;
   };
   uncover(50);
   const swipe = h('div', { className: 'swipe-block' },
     h('div', { className: 'swipe', dataset: { testid: 'compare-swipe' } }, h('img', { src: url(older.photo), alt: '' }), top),
+    shift && Math.max(Math.abs(shift.dx), Math.abs(shift.dy)) > 0.01
+      ? h('p', { className: 'small', dataset: { testid: 'compare-aligned' } }, t('compareAligned')) : null,
     h('label', { className: 'field' }, h('span', {}, t('compareSwipe', { older: when(older), newer: when(newer) })),
       h('input', { type: 'range', min: 0, max: 100, value: 50, dataset: { testid: 'compare-swipe-position' },
         oninput: (event) => uncover(Number(event.target.value)) })));
@@ -65,8 +72,10 @@ export function comparison({ older, newer, entries, spots, estimates, words: { t
     h('ol', { className: 'small', dataset: { testid: 'compare-trend-values' } },
       ...series.map((s) => h('li', {}, `${when(s.entry)}: ${share(s.probability)}`))));
 
-  // Measured change, when both photos give an estimate.
-  const [before, after] = [estimates[older.id], estimates[newer.id]];
+  // Measured change, when both photos give an estimate. The area is a share of each frame: frames of clearly
+  // different sizes (in their photos' pixels) make that comparison weaker, and the page says so.
+  const frames = [older, newer].map((entry) => entry.region?.[2]);
+  const framesDiffer = frames.every((size) => size > 0) && Math.max(...frames) / Math.min(...frames) > 1.25;
   const percent = (v) => number(100 * v, 1);
   const swatch = (colour) => {
     const chip = h('span', { className: 'swatch' });
@@ -76,6 +85,8 @@ export function comparison({ older, newer, entries, spots, estimates, words: { t
   const measured = before === undefined || after === undefined ? h('p', { className: 'small' }, t('compareMeasuring'))
     : !before || !after ? h('p', { className: 'small', dataset: { testid: 'compare-change' } }, t('compareNoEstimate'))
       : h('div', { dataset: { testid: 'compare-change' } },
+        framesDiffer ? h('p', { className: 'small', dataset: { testid: 'compare-frames-differ' } },
+          t('compareFramesDiffer', { older: number(frames[0], 0), newer: number(frames[1], 0) })) : null,
         h('p', {}, t('compareArea', { before: percent(before.area), after: percent(after.area),
           change: `${after.area >= before.area ? '+' : '−'}${percent(Math.abs(after.area - before.area))}` })),
         h('p', {}, t('compareColour'), ' ', swatch(before.colour), ' → ', swatch(after.colour),
