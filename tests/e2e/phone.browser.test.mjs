@@ -393,6 +393,45 @@ describe('history on this device and the report for the doctor', () => {
       assert.equal((await timeline('')).length, 0);
       assert.equal((await timeline(chestUid)).length, 2);
       await page.locator(sel('spots')).screenshot({ path: join(ARTIFACTS, `phone-${language}-spots.png`) });
+      // Renamed in place: an empty name is refused, Escape keeps the old one, Save keeps the new one.
+      const spotItem = (uid) => `${sel('spot-list')} li[data-uid="${uid}"]`;
+      const renamed = language === 'vi' ? 'Nốt ruồi dưới xương đòn' : 'Mole below the collarbone';
+      await page.click(`${spotItem(chestUid)} ${sel('spot-rename')}`);
+      assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'spot-rename-name');
+      await page.fill(sel('spot-rename-name'), '   ');
+      await page.click(sel('spot-rename-save'));
+      assert.equal(await page.textContent(sel('spot-problem')), w.spotNeedsName);
+      await page.press(sel('spot-rename-name'), 'Escape');
+      assert.match(await page.textContent(`${spotItem(chestUid)} strong`), language === 'vi' ? /^Nốt ruồi ở ngực$/ : /^Mole on the chest$/);
+      await page.click(`${spotItem(chestUid)} ${sel('spot-rename')}`);
+      await page.fill(sel('spot-rename-name'), renamed);
+      await page.click(sel('spot-rename-save'));
+      await page.waitForFunction(([uid, name]) => document.querySelector(`[data-testid="spot-list"] li[data-uid="${uid}"] strong`)?.textContent === name, [chestUid, renamed]);
+      assert.deepEqual(await page.$$eval(sel('history-spot'), (ps) => ps.map((p) => p.textContent)).then((names) => names.filter((n) => n === renamed).length), 2);
+      // Deleted: asked first (Keep does nothing), then its two checks are unsorted; Undo puts the spot and its checks back.
+      await page.click(`${spotItem(chestUid)} ${sel('spot-delete')}`);
+      assert.equal(await page.textContent(sel('spot-confirm-title')), w.spotConfirm.replace('{spot}', `\u2068${renamed}\u2069`));
+      await page.click(sel('spot-confirm-cancel'));
+      assert.equal(await page.isVisible(spotItem(chestUid)), true);
+      await page.click(`${spotItem(chestUid)} ${sel('spot-delete')}`);
+      await page.click(sel('spot-confirm-delete'));
+      await page.waitForSelector(spotItem(chestUid), { state: 'detached' });
+      assert.equal((await timeline('')).length, 2);
+      assert.equal(await page.textContent(sel('spot-undo-text')), w.spotDeleted.replace('{spot}', `\u2068${renamed}\u2069`).replace('{count}', '2'));
+      await page.locator(sel('spots')).screenshot({ path: join(ARTIFACTS, `phone-${language}-spot-deleted.png`) });
+      await page.click(sel('spot-undo-button'));
+      await page.waitForSelector(spotItem(chestUid));
+      assert.equal((await timeline(chestUid)).length, 2);
+      assert.equal((await timeline('')).length, 0);
+      assert.equal(await page.isHidden(sel('spot-undo')), true);
+      // Deleted for good: gone after a reload too, its checks kept.
+      await page.click(`${spotItem(chestUid)} ${sel('spot-delete')}`);
+      await page.click(sel('spot-confirm-delete'));
+      await page.waitForSelector(spotItem(chestUid), { state: 'detached' });
+      await page.reload();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 3);
+      assert.equal(await page.$$eval(`${sel('spot-list')} li[data-uid]:not([data-uid=""])`, (lis) => lis.length), 1);
+      assert.equal((await timeline('')).length, 2);
       assert.deepEqual(errors, []);
       await context.close();
     });

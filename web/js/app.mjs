@@ -77,7 +77,7 @@ const store = new Store({
   mapCheck: null,
   history: { enabled: historyWanted(), entries: [], skipped: 0, compared: [], comparing: false, undo: null, bytes: 0,
     persisted: null, kept: null, transfer: null, canShare: false, spots: [], currentSpot: rememberedSpot(), bodyView: 'front',
-    draft: null, spotProblem: null, estimates: {} },
+    draft: null, spotProblem: null, estimates: {}, renaming: null, spotUndo: null },
   diagnostics: null,
   audit: emptyAudit(),
 });

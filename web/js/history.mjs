@@ -47,6 +47,55 @@ export async function saveSpot(spot) {
   await request((await store('readwrite', SPOTS)).put(spot));
 }
 
+/** One transaction over the checks and the spots: done when it commits, failed (nothing changed) when it aborts. */
+async function both(work) {
+  const transaction = (await open()).transaction([STORE, SPOTS], 'readwrite');
+  const done = new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve(undefined);
+    transaction.onabort = () => reject(transaction.error ?? new DOMException('The change was stopped.', 'AbortError'));
+  });
+  let result;
+  try {
+    result = await work(transaction.objectStore(STORE), transaction.objectStore(SPOTS));
+  } catch (error) {
+    transaction.abort();  // one that throws at once (a full device, a value it cannot store) changes nothing either
+    done.catch(() => {});
+    throw error;
+  }
+  await done;
+  return result;
+}
+
+/**
+ * Deletes a spot; its checks stay, unsorted. Returns what restoreSpot needs to undo it: the spot and the ids of the
+ * checks that were under it (null when there was no such spot).
+ * @param {string} uid
+ */
+export async function deleteSpot(uid) {
+  return both(async (checks, spots) => {
+    const spot = await request(spots.get(uid));
+    if (!spot) return null;
+    const filed = (await request(checks.getAll())).filter((entry) => entry.spotId === uid);
+    for (const entry of filed) {
+      delete entry.spotId;
+      checks.put(entry);
+    }
+    spots.delete(uid);
+    return { spot, checkIds: filed.map((entry) => entry.id) };
+  });
+}
+
+/** Puts a deleted spot back and files its checks (those still kept) under it again. @param {{spot: any, checkIds: number[]}} deleted */
+export async function restoreSpot({ spot, checkIds }) {
+  await both(async (checks, spots) => {
+    spots.put(spot);
+    for (const id of checkIds) {
+      const entry = await request(checks.get(id));
+      if (entry && !entry.spotId) checks.put({ ...entry, spotId: spot.uid });
+    }
+  });
+}
+
 /** Every kept spot that is still readable, oldest first. */
 export async function listSpots() {
   const all = await request((await store('readonly', SPOTS)).getAll());
@@ -130,22 +179,10 @@ export async function importChecks(entries, keyOf, spots = []) {
     fresh.push(entry);
   }
   if (fresh.length || freshSpots.length) {
-    const transaction = (await open()).transaction([STORE, SPOTS], 'readwrite');
-    const done = new Promise((resolve, reject) => {
-      transaction.oncomplete = () => resolve(undefined);
-      transaction.onabort = () => reject(transaction.error ?? new DOMException('The import was stopped.', 'AbortError'));
-    });
-    try {
-      const checks = transaction.objectStore(STORE);
+    await both((checks, places) => {
       for (const entry of fresh) checks.add(entry);  // a failed add aborts the whole transaction
-      const places = transaction.objectStore(SPOTS);
       for (const spot of freshSpots) places.put(spot);
-    } catch (error) {
-      transaction.abort();  // one that throws at once (a full device, a value it cannot store) adds nothing either
-      done.catch(() => {});
-      throw error;
-    }
-    await done;
+    });
   }
   return { added: fresh.length, duplicates: entries.length - fresh.length, spots: freshSpots.length };
 }

@@ -34,3 +34,9 @@ export function newSpot({ name, view, region, x, y }, now = new Date()) {
   const spot = { uid: crypto.randomUUID(), name: String(name ?? '').trim(), view, region, x, y, created: now.toISOString() };
   return spot.name && readableSpot(spot) ? spot : null;
 }
+
+/** The spot with another name, or null when the name is empty or unsafe. @param {any} spot @param {string} name */
+export function renamedSpot(spot, name) {
+  const renamed = { ...spot, name: String(name ?? '').trim() };
+  return renamed.name && readableSpot(renamed) ? renamed : null;
+}

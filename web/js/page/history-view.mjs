@@ -236,7 +236,7 @@ export function historyView(context) {
       });
     }
   });
-  spotsView(context, { read });
+  spotsView(context, { read, undoMs: UNDO_MS });
   read();
   if (history().enabled) persistence(false);
   // Sharing a file (a phone's share sheet: mail, messages, a drive) where the browser can.

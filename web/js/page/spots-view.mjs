@@ -1,10 +1,11 @@
 // @ts-check
 // The spots (web/js/spots.mjs): a body map to place one (front and back outlines drawn here, tap where the spot
 // is), the same places as a named list for those who do not point, and the spots kept, each with its checks over
-// time. The spot picked is where new checks are kept. What it shows is the store's `history` (spots, the spot
-// picked, the place being named); the checks are the history card's (history-view.mjs).
-import { BODY_REGIONS, newSpot } from '../spots.mjs';
-import { saveSpot } from '../history.mjs';
+// time. The spot picked is where new checks are kept. A spot can be renamed, and deleted (asked first, undoable for a
+// few seconds; its checks stay, unsorted). What it shows is the store's `history` (spots, the spot picked, the place
+// being named, the spot being renamed); the checks are the history card's (history-view.mjs).
+import { BODY_REGIONS, MAX_SPOT_NAME, newSpot, renamedSpot } from '../spots.mjs';
+import { deleteSpot, restoreSpot, saveSpot } from '../history.mjs';
 import { h, svg } from './dom.mjs';
 
 const WIDTH = 200;
@@ -33,7 +34,7 @@ export function regionCentre(view, region) {
   return kind === 'rect' ? { x: (a + c / 2) / WIDTH, y: (b + d / 2) / HEIGHT } : { x: a / WIDTH, y: b / HEIGHT };
 }
 
-/** @param {import('./store.mjs').ViewContext} view @param {{read: () => Promise<void>}} history */
+/** @param {import('./store.mjs').ViewContext} view @param {{read: () => Promise<void>, undoMs: number}} history */
 export function spotsView({ $, words: { t, isolated, share }, store }, history) {
   const state = () => store.get().history;
   const setHistory = (patch) => store.set(({ history: old }) => ({ history: { ...old, ...patch } }));
@@ -82,8 +83,87 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
     await history.read();
   });
 
+  // Renaming, in place: the spot's name becomes a field with Save and Cancel. What is typed survives a redraw (a
+  // store change while typing); the field takes the focus once, when it opens.
+  const spotOf = (uid) => state().spots.find((s) => s.uid === uid);
+  let typedName = null;
+  let focusRename = false;
+  const startRename = (uid) => {
+    typedName = null;
+    focusRename = true;
+    setHistory({ renaming: uid, spotProblem: null });
+  };
+  async function rename(uid, name) {
+    const spot = spotOf(uid);
+    const renamed = spot && renamedSpot(spot, name);
+    if (!renamed) {
+      setHistory({ spotProblem: 'spotNeedsName' });
+      return;
+    }
+    try {
+      await saveSpot(renamed);
+    } catch {
+      setHistory({ spotProblem: 'historyUnavailable' });
+      return;
+    }
+    setHistory({ renaming: null, spotProblem: null });
+    await history.read();
+  }
+
+  // Deleting: asked first (Keep is the default), then undoable; the checks stay, unsorted.
+  let asked = null;  // the uid the dialog asks about
+  let deleted = null;  // what restoreSpot needs, until the undo runs out
+  let undoTimer = 0;
+  $('spot-confirm-cancel').addEventListener('click', () => {
+    asked = null;
+    $('spot-confirm').close();
+  });
+  $('spot-confirm-delete').addEventListener('click', async () => {
+    const uid = asked;
+    asked = null;
+    $('spot-confirm').close();
+    if (!uid) return;
+    try {
+      deleted = await deleteSpot(uid);
+    } catch {
+      setHistory({ spotProblem: 'historyUnavailable' });
+      return;
+    }
+    if (!deleted) return;
+    if (state().currentSpot === uid) {
+      localStorage.removeItem(CURRENT_SPOT_KEY);
+      setHistory({ currentSpot: null });
+    }
+    clearTimeout(undoTimer);
+    undoTimer = window.setTimeout(() => {
+      deleted = null;
+      setHistory({ spotUndo: null });
+    }, history.undoMs);
+    setHistory({ spotUndo: { spot: deleted.spot.name, count: deleted.checkIds.length }, renaming: null });
+    await history.read();
+    $('spot-undo-button').focus();
+  });
+  $('spot-undo-button').addEventListener('click', async () => {
+    clearTimeout(undoTimer);
+    const undo = deleted;
+    deleted = null;
+    setHistory({ spotUndo: null });
+    if (undo) {
+      try {
+        await restoreSpot(undo);
+      } catch {
+        setHistory({ spotProblem: 'historyUnavailable' });
+      }
+    }
+    await history.read();
+  });
+  store.watch(['history', 'language'], ({ history: { spotUndo } }) => {
+    $('spot-undo').hidden = !spotUndo;
+    $('spot-undo-text').textContent = spotUndo ? t('spotDeleted', { spot: isolated(spotUndo.spot), count: spotUndo.count }) : '';
+  });
+
   // The outline of the view shown, the spots placed on it, the place being named.
-  store.watch(['history', 'language'], ({ history: { enabled, bodyView, spots, currentSpot, draft, spotProblem, entries } }) => {
+  store.watch(['history', 'language'], ({ history: { enabled, bodyView, spots, currentSpot, draft, spotProblem, entries, renaming } }) => {
     // Places on the body are kept only where checks are: after the person turned keeping on.
     $('spots').hidden = !enabled;
     for (const view of ['front', 'back']) $(`body-view-${view}`).setAttribute('aria-pressed', String(view === bodyView));
@@ -108,6 +188,17 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
     const when = (entry) => new Date(entry.date).toLocaleDateString(store.get().language);
     const item = (uid, title, place) => {
       const checks = checksOf(uid);
+      const nameField = uid && renaming === uid
+        ? h('input', { type: 'text', maxLength: MAX_SPOT_NAME, autocomplete: 'off', value: typedName ?? title, dataset: { testid: 'spot-rename-name' },
+          ariaLabel: t('spotNewName', { spot: title }),
+          oninput: (event) => {
+            typedName = event.target.value;
+          },
+          onkeydown: (event) => {
+            if (event.key === 'Enter') rename(uid, event.target.value);
+            if (event.key === 'Escape') setHistory({ renaming: null, spotProblem: null });
+          } })
+        : null;
       return h('li', { dataset: { uid } },
         h('label', { className: 'check' },
           h('input', { type: 'radio', name: 'current-spot', checked: (currentSpot ?? '') === uid, dataset: { testid: 'spot-current' },
@@ -115,14 +206,36 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
               localStorage.setItem(CURRENT_SPOT_KEY, uid);
               setHistory({ currentSpot: uid || null });
             } }),
-          ' ', h('strong', {}, title)),
+          ' ', nameField ? null : h('strong', {}, title)),
+        nameField ? h('div', { className: 'spot-rename' }, nameField,
+          h('div', { className: 'actions wrap' },
+            h('button', { type: 'button', className: 'button primary', dataset: { testid: 'spot-rename-save' },
+              onclick: () => rename(uid, nameField.value) }, t('spotRenameSave')),
+            h('button', { type: 'button', className: 'button secondary', dataset: { testid: 'spot-rename-cancel' },
+              onclick: () => setHistory({ renaming: null, spotProblem: null }) }, t('spotRenameCancel')))) : null,
         place ? h('p', { className: 'small' }, place) : null,
         checks.length ? h('ol', { className: 'spot-timeline', dataset: { testid: 'spot-timeline' } },
           ...checks.map((e) => h('li', {}, `${when(e)}: ${isolated(e.label)} (${share(e.predictions[0].probability)})`)))
-          : h('p', { className: 'small' }, t('spotNoChecks')));
+          : h('p', { className: 'small' }, t('spotNoChecks')),
+        uid && !nameField ? h('div', { className: 'actions wrap' },
+          h('button', { type: 'button', className: 'button secondary', dataset: { testid: 'spot-rename' }, ariaLabel: `${t('spotRename')}: ${title}`,
+            onclick: () => startRename(uid) }, t('spotRename')),
+          h('button', { type: 'button', className: 'button danger', dataset: { testid: 'spot-delete' }, ariaLabel: `${t('spotDelete')}: ${title}`,
+            onclick: () => {
+              asked = uid;
+              $('spot-confirm-title').textContent = t('spotConfirm', { spot: isolated(title) });
+              $('spot-confirm').showModal();
+              $('spot-confirm-cancel').focus();
+            } }, t('spotDelete'))) : null);
     };
     $('spot-list').replaceChildren(...spots.map((s) => item(s.uid, s.name, placeName(s.view, s.region))),
       ...(checksOf('').length || spots.length ? [item('', t('spotUnsorted'), '')] : []));
+    const field = $('spot-list').querySelector('[data-testid="spot-rename-name"]');
+    if (field && focusRename) {
+      focusRename = false;
+      field.focus();
+      field.select();
+    }
   });
 }
 

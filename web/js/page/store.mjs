@@ -42,7 +42,7 @@
  *     undo: {count: number} | null, bytes: number, persisted: boolean | null, kept: any,
  *     transfer: {key: string, values: object, failed: boolean} | null, canShare: boolean, spots: any[], currentSpot: string | null,
  *     bodyView: 'front' | 'back', draft: {view: string, region: string, x: number, y: number} | null, spotProblem: string | null,
- *     estimates: Record<string, any>},
+ *     estimates: Record<string, any>, renaming: string | null, spotUndo: {spot: string, count: number} | null},
  *   diagnostics: any,
  *   audit: import('./audit-actions.mjs').AuditState,
  * }} PageState  refusalMap.of: the refusal it maps (a newer refusal makes it stale)
