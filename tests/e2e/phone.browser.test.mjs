@@ -441,26 +441,60 @@ describe('history on this device and the report for the doctor', () => {
     for (const [language, locale] of [['en', 'en-US'], ['vi', 'vi-VN']]) {
       const { context, page, errors } = await newPage({ ...PHONE, locale });
       const listed = () => page.$$eval(`${sel('history-list')} li`, (lis) => lis.length);
+      // A small device: the origin's quota (Chromium's override, over CDP) leaves a few megabytes beyond the app's own
+      // files. Set before anything is kept: IndexedDB keeps the quota it saw first.
+      const { usage } = await page.evaluate(() => navigator.storage.estimate());
+      await (await context.newCDPSession(page)).send('Storage.overrideQuotaForOrigin', { origin: new URL(env.baseUrl).origin, quotaSize: usage + 3e6 });
       await page.check(sel('history-enabled'));
       await analysePhoto(page, LESION);
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 1);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click(sel('history-export'))]);
       const file = JSON.parse(readFileSync(await download.path(), 'utf8'));
-      // The device full from here on: every write to the database fails as a full device's does (Chromium's quota
-      // override over CDP does not reach a test's browser context here, so the error is raised where it would arise).
-      await page.evaluate(() => {
-        const add = IDBObjectStore.prototype.add;
-        IDBObjectStore.prototype.add = function full(...args) {
-          if (window.deviceFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-          return add.apply(this, args);
-        };
-        window.deviceFull = true;
+      // The device full: another database on this origin fills what is left until the browser refuses a write
+      // (large pieces, then smaller ones).
+      const filled = await page.evaluate(async () => {
+        const done = (req) => new Promise((resolve, reject) => {
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        const opening = indexedDB.open('filler', 1);
+        opening.onupgradeneeded = () => opening.result.createObjectStore('filler', { autoIncrement: true });
+        const db = await done(opening);
+        // Noise, so that nothing on the way to the disk can compress it.
+        let seed = 2463534242;
+        const noise = (size) => new Uint8Array(size).map(() => {
+          seed ^= seed << 13;
+          seed ^= seed >>> 17;
+          seed ^= seed << 5;
+          return seed & 255;
+        });
+        let bytes = 0;
+        let refused = '';
+        for (const size of [500_000, 50_000, 5_000, 500]) {
+          for (let i = 0; i < 100; i++) {
+            const transaction = db.transaction('filler', 'readwrite');
+            transaction.objectStore('filler').add(new Blob([noise(size)]));
+            const error = await new Promise((resolve) => {
+              transaction.oncomplete = () => resolve(null);
+              transaction.onabort = () => resolve(transaction.error);
+            });
+            if (error) {
+              refused = error.name;
+              break;
+            }
+            bytes += size;
+          }
+        }
+        db.close();
+        return { bytes, refused };
       });
+      assert.equal(filled.refused, 'QuotaExceededError');
+      assert.ok(filled.bytes >= 500_000, `only ${filled.bytes} bytes fitted`);
       await analysePhoto(page, LESION);
       await page.waitForFunction((text) => document.querySelector('[data-testid="status"]').textContent.includes(text),
         STRINGS[language].historyFull);
       assert.equal(await listed(), 1);
-      // Three new checks from a file: none is added, and the one kept stays.
+      // Three new checks from a file: none is added, and those kept stay.
       file.checks = [1, 2, 3].map((day) => ({ ...file.checks[0], date: `2026-11-0${day}T10:00:00.000Z` }));
       await page.setInputFiles(sel('history-import'), { name: 'more.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
       await page.waitForFunction((text) => document.querySelector('[data-testid="history-transfer"]').textContent === text,

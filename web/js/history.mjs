@@ -44,11 +44,16 @@ async function store(mode, name = STORE) {
 
 /** Saves a spot (spots.mjs newSpot). */
 export async function saveSpot(spot) {
-  await request((await store('readwrite', SPOTS)).put(spot));
+  await write((checks, spots) => spots.put(spot));
 }
 
-/** One transaction over the checks and the spots: done when it commits, failed (nothing changed) when it aborts. */
-async function both(work) {
+/**
+ * Every change is one transaction over the checks and the spots, done only once it commits: a request's success is
+ * not enough, since the browser checks the quota when the transaction commits and aborts it there (a full device),
+ * and a check reported kept would then be lost. Failed (nothing changed) when it aborts.
+ * @template T @param {(checks: IDBObjectStore, spots: IDBObjectStore) => T | Promise<T>} work @returns {Promise<T>}
+ */
+async function write(work) {
   const transaction = (await open()).transaction([STORE, SPOTS], 'readwrite');
   const done = new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve(undefined);
@@ -72,7 +77,7 @@ async function both(work) {
  * @param {string} uid
  */
 export async function deleteSpot(uid) {
-  return both(async (checks, spots) => {
+  return write(async (checks, spots) => {
     const spot = await request(spots.get(uid));
     if (!spot) return null;
     const filed = (await request(checks.getAll())).filter((entry) => entry.spotId === uid);
@@ -87,7 +92,7 @@ export async function deleteSpot(uid) {
 
 /** Puts a deleted spot back and files its checks (those still kept) under it again. @param {{spot: any, checkIds: number[]}} deleted */
 export async function restoreSpot({ spot, checkIds }) {
-  await both(async (checks, spots) => {
+  await write(async (checks, spots) => {
     spots.put(spot);
     for (const id of checkIds) {
       const entry = await request(checks.get(id));
@@ -104,7 +109,7 @@ export async function listSpots() {
 
 /** Saves an entry; returns its id. */
 export async function saveCheck(entry) {
-  return request((await store('readwrite')).add(entry));
+  return write((checks) => request(checks.add(entry)));
 }
 
 /**
@@ -140,23 +145,25 @@ export function readableCheck(entry) {
 }
 
 export async function deleteCheck(id) {
-  await request((await store('readwrite')).delete(id));
+  await write((checks) => checks.delete(id));
 }
 
 /** Files a kept check under another spot (its uid), or unsorted (null). */
 export async function moveCheck(id, spotId) {
-  const checks = await store('readwrite');
-  const entry = await request(checks.get(id));
-  if (!entry) return;
-  if (spotId) entry.spotId = spotId;
-  else delete entry.spotId;
-  await request(checks.put(entry));
+  await write(async (checks) => {
+    const entry = await request(checks.get(id));
+    if (!entry) return;
+    if (spotId) entry.spotId = spotId;
+    else delete entry.spotId;
+    checks.put(entry);
+  });
 }
 
 /** Puts deleted entries back as they were, ids included (the undo after a deletion). */
 export async function restoreChecks(entries) {
-  const checks = await store('readwrite');
-  await Promise.all(entries.map((entry) => request(checks.put(entry))));
+  await write((checks) => {
+    for (const entry of entries) checks.put(entry);
+  });
 }
 
 /**
@@ -179,7 +186,7 @@ export async function importChecks(entries, keyOf, spots = []) {
     fresh.push(entry);
   }
   if (fresh.length || freshSpots.length) {
-    await both((checks, places) => {
+    await write((checks, places) => {
       for (const entry of fresh) checks.add(entry);  // a failed add aborts the whole transaction
       for (const spot of freshSpots) places.put(spot);
     });
@@ -188,5 +195,5 @@ export async function importChecks(entries, keyOf, spots = []) {
 }
 
 export async function deleteAllChecks() {
-  await request((await store('readwrite')).clear());
+  await write((checks) => checks.clear());
 }
