@@ -432,6 +432,18 @@ describe('history on this device and the report for the doctor', () => {
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 3);
       assert.equal(await page.$$eval(`${sel('spot-list')} li[data-uid]:not([data-uid=""])`, (lis) => lis.length), 1);
       assert.equal((await timeline('')).length, 2);
+      // A check deleted, asked in the page's language, and undone: it comes back under its spot.
+      const backName = language === 'vi' ? 'Vết ở lưng' : 'Patch on the back';
+      const backCheck = page.locator(`${sel('history-list')} li`, { has: page.locator(sel('history-spot'), { hasText: backName }) });
+      await backCheck.locator(sel('history-delete')).click();
+      assert.ok((await page.textContent(sel('history-confirm-title'))).startsWith(w.historyConfirmOne.split('{date}')[0]));
+      await page.click(sel('history-confirm-delete'));
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 2);
+      assert.equal((await timeline(backUid)).length, 0);
+      assert.equal(await page.textContent(sel('history-undo-text')), w.historyDeleted.replace('{count}', '1'));
+      await page.click(sel('history-undo-button'));
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] li').length === 3);
+      assert.equal((await timeline(backUid)).length, 1);
       assert.deepEqual(errors, []);
       await context.close();
     });
