@@ -101,3 +101,25 @@ test('on the demo model: Grad-CAM passes; a random map and a class-blind map (Ei
   // Eigen-CAM is the layer's first principal component: the same map whatever the class or the head.
   assert.equal(verdicts.eigencam.changesWithModel, false, JSON.stringify(verdicts.eigencam));
 });
+
+test('one Random-CAM per photo: the map check and the metrics compare against the same random map, made once', async () => {
+  const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
+  const made = [];
+  const counting = { ...core, computeCam: (options) => {
+    made.push(options.method);
+    return core.computeCam(options);
+  } };
+  const explainer = new Explainer({ ort, core: counting });
+  await explainer.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo', config.model))), config });
+  await explainer.analyse({ bytes: fixture('lesion.jpg') });
+  const checked = await explainer.checkMap();
+  const metrics = await explainer.metrics();
+  assert.equal(made.filter((method) => method === 'randomcam').length, 1, made.join());
+  assert.equal(typeof checked.beatsRandom, 'boolean');
+  assert.ok(Number.isFinite(metrics.random_deletion_auc), JSON.stringify(metrics));
+  // A new photo gets its own.
+  await explainer.analyse({ bytes: fixture('lesion.jpg') });
+  await explainer.checkMap();
+  assert.equal(made.filter((method) => method === 'randomcam').length, 2);
+  await explainer.release();
+});

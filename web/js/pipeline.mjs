@@ -468,12 +468,17 @@ export class Explainer {
     });
   }
 
-  // Random-CAM of the photo's first run (the random map the metrics and the map check compare against).
-  randomCam(analysis) {
-    const { width, height } = this.config.input;
-    return this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width, outputHeight: height,
-      runs: [{ flipped: false, layers: this.metadata.layers.map((layer, l) => ({
-        activations: firstItem(analysis.run.layers[l].activations).data, shape: [1, ...layer.shape], layout: layer.layout })) }] });
+  // Random-CAM of the photo's first run (the random map the metrics and the map check compare against): made once
+  // per photo (its weights are seeded, so a second would be the same map).
+  async randomCam(analysis) {
+    const kept = analysis.cache('randomCam');
+    if (!kept.has('map')) {
+      const { width, height } = this.config.input;
+      kept.set('map', await this.core.computeCam({ method: 'randomcam', classIndex: 0, outputWidth: width, outputHeight: height,
+        runs: [{ flipped: false, layers: this.metadata.layers.map((layer, l) => ({
+          activations: firstItem(analysis.run.layers[l].activations).data, shape: [1, ...layer.shape], layout: layer.layout })) }] }));
+    }
+    return kept.get('map');
   }
 
   /**
