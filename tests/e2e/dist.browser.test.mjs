@@ -88,6 +88,33 @@ test('the built site analyses a photo', async () => {
   await page.close();
 });
 
+// The stylesheet is inlined (the first paint waits for the HTML alone) and allowed by its hash: the page is styled,
+// nothing is refused, and any other inline style (an injected one) still is.
+test('the inlined stylesheet is the one inline style the page allows', async () => {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  assert.ok(!html.includes('rel="stylesheet"'), 'the page still asks for its stylesheet');
+  const context = await browser.newContext({ colorScheme: 'light' });
+  await context.addInitScript(() => {
+    window.refused = [];
+    document.addEventListener('securitypolicyviolation', (event) => window.refused.push(`${event.violatedDirective} ${event.sample}`));
+  });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForFunction(() => document.documentElement.dataset.ready !== undefined, null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor), 'rgb(247, 244, 241)');
+  assert.deepEqual(await page.evaluate(() => window.refused), []);
+  const injected = await page.evaluate(async () => {
+    const style = document.createElement('style');
+    style.textContent = 'html { background: rgb(1, 2, 3) !important; }';
+    document.head.append(style);
+    await new Promise((done) => setTimeout(done, 100));
+    return { background: getComputedStyle(document.documentElement).backgroundColor, refused: window.refused };
+  });
+  assert.equal(injected.background, 'rgb(247, 244, 241)', 'an injected inline style was applied');
+  assert.ok(injected.refused.some((r) => r.startsWith('style-src')), JSON.stringify(injected.refused));
+  await context.close();
+});
+
 // Served as their forty-odd source modules, the page and its worker waited for a chain of imports, one round trip
 // per level, before the model was even asked for (3.7 s on a 10 Mbit/s, 40 ms link with a 4x slower CPU).
 test('the page and its worker load a few bundled scripts, not a chain of modules', async () => {
