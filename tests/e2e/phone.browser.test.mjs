@@ -86,7 +86,7 @@ async function smallTargets(page, state) {
       .filter((el) => visible(el) && !el.closest('.report-page'));
     const small = controls.filter((el) => el.getBoundingClientRect().height < 44)
       .map((el) => `${el.dataset.testid ?? el.textContent.trim().slice(0, 30)} is ${el.getBoundingClientRect().height.toFixed(0)} px tall`);
-    const text = [...document.querySelectorAll('select, input:not([type="range"]):not([type="checkbox"])')].filter(visible)
+    const text = [...document.querySelectorAll('select, input:not([type="range"]):not([type="checkbox"]):not([type="radio"])')].filter(visible)
       .filter((el) => parseFloat(getComputedStyle(el).fontSize) < 16).map((el) => `${el.dataset.testid} has small text`);
     return [...small, ...text];
   });
@@ -405,6 +405,11 @@ describe('history on this device and the report for the doctor', () => {
       await page.press(sel('spot-rename-name'), 'Escape');
       assert.match(await page.textContent(`${spotItem(chestUid)} strong`), language === 'vi' ? /^Nốt ruồi ở ngực$/ : /^Mole on the chest$/);
       await page.click(`${spotItem(chestUid)} ${sel('spot-rename')}`);
+      // The spots with a name being edited: accessible, big enough to touch, nothing left in English in Vietnamese.
+      const problems = [...(await axeViolations(page, 'spot-rename')), ...(await smallTargets(page, 'spot-rename')),
+        ...(language === 'vi' ? await englishLeft(page, 'spot-rename') : [])];
+      assert.deepEqual(problems, []);
+      await page.locator(spotItem(chestUid)).screenshot({ path: join(ARTIFACTS, `phone-${language}-spot-rename.png`) });
       await page.fill(sel('spot-rename-name'), renamed);
       await page.click(sel('spot-rename-save'));
       await page.waitForFunction(([uid, name]) => document.querySelector(`[data-testid="spot-list"] li[data-uid="${uid}"] strong`)?.textContent === name, [chestUid, renamed]);
@@ -420,6 +425,7 @@ describe('history on this device and the report for the doctor', () => {
       assert.equal((await timeline('')).length, 2);
       assert.equal(await page.textContent(sel('spot-undo-text')), w.spotDeleted.replace('{spot}', `\u2068${renamed}\u2069`).replace('{count}', '2'));
       await page.locator(sel('spots')).screenshot({ path: join(ARTIFACTS, `phone-${language}-spot-deleted.png`) });
+      assert.deepEqual([...(await axeViolations(page, 'spot-deleted')), ...(await smallTargets(page, 'spot-deleted'))], []);
       await page.click(sel('spot-undo-button'));
       await page.waitForSelector(spotItem(chestUid));
       assert.equal((await timeline(chestUid)).length, 2);

@@ -206,7 +206,7 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
               localStorage.setItem(CURRENT_SPOT_KEY, uid);
               setHistory({ currentSpot: uid || null });
             } }),
-          ' ', nameField ? null : h('strong', {}, title)),
+          ' ', h('strong', {}, title)),
         nameField ? h('div', { className: 'spot-rename' }, nameField,
           h('div', { className: 'actions wrap' },
             h('button', { type: 'button', className: 'button primary', dataset: { testid: 'spot-rename-save' },
