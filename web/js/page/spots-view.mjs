@@ -59,6 +59,16 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
     const centre = regionCentre(view, region);
     setHistory(centre ? { bodyView: view, draft: { view, region, ...centre }, spotProblem: null } : { draft: null });
   });
+  // A change to the kept spots; a browser that refuses storage is said so. Returns false then.
+  const stored = async (change) => {
+    try {
+      await change();
+      return true;
+    } catch {
+      setHistory({ spotProblem: 'historyUnavailable' });
+      return false;
+    }
+  };
   $('spot-add').addEventListener('click', async () => {
     const { draft } = state();
     if (!draft) {
@@ -71,12 +81,7 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
       $('spot-name').focus();
       return;
     }
-    try {
-      await saveSpot(spot);
-    } catch {
-      setHistory({ spotProblem: 'historyUnavailable' });
-      return;
-    }
+    if (!(await stored(() => saveSpot(spot)))) return;
     $('spot-name').value = '';
     localStorage.setItem(CURRENT_SPOT_KEY, spot.uid);
     setHistory({ draft: null, currentSpot: spot.uid, spotProblem: null });
@@ -100,12 +105,7 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
       setHistory({ spotProblem: 'spotNeedsName' });
       return;
     }
-    try {
-      await saveSpot(renamed);
-    } catch {
-      setHistory({ spotProblem: 'historyUnavailable' });
-      return;
-    }
+    if (!(await stored(() => saveSpot(renamed)))) return;
     setHistory({ renaming: null, spotProblem: null });
     await history.read();
   }
@@ -123,13 +123,9 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
     asked = null;
     $('spot-confirm').close();
     if (!uid) return;
-    try {
+    if (!(await stored(async () => {
       deleted = await deleteSpot(uid);
-    } catch {
-      setHistory({ spotProblem: 'historyUnavailable' });
-      return;
-    }
-    if (!deleted) return;
+    })) || !deleted) return;
     if (state().currentSpot === uid) {
       localStorage.removeItem(CURRENT_SPOT_KEY);
       setHistory({ currentSpot: null });
@@ -148,13 +144,7 @@ export function spotsView({ $, words: { t, isolated, share }, store }, history) 
     const undo = deleted;
     deleted = null;
     setHistory({ spotUndo: null });
-    if (undo) {
-      try {
-        await restoreSpot(undo);
-      } catch {
-        setHistory({ spotProblem: 'historyUnavailable' });
-      }
-    }
+    if (undo) await stored(() => restoreSpot(undo));
     await history.read();
   });
   store.watch(['history', 'language'], ({ history: { spotUndo } }) => {
