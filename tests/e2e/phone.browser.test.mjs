@@ -359,7 +359,7 @@ describe('history on this device and the report for the doctor', () => {
       await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="history-compare"] img')]
         .every((img) => img.complete && img.naturalWidth > 0));
       assert.equal(await page.$$eval(`${sel('compare-trend')} circle`, (points) => points.length), 2);
-      assert.deepEqual(await page.$$eval(`${sel('compare-trend')} text`, (labels) => labels.map((l) => l.textContent)), ['0%', '100%']);
+      assert.deepEqual(await page.$$eval(`${sel('compare-trend')} text`, (labels) => labels.map((l) => l.textContent)), ['0%', '50%']);
       assert.equal(await page.$$eval(`${sel('compare-trend-values')} li`, (lis) => lis.length), 2);
       // The same photo twice: the same size of dark area.
       assert.match(await page.textContent(sel('compare-change')), language === 'vi' ? /Kích thước vùng tối: [\d,]+% khung ảnh, sau đó [\d,]+% \(thay đổi \+0 điểm\)/

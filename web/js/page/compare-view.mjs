@@ -57,7 +57,8 @@ export function comparison({ older, newer, entries, spots, estimates, words: { t
   const label = older.label;
   const series = entries.filter((e) => e.spotId === spot.uid).sort((a, b) => a.date.localeCompare(b.date))
     .map((e) => ({ entry: e, probability: e.predictions.find((p) => p.id === label.id)?.probability ?? 0 }));
-  // The scale's ends are labelled (0% and 100%) left of the lines, so a flat line reads as high or low.
+  // Lines at 0%, 50% and 100%; 0% and 50% are labelled, so a flat line reads as high or low. The top line has no
+  // label: "100%" beside a line that is "over 99%" would read as a certainty the model never has.
   const [width, height, pad, left] = [300, 110, 14, 44];
   const x = (i) => left + (series.length > 1 ? (i * (width - left - pad)) / (series.length - 1) : (width - left - pad) / 2);
   const y = (p) => pad + (1 - p) * (height - 2 * pad);
@@ -65,8 +66,9 @@ export function comparison({ older, newer, entries, spots, estimates, words: { t
     document.createTextNode(`${number(100 * p, 0)}%`));
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'trend', 'aria-hidden': 'true', 'data-testid': 'compare-trend' },
     svg('line', { x1: left, y1: y(0), x2: width - pad, y2: y(0), class: 'trend-axis' }),
+    svg('line', { x1: left, y1: y(0.5), x2: width - pad, y2: y(0.5), class: 'trend-axis' }),
     svg('line', { x1: left, y1: y(1), x2: width - pad, y2: y(1), class: 'trend-axis' }),
-    end(0), end(1),
+    end(0), end(0.5),
     svg('polyline', { points: series.map((s, i) => `${x(i)},${y(s.probability)}`).join(' '), class: 'trend-line' }),
     ...series.map((s, i) => svg('circle', { cx: x(i), cy: y(s.probability), r: 4,
       class: s.entry === older || s.entry === newer ? 'trend-point picked' : 'trend-point' })));
