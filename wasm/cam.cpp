@@ -32,6 +32,15 @@ std::vector<float> to_channel_major(const float* data, int channels, int positio
   return out;
 }
 
+// Channel-major gradients of a layer whose gradient is the same at every position of a channel.
+std::vector<float> spread_over_positions(const float* per_channel, int channels, int positions) {
+  std::vector<float> out(static_cast<size_t>(channels) * positions);
+  for (int k = 0; k < channels; ++k) {
+    std::fill_n(out.begin() + static_cast<ptrdiff_t>(k) * positions, positions, per_channel[k]);
+  }
+  return out;
+}
+
 MapStatus classify(const std::vector<double>& raw) {
   double lo = 0.0;
   double hi = 0.0;
@@ -153,7 +162,9 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       const int z = layer.height * layer.width;
       const size_t n = static_cast<size_t>(layer.channels) * z;
       const bool channel_valued = reads_channel_values(method.target);
-      if (!all_finite(layer.activations, n) || (layer.gradients != nullptr && !all_finite(layer.gradients, n)) ||
+      const size_t gradient_count = layer.gradients_per_channel ? static_cast<size_t>(layer.channels) : n;
+      if (!all_finite(layer.activations, n) ||
+          (layer.gradients != nullptr && !all_finite(layer.gradients, gradient_count)) ||
           (channel_valued && !all_finite(layer.channel_values, static_cast<size_t>(layer.channels)))) {
         non_finite = true;
         if (r == 0)
@@ -168,11 +179,19 @@ Result<CamResult> compute_cam(const std::vector<CamRun>& runs, const CamOptions&
       if (layer.layout == TensorLayout::kNHWC) {
         a_copy = to_channel_major(layer.activations, layer.channels, z);
         view.activations = a_copy.data();
-        if (view.gradients != nullptr) {
-          g_copy = to_channel_major(layer.gradients, layer.channels, z);
+      }
+      if (view.gradients != nullptr && layer.gradients_per_channel) {
+        if (method.reads_mean_gradients) {
+          view.gradients_per_channel = true;
+        } else {
+          g_copy = spread_over_positions(layer.gradients, layer.channels, z);
           view.gradients = g_copy.data();
         }
+      } else if (view.gradients != nullptr && layer.layout == TensorLayout::kNHWC) {
+        g_copy = to_channel_major(layer.gradients, layer.channels, z);
+        view.gradients = g_copy.data();
       }
+      view.sum_only = !project;
       method.contributions(view, contributions);
 
       std::vector<double> raw;

@@ -13,10 +13,13 @@
 // Inputs: activations of one image and gradients of one class with the same shape, either
 //   kNCHW (channel-major: [C][h][w]) or kNHWC (channel-last: [h][w][C]); the batch and class dimensions are
 //   the caller's (pass the slice for the class being explained). Gradients may be null for methods that do
-//   not need them. Methods whose target is a value per channel (Score-CAM's scores, Ablation-CAM's drops, from
-//   the caller's perturbation runs: CamMethodInfo::target) read `channel_values` instead: C values, for the
-//   class being explained. Limits: 1..kMaxCamLayers layers with the same shapes in every run, 1..kMaxCamRuns runs,
-//   channels * height * width <= kMaxLayerElements, output sides 1..4096.
+//   not need them. With `gradients_per_channel` they are C values, the gradient of every position of channel k
+//   (what a global-average-pooling head gives): a method that reads only their channel means (Grad-CAM,
+//   FinerCAM) takes them as they are, any other gets them spread over the positions by the pipeline. Methods whose
+//   target is a value per channel (Score-CAM's scores, Ablation-CAM's drops, from the caller's perturbation runs:
+//   CamMethodInfo::target) read `channel_values` instead: C values, for the class being explained.
+//   Limits: 1..kMaxCamLayers layers with the same shapes in every run, 1..kMaxCamRuns runs, channels * height * width
+//   <= kMaxLayerElements, output sides 1..4096.
 //
 // Degenerate maps are reported, never drawn as if meaningful: MapStatus says when the map has no positive
 // evidence (kAllZero), is flat (kConstant) or the inputs held NaN/Inf (kNonFinite); the map is then all 0.
@@ -50,6 +53,7 @@ struct LayerInput {
   int width = 0;
   TensorLayout layout = TensorLayout::kNCHW;
   const float* channel_values = nullptr;  // [C]: what a channel-valued method weights channel k by; null otherwise
+  bool gradients_per_channel = false;     // gradients holds [C]: channel k's gradient at every one of its positions
 };
 
 struct CamRun {

@@ -144,6 +144,63 @@ TEST(CamPropertyTest, NchwEqualsNhwc) {
   }
 }
 
+// A global-average-pooling head's gradients are one value per channel: passed as they are, every method (with
+// and without eigen_smooth, NCHW and NHWC) draws bit for bit the map it draws from them spread over the positions.
+TEST(CamPropertyTest, PerChannelGradientsEqualTheirSpread) {
+  const Fixture f;
+  const int z = f.h() * f.w();
+  std::vector<float> per_channel(f.c());
+  for (int k = 0; k < f.c(); ++k) per_channel[k] = f.g.data[static_cast<size_t>(k) * z + k % z];
+  std::vector<float> spread(static_cast<size_t>(f.c()) * z);
+  for (int k = 0; k < f.c(); ++k) std::fill_n(spread.begin() + static_cast<ptrdiff_t>(k) * z, z, per_channel[k]);
+  const std::vector<float> spread_nhwc = to_nhwc(spread, f.c(), f.h(), f.w());
+  const std::vector<float> a_nhwc = to_nhwc(f.a.data, f.c(), f.h(), f.w());
+  for (const TensorLayout layout : {TensorLayout::kNCHW, TensorLayout::kNHWC}) {
+    const bool nchw = layout == TensorLayout::kNCHW;
+    const float* a = nchw ? f.a.data.data() : a_nhwc.data();
+    // Score-CAM's and Ablation-CAM's values per channel are the same for both (the helper would read them from
+    // the gradients).
+    const LayerInput full{
+        a, nchw ? spread.data() : spread_nhwc.data(), f.c(), f.h(), f.w(), layout, per_channel.data()};
+    LayerInput compact{a, per_channel.data(), f.c(), f.h(), f.w(), layout, per_channel.data()};
+    compact.gradients_per_channel = true;
+    for (const CamMethodInfo& method : cam_method_registry()) {
+      for (const bool eigen : {false, true}) {
+        const CamResult x = run({{{full}, false}}, method.id, eigen);
+        const CamResult y = run({{{compact}, false}}, method.id, eigen);
+        EXPECT_EQ(x.map, y.map) << method.id << (eigen ? " eigen_smooth" : "") << (nchw ? " NCHW" : " NHWC");
+        EXPECT_EQ(x.layers[0].raw, y.layers[0].raw) << method.id;
+      }
+    }
+  }
+}
+
+// The channel-weight methods return the sum of their rows as one row when the pipeline only sums them: the same
+// numbers, added in the same order, as the rows summed afterwards.
+TEST(CamPropertyTest, SummedRowsEqualTheRowsSummed) {
+  const Fixture f;
+  const int z = f.h() * f.w();
+  std::vector<float> values(f.c());
+  for (int k = 0; k < f.c(); ++k) values[k] = f.g.data[static_cast<size_t>(k) * z];
+  for (const CamMethodInfo& method : cam_method_registry()) {
+    cam::LayerView view{f.a.data.data(), f.g.data.data(), f.c(), z, values.data()};
+    std::vector<double> rows;
+    method.contributions(view, rows);
+    std::vector<double> summed(z, 0.0);
+    for (size_t r = 0; r < rows.size() / z; ++r) {
+      for (int i = 0; i < z; ++i) summed[i] += rows[r * z + i];
+    }
+    view.sum_only = true;
+    std::vector<double> one_row;
+    method.contributions(view, one_row);
+    if (one_row.size() == static_cast<size_t>(z)) {
+      EXPECT_EQ(one_row, summed) << method.id;
+    } else {
+      EXPECT_EQ(one_row, rows) << method.id;  // a method that ignores sum_only returns its rows unchanged
+    }
+  }
+}
+
 TEST(CamPropertyTest, InvariantToPositiveScaling) {
   const Fixture f;
   std::vector<float> a = f.a.data;

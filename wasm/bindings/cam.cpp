@@ -73,10 +73,10 @@ Result<StoredLayer> read_layer(const val& js) {
   return layer;
 }
 
-// The core's view of one stored layer for the explained class. Per-channel gradients are spread over the
-// positions of that class only, into `spread`, which must outlive the returned input.
-Result<LayerInput> layer_input(const StoredLayer& stored, const CamCall& call, const std::vector<float>& channel_values,
-                               std::vector<float>& spread) {
+// The core's view of one stored layer for the explained class (per-channel gradients as they are: the core
+// spreads them only for a method that reads them per position).
+Result<LayerInput> layer_input(const StoredLayer& stored, const CamCall& call,
+                               const std::vector<float>& channel_values) {
   LayerInput layer;
   layer.layout = stored.layout;
   layer.channels = stored.channels;
@@ -91,19 +91,8 @@ Result<LayerInput> layer_input(const StoredLayer& stored, const CamCall& call, c
                                                     " is outside the " + std::to_string(classes) +
                                                     " explained classes."};
     }
-    const float* values = stored.gradients.data() + per_class * call.class_index;
-    if (stored.per_channel) {
-      const size_t positions = static_cast<size_t>(stored.height) * stored.width;
-      spread.resize(stored.activations.size());
-      for (size_t c = 0; c < per_class; ++c) {
-        for (size_t p = 0; p < positions; ++p) {
-          spread[stored.layout == TensorLayout::kNCHW ? c * positions + p : p * per_class + c] = values[c];
-        }
-      }
-      layer.gradients = spread.data();
-    } else {
-      layer.gradients = values;
-    }
+    layer.gradients = stored.gradients.data() + per_class * call.class_index;
+    layer.gradients_per_channel = stored.per_channel;
   } else if (call.method->needs_gradients) {
     return Error{ErrorCode::kInvalidArgument, "This method needs gradients; the layer has none."};
   }
@@ -176,18 +165,15 @@ Result<std::vector<StoredRun>> read_runs(const val& js_runs) {
 
 Result<CamResult> compute_stored(const std::vector<StoredRun>& stored, const CamCall& call,
                                  const std::vector<std::vector<float>>& channel_values) {
-  std::vector<std::vector<std::vector<float>>> spread(stored.size());
   std::vector<CamRun> runs(stored.size());
   for (size_t r = 0; r < stored.size(); ++r) {
     runs[r].flipped = stored[r].flipped;
-    spread[r].resize(stored[r].layers.size());
     for (size_t l = 0; l < stored[r].layers.size(); ++l) {
       const StoredLayer& layer = stored[r].layers[l];
       if (!channel_values.empty() && channel_values.size() != stored[r].layers.size()) {
         return Error{ErrorCode::kInvalidArgument, "'channelValues' must hold one array per target layer."};
       }
-      auto input =
-          layer_input(layer, call, channel_values.empty() ? layer.channel_values : channel_values[l], spread[r][l]);
+      auto input = layer_input(layer, call, channel_values.empty() ? layer.channel_values : channel_values[l]);
       if (!input) return input.error();
       runs[r].layers.push_back(input.value());
     }

@@ -17,6 +17,7 @@ extern const CamMethodInfo kFinerCam = {
     Projection::kOnRequest,
     grad_cam,
     /*max_positions=*/0,
-    Target::kFinerComparison};
+    Target::kFinerComparison,
+    /*reads_mean_gradients=*/true};
 
 }  // namespace dermcam::cam

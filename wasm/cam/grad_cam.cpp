@@ -6,9 +6,7 @@ namespace dermcam::cam {
 
 void grad_cam(const LayerView& layer, std::vector<double>& contributions) {
   std::vector<double> weights(layer.channels);
-  for (int k = 0; k < layer.channels; ++k) {
-    weights[k] = channel_sum(layer.gradients, k, layer.positions) / static_cast<double>(layer.positions);
-  }
+  for (int k = 0; k < layer.channels; ++k) weights[k] = mean_gradient(layer, k);
   weight_channels(layer, weights, contributions);
 }
 
@@ -18,6 +16,9 @@ extern const CamMethodInfo kGradCam = {"gradcam",
                                        "Selvaraju et al., ICCV 2017",
                                        /*needs_gradients=*/true,
                                        Projection::kOnRequest,
-                                       grad_cam};
+                                       grad_cam,
+                                       /*max_positions=*/0,
+                                       Target::kClassScore,
+                                       /*reads_mean_gradients=*/true};
 
 }  // namespace dermcam::cam

@@ -55,6 +55,9 @@ struct CamMethodInfo {
   cam::ContributionFn contributions;
   int max_positions = 0;  // the largest target layer (height x width) the method takes; 0: no limit of its own
   Target target = Target::kClassScore;
+  // The method reads the gradients only through mean_gradient(): per-channel gradients (a global-average-pooling
+  // head's) then reach it as they are, instead of spread over every position for it to average back.
+  bool reads_mean_gradients = false;
 };
 
 }  // namespace dermcam
@@ -67,7 +70,16 @@ struct LayerView {
   int channels = 0;
   int positions = 0;
   const float* channel_values = nullptr;  // [channels], for a method whose target reads them; null otherwise
+  // gradients holds [channels], the same at every position; set only for a method that reads_mean_gradients.
+  bool gradients_per_channel = false;
+  // The pipeline only sums the rows (no eigen_smooth): a method may return that sum as its one row, which is the
+  // same map bit for bit when it adds the rows in channel order (weight_channels does), without the rows' memory.
+  bool sum_only = false;
 };
+
+// Channel k's gradient averaged over its positions: (1/Z) sum_i gradients[k][i], in double; for per-channel
+// gradients the value itself (the average of Z copies of a float is that float exactly).
+double mean_gradient(const LayerView& layer, int k);
 
 // Grad-CAM's channel weighting, also FinerCAM's base method.
 void grad_cam(const LayerView& layer, std::vector<double>& contributions);
@@ -75,7 +87,8 @@ void grad_cam(const LayerView& layer, std::vector<double>& contributions);
 // Gradient times activation at every position (HiResCAM), also the input of Eigen-Grad-CAM.
 void hires_cam(const LayerView& layer, std::vector<double>& contributions);
 
-// Shared by the channel-weight methods: contributions[k][i] = weights[k] * activations[k][i].
+// Shared by the channel-weight methods: contributions[k][i] = weights[k] * activations[k][i], or with
+// layer.sum_only the one row sum_k weights[k] * activations[k][i], added in channel order.
 void weight_channels(const LayerView& layer, const std::vector<double>& weights, std::vector<double>& contributions);
 
 // sum_i values[k * positions + i] for channel k.
