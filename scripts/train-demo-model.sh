@@ -44,7 +44,7 @@ if ((gate_only)); then
   for variant in fp32:model.onnx int8:model-int8.onnx; do
     node --input-type=module -e "
       import { readFileSync, writeFileSync } from 'node:fs';
-      import { stripExplainGraph } from '$ROOT/web/js/onnx/explain.mjs';
+      import { stripExplainGraph } from '$ROOT/web/js/onnx/prepared.mjs';
       writeFileSync(process.argv[2], stripExplainGraph(new Uint8Array(readFileSync(process.argv[1]))));
     " "$out/${variant#*:}" "$work/model-${variant%%:*}.onnx"
   done
