@@ -73,7 +73,7 @@ class HeatSampler {
       return;
     }
     const float keep = 1.0f - wy;
-    for (int x = 0; x < w; ++x) out[x] = top[x] * keep + bottom[x] * wy;
+    for (int x = inside_begin_; x < inside_end_; ++x) out[x] = top[x] * keep + bottom[x] * wy;
     std::fill(out, out + inside_begin_, std::numeric_limits<float>::quiet_NaN());
     std::fill(out + inside_end_, out + w, std::numeric_limits<float>::quiet_NaN());
   }
@@ -92,8 +92,7 @@ class HeatSampler {
     cached_row_[slot] = r;
     float* out = cached_[slot].data();
     const float* row = map_ + static_cast<size_t>(r) * map_width_;
-    const int w = static_cast<int>(tx_.index.size());
-    for (int x = 0; x < w; ++x) {
+    for (int x = inside_begin_; x < inside_end_; ++x) {  // only the content's columns are ever read
       const int i = tx_.index[x];
       const float wx = tx_.weight[x];
       const int j = wx == 0.0f ? i : i + 1;
@@ -167,22 +166,16 @@ inline B16 low_bytes(I4 a, I4 b, I4 c, I4 d) {
   return __builtin_shufflevector(ab, cd, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
-struct Classified {
-  I4 index;      // colormap_index(heat); 0 for NaN
-  I4 hot;        // 1 where heat >= threshold (never for NaN)
-  I4 candidate;  // the heat's bits where hot, else -1: heats >= 0 order like their bits as integers
-};
-
-inline I4 max4(I4 a, I4 b) {
-  const I4 greater = a > b;
+inline B16 max16(B16 a, B16 b) {
+  const B16 greater = a > b;  // unsigned bytes: all ones or zero per lane
   return (greater & a) | (~greater & b);
 }
 
-// Heat = top (1 - wy) + bottom wy (HeatSampler::row) for four pixels, classified.
-inline Classified classify4(const float* top, const float* bottom, F4 keep, F4 wy, F4 threshold) {
+// Heat = top (1 - wy) + bottom wy (HeatSampler::row) for four pixels: its colormap index (0 for NaN) and
+// whether it is hot (heat >= threshold, never for NaN: all ones or zero per lane).
+inline void classify4(const float* top, const float* bottom, F4 keep, F4 wy, F4 threshold, I4* index, I4* hot) {
   const F4 zero = {0, 0, 0, 0};
   const F4 one = {1, 1, 1, 1};
-  const I4 low_bit = {1, 1, 1, 1};
   F4 upper;
   F4 lower;
   std::memcpy(&upper, top, sizeof upper);
@@ -192,40 +185,75 @@ inline Classified classify4(const float* top, const float* bottom, F4 keep, F4 w
   const I4 below_one = v < one;
   const F4 clamped = bits_as<F4>(positive & ((below_one & bits_as<I4>(v)) | (~below_one & bits_as<I4>(one))));
   const F4 scale = {255, 255, 255, 255};
-  const I4 hot = v >= threshold;
-  const I4 unsigned_bits = bits_as<I4>(v + zero);  // -0 becomes +0
-  return {__builtin_convertvector(scale * clamped, I4), hot & low_bit, (hot & unsigned_bits) | ~hot};
+  *index = __builtin_convertvector(scale * clamped, I4);
+  *hot = v >= threshold;
 }
 
-// One display row inside the content, columns [begin, end): colormap index and the hot bytes.
-// Returns the row's largest hot heat as bits (see Classified), or -1 when nothing is hot.
-int32_t classify_row(const float* top, const float* bottom, float wy, int begin, int end, float threshold,
+// One display row inside the content, columns [begin, end): colormap index and the hot bytes (0 or 1).
+// Returns the row's largest colormap index (0 for an empty range).
+uint8_t classify_row(const float* top, const float* bottom, float wy, int begin, int end, float threshold,
                      uint8_t* index, uint8_t* hot) {
   const float keep_1 = 1.0f - wy;
   const F4 keep = {keep_1, keep_1, keep_1, keep_1};
   const F4 wy4 = {wy, wy, wy, wy};
   const F4 limit = {threshold, threshold, threshold, threshold};
-  I4 best = {-1, -1, -1, -1};
+  const B16 ones = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  B16 largest = {};
   int x = begin;
   for (; x + 16 <= end; x += 16) {
-    const Classified a = classify4(top + x, bottom + x, keep, wy4, limit);
-    const Classified b = classify4(top + x + 4, bottom + x + 4, keep, wy4, limit);
-    const Classified c = classify4(top + x + 8, bottom + x + 8, keep, wy4, limit);
-    const Classified d = classify4(top + x + 12, bottom + x + 12, keep, wy4, limit);
-    const B16 index16 = low_bytes(a.index, b.index, c.index, d.index);
-    const B16 hot16 = low_bytes(a.hot, b.hot, c.hot, d.hot);
+    I4 i0, i1, i2, i3, h0, h1, h2, h3;
+    classify4(top + x, bottom + x, keep, wy4, limit, &i0, &h0);
+    classify4(top + x + 4, bottom + x + 4, keep, wy4, limit, &i1, &h1);
+    classify4(top + x + 8, bottom + x + 8, keep, wy4, limit, &i2, &h2);
+    classify4(top + x + 12, bottom + x + 12, keep, wy4, limit, &i3, &h3);
+    const B16 index16 = low_bytes(i0, i1, i2, i3);
+    const B16 hot16 = low_bytes(h0, h1, h2, h3) & ones;
     std::memcpy(index + x, &index16, 16);
     std::memcpy(hot + x, &hot16, 16);
-    best = max4(max4(best, max4(a.candidate, b.candidate)), max4(c.candidate, d.candidate));
+    largest = max16(largest, index16);
   }
-  int32_t result = std::max(std::max(best[0], best[1]), std::max(best[2], best[3]));
+  uint8_t result = 0;
+  for (int lane = 0; lane < 16; ++lane) result = std::max(result, static_cast<uint8_t>(largest[lane]));
   for (; x < end; ++x) {
     const float v = top[x] * keep_1 + bottom[x] * wy;
     index[x] = static_cast<uint8_t>(colormap_index(v));
     hot[x] = v >= threshold;
-    if (v >= threshold) result = std::max(result, bits_as<int32_t>(v + 0.0f));
+    result = std::max(result, index[x]);
   }
   return result;
+}
+
+// The row's hottest pixel: the first of its largest heat at or above the threshold, as that heat's bits (heats
+// >= 0 order like their bits as integers; -0 counts as +0), or -1 when nothing in the row is hot. Only pixels
+// with the row's largest colormap index can hold it (the index grows with the heat), so only they are read.
+int32_t row_hottest(const float* top, const float* bottom, float wy, int begin, int end, const uint8_t* index,
+                    uint8_t largest, int* at) {
+  int32_t best = -1;
+  const float keep = 1.0f - wy;
+  B16 wanted;
+  for (int lane = 0; lane < 16; ++lane) wanted[lane] = largest;
+  for (int x = begin; x < end; ++x) {
+    if (x + 16 <= end) {  // skip sixteen pixels at a time while none has the index
+      B16 chunk;
+      std::memcpy(&chunk, index + x, 16);
+      const B16 equal = chunk == wanted;
+      uint64_t halves[2];
+      std::memcpy(halves, &equal, 16);
+      if ((halves[0] | halves[1]) == 0) {
+        x += 15;
+        continue;
+      }
+    }
+    if (index[x] != largest) continue;
+    const float v = top[x] * keep + bottom[x] * wy;
+    if (!(v >= 0.0f)) continue;
+    const int32_t bits = bits_as<int32_t>(v + 0.0f);
+    if (bits > best) {
+      best = bits;
+      *at = x;
+    }
+  }
+  return best;
 }
 
 // The hot pixels of every display row as runs [begin, end) in x: the outline and the box are computed on runs,
@@ -369,6 +397,7 @@ Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, 
   int hottest_x = -1;
   int hottest_y = -1;
   int32_t hottest_bits = -1;
+  int hottest_index = -1;  // the colormap index of the hottest heat so far
   out.covered = {begin, 0, end, 0};
   for (int y = 0; y < h; ++y) {
     runs.row_start.push_back(runs.begin.size());
@@ -379,14 +408,16 @@ Result<HeatLayers> heat_layers(const float* map, int map_width, int map_height, 
     const size_t base = static_cast<size_t>(y) * w;
     if (out.covered.y1 == 0) out.covered.y0 = y;
     out.covered.y1 = y + 1;  // the rows inside the content are one run too
-    const int32_t row_best = classify_row(top, bottom, wy, begin, end, threshold, &out.index[base], hot.data());
-    if (row_best > hottest_bits) {  // strictly: an earlier row keeps a tie
-      hottest_bits = row_best;
-      hottest_y = y;
-      hottest_x = begin;
-      while (!(hot[hottest_x] &&
-               bits_as<int32_t>(top[hottest_x] * (1.0f - wy) + bottom[hottest_x] * wy + 0.0f) == row_best)) {
-        ++hottest_x;
+    const uint8_t largest = classify_row(top, bottom, wy, begin, end, threshold, &out.index[base], hot.data());
+    // A row whose largest index is below the hottest heat's cannot beat it.
+    if (largest >= hottest_index) {
+      int at = -1;
+      const int32_t row_best = row_hottest(top, bottom, wy, begin, end, &out.index[base], largest, &at);
+      if (row_best > hottest_bits && hot[at]) {  // strictly: an earlier row keeps a tie
+        hottest_bits = row_best;
+        hottest_index = largest;
+        hottest_y = y;
+        hottest_x = at;
       }
     }
     append_runs(hot.data(), w, &runs);

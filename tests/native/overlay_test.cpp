@@ -158,6 +158,34 @@ TEST(OverlayTest, OutlineAndBoxSurroundTheHottestRegion) {
   EXPECT_FALSE(render_overlay(rgba_from(black), map.data(), 224, 224, kFullTensor, kIdentity, o).value().has_box);
 }
 
+// Ties and near-ties for the hottest pixel: the box goes around the first (row-major) pixel of the largest heat.
+// Regions whose heats share a colormap index but differ below it (0.9 and 0.9 + 1e-4: index 229 both) must still
+// be told apart, and an exact tie goes to the region met first.
+TEST(OverlayTest, TheBoxSurroundsTheFirstOfTheHottestPixels) {
+  struct Case {
+    int second_x, second_y;  // the second region's corner (the first is at 5, 10)
+    float second;            // its heat (the first's is 0.9)
+  };
+  for (const Case c : {Case{40, 10, 0.9f}, Case{40, 10, 0.9001f}, Case{40, 30, 0.9f}, Case{40, 30, 0.9001f}}) {
+    std::vector<float> map(64 * 64, 0.1f);
+    for (int y = 10; y < 20; ++y) {
+      for (int x = 5; x < 15; ++x) map[y * 64 + x] = 0.9f;
+    }
+    for (int y = c.second_y; y < c.second_y + 10; ++y) {
+      for (int x = c.second_x; x < c.second_x + 10; ++x) map[y * 64 + x] = c.second;
+    }
+    const HeatLayers layers =
+        heat_layers(map.data(), 64, 64, Rect{0, 0, 64, 64}, TensorToDisplay{1, 1, 0, 0}, 64, 64, 0.5f).value();
+    ASSERT_TRUE(layers.has_box);
+    ASSERT_EQ(colormap_index(0.9f), colormap_index(0.9001f));
+    const HotBox want =
+        c.second > 0.9f ? HotBox{c.second_x, c.second_y, c.second_x + 10, c.second_y + 10} : HotBox{5, 10, 15, 20};
+    EXPECT_EQ(std::vector<int>({layers.box.x0, layers.box.y0, layers.box.x1, layers.box.y1}),
+              std::vector<int>({want.x0, want.y0, want.x1, want.y1}))
+        << "second region at " << c.second_x << ", " << c.second_y << " with heat " << c.second;
+  }
+}
+
 // The layers against the definitions, computed the slow, obvious way: heat by bilinear taps per pixel, the
 // outline as "hot with a non-hot (or outside) pixel in its (2t+1)^2 square", the box by a pixel-by-pixel flood
 // fill from the hottest pixel. Random blobs with several hot regions, a letterboxed and a shifted mapping.
