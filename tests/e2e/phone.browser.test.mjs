@@ -701,6 +701,21 @@ describe('history on this device and the report for the doctor', () => {
   });
 });
 
+// Full-page screenshots draw the page without the touch emulation (the hint shows in them); the page itself, as a
+// phone shows it, must not ask to drop a file.
+describe('touch and mouse', () => {
+  test('a touch screen is not told to drop a photo, a mouse is, in both languages', { timeout: 120_000 }, async () => {
+    for (const [device, options, shown] of [['phone', PHONE, false], ['desktop', DESKTOP, true]]) {
+      for (const locale of ['en-US', 'vi-VN']) {
+        const { context, page, errors } = await newPage({ ...options, locale });
+        assert.equal(await page.isVisible('.drop-hint'), shown, `${device}, ${locale}: the "drop a photo" hint`);
+        assert.deepEqual(errors, []);
+        await context.close();
+      }
+    }
+  });
+});
+
 describe('every state, both languages, phone and desktop', () => {
   for (const [device, options] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     test(`${device}: no axe violation, no English left in Vietnamese, screenshots`, { timeout: 240_000 }, async () => {
