@@ -267,9 +267,11 @@ export function reliable(point, clean, criterion = RELIABILITY) {
  * 3. the applied threshold: the model's, moved towards leniency until it accepts at least `cleanAcceptance` (all)
  *    of the clean photos (those measured here and `cleanPhotos`: [{measures, skinType}]; a fitted threshold refuses
  *    no clean photo the default accepts, so acceptance cannot fall), `cleanTypeAcceptance` (all) of each skin
- *    type's, and `typeAcceptance` (97%) of each skin type's swept photos the model still reads (a measure that cannot tell a dimmed photo of fair skin
- *    from a correctly exposed one of dark skin must not refuse dark skin), and never more lenient than the core's
- *    default (the defaults are the least a clinician would accept of any photo; a model may only ask for more).
+ *    type's (a group kept whole is kept with a margin past its extreme: the spread of its last percent), and
+ *    `typeAcceptance` (97%) of each skin type's swept photos the model still reads (a measure that cannot tell a
+ *    dimmed photo of fair skin from a correctly exposed one of dark skin must not refuse dark skin), and never more
+ *    lenient than the core's default (the defaults are the least a clinician would accept of any photo; a model may
+ *    only ask for more).
  * No onset within the strengths tried: the default stays, since nothing showed where the model fails.
  * @returns {{quality: Record<string, number>, fits: object[], curves: object}} quality: the gate.quality values
  */
@@ -344,7 +346,15 @@ export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criter
       for (const [values, share] of groups) {
         const sorted = [...values].sort((a, b) => (d.accept === 'above' ? a - b : b - a));
         // The value that lets `share` of this group through: its (1 - share) quantile from the refusing side.
-        const allowed = sorted[Math.min(sorted.length - 1, Math.floor((1 - share) * sorted.length))];
+        let allowed = sorted[Math.min(sorted.length - 1, Math.floor((1 - share) * sorted.length))];
+        if (share >= 1 && sorted.length > 1) {
+          // Kept whole, a group is kept up to its most extreme photo, and unseen photos like it spread beyond any
+          // sample's extreme: about as far as the sample's own last percent spreads, so the threshold moves on by
+          // that much. (Set on the extreme of 1920 fit photos, maxDarkLevel 0.648 refused 0.7% more of the unseen
+          // type I photos, whose darkest parts reach 0.68.)
+          const tail = sorted[Math.max(1, Math.floor(0.01 * sorted.length))];
+          allowed = lenient(allowed, allowed + (allowed - tail));
+        }
         if (!passes(allowed, value) || sorted.filter((v) => passes(v, value)).length / sorted.length < share) {
           const relaxed = lenient(value, allowed);
           if (relaxed !== value) fit.limitedBy = groups[0][0] === values ? 'clean photos' : 'a skin type';

@@ -92,6 +92,30 @@ test('a threshold that would refuse clean photos of dark skin is moved until it 
   assert.match(fit.limitedBy, /clean photos|a skin type/);
 });
 
+test('a threshold set by the clean photos is kept past their extreme by the spread of their last percent', () => {
+  // The model fails from the first fade; clean photos' dark levels spread evenly up to 0.597, so the model's own
+  // threshold would refuse clean photos and the clean ones limit it. Unseen photos reach past the sample's extreme.
+  const washedout = DEGRADATIONS.find((d) => d.id === 'washedout');
+  const rows = [];
+  for (let p = 0; p < 200; p++) {
+    const type = String(1 + (p % 6));
+    const level = (p / 200) * 0.6;
+    rows.push({ photo: `p${p}`, skinType: type, degradation: 'clean', strength: 0, correct: true, confidence: 0.9,
+      mapCorrelation: 1, pointing: null, codes: [], measures: { darkLevel: level } });
+    for (const s of washedout.strengths) {
+      rows.push({ photo: `p${p}`, skinType: type, degradation: 'washedout', strength: s, correct: false, confidence: 0.5,
+        mapCorrelation: 0.5, pointing: null, codes: [], measure: s + (1 - s) * level });
+    }
+  }
+  const [fit] = fitQualityThresholds(rows, { degradations: [washedout] }).fits;
+  assert.equal(fit.onset, 0.1);
+  assert.ok(fit.model < 0.597, String(fit.model));
+  // Past 0.597 by at least the whole set's last-percent spread (0.597 - 0.588) and at most to the default.
+  assert.ok(fit.value >= 0.606 && fit.value < QUALITY_RANGES.maxDarkLevel.default, String(fit.value));
+  assert.match(fit.limitedBy, /clean photos|a skin type/);
+  assert.equal(fit.cleanAccepted, 1);
+});
+
 test('the degradations run through the pipeline: blur lowers sharpness, glare whitens the spot, fewer pixels shrink the photo', async () => {
   const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
   const explainer = new Explainer({ ort, core });
