@@ -56,7 +56,11 @@
 //                with a pale lesion is light all over; a fainter fade of it cannot be told from it by the photo
 //                alone); `fit-gate --fit-quality` fits it from a model's own photos (its 'washedout' degradation).
 //                A faded photo also loses colour and fine contrast, so no_colour, noisy and blurry are not judged
-//                then: the patient is told the cause (the light or the lens), not its symptoms
+//                then: the patient is told the cause (the light or the lens), not its symptoms. Also washed_out
+//                (with the threshold faded_dark_level): a photo faded past faded_dark_level whose frame is blurry
+//                only because of the fade, its sharpness with the fade undone (unfaded_sharpness) passing
+//                min_sharpness twice over; a genuinely blurred photo stays blurry (generated lesion photos: 95% of
+//                the faded ones refused as blurry are named washed_out, 0.8% of the blurred ones)
 //   no_colour    colourfulness < min_colourfulness (a black-and-white photo or scan)
 //   noisy        colour_noise > max_colour_noise (grainy: far too little light, or not a photo)
 //   blurry       sharpness < min_sharpness, or else spot_sharpness < min_spot_sharpness (the lesion itself out of
@@ -69,6 +73,15 @@
 //                pixels carry no detail, so the exposure code is the useful one
 // The defaults are calibrated on generated lesion photos of all six Fitzpatrick types against degraded ones
 // (models/demo/REPORT.md, "Photo gate"); model.json's gate.quality overrides any of them.
+//
+// Likely causes (likely_quality_causes): what probably spoiled a photo that no refusal code above names but that the
+// model's own check refuses as unlike skin (web/js/gate.mjs then names the cause first, so the patient is told the
+// fix, and keeps not_skin after it). Not a refusal: a photo the model accepts is accepted.
+//   washed_out   dark_level > faded_dark_level: the blacks lifted past the fade at which the model stops reading
+//                photos. Fading by a fraction a of white sets dark_level to at least a, so every photo faded that
+//                far has it; of the photos the demo model's check refuses, 2 of 7 unseen clean lesion photos (pale
+//                lesions), 0 of 16 non-skin photos and 5 of 162 close-ups of non-skin photos have it above 0.30.
+//                `fit-gate --fit-quality` sets it to the model's own onset (its 'washedout' degradation).
 //
 // Thresholds: each has a range (quality_threshold_ranges(): the one table of them; model.json's gate.quality is
 // checked against it in web/js/gate.mjs, tests/js/core.test.mjs compares the two); an override outside its range
@@ -119,6 +132,7 @@ struct PhotoQualityThresholds {
   double max_colour_noise = 0.25;
   double min_spot_sharpness = 0.010;
   double max_dark_level = 0.70;
+  double faded_dark_level = 0.30;  // a likely cause, not a refusal (above)
 };
 
 // The range of one threshold, by its name in JS and model.json (gate.quality).
@@ -132,7 +146,8 @@ struct QualityThresholdRange {
 
 // Every threshold's range and default, in PhotoQualityThresholds' order:
 //   minSide 1-4096 (an integer), minSharpness 0-10, minBrightLevel, maxShadows, maxHighlights, maxSpotHighlights,
-//   minColourfulness 0-1 (fractions and levels), maxColourNoise 0-4, minSpotSharpness 0-10, maxDarkLevel 0-1.
+//   minColourfulness 0-1 (fractions and levels), maxColourNoise 0-4, minSpotSharpness 0-10, maxDarkLevel 0-1,
+//   fadedDarkLevel 0-1.
 const std::vector<QualityThresholdRange>& quality_threshold_ranges();
 
 // The thresholds when each is within its range; kInvalidArgument naming the first that is not.
@@ -158,7 +173,17 @@ Result<PhotoQuality> measure_photo_quality(const uint8_t* pixels, int width, int
 Result<PhotoQuality> measure_region_on_display(const RgbaImage& display, int photo_width, int photo_height,
                                                const Rect& region);
 
+// The frame's sharpness with a fade undone, the black point (dark_level) standing in for the fade's fraction of white:
+// what the photo's focus would measure without the haze. A fade by a raises the black point to at least a, so where
+// the darkest part was not black this errs towards sharp (a lesion at half of type VI skin's brightness, faded by
+// 0.4: 1.3x the clean photo's sharpness), which the judge's margin of 2 allows for.
+double unfaded_sharpness(const PhotoQuality& quality);
+
 // Empty when the photo can be judged.
 std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& quality, const PhotoQualityThresholds& thresholds);
+
+// The likely causes (above), each with its measure and the level it passed; empty when none. Whether the photo is
+// refused is judge_photo_quality's and the model's to say: these only name why, when the model's check refuses.
+std::vector<QualityIssue> likely_quality_causes(const PhotoQuality& quality, const PhotoQualityThresholds& thresholds);
 
 }  // namespace dermcam

@@ -14,6 +14,7 @@ const PHOTO = join(FIXTURES, 'lesion.jpg');       // a generated lesion photo th
 const PORTRAIT = join(FIXTURES, 'portrait.jpg');  // a face: the gate must refuse it (not_skin)
 const BLURRY = join(FIXTURES, 'lesion_blurry.jpg');
 const GLARE = join(FIXTURES, 'lesion_glare.jpg');   // the lesion with a flash's reflection on it
+const FADED = join(FIXTURES, 'lesion_faded.jpg');   // the lesion washed out: blacks lifted by 40% of white
 const PASTED = join(FIXTURES, 'lesion_pasted.png'); // the lesion with a face pasted in its top left: not_skin
 const sel = (id) => `[data-testid="${id}"]`;
 
@@ -519,6 +520,23 @@ describe('the photo gate', () => {
     await page.click(sel('language-vi'));
     assert.match(await page.textContent(sel('refusal')), /Ánh sáng phản chiếu.*tắt đèn flash/);
     await page.screenshot({ path: join(ARTIFACTS, 'gate-glare-vi.png'), fullPage: true });
+    await context.close();
+  });
+
+  test('a washed-out photo is told to wipe the lens and move from the lamp, not that it is blurry (phone, both languages)', async () => {
+    const { context, page, errors } = await newPage({ locale: 'en-GB', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await analyse(page, FADED);
+    const codes = await page.$$eval(`${sel('refusal-reasons')} li`, (lis) => lis.map((li) => li.dataset.code));
+    assert.equal(codes[0], 'washed_out', codes.join());
+    assert.ok(!codes.includes('blurry'), codes.join());
+    assert.match(await page.textContent(`${sel('refusal-reasons')} li`), /washed out.*Wipe the camera lens/);
+    assert.deepEqual(await conditionTextOnScreen(page), []);
+    await page.screenshot({ path: join(ARTIFACTS, 'gate-faded-phone-en.png') });
+    await page.click(sel('language-vi'));
+    assert.match(await page.textContent(`${sel('refusal-reasons')} li`), /bạc màu.*lau ống kính/);
+    await page.$eval(sel('refusal'), (card) => card.scrollIntoView());
+    await page.screenshot({ path: join(ARTIFACTS, 'gate-faded-phone-vi.png') });
+    assert.deepEqual(errors, []);
     await context.close();
   });
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 
 import * as core from '../../web/js/core.mjs';
 import { calibrationError, fitTemperature, softmax } from '../../web/js/calibration.mjs';
-import { GATE_SCHEMA, discriminatorScore, distanceGradient, encodeFloats, judgePhoto, mahalanobisDistance, pooledFeatures, validateGate }
-  from '../../web/js/gate.mjs';
+import { GATE_SCHEMA, QUALITY_RANGES, discriminatorScore, distanceGradient, encodeFloats, judgePhoto, mahalanobisDistance, pooledFeatures,
+  validateGate } from '../../web/js/gate.mjs';
 import { fitDiscriminator, fitOutOfDistribution } from '../../scripts/gate-fit.mjs';
 import { validateModelConfig } from '../../web/js/model-config.mjs';
 import { Explainer } from '../../web/js/pipeline.mjs';
@@ -90,6 +90,14 @@ test('fitted statistics round-trip through model.json validation and keep their 
   // Quality issues come first and keep their numbers; without statistics there is no OOD check.
   const verdict = judgePhoto({ qualityIssues: [{ code: 'blurry', value: 0.01, threshold: 0.018 }], gate: validateGate(undefined) });
   assert.deepEqual(verdict, { accepted: false, reasons: [{ code: 'blurry', value: 0.01, threshold: 0.018 }], outOfDistributionCheck: false });
+  // A likely cause is named first for a photo refused only as not skin, and adds no refusal.
+  const likelyCauses = [{ code: 'washed_out', value: 0.4, threshold: 0.3 }];
+  assert.deepEqual(judgePhoto({ likelyCauses, gate: config.gate, features: far }).reasons.map((r) => [r.code, r.likely ?? false]),
+    [['washed_out', true], ['not_skin', false]]);
+  assert.deepEqual(judgePhoto({ likelyCauses, gate: config.gate, features: fresh[0].features }).reasons, []);
+  // Where a quality code refuses, that code is the cause the patient reads.
+  assert.deepEqual(judgePhoto({ qualityIssues: [{ code: 'blurry', value: 0.01, threshold: 0.018 }], likelyCauses, gate: config.gate, features: far })
+    .reasons.map((r) => r.code), ['blurry', 'not_skin']);
   assert.throws(() => fitOutOfDistribution(samples(10, 4), { layer: 'L', labels: LABELS }), /at least 20/);
 });
 
@@ -175,9 +183,9 @@ before(async () => {
   await demo.load({ onnxBytes: new Uint8Array(readFileSync(join(ROOT, 'models/demo', config.model))), config });
 });
 
-test('the demo model: a face, a blurry photo and a tiny one are refused with their codes and no predictions', async () => {
+test('the demo model: a face, a blurry, a faded and a tiny photo are refused with their codes and no predictions', async () => {
   for (const [name, code] of [['portrait.jpg', 'not_skin'], ['photo.jpg', 'not_skin'], ['lesion_blurry.jpg', 'blurry'],
-    ['blocks.png', 'too_small']]) {
+    ['lesion_faded.jpg', 'washed_out'], ['blocks.png', 'too_small']]) {
     const result = await demo.analyse({ bytes: fixture(name) });
     assert.equal(result.refused, true, name);
     assert.equal(result.gate.accepted, false, name);
@@ -221,11 +229,29 @@ test('the demo model: a lesion alone out of focus in a sharp frame is refused as
   const [reason] = result.gate.reasons;
   assert.equal(reason.code, 'blurry', JSON.stringify(result.gate.reasons));
   // The frame as a whole is still sharp enough: the spot's own measure refused it.
-  const { QUALITY_RANGES } = await import('../../web/js/gate.mjs');
   const minSharpness = demo.config.gate.quality.minSharpness ?? QUALITY_RANGES.minSharpness.default;
   assert.ok(result.gate.quality.sharpness >= minSharpness, JSON.stringify(result.gate.quality));
   assert.equal(reason.value, result.gate.quality.spotSharpness);
   assert.ok(result.gate.quality.spotSharpness < clean.gate.quality.spotSharpness / 3);
+});
+
+test('the demo model: a milder fade, blurry only because of the fade, is told it is washed out', async () => {
+  const { DEGRADATIONS } = await import('../../scripts/quality-fit.mjs');
+  const washedOut = DEGRADATIONS.find((d) => d.id === 'washedout');
+  const image = await lesionRgba();
+  const faded = await demo.analyse({ bytes: await core.encodePng(washedOut.apply(image, 0.4, {})) });
+  assert.equal(faded.refused, true);
+  const { quality } = faded.gate;
+  assert.ok(quality.darkLevel < QUALITY_RANGES.maxDarkLevel.default && quality.sharpness < QUALITY_RANGES.minSharpness.default,
+    JSON.stringify(quality));
+  assert.deepEqual(faded.gate.reasons[0], { code: 'washed_out', value: quality.darkLevel, threshold: QUALITY_RANGES.fadedDarkLevel.default });
+  assert.ok(!faded.gate.reasons.some((r) => r.code === 'blurry'), JSON.stringify(faded.gate.reasons));
+  // Faded just past the level the model still reads: accepted (a likely cause refuses nothing), the cause reported.
+  const slight = await demo.analyse({ bytes: await core.encodePng(washedOut.apply(image, 0.31, {})) });
+  assert.equal(slight.refused, false, JSON.stringify(slight.gate.reasons));
+  assert.deepEqual(slight.gate.quality.likelyCauses.map((c) => c.code), ['washed_out']);
+  const clean = await demo.analyse({ bytes: fixture('lesion.jpg') });
+  assert.deepEqual(clean.gate.quality.likelyCauses, []);
 });
 
 test('the demo model: a washed-out lesion photo is told it is washed out, not blurry or unlike skin', async () => {

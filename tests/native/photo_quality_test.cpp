@@ -214,17 +214,60 @@ TEST(PhotoQuality, AWashedOutPhotoIsToldSoNotBlurryOrColourless) {
     lenient.max_dark_level = 1;
     EXPECT_FALSE(codes(faded, lenient).empty());
   }
-  // A milder fade of dark skin lifts its blacks only as high as a pale, faint lesion's: the default (which keeps
-  // every clean photo) refuses it by its symptom; a threshold fitted for the model names the cause.
+  // A milder fade of dark skin lifts its blacks only as high as a pale, faint lesion's, below max_dark_level (which
+  // keeps every clean photo). Its frame measures blurry, but with the fade undone it is at least as sharp as the clean
+  // photo: the cause is named, against faded_dark_level.
+  const PhotoQuality clean = measure(lesion_on(kTypeVI));
   const PhotoQuality milder = measure(washed(lesion_on(kTypeVI), 0.4));
-  EXPECT_EQ(codes(milder), std::vector<std::string>{"blurry"});
+  EXPECT_LT(milder.dark_level, PhotoQualityThresholds{}.max_dark_level);
+  EXPECT_LT(milder.sharpness, PhotoQualityThresholds{}.min_sharpness);
+  // (The black point overstates the fade when the darkest part was not black, so undoing it errs towards sharp.)
+  EXPECT_GE(unfaded_sharpness(milder), clean.sharpness);
+  EXPECT_LT(unfaded_sharpness(milder), 1.5 * clean.sharpness);
+  const auto named = judge_photo_quality(milder, {});
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(quality_code_name(named[0].code), std::string("washed_out"));
+  EXPECT_EQ(named[0].threshold, PhotoQualityThresholds{}.faded_dark_level);
+  // A model that reads fades up to half white is told the symptom; one whose max_dark_level is fitted that low
+  // refuses the fade in its own right.
+  PhotoQualityThresholds tolerant;
+  tolerant.faded_dark_level = 0.5;
+  EXPECT_EQ(codes(milder, tolerant), std::vector<std::string>{"blurry"});
   PhotoQualityThresholds fitted;
   fitted.max_dark_level = 0.3;
   EXPECT_EQ(codes(milder, fitted), std::vector<std::string>{"washed_out"});
+  // Defocused as well as faded: undone, the fade leaves it blurry, which it stays.
+  const PhotoQuality both = measure(washed(textured(400, 300, kTypeVI,
+                                                    [](double u, double v) {
+                                                      const double r = std::hypot((u - 0.5) * 4, (v - 0.5) * 3);
+                                                      return 0.05 * skin_texture(u, v) - 0.5 * std::exp(-r * r);
+                                                    }),
+                                           0.4));
+  EXPECT_GT(both.dark_level, PhotoQualityThresholds{}.faded_dark_level);
+  EXPECT_LT(unfaded_sharpness(both), 2 * PhotoQualityThresholds{}.min_sharpness);
+  EXPECT_EQ(codes(both), std::vector<std::string>{"blurry"});
   // A blown-out frame (clipped) stays overexposed, which says more.
   const PhotoQuality white =
       measure(textured(300, 300, {255, 255, 255}, [](double u, double) { return u < 0.2 ? -0.5 : 0.0; }));
   EXPECT_EQ(codes(white), std::vector<std::string>{"overexposed"});
+}
+
+TEST(PhotoQuality, AFadePastTheModelsOnsetIsTheLikelyCauseNotARefusal) {
+  // Clean lesion photos of fair and dark skin: no likely cause.
+  for (const auto& skin : {kTypeIII, kTypeVI}) EXPECT_TRUE(likely_quality_causes(measure(lesion_on(skin)), {}).empty());
+  // Dark skin faded by a third of white: no refusal code names it (its blacks are no higher than a pale lesion's),
+  // yet it is faded past the default's 0.30; the cause comes with its measure and the level.
+  const PhotoQuality faded = measure(washed(lesion_on(kTypeVI), 1.0 / 3));
+  EXPECT_TRUE(codes(faded).empty());
+  const auto causes = likely_quality_causes(faded, {});
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_EQ(quality_code_name(causes[0].code), std::string("washed_out"));
+  EXPECT_EQ(causes[0].value, faded.dark_level);
+  EXPECT_EQ(causes[0].threshold, 0.30);
+  // A model that reads fades up to 0.4 (its fitted level) does not call this one a cause.
+  PhotoQualityThresholds tolerant;
+  tolerant.faded_dark_level = 0.4;
+  EXPECT_TRUE(likely_quality_causes(faded, tolerant).empty());
 }
 
 // A lesion (a darker disc at the centre) on skin of each tone, with a flash's reflection: a white ellipse over
@@ -387,8 +430,13 @@ TEST(PhotoQuality, ThresholdsOutsideTheirRangesAreRefused) {
   const auto dark = check_quality_thresholds(t);
   ASSERT_FALSE(dark.ok());
   EXPECT_NE(dark.error().message.find("maxDarkLevel"), std::string::npos);
+  t = defaults;
+  t.faded_dark_level = 1.5;
+  const auto faded = check_quality_thresholds(t);
+  ASSERT_FALSE(faded.ok());
+  EXPECT_NE(faded.error().message.find("fadedDarkLevel"), std::string::npos);
   // The defaults lie inside the ranges the table states, one range per threshold.
-  EXPECT_EQ(quality_threshold_ranges().size(), 10u);
+  EXPECT_EQ(quality_threshold_ranges().size(), 11u);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ Result<PhotoQualityThresholds> read_quality_thresholds(const val& js) {
   reader.number("maxColourNoise", &t.max_colour_noise);
   reader.number("minSpotSharpness", &t.min_spot_sharpness);
   reader.number("maxDarkLevel", &t.max_dark_level);
+  reader.number("fadedDarkLevel", &t.faded_dark_level);
   if (!reader.error().empty()) return Error{ErrorCode::kInvalidArgument, "Option 'quality': " + reader.error()};
   return check_quality_thresholds(t);
 }
@@ -105,9 +106,20 @@ val photo_info_to_js(const DecodedImage& d) {
 }
 
 // {photoWidth, photoHeight, sharpness, contrast, meanLuminance, brightLevel, darkLevel, highlights, spotHighlights,
-// spotSharpness,
-//  spotContrast, shadows,
-//  colourfulness, colourNoise, issues: [{code, value, threshold}]}
+//  spotSharpness, spotContrast, shadows, colourfulness, colourNoise, issues: [{code, value, threshold}],
+//  likelyCauses: [{code, value, threshold}]}
+val issues_to_js(const std::vector<QualityIssue>& issues) {
+  val out = val::array();
+  for (const QualityIssue& issue : issues) {
+    val i = val::object();
+    i.set("code", val(quality_code_name(issue.code)));
+    i.set("value", issue.value);
+    i.set("threshold", issue.threshold);
+    out.call<void>("push", i);
+  }
+  return out;
+}
+
 val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& thresholds) {
   val o = val::object();
   o.set("photoWidth", q.photo_width);
@@ -124,15 +136,8 @@ val quality_to_js(const PhotoQuality& q, const PhotoQualityThresholds& threshold
   o.set("shadows", q.shadows);
   o.set("colourfulness", q.colourfulness);
   o.set("colourNoise", q.colour_noise);
-  val issues = val::array();
-  for (const QualityIssue& issue : judge_photo_quality(q, thresholds)) {
-    val i = val::object();
-    i.set("code", val(quality_code_name(issue.code)));
-    i.set("value", issue.value);
-    i.set("threshold", issue.threshold);
-    issues.call<void>("push", i);
-  }
-  o.set("issues", issues);
+  o.set("issues", issues_to_js(judge_photo_quality(q, thresholds)));
+  o.set("likelyCauses", issues_to_js(likely_quality_causes(q, thresholds)));
   return o;
 }
 

@@ -18,7 +18,7 @@
 //
 // model.json's "gate" (schema "dermcam-gate/1", documented in models/README.md):
 //   quality:   {minSide, minSharpness, minBrightLevel, maxShadows, maxHighlights, maxSpotHighlights, minColourfulness,
-//               maxColourNoise, minSpotSharpness, maxDarkLevel}
+//               maxColourNoise, minSpotSharpness, maxDarkLevel, fadedDarkLevel}
 //   outOfDistribution: {layer, pooling, dims: C, classes: [label ids], means, covariance, threshold,
 //                       acceptance, fittedOn}
 //     pooling:    "mean-sqrt" (fit-gate's default): the signed square root of each channel's spatial mean, a
@@ -314,7 +314,7 @@ export function distanceGradient(ood, features) {
 }
 
 /**
- * @typedef {{code: string, value?: number, threshold?: number, check?: string}} GateReason
+ * @typedef {{code: string, value?: number, threshold?: number, check?: string, likely?: boolean}} GateReason
  * @typedef {{accepted: boolean, reasons: GateReason[], outOfDistributionCheck: boolean, distance?: number,
  *   discriminatorScore?: number, quality?: object}} GateVerdict  quality: the core's measures, added by pipeline.mjs
  */
@@ -322,9 +322,12 @@ export function distanceGradient(ood, features) {
 /**
  * The gate's verdict: quality issues from the core, then not_skin from the distance or the discriminator (one
  * not_skin reason: the distance's if it refuses, else the discriminator's, marked check: 'discriminator').
+ * A photo refused only as not skin whose quality shows a likely cause (`likelyCauses`, the core's
+ * likely_quality_causes: e.g. blacks lifted past the fade the model reads) gets that cause first, marked
+ * likely: true, so the patient reads the fix before "not like skin" (still listed); it adds no refusal.
  * @returns {GateVerdict}
  */
-export function judgePhoto({ qualityIssues = [], gate, features, discriminatorFeatures }) {
+export function judgePhoto({ qualityIssues = [], likelyCauses = [], gate, features, discriminatorFeatures }) {
   /** @type {GateReason[]} */
   const reasons = qualityIssues.map(({ code, value, threshold }) => ({ code, value, threshold }));
   const ood = gate?.outOfDistribution;
@@ -339,6 +342,9 @@ export function judgePhoto({ qualityIssues = [], gate, features, discriminatorFe
     if (!(verdict.discriminatorScore >= discriminator.threshold) && !reasons.some((r) => r.code === 'not_skin')) {
       reasons.push({ code: 'not_skin', value: verdict.discriminatorScore, threshold: discriminator.threshold, check: 'discriminator' });
     }
+  }
+  if (qualityIssues.length === 0 && reasons.length > 0) {
+    reasons.unshift(...likelyCauses.map(({ code, value, threshold }) => ({ code, value, threshold, likely: true })));
   }
   return { accepted: reasons.length === 0, reasons, outOfDistributionCheck: Boolean(ood || discriminator), ...verdict };
 }

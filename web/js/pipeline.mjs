@@ -161,7 +161,7 @@ export class Explainer {
     const features = model.features(run);
     const discriminatorFeatures = model.discriminatorFeatures(run);
     if (!allFinite(features) || (discriminatorFeatures && !allFinite(discriminatorFeatures))) throw invalidOutput('gate features');
-    const gate = judgePhoto({ qualityIssues: quality?.issues, gate: model.config.gate, features, discriminatorFeatures });
+    const gate = judgePhoto({ qualityIssues: quality?.issues, likelyCauses: quality?.likelyCauses, gate: model.config.gate, features, discriminatorFeatures });
     if (quality) gate.quality = quality;
     return gate;
   }

@@ -12,4 +12,5 @@ export const QUALITY_RANGES = Object.freeze({
   maxColourNoise: { min: 0, max: 4, integer: false, default: 0.25 },
   minSpotSharpness: { min: 0, max: 10, integer: false, default: 0.01 },
   maxDarkLevel: { min: 0, max: 1, integer: false, default: 0.7 },
+  fadedDarkLevel: { min: 0, max: 1, integer: false, default: 0.3 },
 });
