@@ -60,7 +60,8 @@
 //                (with the threshold faded_dark_level): a photo faded past faded_dark_level whose frame is blurry
 //                only because of the fade, its sharpness with the fade undone (unfaded_sharpness) passing
 //                min_sharpness twice over; a genuinely blurred photo stays blurry (generated lesion photos: 95% of
-//                the faded ones refused as blurry are named washed_out, 0.8% of the blurred ones)
+//                the faded ones refused as blurry are named washed_out, 0.8-2.9% of the blurred ones, pale and
+//                blurred no more than the model still reads)
 //   no_colour    colourfulness < min_colourfulness (a black-and-white photo or scan)
 //   noisy        colour_noise > max_colour_noise (grainy: far too little light, or not a photo)
 //   blurry       sharpness < min_sharpness, or else spot_sharpness < min_spot_sharpness (the lesion itself out of
