@@ -11,7 +11,7 @@
 //                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
 //                                    [--json | --jsonl]
 //                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
-//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
+//   node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv] [--quality-only]] [--json]
 //   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR [...] (pack.mjs)
 // Errors go to stderr with a non-zero exit code (2 for usage, 1 for everything else).
 import { once } from 'node:events';
@@ -43,7 +43,7 @@ const USAGE = `usage:
                                    [--colormap NAME] [--opacity 0-1] [--outline] [--metrics] [--no-map-check] [--force]
                                    [--json | --jsonl]
                                    [--jobs N] [--shard I/N] [--resume RESULTS.jsonl]
-  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv]] [--json]
+  node scripts/dermcam.mjs fit-gate --model DIR --images FOLDER [--negatives FOLDER] [--acceptance 0.995] [--coverage 0.9] [--fit-quality [--skin-types TYPES.csv] [--quality-only]] [--json]
   node scripts/dermcam.mjs pack --onnx CLASSIFIER.onnx --labels LABELS.json|csv --photos FOLDER --out DIR
                                 [--negatives FOLDER] [--skin-types TYPES.csv] [--masks FOLDER] [--name NAME] [--version V]
                                 [--layer NAME] [--score logit|probability] [--input-size WxH] [--mean R,G,B] [--std R,G,B]
@@ -101,6 +101,8 @@ brightened, given glare on the lesion, noise, JPEG compression and fewer pixels 
 threshold goes where the model's accuracy or map stops being reliable (scripts/quality-fit.mjs states the criterion;
 JPEG has no gate measure and is only reported); about 44 model runs per photo. --skin-types (a CSV photo,type as
 pack reads it) makes each threshold keep 97% of each Fitzpatrick type's photos the model still reads.
+--quality-only (with --fit-quality) refits the quality thresholds alone: the out-of-distribution check, the
+discriminator, the calibration and the prediction sets already in model.json are kept as they are.
 pack: from a trained classifier to a model folder a site serves (build-dist --model DIR). LABELS lists the
 classes in the model's output order (JSON [{"id", "en", "vi", "advice"?}] or CSV id,en,vi[,advice_en,advice_vi]);
 FOLDER holds one subfolder of photos per label id. Each class's photos are split by a hash of their path: 80% fit
@@ -571,8 +573,9 @@ function gateJson(gate) {
     accepted: gate.accepted,
     out_of_distribution_check: gate.outOfDistributionCheck,
     // A discriminator's reason (check "discriminator") is a score below its threshold; the others are above theirs.
-    reasons: gate.reasons.map(({ code, value, threshold, check }) => ({ code, message: STRINGS.en[`gate_${code}`], value, threshold,
-      ...(check ? { check } : {}) })),
+    // A likely cause (likely: true) is named first for a photo refused as not skin; it is not a refusal of its own.
+    reasons: gate.reasons.map(({ code, value, threshold, check, likely }) => ({ code, message: STRINGS.en[`gate_${code}`], value, threshold,
+      ...(check ? { check } : {}), ...(likely ? { likely } : {}) })),
     ...(gate.quality ? { quality: {
       sharpness: gate.quality.sharpness, bright_level: gate.quality.brightLevel, shadows: gate.quality.shadows,
       highlights: gate.quality.highlights, spot_highlights: gate.quality.spotHighlights,
@@ -590,9 +593,12 @@ function gateJson(gate) {
 async function fitGate(argv) {
   const { values, positionals } = parseCommand(argv,
     { model: { type: 'string' }, images: { type: 'string' }, negatives: { type: 'string' }, acceptance: { type: 'string' },
-      coverage: { type: 'string' }, 'fit-quality': { type: 'boolean' }, 'skin-types': { type: 'string' }, json: { type: 'boolean' } });
+      coverage: { type: 'string' }, 'fit-quality': { type: 'boolean' }, 'skin-types': { type: 'string' },
+      'quality-only': { type: 'boolean' }, json: { type: 'boolean' } });
   if (positionals.length || !values.model || !values.images) throw new UsageError(USAGE);
   if (values['skin-types'] && !values['fit-quality']) throw new UsageError('--skin-types is read by --fit-quality: pass both.');
+  if (values['quality-only'] && !values['fit-quality']) throw new UsageError('--quality-only refits what --fit-quality fits: pass both.');
+  if (values['quality-only'] && values.negatives) throw new UsageError('--quality-only keeps the discriminator: leave out --negatives.');
   const coverage = values.coverage === undefined ? 0.9 : Number(values.coverage);
   if (!(coverage >= 0.5 && coverage < 1)) throw new UsageError(`--coverage must be a fraction from 0.5 to below 1 (got '${values.coverage}')`);
   const acceptance = values.acceptance === undefined ? 0.995 : Number(values.acceptance);
@@ -603,14 +609,22 @@ async function fitGate(argv) {
   const { fitDescription } = await import('./fit-model.mjs');
   const photos = await photosIn(values.images, validateModelConfig(raw, { gate: false }).labels.map((l) => l.id));
   const skinTypes = values['skin-types'] ? await (await import('./pack.mjs')).readSkinTypes(values['skin-types'], photos, values.images) : null;
+  const qualityOnly = Boolean(values['quality-only']);
   const { config: out, summary, ood, known, logitScores } = await fitDescription({ raw, model: await readModel(values.model),
     photos, base: values.images, negatives: values.negatives ? await photosIn(values.negatives, []) : null,
-    negativesFolder: values.negatives, acceptance, coverage, fitQuality: values['fit-quality'] ? { skinTypes } : null });
+    negativesFolder: values.negatives, acceptance, coverage, fitQuality: values['fit-quality'] ? { skinTypes } : null,
+    qualityOnly });
   await writeFile(configPath, `${JSON.stringify(out, null, 2)}\n`);
   summary.model = configPath;
   const samples = { length: summary.photos };
-  if (values.json) console.log(JSON.stringify(summary, null, 2));
-  else {
+  if (values.json) {
+    console.log(JSON.stringify(summary, null, 2));
+    return;
+  }
+  if (qualityOnly) {
+    console.log(`Refitted the quality thresholds of ${configPath} on ${summary.quality.photos} photos; its out-of-distribution ` +
+      'check, discriminator, calibration and prediction sets are kept as they were.');
+  } else {
     console.log(`Fitted the out-of-distribution check of ${configPath} on ${samples.length} photos ` +
       `(${ood.fittedOn.heldOut} held out chose the threshold ${ood.threshold} to accept ${(100 * ood.acceptance).toFixed(2)}% of them).`);
     const d = out.gate.discriminator;
@@ -619,23 +633,25 @@ async function fitGate(argv) {
         `(${d.layers.length} layers, ${d.dims} features); it refuses ${(100 * d.fittedOn.heldOutNegativesRefused).toFixed(1)}% ` +
         `of ${d.fittedOn.heldOutNegatives} held-out negatives at the same acceptance.`);
     }
-    for (const f of summary.quality?.fits ?? []) {
-      const when = f.onset === null ? 'the model stayed reliable at every strength tried' : `unreliable from ${f.onset}`;
-      const threshold = !f.threshold ? 'no gate measure follows it (reported only)'
-        : `${f.threshold} ${f.value}${f.limitedBy && f.limitedBy !== 'no onset' ? ` (the model's ${f.model}, limited by ${f.limitedBy})` : ''}`;
-      console.log(`Quality, ${f.degradation}: ${when}; ${threshold}.`);
-    }
-    if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${out.calibration.fittedOn.photos} labelled photos.`);
-    const sets = out.predictionSets;
-    if (sets) {
-      console.log(`Prediction sets: a class joins a photo's set from probability ${sets.minProbability} (fitted on ` +
-        `${sets.fittedOn.photos} other labelled photos for ${100 * sets.coverage}% coverage).`);
-    } else if (known.length) {
-      console.log(`No prediction sets: they need ${logitScores ? 40 : 20} labelled photos (${known.length} given).`);
-    }
-    else if (!logitScores) console.log('Not calibrated: the model\'s scores are not logits.');
-    else console.log('Not calibrated: put photos in subfolders named by label id to fit the temperature.');
   }
+  for (const f of summary.quality?.fits ?? []) {
+    const when = f.onset === null ? 'the model stayed reliable at every strength tried' : `unreliable from ${f.onset}`;
+    const threshold = !f.threshold ? 'no gate measure follows it (reported only)'
+      : `${f.threshold} ${f.value}${f.limitedBy && f.limitedBy !== 'no onset' ? ` (the model's ${f.model}, limited by ${f.limitedBy})` : ''}`;
+    const likely = f.likely ? `; ${f.likely.threshold} ${f.likely.value} (a photo refused as not skin past it is told ${f.code} first)` : '';
+    console.log(`Quality, ${f.degradation}: ${when}; ${threshold}${likely}.`);
+  }
+  if (qualityOnly) return;
+  if (out.calibration) console.log(`Calibrated: temperature ${out.calibration.temperature} from ${out.calibration.fittedOn.photos} labelled photos.`);
+  const sets = out.predictionSets;
+  if (sets) {
+    console.log(`Prediction sets: a class joins a photo's set from probability ${sets.minProbability} (fitted on ` +
+      `${sets.fittedOn.photos} other labelled photos for ${100 * sets.coverage}% coverage).`);
+  } else if (known.length) {
+    console.log(`No prediction sets: they need ${logitScores ? 40 : 20} labelled photos (${known.length} given).`);
+  }
+  else if (!logitScores) console.log('Not calibrated: the model\'s scores are not logits.');
+  else console.log('Not calibrated: put photos in subfolders named by label id to fit the temperature.');
 }
 
 async function packCommand(argv) {

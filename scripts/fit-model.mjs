@@ -18,12 +18,15 @@ import * as gateFit from './gate-fit.mjs';
  *   maxPhotos?: number} | null}} options  raw: the model.json as read; photos: in-distribution photos (label: the
  *   index of their subfolder's label id, if any); base: the folder their paths are relative to; fitQuality: also fit
  *   the gate's quality thresholds from what degradations do to the model (quality-fit.mjs) on up to maxPhotos (60)
- *   labelled photos, with lesion masks by photo path and skin types by relative path where known
+ *   labelled photos, with lesion masks by photo path and skin types by relative path where known; qualityOnly (with
+ *   fitQuality): the config keeps raw's out-of-distribution check, discriminator, calibration and prediction sets,
+ *   and only its quality thresholds are new
  * @returns {Promise<{config: object, summary: object, ood: object, known: number[], logitScores: boolean}>} config:
  *   raw with the fitted parts
  */
 export async function fitDescription({ raw, model, photos, base, negatives = null, negativesFolder = '', acceptance, coverage,
-  fitQuality = null }) {
+  fitQuality = null, qualityOnly = false }) {
+  if (qualityOnly && !fitQuality) throw new DermcamError('invalid_argument', 'Refitting the quality thresholds alone needs fitQuality.');
   const [{ Explainer }, core, ort] = await Promise.all([import('../web/js/pipeline.mjs'), import('../web/js/core.mjs'),
     loadWebOrt()]);
   validateModelConfig(raw, { gate: false });  // what is wrong with the description, before anything is fitted
@@ -91,7 +94,7 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
     }
     out.gate.discriminator = gateFit.fitDiscriminator(samples.map((s) => s.discriminatorFeatures), negativeFeatures,
       { layers: explainer.gateLayers(), acceptance: perCheck });
-  } else if (raw.gate?.discriminator) {
+  } else if (raw.gate?.discriminator && !qualityOnly) {
     console.error('dermcam: the gate\'s discriminator was fitted for the old statistics and is removed: pass --negatives ' +
       'to fit it again.');
   }
@@ -125,12 +128,22 @@ export async function fitDescription({ raw, model, photos, base, negatives = nul
   if (fitQuality) {
     const readable = photos.filter((p) => p.label !== undefined && !skippedPaths.includes(p.path));
     quality = await fitQualityFromPhotos(explainer, readable, base, fitQuality, cleanPhotos);
-    out.gate.quality = { ...(out.gate.quality ?? {}), ...quality.quality };
+    // The thresholds the fit decided replace the earlier ones (one it left at the default is removed); the others stay.
+    const earlier = { ...(out.gate.quality ?? {}) };
+    for (const key of quality.decided) delete earlier[key];
+    out.gate.quality = { ...earlier, ...quality.quality };
     out.gate.qualityFittedOn = { photos: quality.photos, criterion: quality.criterion,
       degradations: quality.fits.map((f) => ({ id: f.degradation, threshold: f.threshold, onset: f.onset, model: f.model,
         value: f.value, limitedBy: f.limitedBy })) };
   }
   await explainer.release();
+  if (qualityOnly) {
+    const kept = { ...raw, gate: { ...raw.gate, schema: gateTools.GATE_SCHEMA, quality: out.gate.quality,
+      qualityFittedOn: out.gate.qualityFittedOn } };
+    const summary = { qualityOnly: true, photos: samples.length, skipped, skippedPaths, labelled: known.length,
+      quality: { photos: quality.photos, fits: quality.fits, curves: quality.curves } };
+    return { config: kept, summary, ood: null, known, logitScores: false };
+  }
   const summary = { photos: samples.length, skipped, skippedPaths, labelled: known.length, layer, dims: ood.dims,
     classes: ood.classes, threshold: ood.threshold, acceptance, temperature: out.calibration?.temperature ?? null,
     predictionSets: out.predictionSets ?? null,

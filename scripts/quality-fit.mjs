@@ -127,9 +127,11 @@ export const DEGRADATIONS = Object.freeze([
   { id: 'brighter', unit: 'exposure factor', strengths: [1.3, 1.6, 2, 2.5, 3, 4],
     measure: 'highlights', threshold: 'maxHighlights', accept: 'below', code: 'overexposed',
     apply: (image, s) => mapPixels(image, (v) => Math.min(255, Math.round(v * s))) },
-  // Blacks lifted towards white (haze on the lens, a lamp behind the camera): out = s * 255 + (1 - s) * in.
+  // Blacks lifted towards white (haze on the lens, a lamp behind the camera): out = s * 255 + (1 - s) * in. A fade
+  // by s sets darkLevel to at least s, so the onset itself is the level past which a photo the model's own check
+  // refuses is told it is washed out first (`likely`: photo_quality.h's likely causes; never a refusal).
   { id: 'washedout', unit: 'fraction of white added', strengths: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-    measure: 'darkLevel', threshold: 'maxDarkLevel', accept: 'below', code: 'washed_out',
+    measure: 'darkLevel', threshold: 'maxDarkLevel', accept: 'below', code: 'washed_out', likely: 'fadedDarkLevel',
     apply: (image, s) => mapPixels(image, (v) => Math.round(s * 255 + (1 - s) * v)) },
   { id: 'glare', unit: 'glare area, fraction of the frame', strengths: [0.002, 0.005, 0.01, 0.02, 0.04, 0.08],
     measure: 'spotHighlights', threshold: 'maxSpotHighlights', accept: 'below', code: 'glare',
@@ -272,8 +274,11 @@ export function reliable(point, clean, criterion = RELIABILITY) {
  *    dimmed photo of fair skin from a correctly exposed one of dark skin must not refuse dark skin), and never more
  *    lenient than the core's default (the defaults are the least a clinician would accept of any photo; a model may
  *    only ask for more).
+ * A degradation with a `likely` level (washedout) also sets it to the onset: `fit.likely` {threshold, value}.
  * No onset within the strengths tried: the default stays, since nothing showed where the model fails.
- * @returns {{quality: Record<string, number>, fits: object[], curves: object}} quality: the gate.quality values
+ * @returns {{quality: Record<string, number>, decided: string[], fits: object[], curves: object}} quality: the
+ *   gate.quality values that differ from the core's defaults; decided: every gate.quality key the fit chose (at a
+ *   default or not), which an earlier fit's value must not outlive
  */
 export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criterion = RELIABILITY, cleanAcceptance = 1,
   cleanTypeAcceptance = 1, typeAcceptance = 0.97, cleanPhotos = [] } = {}) {
@@ -372,8 +377,14 @@ export function fitQualityThresholds(rows, { degradations = DEGRADATIONS, criter
     fit.acceptedBelow = good.length ? good.filter((v) => passes(v, fit.value)).length / good.length : null;
     fit.refusedBeyond = bad.length ? bad.filter((v) => !passes(v, fit.value)).length / bad.length : null;
     if (fit.value !== range.default) quality[d.threshold] = fit.value;
+    if (d.likely && onset !== null) {
+      const likelyRange = QUALITY_RANGES[d.likely];
+      fit.likely = { threshold: d.likely, value: Math.min(likelyRange.max, Math.max(likelyRange.min, onset)) };
+      if (fit.likely.value !== likelyRange.default) quality[d.likely] = fit.likely.value;
+    }
   }
-  return { quality, fits, curves: { clean, degradations: curves } };
+  const decided = degradations.flatMap((d) => [d.threshold, d.likely]).filter((key) => typeof key === 'string');
+  return { quality, decided, fits, curves: { clean, degradations: curves } };
 }
 
 const escapeXml = (text) => String(text).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);

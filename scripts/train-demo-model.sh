@@ -5,14 +5,18 @@
 #   scripts/train-demo-model.sh [--minutes 38]
 #   scripts/train-demo-model.sh --gate-only   keeps the trained weights of models/demo: rebuilds the explain graphs
 #                                             from them, refits and remeasures the photo gate and calibration
+#   scripts/train-demo-model.sh --quality-only  keeps the weights and the gate's checks, calibration and prediction
+#                                             sets: refits the quality thresholds alone and remeasures the gate
 #   scripts/train-demo-model.sh --study-only  only re-runs the explanation methods study (REPORT.md, ~10 minutes)
 source "$(dirname "$0")/lib.sh"
 minutes=38
 gate_only=0
 study_only=0
+quality_only=0
 [[ "${1:-}" == "--minutes" ]] && minutes="$2"
 [[ "${1:-}" == "--gate-only" ]] && gate_only=1
 [[ "${1:-}" == "--study-only" ]] && study_only=1
+[[ "${1:-}" == "--quality-only" ]] && quality_only=1
 
 "$ROOT/scripts/setup.sh"
 missing=()
@@ -37,6 +41,15 @@ study() {
 }
 if ((study_only)); then
   study
+  exit 0
+fi
+if ((quality_only)); then
+  log "photo quality thresholds (the gate's checks, calibration and prediction sets kept)"
+  rm -rf "$work/gate"
+  /usr/bin/python3 "$ROOT/scripts/demo/gate_images.py" "$work/gate"
+  node "$ROOT/scripts/dermcam.mjs" fit-gate --model "$out" --images "$work/gate/fit" --fit-quality --quality-only --skin-types "$work/gate/fit-skin-types.csv"
+  node "$ROOT/scripts/demo/evaluate_gate.mjs" "$out" "$work/gate"
+  log "models/demo is up to date; read models/demo/REPORT.md"
   exit 0
 fi
 if ((gate_only)); then

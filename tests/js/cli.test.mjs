@@ -183,16 +183,29 @@ for p, name in enumerate(['coffee.png', 'rocket.jpg', 'astronaut.png']):
     const fur = JSON.parse(run('explain', '--model', modelDir, '--image', join(FIXTURES, 'photo.jpg'), '--json').stdout);
     assert.deepEqual(fur.gate.reasons.map((r) => r.code), ['not_skin']);
     assert.equal(typeof fur.gate.discriminator_score, 'number', 'the discriminator is applied');
-    // Refitting without --negatives removes the discriminator, and says so.
-    // ... and --fit-quality fits the quality thresholds from what degradations do to this model.
-    const refit = run('fit-gate', '--model', modelDir, '--images', photos, '--fit-quality');
-    assert.equal(refit.status, 0, refit.stderr);
-    for (const id of ['blur', 'spotblur', 'darker', 'brighter', 'washedout', 'glare', 'noise', 'jpeg', 'smaller']) assert.match(refit.stdout, new RegExp(`Quality, ${id}: `));
-    assert.match(refit.stdout, /Quality, jpeg: .*no gate measure follows it/);
-    const quality = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.quality;
+    // --fit-quality --quality-only fits the quality thresholds from what degradations do to this model and keeps
+    // the checks, the calibration and the sets.
+    const storedConfig = () => JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+    const checked = storedConfig();
+    assert.equal(run('fit-gate', '--model', modelDir, '--images', photos, '--quality-only').status, 2);
+    const qualityRefit = run('fit-gate', '--model', modelDir, '--images', photos, '--fit-quality', '--quality-only');
+    assert.equal(qualityRefit.status, 0, qualityRefit.stderr);
+    for (const id of ['blur', 'spotblur', 'darker', 'brighter', 'washedout', 'glare', 'noise', 'jpeg', 'smaller']) assert.match(qualityRefit.stdout, new RegExp(`Quality, ${id}: `));
+    assert.match(qualityRefit.stdout, /Quality, jpeg: .*no gate measure follows it/);
+    assert.match(qualityRefit.stdout, /discriminator, calibration and prediction sets are kept as they were/);
+    assert.doesNotMatch(qualityRefit.stderr, /is removed/);
+    const refitted = storedConfig();
+    for (const key of ['outOfDistribution', 'discriminator']) assert.deepEqual(refitted.gate[key], checked.gate[key], key);
+    assert.deepEqual([refitted.calibration, refitted.predictionSets], [checked.calibration, checked.predictionSets]);
+    const quality = refitted.gate.quality;
     assert.ok(Object.keys(quality).length >= 2, JSON.stringify(quality));
+    assert.equal(refitted.gate.qualityFittedOn.degradations.length, 9);
+    // Refitting without --negatives removes the discriminator, and says so; the fitted quality thresholds stay.
+    const refit = run('fit-gate', '--model', modelDir, '--images', photos);
+    assert.equal(refit.status, 0, refit.stderr);
     assert.match(refit.stderr, /discriminator .* is removed: pass --negatives to fit it again/);
-    assert.equal(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).gate.discriminator, undefined);
+    assert.equal(storedConfig().gate.discriminator, undefined);
+    assert.deepEqual(storedConfig().gate.quality, quality);
   });
 });
 

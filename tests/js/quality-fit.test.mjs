@@ -116,6 +116,28 @@ test('a threshold set by the clean photos is kept past their extreme by the spre
   assert.equal(fit.cleanAccepted, 1);
 });
 
+test('the fade at which a model stops reading photos becomes the level past which a refused photo is told it is washed out', () => {
+  const washedout = DEGRADATIONS.find((d) => d.id === 'washedout');
+  const rows = [];
+  for (let p = 0; p < 60; p++) {
+    const level = 0.05 + (p % 10) * 0.01;
+    rows.push({ photo: `p${p}`, skinType: String(1 + (p % 6)), degradation: 'clean', strength: 0, correct: true, confidence: 0.9,
+      mapCorrelation: 1, pointing: null, codes: [], measures: { darkLevel: level } });
+    for (const s of washedout.strengths) {
+      rows.push({ photo: `p${p}`, skinType: String(1 + (p % 6)), degradation: 'washedout', strength: s, correct: s < 0.4,
+        confidence: 0.8, mapCorrelation: 0.9, pointing: null, codes: [], measure: s + (1 - s) * level });
+    }
+  }
+  const { quality, fits } = fitQualityThresholds(rows, { degradations: [washedout] });
+  assert.equal(fits[0].onset, 0.4);
+  assert.deepEqual(fits[0].likely, { threshold: 'fadedDarkLevel', value: 0.4 });
+  assert.equal(quality.fadedDarkLevel, 0.4);
+  // A model that reads every fade tried keeps the core's default.
+  const robust = fitQualityThresholds(rows.map((r) => ({ ...r, correct: true })), { degradations: [washedout] });
+  assert.equal(robust.fits[0].likely, undefined);
+  assert.equal(robust.quality.fadedDarkLevel, undefined);
+});
+
 test('the degradations run through the pipeline: blur lowers sharpness, glare whitens the spot, fewer pixels shrink the photo', async () => {
   const config = JSON.parse(readFileSync(join(ROOT, 'models/demo/model.json'), 'utf8'));
   const explainer = new Explainer({ ort, core });
