@@ -198,7 +198,8 @@ export async function measureDegradations(explainer, core, photos, { degradation
     const top = r.predictions[0];
     return { correct: top.index === label, confidence: top.probability,
       trueProbability: r.predictions.find((p) => p.index === label).probability, map: r.map,
-      quality: r.gate.quality, codes: r.gate.accepted ? [] : r.gate.reasons.map((x) => x.code) };
+      quality: r.gate.quality, codes: r.gate.accepted ? [] : r.gate.reasons.map((x) => x.code),
+      likelyFirst: Boolean(r.gate.reasons[0]?.likely) };
   };
   for (const [n, photo] of photos.entries()) {
     progress(n, photos.length);
@@ -211,7 +212,8 @@ export async function measureDegradations(explainer, core, photos, { degradation
     const clean = await run(photo.bytes, photo.label);
     const row = (degradation, strength, r) => ({ photo: photo.name, skinType: photo.skinType ?? null, degradation, strength, correct: r.correct,
       confidence: r.confidence, trueProbability: r.trueProbability, mapCorrelation: pearson(r.map.data, clean.map.data),
-      pointing: photo.mask ? pointingGame(r.map, photo.mask.atInput).hit : null, quality: r.quality, codes: r.codes });
+      pointing: photo.mask ? pointingGame(r.map, photo.mask.atInput).hit : null, quality: r.quality, codes: r.codes,
+      likelyFirst: r.likelyFirst });
     rows.push({ ...row('clean', 0, clean), measures: Object.fromEntries(degradations.map((d) => [d.measure, measureOf(clean.quality, d.measure)])) });
     for (const degradation of degradations) {
       for (const strength of degradation.strengths) {

@@ -18,6 +18,8 @@ constexpr double kLuminanceFloor = 0.05;  // keeps a nearly black photo's sharpn
 // photos (20 of each type, as delivered) it names 14 of 477 blurred photos refused, all pale ones blurred by sigma 1.5
 // or less, which the model still reads; 2.5 would name 2 of them but 14 fewer faded ones.
 constexpr double kFadeExplainsBlur = 2;
+// The share of the spot clipped, concentrated there, from which glare is a likely cause (photo_quality.h).
+constexpr double kLikelyGlare = 0.002;
 
 struct Tap {
   int first = 0;                // first source pixel
@@ -377,6 +379,9 @@ std::vector<QualityIssue> judge_photo_quality(const PhotoQuality& q, const Photo
 
 std::vector<QualityIssue> likely_quality_causes(const PhotoQuality& q, const PhotoQualityThresholds& t) {
   std::vector<QualityIssue> causes;
+  if (q.spot_highlights > kLikelyGlare && q.spot_highlights >= 2 * q.highlights) {
+    causes.push_back({QualityCode::kGlare, q.spot_highlights, kLikelyGlare});
+  }
   if (q.dark_level > t.faded_dark_level) causes.push_back({QualityCode::kWashedOut, q.dark_level, t.faded_dark_level});
   return causes;
 }

@@ -289,6 +289,24 @@ RgbImage lesion_with_glare(std::array<double, 3> skin, double glare) {
   return img;
 }
 
+TEST(PhotoQuality, ASmallReflectionOnTheSpotIsTheLikelyCauseNotARefusal) {
+  for (const auto& skin : {kTypeIII, kTypeVI}) {
+    EXPECT_TRUE(likely_quality_causes(measure(lesion_with_glare(skin, 0)), {}).empty());
+    // 0.2% of the frame blown at the centre: too small to refuse, named first if the model's check refuses it.
+    const PhotoQuality small = measure(lesion_with_glare(skin, 0.002));
+    EXPECT_TRUE(codes(small).empty());
+    const auto causes = likely_quality_causes(small, {});
+    ASSERT_FALSE(causes.empty());
+    EXPECT_EQ(quality_code_name(causes[0].code), std::string("glare"));
+    EXPECT_EQ(causes[0].value, small.spot_highlights);
+  }
+  // Glare before a fade: the reflection is the more specific cause.
+  const auto both = likely_quality_causes(measure(washed(lesion_with_glare(kTypeVI, 0.002), 1.0 / 3)), {});
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(quality_code_name(both[0].code), std::string("glare"));
+  EXPECT_EQ(quality_code_name(both[1].code), std::string("washed_out"));
+}
+
 TEST(PhotoQuality, GlareOnTheSpotIsItsOwnCodeWhateverTheSkin) {
   for (const auto& skin : {kTypeI, kTypeVI}) {
     const PhotoQuality clean = measure(lesion_with_glare(skin, 0));
