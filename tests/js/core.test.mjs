@@ -165,9 +165,9 @@ test('wasm tensors and display copies are bit-identical to native', async (t) =>
     assert.deepEqual([wasm.display.width, wasm.display.height], [meta.display.width, meta.display.height]);
     assert.ok(Buffer.from(wasm.display.rgba.buffer).equals(nativeDisplay), `display differs: ${label}`);
     assert.deepEqual(wasm.tensorToDisplay, meta.tensorToDisplay, label);
-    const { issues, ...measures } = wasm.quality;
+    const { issues, likelyCauses, ...measures } = wasm.quality;
     assert.deepEqual(measures, meta.quality, `photo quality differs: ${label}`);
-    assert.ok(Array.isArray(issues));
+    assert.ok(Array.isArray(issues) && Array.isArray(likelyCauses));
   }
 });
 
