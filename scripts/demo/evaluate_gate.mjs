@@ -62,13 +62,20 @@ const closeups = await judge('test/closeups');
 
 const type = (r) => Number(/^t(\d)_/.exec(r.name)[1]);
 const accepted = (r) => r.gate.accepted;
-// What the gate decided before it had a discriminator: quality checks and the distance only.
-const distanceAlone = (r) => !r.gate.reasons.some((x) => x.check !== 'discriminator');
+// What the gate decided before it had a discriminator: quality checks and the distance only. A likely cause
+// (likely: true, named before not_skin) refuses nothing by itself.
+const distanceAlone = (r) => !r.gate.reasons.some((x) => x.check !== 'discriminator' && !x.likely);
 const byType = [1, 2, 3, 4, 5, 6].map((t) => {
   const rows = lesions.filter((r) => type(r) === t);
   return { type: t, photos: rows.length, accepted: rate(rows, accepted), notSkin: rate(rows, (r) => codes(r).includes('not_skin')),
-    quality: rate(rows, (r) => codes(r).some((c) => c !== 'not_skin')) };
+    quality: rate(rows, (r) => r.gate.reasons.some((x) => x.code !== 'not_skin' && !x.likely)) };
 });
+// What the photos not refused with `code` first were refused as first, most often first: "overexposed 13.8%, ...".
+const firstCodesOf = (rows, code) => {
+  const counts = {};
+  for (const r of rows) if (codes(r)[0] !== code) counts[codes(r)[0] ?? 'accepted'] = (counts[codes(r)[0] ?? 'accepted'] ?? 0) + 1;
+  return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${pct(n / rows.length)}`).join(', ') || 'nothing else';
+};
 const group = (types) => rate(lesions.filter((r) => types.includes(type(r))), accepted);
 const gap = group([1, 2]) - group([5, 6]);
 const nonSkin = [...real, ...synthetic];
@@ -173,7 +180,11 @@ const lines = [
   '`noisy`); 95.2% and 92.5% after `no_colour`.',
   '',
   'Degradations: `blurry` Gaussian sigma 3 px at 128 px; `too_dark` exposure x0.08; `overexposed` exposure raised until',
-  '60% of the pixels are white; `too_small` 48 x 48 px; `washed_out` blacks lifted by 75% of white. Non-skin photos the gate accepted (test half):',
+  '60% of the pixels are white; `too_small` 48 x 48 px; `washed_out` blacks lifted by 75% of white (the palest skin',
+  `then clips: the others were refused first as ${firstCodesOf(degraded.washed_out, 'washed_out')}` +
+  (degraded.washed_out.every((r) => ['washed_out', 'overexposed', 'glare'].includes(codes(r)[0]))
+    ? ', exposure codes, so the patient is still told the light is at fault).' : ').') +
+  ' Non-skin photos the gate accepted (test half):',
   [...real, ...synthetic].filter(accepted).map((r) => `\`${r.name}\``).join(', ') || 'none.',
   'Close-ups accepted, by photo: ' + (closeupsAccepted.map(([photo, n]) => `${photo} ${n} of 30`).join(', ') || 'none.'),
   '',
@@ -248,7 +259,9 @@ if (fittedOn) {
     const outside = mine.filter((r) => !within(r));
     // What the photos below the onset that were refused were refused as, first.
     const firstCodes = {};
-    for (const r of below.filter((x) => x.codes.length)) firstCodes[r.codes[0]] = (firstCodes[r.codes[0]] ?? 0) + 1;
+    // A likely cause named before not_skin is told apart: the photo was refused as unlike skin.
+    const first = (r) => (r.likelyFirst ? `${r.codes[0]} (the likely cause of a refusal as not skin)` : r.codes[0]);
+    for (const r of below.filter((x) => x.codes.length)) firstCodes[first(r)] = (firstCodes[first(r)] ?? 0) + 1;
     return { d, onset, below: share(below, accepted), belowByType: perType(below, accepted), firstCodes, belowCount: below.length,
       beyond: share(beyond, rightCode), beyondByType: perType(beyond, rightCode), beyondRefused: share(beyond, (r) => r.codes.length > 0),
       inside: share(inside, accepted), insideByType: perType(inside, accepted), insideCount: inside.length,
@@ -260,7 +273,8 @@ if (fittedOn) {
   };
   lines.push('## Photo quality the model can read', '',
     `The quality thresholds come from the model: \`fit-gate --fit-quality\` degraded ${fittedOn.photos} labelled fit photos`,
-    '(blur, darker, brighter, glare on the lesion, noise, JPEG, fewer pixels; `scripts/quality-fit.mjs`) at growing strengths.',
+    '(blur, the spot alone blurred, darker, brighter, washed out, glare on the lesion, noise, JPEG, fewer pixels;',
+    '`scripts/quality-fit.mjs`) at growing strengths.',
     `A strength is reliable while accuracy stays within ${100 * fittedOn.criterion.accuracyDrop} points of the clean photos'`,
     `and the median correlation of the true class's map with the clean photo's stays at least ${fittedOn.criterion.mapCorrelation};`,
     'the onset is the first strength from which no stronger one is reliable. Each threshold best separates the photos the',
@@ -269,6 +283,10 @@ if (fittedOn) {
     '| Degradation | Threshold (code) | Onset | Model\'s value | Applied | Limited by |', '|---|---|---:|---:|---:|---|',
     ...fits.map((f) => `| ${f.id} | ${f.threshold ? `\`${f.threshold}\` (${DEGRADATIONS.find((d) => d.id === f.id)?.code})` : 'none: no gate measure'} | ${f.onset ?? 'none'} | ` +
       `${f.model ?? 'n/a'} | ${f.value ?? 'n/a'} | ${f.limitedBy ?? 'nothing: the model\'s value'} |`), '',
+    'A photo the model\'s own check refuses, with no quality code, is told its likely cause first, then not like skin ' +
+    '(a likely cause refuses nothing more): glare when more than 0.2% of the spot is clipped, concentrated there; washed ' +
+    `out when its black point is above \`fadedDarkLevel\` ${explainer.config.gate.quality.fadedDarkLevel ?? QUALITY_RANGES.fadedDarkLevel.default} ` +
+    '(the washed-out onset: a fade by a fraction of white lifts the black point at least that far).', '',
     `Measured with those thresholds on ${chosen.length} unseen lesion photos (20 of each Fitzpatrick type, seed 9001, as`,
     'delivered): below the onset the gate should accept, at the onset and beyond it should refuse with the degradation\'s',
     'code first (the advice the patient reads first). Targets: accepted >= 97% and refused with the right code >= 95%, for',
@@ -285,13 +303,25 @@ if (fittedOn) {
         const refused = Object.entries(h.firstCodes).sort((a, b) => b[1] - a[1])
           .map(([code, n]) => `${code} ${pct(n / h.belowCount)}`).join(', ');
         notes.push(`- ${h.d.id}: ${pct(h.below)} accepted below the onset; the others were refused first as ${refused}.` +
-          (h.firstCodes[h.d.code] && fit?.limitedBy === 'default' ? ` Where that is ${h.d.code}, the core's default is stricter ` +
+          (h.firstCodes[h.d.code] && h.d.likely ? ` Where that is ${h.d.code}, the photo was blurry only because of the ` +
+            `fade, its black point past \`${h.d.likely}\` (a pale lesion's can be, unfaded): the cause named instead of the ` +
+            'symptom; it was refused either way.'
+            : h.firstCodes[h.d.code] && fit?.limitedBy === 'default' ? ` Where that is ${h.d.code}, the core's default is stricter ` +
             'than this model needs and is kept (a retake costs the patient a minute; a misread photo costs more).' : ''));
       }
-      if (h.onset !== null && h.beyond < 0.95 && ['a skin type', 'clean photos', 'default'].includes(fit?.limitedBy)) {
+      // The model's own split more lenient than the default: the default (stricter) is kept, and still misses these.
+      const modelLenient = Number.isFinite(fit?.model) && (h.d.accept === 'above' ? fit.model < QUALITY_RANGES[h.d.threshold].default
+        : fit.model > QUALITY_RANGES[h.d.threshold].default);
+      if (h.onset !== null && h.beyond < 0.95 && ['a skin type', 'clean photos', 'default'].includes(fit?.limitedBy) && !modelLenient) {
         notes.push(`- ${h.d.id}: ${pct(h.beyond)} refused with its code at or beyond the onset. The measure cannot tell these ` +
-          'photos from good photos of another skin type, so a threshold that refused them would refuse darker or fairer ' +
-          'skin; the model misreads them (a limit of this model, trained on generated photos: see the curves below).');
+          `photos from good photos ${fit.limitedBy === 'a skin type' ? 'of another skin type, so a threshold that refused them ' +
+            'would refuse darker or fairer skin' : 'the default keeps (photos the model reads reach past its own value), so a ' +
+            'threshold that refused them would refuse good photos'}; the model misreads them (a limit of this model, trained ` +
+          'on generated photos: see the curves below).');
+      } else if (h.onset !== null && h.beyond < 0.95 && fit?.limitedBy === 'default') {
+        notes.push(`- ${h.d.id}: ${pct(h.beyond)} refused with its code first at or beyond the onset (${pct(h.beyondRefused)} ` +
+          `refused at all). The measure's best split for this model (${fit.model}) is more lenient than the core's default, ` +
+          'which is kept: the measure does not separate the photos the model misreads from those it reads.');
       } else if (h.onset !== null && h.beyond < 0.95) {
         notes.push(`- ${h.d.id}: ${pct(h.beyond)} refused with its code first at or beyond the onset (${pct(h.beyondRefused)} refused at all).`);
       }
