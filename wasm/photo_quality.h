@@ -138,7 +138,7 @@ struct PhotoQualityThresholds {
   double max_colour_noise = 0.25;
   double min_spot_sharpness = 0.010;
   double max_dark_level = 0.70;
-  double faded_dark_level = 0.30;  // a likely cause, not a refusal (above)
+  double faded_dark_level = 0.30;  // past it a blur or a refusal as not skin is put down to a fade (above)
 };
 
 // The range of one threshold, by its name in JS and model.json (gate.quality).
